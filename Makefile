@@ -1,0 +1,62 @@
+# Two commands do everything on a fresh Debian 12 machine: `make run` (the suite + Allure report) and `make test`.
+# Set-up happens on first use and is skipped (in well under 5 s) when nothing is missing.
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+PYTHON ?= python3
+REPORTS := reports
+
+.PHONY: setup system run test lint typecheck unit suite report up doctor trace clean
+
+setup: system $(VENV)/.installed node_modules/.installed
+
+system:
+	@scripts/ensure-system-packages.sh
+
+$(VENV)/.installed: pyproject.toml scripts/link-virtualsmartcard.sh
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check --upgrade pip
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check -e '.[dev]'
+	scripts/link-virtualsmartcard.sh $(VENV)
+	@touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+## The main job: every Gherkin scenario against the embedded twin, then the Allure HTML report.
+run: setup
+	$(VENV)/bin/tpcd run
+
+## The project's own checks: lint, types, unit/integration tests, then the Gherkin suite.
+test: setup lint typecheck unit suite
+
+lint: setup
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+typecheck: setup
+	$(VENV)/bin/mypy .
+
+unit: setup
+	$(PY) -m pytest tests -p no:allure_pytest_bdd -p allure_pytest \
+		--alluredir $(REPORTS)/tests/allure-results --clean-alluredir
+
+suite: setup
+	$(PY) -m pytest steps --alluredir $(REPORTS)/tests/suite-results --clean-alluredir \
+		--tracing=retain-on-failure --output $(REPORTS)/tests/playwright
+
+report: setup
+	$(VENV)/bin/tpcd report
+
+up: setup
+	$(VENV)/bin/tpcd up
+
+doctor: setup
+	$(VENV)/bin/tpcd doctor
+
+trace: setup
+	$(VENV)/bin/tpcd trace
+
+clean:
+	rm -rf $(REPORTS)/allure-results $(REPORTS)/allure-report $(REPORTS)/playwright $(REPORTS)/tests

@@ -1,0 +1,12 @@
+"""Root conftest: loads the harness plugin and every step module, nothing else (STYLE.md §13.2)."""
+
+from __future__ import annotations
+
+pytest_plugins = [
+    "harness.plugin.services",
+    "harness.plugin.browser",
+    "harness.plugin.citizens",
+    "harness.plugin.reporting",
+    "steps.common",
+    "steps.registration",
+]

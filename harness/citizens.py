@@ -1,0 +1,114 @@
+"""Fictional citizens (Faker, zh_TW): every scenario gets its own, and the same seed always gives the same one."""
+
+from __future__ import annotations
+
+import string
+import zlib
+from dataclasses import asdict, dataclass
+from datetime import date
+
+from faker import Faker
+from faker.providers import BaseProvider
+
+from portal.idnumber import GENDER_DIGITS, LETTER_CODES, Sex, check_digit
+
+# The 12 districts of Taipei with their postcodes: every citizen lives in the city that issues the card.
+TAIPEI_DISTRICTS = {
+    "中正區": "100", "大同區": "103", "中山區": "104", "松山區": "105", "大安區": "106", "萬華區": "108",
+    "信義區": "110", "士林區": "111", "北投區": "112", "內湖區": "114", "南港區": "115", "文山區": "116",
+}  # fmt: skip
+# Birth dates come from a fixed window so a seed is stable across days, and everyone is 18+ (MOICA issues to 18+).
+BIRTH_WINDOW = (date(1940, 1, 1), date(2004, 12, 31))
+MAIL_DOMAIN = "example.test"  # RFC 2606: never a real mailbox
+
+
+@dataclass(frozen=True, slots=True)
+class CitizenProfile:
+    """市民: everything a scenario needs to apply, from 姓名 to the card's PIN."""
+
+    seed: int
+    name: str
+    id_number: str
+    sex: Sex
+    birth_date: date
+    mobile: str
+    email: str
+    postcode: str
+    address: str
+    password: str
+    pin: str
+    card_number: str
+
+    @property
+    def id_last4(self) -> str:
+        """The four digits MOICA puts in the certificate (OID 2.16.886.1.100.2.51)."""
+        return self.id_number[-4:]
+
+    def masked(self) -> dict[str, str]:
+        """The profile as the report shows it: the password and the PIN never appear."""
+        shown = {key: str(value) for key, value in asdict(self).items()}
+        shown["password"] = "*" * len(self.password)
+        shown["pin"] = "*" * len(self.pin)
+        return shown
+
+    def secrets(self) -> tuple[str, ...]:
+        """Values no report or log may contain."""
+        return (self.password, self.pin)
+
+
+class CitizenProvider(BaseProvider):
+    """Faker provider for Taiwanese identity data that passes the official checks."""
+
+    def taiwan_id_number(self, sex: Sex) -> str:
+        """A 身分證字號 whose gender digit matches `sex` and whose check digit is right."""
+        letter = self.random_element(sorted(LETTER_CODES))
+        body = f"{letter}{GENDER_DIGITS[sex][0]}{self.numerify('#######')}"
+        return body + check_digit(body)
+
+    def taiwan_mobile(self, worker: int = 0) -> str:
+        """09xxxxxxxx; the third digit is the pytest-xdist worker's, so parallel workers never collide."""
+        return f"09{worker % 9 + 1}{self.numerify('#######')}"
+
+    def card_pin(self) -> str:
+        """A MOICA PIN: 6–8 digits (PROTOCOLS.md §5.6)."""
+        return self.numerify("#" * self.random_int(6, 8))
+
+    def moica_card_number(self) -> str:
+        """16 characters, 4 letters + 12 digits (our choice; PROTOCOLS.md §5.4 leaves the format unconfirmed)."""
+        letters = "".join(self.random_choices(string.ascii_uppercase, length=4))
+        return letters + self.numerify("#" * 12)
+
+    def taipei_address(self) -> tuple[str, str]:
+        """(postcode, address) somewhere in Taipei."""
+        district = self.random_element(sorted(TAIPEI_DISTRICTS))
+        return TAIPEI_DISTRICTS[district], f"臺北市{district}{self.generator.street_address()}"
+
+
+def make_citizen(seed: int, *, worker: int = 0) -> CitizenProfile:
+    """The citizen for `seed`; `worker` keeps mobile and mail unique across pytest-xdist workers."""
+    fake = Faker("zh_TW")
+    fake.add_provider(CitizenProvider)
+    fake.seed_instance(seed)
+    sex = fake.random_element((Sex.MALE, Sex.FEMALE))
+    given = fake.first_name_male() if sex is Sex.MALE else fake.first_name_female()
+    postcode, address = fake.taipei_address()
+    mailbox = f"w{worker}+citizen-{seed}" if worker else f"citizen-{seed}"
+    return CitizenProfile(
+        seed=seed,
+        name=fake.last_name() + given,
+        id_number=fake.taiwan_id_number(sex),
+        sex=sex,
+        birth_date=fake.date_between_dates(*BIRTH_WINDOW),
+        mobile=fake.taiwan_mobile(worker),
+        email=f"{mailbox}@{MAIL_DOMAIN}",
+        postcode=postcode,
+        address=address,
+        password=fake.password(length=12, special_chars=False, digits=True, upper_case=True, lower_case=True),
+        pin=fake.card_pin(),
+        card_number=fake.moica_card_number(),
+    )
+
+
+def scenario_seed(base_seed: int, scenario_id: str) -> int:
+    """A stable per-scenario seed: the run's base seed and the scenario's id give the same citizen every time."""
+    return zlib.crc32(f"{base_seed}:{scenario_id}".encode())

@@ -1,0 +1,152 @@
+"""`tpcd`: start the stack for a person, run the suite and build the report, check the machine, trace the steps."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import signal
+import subprocess
+import sys
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+from types import FrameType
+
+from harness.citizens import make_citizen
+from harness.doctor import run_checks
+from harness.report import ReportError, build_report
+from harness.settings import Settings, SettingsError, load_settings
+from harness.stack import Stack
+from harness.trace import as_json, as_table, coverage
+
+
+def _stop_on_sigterm() -> threading.Event:
+    """Turn SIGTERM (and Ctrl-C) into a clean return from the wait, so every `finally` runs."""
+    stopped = threading.Event()
+
+    def handle(signum: int, frame: FrameType | None) -> None:
+        stopped.set()
+
+    signal.signal(signal.SIGTERM, handle)
+    signal.signal(signal.SIGINT, handle)
+    return stopped
+
+
+def cmd_up(settings: Settings, args: argparse.Namespace) -> int:
+    """Hold the stack up until Ctrl-C or SIGTERM; print its URLs (one JSON line with --json)."""
+    stopped = _stop_on_sigterm()
+    seed = settings.seed if settings.seed is not None else 20180423
+    citizen = make_citizen(seed)
+    with Stack(settings) as stack:
+        demo = {
+            "name": citizen.name,
+            "id_number": citizen.id_number,
+            "mobile": citizen.mobile,
+            "email": citizen.email,
+            "pin": citizen.pin,  # shown on purpose: a person types it by hand into the PINCODE box
+            "password": citizen.password,
+            "seed": seed,
+        }
+        if args.json:
+            print(json.dumps({**stack.urls, "citizen": demo}, ensure_ascii=False), flush=True)
+        else:
+            print("tpcd-harness 已啟動（Ctrl-C 停止）")
+            for name, url in stack.urls.items():
+                print(f"  {name:<10} {url}")
+            print(f"  示範市民  {citizen.name} {citizen.id_number} 手機 {citizen.mobile} PIN {citizen.pin}", flush=True)
+        stopped.wait()
+    return 0
+
+
+def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
+    """Run the Gherkin suite, build the report, print the step summary and the report's path."""
+    results = settings.allure_results
+    command = [sys.executable, "-m", "pytest", "steps", "--alluredir", str(results), "--clean-alluredir"]
+    command += ["--tracing=retain-on-failure", "--output", str(settings.path(settings.reports_dir) / "playwright")]
+    command += list(args.pytest_args)
+    code = subprocess.run(command, cwd=settings.project_root, check=False).returncode
+    print()
+    print(as_table(coverage(settings.path(Path("features")), settings.project_root, results)))
+    try:
+        index = build_report(settings)
+    except ReportError as error:
+        print(f"\n報告無法產生：{error}", file=sys.stderr)
+        return code or 1
+    print(f"\nAllure 報告：{index}\n（單一檔案，可直接用瀏覽器開啟；不連外部網路）")
+    return code
+
+
+def cmd_report(settings: Settings, args: argparse.Namespace) -> int:
+    """Build the HTML report from reports/allure-results."""
+    try:
+        index = build_report(settings)
+    except ReportError as error:
+        print(f"報告無法產生：{error}", file=sys.stderr)
+        return 1
+    print(index)
+    return 0
+
+
+def cmd_doctor(settings: Settings, args: argparse.Namespace) -> int:
+    """Check the machine; print each problem with its fix; non-zero when something needed is missing."""
+    problems = 0
+    for check in run_checks(settings):
+        mark = "ok " if check.ok else "NG "
+        print(f"[{mark}] {check.name}: {check.detail}")
+        if not check.ok:
+            problems += 1
+            print(f"       fix: {check.fix}")
+    print("all checks passed" if problems == 0 else f"{problems} problem(s) found")
+    return 0 if problems == 0 else 1
+
+
+def cmd_trace(settings: Settings, args: argparse.Namespace) -> int:
+    """Print the documented step → scenario matrix; non-zero when a step has no scenario."""
+    matrix = coverage(settings.path(Path("features")), settings.project_root, settings.allure_results)
+    print(json.dumps(as_json(matrix), ensure_ascii=False) if args.json else as_table(matrix))
+    uncovered = [row.step for row in matrix if not row.scenarios]
+    if uncovered:
+        print(f"uncovered documented steps: {', '.join(map(str, uncovered))}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    """The `tpcd` command line."""
+    top = argparse.ArgumentParser(prog="tpcd", description="臺北卡3.0 金質會員申請 test and simulation harness")
+    top.add_argument("--base-url", help="a deployed portal to test instead of the embedded twin")
+    top.add_argument("--seed", type=int, help="base seed for citizens")
+    commands = top.add_subparsers(dest="command", required=True)
+    up = commands.add_parser("up", help="start every service and hold them until Ctrl-C/SIGTERM")
+    up.add_argument("--json", action="store_true", help="print one JSON line of URLs once everything is ready")
+    up.add_argument("--portal-port", type=int, help="pin the portal twin's port (default: any free port)")
+    up.set_defaults(handler=cmd_up)
+    run = commands.add_parser("run", help="run the Gherkin suite and build the Allure report")
+    run.add_argument("pytest_args", nargs=argparse.REMAINDER, help="passed on to pytest")
+    run.set_defaults(handler=cmd_run)
+    commands.add_parser("report", help="build the HTML report from reports/allure-results").set_defaults(
+        handler=cmd_report
+    )
+    commands.add_parser("doctor", help="check this machine for what the harness needs").set_defaults(handler=cmd_doctor)
+    trace = commands.add_parser("trace", help="documented step → scenario matrix")
+    trace.add_argument("--json", action="store_true")
+    trace.set_defaults(handler=cmd_trace)
+    return top
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the `tpcd` console script."""
+    args = parser().parse_args(argv)
+    try:
+        settings = load_settings(
+            {"base_url": args.base_url, "seed": args.seed, "portal_port": getattr(args, "portal_port", None)}
+        )
+    except SettingsError as error:
+        print(f"tpcd: {error}", file=sys.stderr)
+        return 2
+    code: int = args.handler(settings, args)
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

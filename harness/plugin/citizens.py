@@ -1,0 +1,62 @@
+"""Per-scenario citizens: a seed per run (shared by every xdist worker), a seed per scenario, both in the report."""
+
+from __future__ import annotations
+
+import json
+import secrets
+from typing import Any
+
+import allure
+import pytest
+
+from harness.citizens import CitizenProfile, make_citizen, scenario_seed
+from harness.plugin.services import SETTINGS_KEY
+
+BASE_SEED_KEY = pytest.StashKey[int]()
+
+
+class _ShareSeedWithWorkers:
+    """pytest-xdist hook: every worker uses the controller's base seed, so one number reproduces the whole run."""
+
+    def __init__(self, seed: int) -> None:
+        self.seed = seed
+
+    def pytest_configure_node(self, node: Any) -> None:
+        node.workerinput["tpcd_base_seed"] = self.seed
+
+
+@pytest.hookimpl(trylast=True)  # after services.py has read the settings
+def pytest_configure(config: pytest.Config) -> None:
+    workerinput = getattr(config, "workerinput", None)
+    if workerinput is not None:
+        seed = int(workerinput["tpcd_base_seed"])
+    else:
+        configured = config.stash[SETTINGS_KEY].seed
+        seed = configured if configured is not None else secrets.randbelow(1_000_000)
+        if config.pluginmanager.hasplugin("xdist"):
+            config.pluginmanager.register(_ShareSeedWithWorkers(seed), "tpcd-seed-sharing")
+    config.stash[BASE_SEED_KEY] = seed
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    seed = config.stash[BASE_SEED_KEY]
+    return f"tpcd: citizens from base seed {seed} (reproduce this run's data with --citizen-seed {seed})"
+
+
+def worker_number(worker_id: str) -> int:
+    """0 without xdist, N+1 for worker gwN: keeps parallel citizens' mobiles and mailboxes apart."""
+    return int(worker_id.removeprefix("gw")) + 1 if worker_id.startswith("gw") else 0
+
+
+@pytest.fixture
+def citizen(request: pytest.FixtureRequest, pytestconfig: pytest.Config, worker_id: str) -> CitizenProfile:
+    """A fresh fictional citizen for this scenario, attached to the report with the PIN and password masked."""
+    base = pytestconfig.stash[BASE_SEED_KEY]
+    profile = make_citizen(scenario_seed(base, request.node.nodeid), worker=worker_number(worker_id))
+    allure.dynamic.parameter("市民種子", profile.seed, excluded=True)
+    allure.attach(
+        json.dumps({"base_seed": base, **profile.masked()}, ensure_ascii=False, indent=2),
+        name=f"市民 {profile.name}（種子 {profile.seed}）",
+        attachment_type=allure.attachment_type.JSON,
+    )
+    return profile

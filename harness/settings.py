@@ -1,0 +1,149 @@
+"""One typed Settings object, read once: defaults < [tool.tpcd] in pyproject.toml < TPCD_* environment < CLI flags."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tomllib
+import types
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any, Union, get_args, get_origin, get_type_hints
+
+ENV_PREFIX = "TPCD_"
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off"}
+
+
+class SettingsError(ValueError):
+    """A setting that cannot be used; the message names where it came from and what is expected."""
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """Every URL, port, path and mode of a harness run."""
+
+    project_root: Path = field(default_factory=Path.cwd)
+    base_url: str | None = None  # a deployed portal to test; None starts the embedded portal twin
+    host: str = "127.0.0.1"  # every service binds loopback only
+    portal_port: int = 0  # 0 lets the OS choose; `tpcd up --portal-port 8000` pins it for a person
+    db_path: Path | None = None  # the portal twin's SQLite file; None puts it in the stack's temp dir
+    chromium: Path = Path("/usr/bin/chromium")  # Debian's Chromium: `playwright install` cannot download here
+    headless: bool = True
+    locale: str = "zh-TW"
+    timezone: str = "Asia/Taipei"
+    seed: int | None = None  # the run's base seed for citizens; None draws one and prints it
+    reports_dir: Path = Path("reports")
+    ready_timeout: float = 10.0  # seconds a service may take to signal readiness
+
+    @property
+    def embedded(self) -> bool:
+        """True when the suite targets the portal twin this harness starts itself."""
+        return self.base_url is None
+
+    def path(self, relative: Path) -> Path:
+        """`relative` resolved against the project root (absolute paths stay as they are)."""
+        return relative if relative.is_absolute() else self.project_root / relative
+
+    @property
+    def allure_results(self) -> Path:
+        """Where both allure plugins write results."""
+        return self.path(self.reports_dir) / "allure-results"
+
+    @property
+    def allure_report(self) -> Path:
+        """Where the HTML report is built."""
+        return self.path(self.reports_dir) / "allure-report"
+
+    def replace(self, **changes: Any) -> Settings:
+        """A copy with `changes` applied (the object itself stays frozen)."""
+        return dataclasses.replace(self, **changes)
+
+
+def find_project_root(start: Path | None = None) -> Path:
+    """The nearest directory at or above `start` whose pyproject.toml has a [tool.tpcd] table."""
+    here = (start or Path.cwd()).resolve()
+    for candidate in (here, *here.parents):
+        pyproject = candidate / "pyproject.toml"
+        if pyproject.is_file() and "tpcd" in _read_pyproject(pyproject).get("tool", {}):
+            return candidate
+    return here
+
+
+def _read_pyproject(path: Path) -> dict[str, Any]:
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as error:
+        raise SettingsError(f"{path} is not valid TOML: {error}") from error
+
+
+def _coerce(name: str, raw: Any, annotation: Any, source: str) -> Any:
+    """Turn `raw` (a TOML value or an environment string) into the field's type, or say why not."""
+    origin = get_origin(annotation)
+    if origin in (Union, types.UnionType):
+        options = [a for a in get_args(annotation) if a is not type(None)]
+        if raw is None or (isinstance(raw, str) and raw.strip() == ""):
+            return None
+        return _coerce(name, raw, options[0], source)
+    try:
+        if annotation is bool:
+            if isinstance(raw, bool):
+                return raw
+            text = str(raw).strip().lower()
+            if text in _TRUE | _FALSE:
+                return text in _TRUE
+            raise ValueError
+        if annotation is int and not isinstance(raw, bool):
+            return int(raw)
+        if annotation is float and not isinstance(raw, bool):
+            return float(raw)
+        if annotation is Path:
+            return Path(str(raw)).expanduser()
+        if annotation is str:
+            return str(raw)
+    except ValueError:
+        pass
+    expected = {bool: "true or false", int: "an integer", float: "a number"}.get(annotation, annotation.__name__)
+    raise SettingsError(f"{source}: {name}={raw!r} is not {expected}")
+
+
+def load_settings(
+    cli: Mapping[str, Any] | None = None,
+    *,
+    root: Path | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> Settings:
+    """Read the layers once, in order: defaults, [tool.tpcd], TPCD_* variables, then CLI values that are not None."""
+    project_root = root or find_project_root()
+    environ = os.environ if environ is None else environ
+    hints = get_type_hints(Settings)
+    known = {f.name for f in fields(Settings) if f.name != "project_root"}
+    values: dict[str, Any] = {"project_root": project_root}
+
+    pyproject = project_root / "pyproject.toml"
+    table = _read_pyproject(pyproject).get("tool", {}).get("tpcd", {}) if pyproject.is_file() else {}
+    for key, raw in table.items():
+        name = key.replace("-", "_")
+        if name not in known:
+            raise SettingsError(
+                f"[tool.tpcd] in {pyproject}: unknown key {key!r}; known keys: {', '.join(sorted(known))}"
+            )
+        values[name] = _coerce(name, raw, hints[name], f"[tool.tpcd] in {pyproject}")
+
+    for name in known:
+        variable = ENV_PREFIX + name.upper()
+        if variable in environ:
+            values[name] = _coerce(name, environ[variable], hints[name], f"environment variable {variable}")
+
+    for name, raw in (cli or {}).items():
+        if raw is None:
+            continue
+        if name not in known:
+            raise SettingsError(f"unknown setting {name!r}; known: {', '.join(sorted(known))}")
+        values[name] = _coerce(name, raw, hints[name], f"option --{name.replace('_', '-')}")
+
+    settings = Settings(**values)
+    if settings.base_url is not None and not settings.base_url.startswith(("http://", "https://")):
+        raise SettingsError(f"base_url {settings.base_url!r} must start with http:// or https://")
+    return settings

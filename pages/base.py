@@ -1,0 +1,37 @@
+"""The base screen: a page object proves which screen it is and presses controls by their accessible names."""
+
+from __future__ import annotations
+
+from typing import ClassVar, Self
+
+from playwright.sync_api import Locator, Page, expect
+
+
+class Screen:
+    """A portal screen, recognised by its level-1 heading (the documented page name)."""
+
+    TITLE: ClassVar[str]
+    ROUTE: ClassVar[str]
+
+    def __init__(self, page: Page) -> None:
+        self.page = page
+        self.heading = page.get_by_role("heading", level=1, name=self.TITLE, exact=True)
+        self.alert = page.get_by_role("alert")
+
+    def open(self) -> Self:
+        """Navigate straight to this screen (ROUTE is relative to the portal under test)."""
+        self.page.goto(self.ROUTE)
+        return self.expect_shown()
+
+    def expect_shown(self) -> Self:
+        """Wait until this screen is the one shown; fail with the heading that was expected."""
+        expect(self.heading, f"expected the 「{self.TITLE}」 screen").to_be_visible()
+        return self
+
+    def control(self, label: str) -> Locator:
+        """The button (or link styled as one) whose accessible name is exactly `label`."""
+        return self.page.get_by_role("button", name=label, exact=True)
+
+    def press(self, label: str) -> None:
+        """Click the documented control `label`, e.g. 「申請臺北卡」 or 「下一步」."""
+        self.control(label).click()

@@ -1,0 +1,73 @@
+"""Build the portal twin from its settings: routes, sessions, security headers and errors in plain Chinese."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import Response
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException
+from starlette.middleware.sessions import SessionMiddleware
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from portal.rendering import render
+from portal.routes import apply
+from portal.settings import PortalSettings
+from portal.store import Store
+
+ERROR_TITLES = {400: "資料有誤", 403: "無法處理這個請求", 404: "找不到這個頁面", 405: "不支援這個操作"}
+SECURITY_HEADERS = [
+    (b"x-content-type-options", b"nosniff"),
+    (b"x-frame-options", b"DENY"),
+    (b"referrer-policy", b"same-origin"),
+]
+
+
+class SecurityHeaders:
+    """Add the usual hardening headers to every response."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = [*message.get("headers", []), *SECURITY_HEADERS]
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+def create_app(settings: PortalSettings) -> FastAPI:
+    """The portal twin as an ASGI app; it knows the systems it calls only through `settings`."""
+    app = FastAPI(title="臺北卡3.0 portal twin", docs_url=None, redoc_url=None, openapi_url=None)
+    app.state.settings = settings
+    app.state.store = Store(settings.db_path)
+    app.add_middleware(
+        SessionMiddleware,  # the cookie is always HttpOnly; SameSite=Lax keeps cross-site POSTs out
+        secret_key=settings.secret_key,
+        session_cookie="tpcd_session",
+        same_site="lax",
+        https_only=settings.https_only_cookies,
+    )
+    app.add_middleware(SecurityHeaders)
+    app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
+    app.include_router(apply.router)
+
+    @app.exception_handler(HTTPException)
+    async def http_error(request: Request, error: HTTPException) -> Response:
+        title = ERROR_TITLES.get(error.status_code, "發生錯誤")
+        detail = error.detail if error.status_code != 404 else "網址可能有誤，請回到首頁重新開始。"
+        return render(request, "error.html", status_code=error.status_code, title=title, message=detail)
+
+    @app.exception_handler(RequestValidationError)
+    async def form_error(request: Request, error: RequestValidationError) -> Response:
+        return render(request, "error.html", status_code=400, title=ERROR_TITLES[400], message="送出的資料格式不正確。")
+
+    @app.get("/healthz", include_in_schema=False)
+    def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    return app

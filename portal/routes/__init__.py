@@ -1,0 +1,1 @@
+"""The portal twin's routes, one module per documented phase."""
