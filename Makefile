@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 PYTHON ?= python3
 REPORTS := reports
 
-.PHONY: setup system run test lint typecheck unit suite report up doctor trace clean
+.PHONY: setup system run test lint typecheck unit suite report up doctor trace bench clean
 
 setup: system $(VENV)/.installed node_modules/.installed
 
@@ -60,3 +60,7 @@ trace: setup
 
 clean:
 	rm -rf $(REPORTS)/allure-results $(REPORTS)/allure-report $(REPORTS)/playwright $(REPORTS)/tests
+
+## Benchmarks print figures; they assert nothing (bench/README.md).
+bench: setup
+	$(PY) -m bench.stack_start

@@ -18,6 +18,9 @@ class Screen:
         self.heading = page.get_by_role("heading", level=1, name=self.TITLE, exact=True)
         self.alert = page.get_by_role("alert")
 
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}「{self.TITLE}」"
+
     def open(self) -> Self:
         """Navigate straight to this screen (ROUTE is relative to the portal under test)."""
         self.page.goto(self.ROUTE)

@@ -20,14 +20,25 @@ def serve_asgi(app: Any, *, name: str, host: str = "127.0.0.1", port: int = 0, t
     """Serve `app` on an OS-assigned port (unless `port` is given) and yield its base URL."""
     config = uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan="off", access_log=False)
     server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, name=f"serve-{name}", daemon=True)
+    failure: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            server.run()
+        except BaseException as error:  # uvicorn calls sys.exit(1) when it cannot bind: keep it in this thread
+            failure.append(error)
+
+    thread = threading.Thread(target=run, name=f"serve-{name}", daemon=True)
     thread.start()
     try:
         deadline = time.monotonic() + timeout
         # uvicorn sets `started` once its sockets listen: the server's own readiness signal, polled with a deadline.
         while not server.started:
             if not thread.is_alive():
-                raise ServiceStartError(f"{name} stopped while starting (is {host}:{port} free?); see its log above")
+                reason = f" ({failure[0]!r})" if failure else ""
+                raise ServiceStartError(
+                    f"{name} stopped while starting{reason}: is {host}:{port} free? See its log above"
+                )
             if time.monotonic() > deadline:
                 raise ServiceStartError(f"{name} did not start within {timeout}s; see its log above")
             time.sleep(0.005)

@@ -1,0 +1,88 @@
+"""`tpcd` as a person or CI uses it: a real subprocess, real signals, real ports."""
+
+from __future__ import annotations
+
+import json
+import signal
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import requests
+
+from harness.cli import main
+from harness.doctor import check_chromium
+from harness.settings import load_settings
+from harness.trace import coverage
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _port_closed(url: str) -> bool:
+    host, port = url.removeprefix("http://").split(":")
+    with socket.socket() as probe:
+        return probe.connect_ex((host, int(port))) != 0
+
+
+def test_up_json_prints_one_line_when_ready_and_stops_cleanly_on_sigterm() -> None:
+    command = [sys.executable, "-m", "harness.cli", "up", "--json"]
+    with subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as process:
+        try:
+            assert process.stdout is not None
+            line = process.stdout.readline()  # blocks until the stack is ready: the readiness signal itself
+            services = json.loads(line)
+            assert requests.get(services["portal"] + "/healthz", timeout=5).status_code == 200
+            citizen = services["citizen"]
+            assert {"name", "id_number", "mobile", "email", "pin", "seed"} <= citizen.keys()
+            process.send_signal(signal.SIGTERM)
+            assert process.wait(timeout=15) == 0
+            assert process.stdout.read() == ""  # exactly one line of JSON on stdout
+            assert _port_closed(services["portal"])
+        finally:
+            if process.poll() is None:
+                process.kill()
+
+
+def test_trace_fails_while_documented_steps_lack_scenarios() -> None:
+    matrix = coverage(ROOT / "features", ROOT)
+    uncovered = [row.step for row in matrix if not row.scenarios]
+    assert {1, 2, 3}.isdisjoint(uncovered)
+    assert main(["trace", "--json"]) == (1 if uncovered else 0)
+
+
+def test_trace_json_shape() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "harness.cli", "trace", "--json"], cwd=ROOT, capture_output=True, text=True, check=False
+    )
+    steps = json.loads(done.stdout)["steps"]
+    assert sorted(steps, key=int) == [str(n) for n in range(1, 25)]
+    assert all({"scenario", "status"} == set(entry) for entry in steps["1"])
+    assert any(entry["scenario"].startswith("features/01_apply.feature:") for entry in steps["3"])
+
+
+def test_doctor_names_the_fix_for_a_missing_browser() -> None:
+    broken = load_settings({"chromium": "/nonexistent/chromium"}, root=ROOT, environ={})
+    check = check_chromium(broken)
+    assert not check.ok
+    assert "apt-get install -y chromium" in check.fix
+
+
+def test_doctor_passes_on_this_set_up_machine() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "harness.cli", "doctor"], cwd=ROOT, capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0, done.stdout
+    assert "all checks passed" in done.stdout
+
+
+def test_bad_setting_exits_2_with_its_source() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "harness.cli", "--base-url", "id.taipei", "trace"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 2
+    assert "must start with http:// or https://" in done.stderr

@@ -1,0 +1,75 @@
+"""The stack: services on loopback port 0, ready when returned, gone after stop, nothing left on failure."""
+
+from __future__ import annotations
+
+import socket
+import threading
+from pathlib import Path
+
+import pytest
+import requests
+
+from harness.settings import load_settings
+from harness.stack import Stack
+from simulators._serving import ServiceStartError, serve_asgi
+
+
+def _refused(url: str) -> bool:
+    host, port = url.removeprefix("http://").split(":")
+    with socket.socket() as probe:
+        return probe.connect_ex((host, int(port))) != 0
+
+
+def _serving_threads() -> set[str]:
+    return {t.name for t in threading.enumerate() if t.name.startswith("serve-")}
+
+
+def test_portal_is_ready_on_loopback_and_gone_after_stop(tmp_path: Path) -> None:
+    before = _serving_threads()
+    with Stack(load_settings(root=tmp_path, environ={})) as stack:
+        url = stack.urls["portal"]
+        assert url.startswith("http://127.0.0.1:")
+        assert not url.endswith(":0")
+        assert requests.get(url + "/healthz", timeout=5).json() == {"status": "ok"}
+        workdir = stack.workdir
+        assert workdir is not None
+        assert (workdir / "portal.sqlite3").exists()
+    assert _refused(url)
+    assert not workdir.exists()
+    assert _serving_threads() == before
+
+
+def test_two_stacks_run_side_by_side(tmp_path: Path) -> None:
+    settings = load_settings(root=tmp_path, environ={})
+    with Stack(settings) as one, Stack(settings) as two:
+        assert one.urls["portal"] != two.urls["portal"]
+
+
+def test_deployed_target_starts_no_twin(tmp_path: Path) -> None:
+    settings = load_settings(root=tmp_path, environ={"TPCD_BASE_URL": "https://portal.example.test"})
+    with Stack(settings) as stack:
+        assert "portal" not in stack.urls
+        assert stack.portal_url == "https://portal.example.test"
+
+
+def test_a_service_that_cannot_bind_fails_clearly_and_leaves_nothing(tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        settings = load_settings({"portal_port": port}, root=tmp_path, environ={})
+        before = _serving_threads()
+        with pytest.raises(ServiceStartError, match="portal stopped while starting"):
+            Stack(settings).start()
+        assert _serving_threads() == before
+
+
+def test_serve_asgi_times_out_with_a_hint() -> None:
+    async def never_ready(scope: object, receive: object, send: object) -> None:
+        raise AssertionError("not called")
+
+    with (
+        pytest.raises(ServiceStartError, match=r"did not start within 0s"),
+        serve_asgi(never_ready, name="x", timeout=0),
+    ):
+        pass

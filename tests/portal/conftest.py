@@ -1,0 +1,44 @@
+"""A fresh portal twin per test on a real port, with its own SQLite file to inspect."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import requests
+
+from portal import PortalSettings, create_app
+from simulators._serving import serve_asgi
+
+
+@dataclass
+class Portal:
+    """A running twin and a cookie-keeping HTTP client for it."""
+
+    url: str
+    db_path: Path
+    http: requests.Session
+
+    def get(self, path: str) -> requests.Response:
+        return self.http.get(self.url + path, allow_redirects=False, timeout=5)
+
+    def post(self, path: str, data: dict[str, str]) -> requests.Response:
+        return self.http.post(self.url + path, data=data, allow_redirects=False, timeout=5)
+
+    def csrf(self, path: str) -> str:
+        match = re.search(r'name="csrf_token" value="([^"]+)"', self.get(path).text)
+        assert match, f"no CSRF field on {path}"
+        return match.group(1)
+
+
+@pytest.fixture
+def portal(tmp_path: Path) -> Iterator[Portal]:
+    app = create_app(PortalSettings(db_path=tmp_path / "portal.sqlite3", secret_key="test-secret"))
+    try:
+        with serve_asgi(app, name="portal") as url, requests.Session() as http:
+            yield Portal(url, tmp_path / "portal.sqlite3", http)
+    finally:
+        app.state.store.close()
