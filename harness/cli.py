@@ -121,8 +121,9 @@ def parser() -> argparse.ArgumentParser:
     up.add_argument("--json", action="store_true", help="print one JSON line of URLs once everything is ready")
     up.add_argument("--portal-port", type=int, help="pin the portal twin's port (default: any free port)")
     up.set_defaults(handler=cmd_up)
-    run = commands.add_parser("run", help="run the Gherkin suite and build the Allure report")
-    run.add_argument("pytest_args", nargs=argparse.REMAINDER, help="passed on to pytest")
+    run = commands.add_parser(
+        "run", help="run the Gherkin suite and build the Allure report", usage="tpcd run [PYTEST ARGS …]"
+    )
     run.set_defaults(handler=cmd_run)
     commands.add_parser("report", help="build the HTML report from reports/allure-results").set_defaults(
         handler=cmd_report
@@ -136,7 +137,11 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `tpcd` console script."""
-    args = parser().parse_args(argv)
+    argv = list(sys.argv[1:] if argv is None else argv)
+    # Everything after `run` belongs to pytest, options included (`tpcd run -n 2 -k 金質`).
+    split = argv.index("run") + 1 if "run" in argv else len(argv)
+    args = parser().parse_args(argv[:split])
+    args.pytest_args = argv[split:]
     try:
         settings = load_settings(
             {"base_url": args.base_url, "seed": args.seed, "portal_port": getattr(args, "portal_port", None)}
