@@ -18,7 +18,15 @@ class ServiceStartError(RuntimeError):
 @contextmanager
 def serve_asgi(app: Any, *, name: str, host: str = "127.0.0.1", port: int = 0, timeout: float = 10.0) -> Iterator[str]:
     """Serve `app` on an OS-assigned port (unless `port` is given) and yield its base URL."""
-    config = uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan="off", access_log=False)
+    config = uvicorn.Config(
+        app,
+        host=host,
+        port=port,
+        log_level="warning",
+        lifespan="off",
+        access_log=False,
+        timeout_graceful_shutdown=1,  # a request hanging on purpose (a HANG fault) must not hold up the stop
+    )
     server = uvicorn.Server(config)
     failure: list[BaseException] = []
 

@@ -1,0 +1,76 @@
+"""The typed client base every simulator client extends: state, reset, arm, and waiting with a deadline."""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable
+from types import TracebackType
+from typing import Any, Self, TypeVar
+
+import requests
+
+T = TypeVar("T")
+OTP = re.compile(r"(?<!\d)(\d{6})(?!\d)")  # the portal's one-time codes are six digits
+
+
+class SimulatorError(RuntimeError):
+    """A simulator answered a control call with an error; the message carries its reason."""
+
+
+class SimulatorClient:
+    """HTTP client for one simulator; owns its URLs so steps never build one."""
+
+    def __init__(self, base_url: str, *, timeout: float = 5.0) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.timeout = timeout
+        self.http = requests.Session()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, tb: TracebackType | None) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Release the connection pool."""
+        self.http.close()
+
+    def _call(self, method: str, path: str, **kwargs: Any) -> Any:
+        response = self.http.request(method, self.base_url + path, timeout=self.timeout, **kwargs)
+        if response.status_code >= 400:
+            raise SimulatorError(f"{method} {path} → {response.status_code}: {response.text[:500]}")
+        return response.json() if response.content else None
+
+    def state(self) -> dict[str, Any]:
+        """The simulator's current state, armed faults included."""
+        state: dict[str, Any] = self._call("GET", "/_control/state")
+        return state
+
+    def reset(self) -> None:
+        """Forget every message and fault: a fresh simulator for the next scenario."""
+        self._call("POST", "/_control/reset")
+
+    def arm(self, fault: str, *, match: str | None = None, times: int | None = 1, seconds: float | None = None) -> None:
+        """Arm `fault` (a member of the simulator's fault enum) for `match`, `times` uses (None: until reset)."""
+        self._call(
+            "POST", "/_control/faults", json={"fault": str(fault), "match": match, "times": times, "seconds": seconds}
+        )
+
+
+def wait_until(probe: Callable[[], T | None], *, timeout: float, what: str, interval: float = 0.05) -> T:
+    """Call `probe` until it returns a value or `timeout` passes; the error says what never happened."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = probe()
+        if value is not None:
+            return value
+        if time.monotonic() >= deadline:
+            raise TimeoutError(f"{what} within {timeout}s")
+        time.sleep(interval)
+
+
+def find_otp(text: str) -> str | None:
+    """The six-digit code in a message, if any."""
+    match = OTP.search(text)
+    return match.group(1) if match else None

@@ -1,0 +1,59 @@
+"""Armed faults, shared by every simulator: a named fault, optionally for one target, for N uses or until reset."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import asdict, dataclass
+from typing import Any
+
+
+@dataclass(frozen=True, slots=True)
+class ArmedFault:
+    """One fault as armed through `POST /_control/faults`."""
+
+    fault: str  # the simulator's fault name, in its protocol's terms (a Mitake statuscode, an SMTP reply …)
+    match: str | None = None  # only for this target (a mobile number, a mail address …); None for every target
+    times: int | None = 1  # how many requests it affects; None until reset
+    seconds: float | None = None  # for timing faults: how long to delay or hang
+
+
+class FaultBook:
+    """The faults armed on one simulator, consumed in arming order; thread-safe."""
+
+    def __init__(self, known: set[str]) -> None:
+        self._known = known
+        self._armed: list[list[Any]] = []  # [ArmedFault, remaining uses or None]
+        self._lock = threading.Lock()
+
+    def arm(self, fault: ArmedFault) -> None:
+        """Add `fault`; an unknown name is refused with the list of known ones."""
+        if fault.fault not in self._known:
+            raise ValueError(f"unknown fault {fault.fault!r}; known: {', '.join(sorted(self._known))}")
+        if fault.times is not None and fault.times < 1:
+            raise ValueError(f"times must be at least 1 (or null for until reset), not {fault.times}")
+        with self._lock:
+            self._armed.append([fault, fault.times])
+
+    def take(self, target: str | None = None, *, among: set[str] | None = None) -> ArmedFault | None:
+        """The first armed fault that applies to `target` (and is one of `among`), using up one of its times."""
+        with self._lock:
+            for entry in self._armed:
+                fault, remaining = entry
+                if fault.match not in (None, target) or (among is not None and fault.fault not in among):
+                    continue
+                if remaining is not None:
+                    entry[1] = remaining - 1
+                    if entry[1] == 0:
+                        self._armed.remove(entry)
+                return fault  # type: ignore[no-any-return]
+        return None
+
+    def clear(self) -> None:
+        """Disarm everything."""
+        with self._lock:
+            self._armed.clear()
+
+    def state(self) -> list[dict[str, Any]]:
+        """What is armed, with uses left, for `GET /_control/state`."""
+        with self._lock:
+            return [{**asdict(fault), "remaining": remaining} for fault, remaining in self._armed]

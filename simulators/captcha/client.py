@@ -1,0 +1,23 @@
+"""Typed client of the reCAPTCHA simulator: switch modes, arm siteverify faults, solve the image challenge."""
+
+from __future__ import annotations
+
+from simulators._client import SimulatorClient, wait_until
+from simulators.captcha.faults import CaptchaMode
+
+
+class CaptchaClient(SimulatorClient):
+    """Controls the 「我不是機器人」 box the portal embeds."""
+
+    def set_mode(self, mode: CaptchaMode) -> None:
+        """Make the next ticks pass, fail at siteverify, or open an image challenge."""
+        self._call("POST", "/_control/mode", data={"mode": mode.value})
+
+    def challenge_answer(self, timeout: float = 5.0) -> str:
+        """The digits in the newest open image challenge (what a person would read off the picture)."""
+
+        def newest() -> str | None:
+            challenges: dict[str, str] = self.state()["challenges"]
+            return list(challenges.values())[-1] if challenges else None
+
+        return wait_until(newest, timeout=timeout, what="no image challenge was opened")

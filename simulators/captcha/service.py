@@ -1,0 +1,200 @@
+"""reCAPTCHA v2 checkbox, offline (PROTOCOLS.md §8.4): the widget script, its token endpoints, and siteverify.
+
+`GET /recaptcha/api.js` renders a 「我不是機器人」 checkbox into every `.g-recaptcha` element (`data-sitekey`,
+`data-callback`, `data-expired-callback`; `grecaptcha.render/getResponse/reset`, `?onload=`), writing the token into
+the form field `g-recaptcha-response`. Unlike Google's, the widget renders inline rather than in an iframe, so the
+checkbox is found by role and name like every other control. `POST /recaptcha/api/siteverify` answers with Google's
+shape and error codes; tokens are single use and valid 2 minutes.
+"""
+
+from __future__ import annotations
+
+import secrets
+import threading
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import FastAPI, Form, HTTPException, Request
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel
+
+from simulators._control import control_router
+from simulators._faults import FaultBook
+from simulators.captcha.faults import ELSEWHERE_HOSTNAME, CaptchaFault, CaptchaMode
+
+WIDGET_JS = (Path(__file__).parent / "widget.js").read_text(encoding="utf-8")
+
+
+@dataclass(frozen=True, slots=True)
+class CaptchaSettings:
+    """The key pair the portal is configured with (not Google's: these never leave this machine)."""
+
+    site_key: str = "tpcd-test-site-key"
+    secret: str = "tpcd-test-secret"
+    token_ttl: float = 120.0
+
+
+@dataclass(slots=True)
+class Token:
+    minted: float
+    hostname: str
+    passes: bool
+    used: bool = False
+
+
+class TokenRequest(BaseModel):
+    sitekey: str
+    hostname: str
+
+
+class ChallengeAnswer(BaseModel):
+    challenge: str
+    answer: str
+    hostname: str
+
+
+class Captcha:
+    """Minted tokens, pending image challenges, the mode and the faults."""
+
+    def __init__(self, settings: CaptchaSettings) -> None:
+        self.settings = settings
+        self.faults = FaultBook({f.value for f in CaptchaFault})
+        self.lock = threading.Lock()
+        self.reset()
+
+    def reset(self) -> None:
+        with self.lock:
+            self.mode = CaptchaMode.PASS
+            self.tokens: dict[str, Token] = {}
+            self.challenges: dict[str, str] = {}
+            self.verifications = 0
+
+    def state(self) -> dict[str, Any]:
+        with self.lock:
+            return {
+                "mode": self.mode.value,
+                "tokens": len(self.tokens),
+                "verifications": self.verifications,
+                "challenges": dict(self.challenges),  # id → answer: how the harness solves the image
+            }
+
+    def mint(self, hostname: str) -> str:
+        token = secrets.token_urlsafe(48)
+        with self.lock:
+            self.tokens[token] = Token(time.monotonic(), hostname, passes=self.mode is not CaptchaMode.FAIL)
+        return token
+
+    def verify(self, secret: str, response: str) -> dict[str, Any]:
+        """siteverify's JSON for this secret and token."""
+        with self.lock:
+            self.verifications += 1
+        if not secret:
+            return _failure("missing-input-secret")
+        if secret != self.settings.secret:
+            return _failure("invalid-input-secret")
+        if not response:
+            return _failure("missing-input-response")
+        fault = self.faults.take(among={f.value for f in CaptchaFault} - {CaptchaFault.VERIFY_DOWN.value})
+        with self.lock:
+            token = self.tokens.get(response)
+            if fault is not None and fault.fault != CaptchaFault.HOSTNAME_MISMATCH:
+                if fault.fault == CaptchaFault.FAILED_NO_CODES:
+                    return {"success": False, "error-codes": []}
+                return _failure(fault.fault)
+            if token is None:
+                return _failure("invalid-input-response")
+            expired = time.monotonic() - token.minted > self.settings.token_ttl
+            if token.used or expired:
+                return _failure("timeout-or-duplicate")
+            token.used = True
+        if not token.passes:
+            return {"success": False, "error-codes": []}
+        minted = datetime.now(UTC).timestamp() - (time.monotonic() - token.minted)
+        return {
+            "success": True,
+            "challenge_ts": datetime.fromtimestamp(minted, UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "hostname": ELSEWHERE_HOSTNAME if fault is not None else token.hostname,
+        }
+
+
+def _failure(code: str) -> dict[str, Any]:
+    return {"success": False, "error-codes": [code]}
+
+
+def _digits_svg(digits: str) -> str:
+    """An image of `digits`, lightly distorted: a person reads it, the harness asks the control surface."""
+    glyphs = "".join(
+        f'<text x="{x}" y="{38 + (i % 2) * 6}" transform="rotate({(-1) ** i * 8} {x} 34)">{d}</text>'
+        for i, d in enumerate(digits)
+        for x in [18 + i * 26]
+    )
+    return (
+        '<svg xmlns="http://www.w3.org/2000/svg" width="180" height="60" font-family="monospace" font-size="30" '
+        f'fill="#234"><rect width="180" height="60" fill="#eef"/>{glyphs}'
+        '<line x1="5" y1="20" x2="175" y2="45" stroke="#89a"/></svg>'
+    )
+
+
+def create_app(settings: CaptchaSettings | None = None) -> FastAPI:
+    """The reCAPTCHA simulator as an ASGI app."""
+    captcha = Captcha(settings or CaptchaSettings())
+    app = FastAPI(title="reCAPTCHA v2 simulator", docs_url=None, redoc_url=None)
+    app.state.captcha = captcha
+    # The widget runs on the portal's page and calls back here: any origin may ask for a token (no credentials).
+    app.add_middleware(CORSMiddleware, allow_origins=["*"], allow_methods=["GET", "POST"], allow_headers=["*"])
+    app.include_router(control_router(captcha.faults, captcha.state, captcha.reset))
+
+    @app.post("/_control/mode")
+    def set_mode(mode: Annotated[str, Form()]) -> dict[str, str]:
+        try:
+            chosen = CaptchaMode(mode)
+        except ValueError as error:
+            raise HTTPException(
+                status_code=422, detail=f"mode must be one of {[m.value for m in CaptchaMode]}"
+            ) from error
+        with captcha.lock:
+            captcha.mode = chosen
+        return {"mode": chosen.value}
+
+    @app.get("/recaptcha/api.js")
+    def script(request: Request) -> Response:
+        base = str(request.base_url).rstrip("/")
+        body = WIDGET_JS.replace("__SIMULATOR__", base).replace(
+            "__TTL_MS__", str(int(captcha.settings.token_ttl * 1000))
+        )
+        return Response(body, media_type="text/javascript; charset=utf-8")
+
+    @app.post("/recaptcha/api2/userverify")
+    def tick(ask: TokenRequest) -> dict[str, Any]:
+        if ask.sitekey != captcha.settings.site_key:
+            return {"error": "ERROR for site owner: Invalid site key"}
+        if captcha.mode is CaptchaMode.CHALLENGE:
+            challenge, answer = secrets.token_hex(8), f"{secrets.randbelow(10**5):05d}"
+            with captcha.lock:
+                captcha.challenges[challenge] = answer
+            return {"challenge": challenge, "image": _digits_svg(answer)}
+        return {"token": captcha.mint(ask.hostname)}
+
+    @app.post("/recaptcha/api2/answer")
+    def answer(reply: ChallengeAnswer) -> dict[str, Any]:
+        with captcha.lock:
+            expected = captcha.challenges.pop(reply.challenge, None)
+        if expected is None or reply.answer.strip() != expected:
+            return {"error": "驗證失敗，請再試一次"}
+        return {"token": captcha.mint(reply.hostname)}
+
+    @app.post("/recaptcha/api/siteverify")
+    def siteverify(
+        secret: Annotated[str, Form()] = "",
+        response: Annotated[str, Form()] = "",
+        remoteip: Annotated[str, Form()] = "",
+    ) -> Response:
+        if captcha.faults.take(among={CaptchaFault.VERIFY_DOWN.value}) is not None:
+            return Response("Service Unavailable", status_code=503)
+        return JSONResponse(captcha.verify(secret, response))
+
+    return app

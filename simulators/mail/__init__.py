@@ -1,0 +1,9 @@
+"""E-mail simulator: real SMTP (aiosmtpd) into an in-memory mailbox, read through a Mailpit-compatible API."""
+
+from __future__ import annotations
+
+from simulators.mail.client import MailClient
+from simulators.mail.faults import MailFault
+from simulators.mail.service import Mailbox, create_app, serve_smtp
+
+__all__ = ["MailClient", "MailFault", "Mailbox", "create_app", "serve_smtp"]

@@ -1,0 +1,228 @@
+"""E-mail simulator: a real SMTP server (aiosmtpd) and a Mailpit-compatible read API over the same mailbox.
+
+SMTP: SMTPUTF8, encoded-word subjects, multipart text/HTML; the raw bytes are kept and parsed only when read (the
+`email` package is the cost, ENVIRONMENT.md). Read side, as Mailpit answers what tests use: `GET /api/v1/messages`,
+`GET /api/v1/message/{ID}`, `DELETE /api/v1/messages`, `GET /api/v1/search?query=to:addr`; an HTML inbox at `/`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import email
+import email.policy
+import html
+import itertools
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from email.headerregistry import Address
+from email.message import EmailMessage
+from typing import Any
+
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import SMTP, Envelope, Session
+from fastapi import FastAPI, HTTPException
+from fastapi.responses import HTMLResponse
+
+from simulators._control import control_router
+from simulators._faults import FaultBook
+from simulators.mail.faults import AT_DATA, AT_RCPT, BOUNCING_ADDRESS, REPLIES, MailFault
+
+
+@dataclass(slots=True)
+class StoredMail:
+    """One accepted message as it came over the wire."""
+
+    id: str
+    raw: bytes
+    mail_from: str
+    rcpt_tos: list[str]
+    created: str
+    _parsed: EmailMessage | None = field(default=None, repr=False)
+
+    @property
+    def parsed(self) -> EmailMessage:
+        if self._parsed is None:
+            self._parsed = email.message_from_bytes(self.raw, policy=email.policy.default)
+        assert self._parsed is not None
+        return self._parsed
+
+    def _body(self, subtype: str) -> str:
+        part = self.parsed.get_body(preferencelist=(subtype,))
+        return str(part.get_content()) if part is not None else ""
+
+    def summary(self) -> dict[str, Any]:
+        """Mailpit's message summary."""
+        text = self._body("plain")
+        return {
+            "ID": self.id,
+            "MessageID": str(self.parsed.get("Message-ID", "")).strip("<>"),
+            "From": _address(str(self.parsed.get("From", self.mail_from))),
+            "To": [{"Name": "", "Address": rcpt} for rcpt in self.rcpt_tos],
+            "Subject": str(self.parsed.get("Subject", "")),
+            "Snippet": " ".join(text.split())[:250],
+            "Created": self.created,
+            "Size": len(self.raw),
+        }
+
+    def detail(self) -> dict[str, Any]:
+        """Mailpit's full message: the summary plus Text and HTML."""
+        return {**self.summary(), "Text": self._body("plain"), "HTML": self._body("html")}
+
+
+def _address(header: str) -> dict[str, str]:
+    try:
+        parsed = Address(addr_spec=email.utils.parseaddr(header)[1])
+        name = email.utils.parseaddr(header)[0]
+        return {"Name": name, "Address": parsed.addr_spec}
+    except (ValueError, IndexError):
+        return {"Name": "", "Address": header}
+
+
+class Mailbox:
+    """Every message the SMTP side accepted, newest last, and the faults armed on it."""
+
+    def __init__(self) -> None:
+        self.faults = FaultBook({f.value for f in MailFault})
+        self.lock = threading.Lock()
+        self._ids = itertools.count(1)
+        self.mails: list[StoredMail] = []
+
+    def reset(self) -> None:
+        with self.lock:
+            self.mails.clear()
+
+    def state(self) -> dict[str, Any]:
+        with self.lock:
+            return {"messages": len(self.mails)}
+
+    def store(self, envelope: Envelope) -> StoredMail:
+        raw = envelope.original_content or envelope.content or b""
+        mail = StoredMail(
+            id=f"{next(self._ids):08d}",
+            raw=raw if isinstance(raw, bytes) else raw.encode(),
+            mail_from=envelope.mail_from or "",
+            rcpt_tos=list(envelope.rcpt_tos),
+            created=datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+        )
+        with self.lock:
+            self.mails.append(mail)
+        return mail
+
+    def find(self, to: str | None = None) -> list[StoredMail]:
+        """Newest first, as Mailpit lists them."""
+        with self.lock:
+            mails = list(reversed(self.mails))
+        return [m for m in mails if to is None or to.lower() in (r.lower() for r in m.rcpt_tos)]
+
+
+class MailHandler:
+    """aiosmtpd handler: store what arrives, unless a fault for that recipient says otherwise."""
+
+    def __init__(self, mailbox: Mailbox) -> None:
+        self.mailbox = mailbox
+
+    async def handle_RCPT(
+        self, server: SMTP, session: Session, envelope: Envelope, address: str, rcpt_options: list[str]
+    ) -> str:
+        if address.lower() == BOUNCING_ADDRESS:
+            return REPLIES[MailFault.MAILBOX_UNAVAILABLE]
+        fault = self.mailbox.faults.take(address, among=AT_RCPT)
+        if fault is not None:
+            return REPLIES[MailFault(fault.fault)]
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
+        for rcpt in envelope.rcpt_tos:
+            fault = self.mailbox.faults.take(rcpt, among=AT_DATA)
+            if fault is None:
+                continue
+            if fault.fault == MailFault.DROP_MID_DATA:
+                assert server.transport is not None
+                server.transport.close()
+                return "421 connection dropped"  # never reaches the client: the socket is gone
+            if fault.fault == MailFault.SLOW_ACCEPT:
+                await asyncio.sleep(fault.seconds or 3.0)
+                break
+            return REPLIES[MailFault(fault.fault)]
+        mail = self.mailbox.store(envelope)
+        return f"250 2.0.0 Ok: queued as {mail.id}"
+
+
+class EphemeralController(Controller):
+    """aiosmtpd Controller that can bind port 0 (aio-libs/aiosmtpd#388)."""
+
+    def _trigger_server(self) -> None:
+        assert isinstance(self.server, asyncio.Server)
+        self.port = self.server.sockets[0].getsockname()[1]  # the port actually bound
+        super()._trigger_server()  # type: ignore[no-untyped-call]
+
+
+@contextmanager
+def serve_smtp(mailbox: Mailbox, *, host: str = "127.0.0.1", port: int = 0, timeout: float = 10.0) -> Iterator[int]:
+    """Run the SMTP side on `port` (0: any free one); yield the bound port; stop in `finally`."""
+    controller = EphemeralController(
+        MailHandler(mailbox),
+        hostname=host,
+        port=port,
+        ready_timeout=timeout,
+        enable_SMTPUTF8=True,
+        server_hostname="mail.tpcd.test",
+    )
+    controller.start()  # returns once aiosmtpd's own ready event fired
+    try:
+        yield int(controller.port)
+    finally:
+        controller.stop()
+
+
+def create_app(mailbox: Mailbox) -> FastAPI:
+    """The Mailpit-compatible read API and control surface over `mailbox`."""
+    app = FastAPI(title="mail simulator (Mailpit-compatible API)", docs_url=None, redoc_url=None)
+    app.state.mailbox = mailbox
+    app.include_router(control_router(mailbox.faults, mailbox.state, mailbox.reset))
+
+    def listing(mails: list[StoredMail]) -> dict[str, Any]:
+        return {"total": len(mails), "count": len(mails), "messages": [m.summary() for m in mails]}
+
+    @app.get("/api/v1/messages")
+    def messages() -> dict[str, Any]:
+        return listing(mailbox.find())
+
+    @app.get("/api/v1/search")
+    def search(query: str) -> dict[str, Any]:
+        field_name, _, value = query.partition(":")
+        if field_name != "to" or not value:
+            raise HTTPException(status_code=400, detail="only `to:<address>` queries are supported")
+        return listing(mailbox.find(value.strip('"')))
+
+    @app.get("/api/v1/message/{message_id}")
+    def message(message_id: str) -> dict[str, Any]:
+        for mail in mailbox.find():
+            if mail.id == message_id:
+                return mail.detail()
+        raise HTTPException(status_code=404, detail=f"message {message_id} not found")
+
+    @app.delete("/api/v1/messages")
+    def delete_messages() -> dict[str, str]:
+        mailbox.reset()
+        return {"status": "ok"}
+
+    @app.get("/", response_class=HTMLResponse)
+    def inbox() -> str:
+        rows = "".join(
+            f"<tr><td>{m.created}</td><td>{html.escape(', '.join(m.rcpt_tos))}</td>"
+            f"<td>{html.escape(str(m.parsed.get('Subject', '')))}</td>"
+            f"<td><pre>{html.escape(m.detail()['Text'])}</pre></td></tr>"
+            for m in mailbox.find()
+        )
+        return (
+            "<!doctype html><html lang='zh-Hant-TW'><meta charset='utf-8'><title>電子郵件收件匣（模擬）</title>"
+            "<meta http-equiv='refresh' content='3'><h1>電子郵件收件匣（模擬）</h1>"
+            f"<table border=1><tr><th>時間</th><th>收件者</th><th>主旨</th><th>內容</th></tr>{rows}</table></html>"
+        )
+
+    return app

@@ -1,0 +1,9 @@
+"""網路市民 legacy-account simulator: an OAuth2-style login, consent and profile (our documented design)."""
+
+from __future__ import annotations
+
+from simulators.netizen.client import NetizenClient
+from simulators.netizen.faults import NetizenFault
+from simulators.netizen.service import NetizenSettings, create_app
+
+__all__ = ["NetizenClient", "NetizenFault", "NetizenSettings", "create_app"]
