@@ -9,4 +9,6 @@ pytest_plugins = [
     "harness.plugin.reporting",
     "steps.common",
     "steps.registration",
+    "steps.contact",
+    "steps.profile",
 ]

@@ -6,6 +6,7 @@ import string
 import zlib
 from dataclasses import asdict, dataclass
 from datetime import date
+from enum import StrEnum
 
 from faker import Faker
 from faker.providers import BaseProvider
@@ -112,3 +113,24 @@ def make_citizen(seed: int, *, worker: int = 0) -> CitizenProfile:
 def scenario_seed(base_seed: int, scenario_id: str) -> int:
     """A stable per-scenario seed: the run's base seed and the scenario's id give the same citizen every time."""
     return zlib.crc32(f"{base_seed}:{scenario_id}".encode())
+
+
+class Channel(StrEnum):
+    """How a citizen receives the one-time code (documented step 4), in the Gherkin's own words."""
+
+    MOBILE = "手機"
+    EMAIL = "電子郵件"
+
+    def of(self, citizen: CitizenProfile) -> str:
+        """The citizen's mobile number or mail address."""
+        return citizen.mobile if self is Channel.MOBILE else citizen.email
+
+
+def netizen_account(citizen: CitizenProfile) -> str:
+    """The legacy 網路市民 account name a citizen signs in with."""
+    return f"tp{citizen.seed}"
+
+
+def mistype_last_digit(id_number: str) -> str:
+    """The same number with its check digit off by one: a typo the checksum must catch."""
+    return id_number[:-1] + str((int(id_number[-1]) + 1) % 10)

@@ -15,8 +15,11 @@ from contextlib import ExitStack
 from pathlib import Path
 from types import TracebackType
 
+import requests
+
 from harness.settings import Settings
 from portal import PortalSettings, create_app
+from simulators import captcha, mail, netizen, sms
 from simulators._serving import serve_asgi
 
 
@@ -26,6 +29,9 @@ class Stack:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.urls: dict[str, str] = {}
+        self.sms_settings = sms.SmsSettings()
+        self.captcha_settings = captcha.CaptchaSettings()
+        self.netizen_settings = netizen.NetizenSettings()
         self.workdir: Path | None = None
         self._exit = ExitStack()
 
@@ -39,33 +45,60 @@ class Stack:
         try:
             self.workdir = Path(tempfile.mkdtemp(prefix="tpcd-stack-"))
             self._exit.callback(shutil.rmtree, self.workdir, ignore_errors=True)
+            self._serve("sms", sms.create_app(self.sms_settings))
+            mailbox = mail.Mailbox()
+            smtp_port = self._exit.enter_context(
+                mail.serve_smtp(mailbox, host=self.settings.host, timeout=self.settings.ready_timeout)
+            )
+            self.urls["mail_smtp"] = f"smtp://{self.settings.host}:{smtp_port}"
+            self._serve("mail_api", mail.create_app(mailbox))
+            self._serve("captcha", captcha.create_app(self.captcha_settings))
+            self._serve("netizen", netizen.create_app(self.netizen_settings))
             if self.settings.embedded:
-                portal = create_app(self._portal_settings())
+                portal = create_app(self._portal_settings(smtp_port))
                 self._exit.callback(portal.state.store.close)  # after the server has stopped
-                self.urls["portal"] = self._exit.enter_context(
-                    serve_asgi(
-                        portal,
-                        name="portal",
-                        host=self.settings.host,
-                        port=self.settings.portal_port,
-                        timeout=self.settings.ready_timeout,
-                    )
-                )
+                self._serve("portal", portal, port=self.settings.portal_port)
         except BaseException:
             self.stop()
             raise
         return self
+
+    def _serve(self, name: str, app: object, *, port: int = 0) -> None:
+        self.urls[name] = self._exit.enter_context(
+            serve_asgi(app, name=name, host=self.settings.host, port=port, timeout=self.settings.ready_timeout)
+        )
+
+    def reset(self) -> None:
+        """Every simulator empty and unarmed, the twin on real time: a fresh start for the next scenario."""
+        for name in ("sms", "mail_api", "captcha", "netizen"):
+            requests.post(self.urls[name] + "/_control/reset", timeout=5).raise_for_status()
+        if "portal" in self.urls:
+            requests.post(self.urls["portal"] + "/_twin/clock/reset", timeout=5).raise_for_status()
 
     def stop(self) -> None:
         """Stop everything this stack started, newest first."""
         self._exit.close()
         self.urls.clear()
 
-    def _portal_settings(self) -> PortalSettings:
+    def _portal_settings(self, smtp_port: int) -> PortalSettings:
+        """The twin configured with the simulators' real URLs, as a deployment is with the real systems'."""
         assert self.workdir is not None
         return PortalSettings(
             db_path=self.settings.db_path or self.workdir / "portal.sqlite3",
             secret_key=secrets.token_urlsafe(32),
+            sms_gateway_url=self.urls["sms"] + "/api/mtk/SmSend",
+            sms_username=self.sms_settings.username,
+            sms_password=self.sms_settings.password,
+            smtp_host=self.settings.host,
+            smtp_port=smtp_port,
+            captcha_script_url=self.urls["captcha"] + "/recaptcha/api.js",
+            captcha_verify_url=self.urls["captcha"] + "/recaptcha/api/siteverify",
+            captcha_site_key=self.captcha_settings.site_key,
+            captcha_secret=self.captcha_settings.secret,
+            netizen_url=self.urls["netizen"],
+            netizen_client_id=self.netizen_settings.client_id,
+            netizen_client_secret=self.netizen_settings.client_secret,
+            twin_controls=True,
         )
 
     def __enter__(self) -> Stack:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from playwright.sync_api import Page
 
 from pages.base import Screen
+from pages.register import VerifyContactPage
 
 
 class HomePage(Screen):
@@ -63,9 +64,3 @@ class MemberRegistrationPage(Screen):
         self.agree()
         self.next.click()
         return VerifyContactPage(self.page).expect_shown()
-
-
-class VerifyContactPage(Screen):
-    """驗證手機或電子郵件: receive a one-time code by SMS or e-mail (step 4)."""
-
-    TITLE, ROUTE = "驗證手機或電子郵件", "/register/contact"

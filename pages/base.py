@@ -17,6 +17,7 @@ class Screen:
         self.page = page
         self.heading = page.get_by_role("heading", level=1, name=self.TITLE, exact=True)
         self.alert = page.get_by_role("alert")
+        self.status = page.get_by_label("會員狀態")  # top left: 未實名 / 已實名 once logged in
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}「{self.TITLE}」"
@@ -30,6 +31,19 @@ class Screen:
         """Wait until this screen is the one shown; fail with the heading that was expected."""
         expect(self.heading, f"expected the 「{self.TITLE}」 screen").to_be_visible()
         return self
+
+    def message(self, text: str) -> Locator:
+        """An error (role alert) or notice (role status) on this screen that contains `text`."""
+        return self.page.get_by_role("alert").or_(self.page.get_by_role("status")).filter(has_text=text)
+
+    def reload(self) -> Self:
+        """Press F5 and wait for this screen again."""
+        self.page.reload()
+        return self.expect_shown()
+
+    def field(self, label: str) -> Locator:
+        """The form field whose label is exactly `label`."""
+        return self.page.get_by_label(label, exact=True)
 
     def control(self, label: str) -> Locator:
         """The button (or link styled as one) whose accessible name is exactly `label`."""

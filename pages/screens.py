@@ -2,9 +2,28 @@
 
 from __future__ import annotations
 
-from pages.apply import ChooseMembershipPage, HomePage, MemberRegistrationPage, VerifyContactPage
+from pages.apply import ChooseMembershipPage, HomePage, MemberRegistrationPage
 from pages.base import Screen
+from pages.netizen import NetizenLoginPage
+from pages.register import (
+    BasicDataPage,
+    GoldVerificationPage,
+    MemberHomePage,
+    RegistrationDonePage,
+    SetPasswordPage,
+    VerifyContactPage,
+)
 
-SCREENS: dict[str, type[Screen]] = {
-    screen.TITLE: screen for screen in (HomePage, ChooseMembershipPage, MemberRegistrationPage, VerifyContactPage)
-}
+ALL: tuple[type[Screen], ...] = (
+    HomePage,
+    ChooseMembershipPage,
+    MemberRegistrationPage,
+    VerifyContactPage,
+    BasicDataPage,
+    SetPasswordPage,
+    RegistrationDonePage,
+    MemberHomePage,
+    GoldVerificationPage,
+    NetizenLoginPage,
+)
+SCREENS: dict[str, type[Screen]] = {screen.TITLE: screen for screen in ALL}

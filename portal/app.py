@@ -12,8 +12,9 @@ from starlette.exceptions import HTTPException
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from portal.clock import Clock
 from portal.rendering import render
-from portal.routes import apply
+from portal.routes import apply, contact, member, profile, twin
 from portal.settings import PortalSettings
 from portal.store import Store
 
@@ -45,6 +46,7 @@ def create_app(settings: PortalSettings) -> FastAPI:
     app = FastAPI(title="臺北卡3.0 portal twin", docs_url=None, redoc_url=None, openapi_url=None)
     app.state.settings = settings
     app.state.store = Store(settings.db_path)
+    app.state.clock = Clock()
     app.add_middleware(
         SessionMiddleware,  # the cookie is always HttpOnly; SameSite=Lax keeps cross-site POSTs out
         secret_key=settings.secret_key,
@@ -54,7 +56,10 @@ def create_app(settings: PortalSettings) -> FastAPI:
     )
     app.add_middleware(SecurityHeaders)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
-    app.include_router(apply.router)
+    for routes in (apply, contact, profile, member):
+        app.include_router(routes.router)
+    if settings.twin_controls:
+        app.include_router(twin.router)
 
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, error: HTTPException) -> Response:

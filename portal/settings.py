@@ -13,3 +13,26 @@ class PortalSettings:
     db_path: Path
     secret_key: str  # signs the session cookie; the stack draws a fresh one per run
     https_only_cookies: bool = False  # True behind TLS; the twin on loopback serves plain HTTP
+    # Mitake SmSend (PROTOCOLS.md §7): the enterprise endpoint and account.
+    sms_gateway_url: str = "https://smsapi.mitake.com.tw/api/mtk/SmSend"
+    sms_username: str = ""
+    sms_password: str = ""
+    # The verification e-mail (our own design, PROTOCOLS.md §12).
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 25
+    mail_from: str = "臺北卡3.0 <noreply@tpcd.example.test>"
+    # reCAPTCHA v2 (PROTOCOLS.md §8): Google's URLs and official test keys work unchanged.
+    captcha_script_url: str = "https://www.google.com/recaptcha/api.js"
+    captcha_verify_url: str = "https://www.google.com/recaptcha/api/siteverify"
+    captcha_site_key: str = "6LeIxAcTAAAAAJcZVRqyHh71UMIEGNQ_MXjiZKhI"
+    captcha_secret: str = "6LeIxAcTAAAAAGG-vFI1TnRWxMZNFuojJ4WifJWe"
+    # 網路市民 (PROTOCOLS.md §11, our documented API).
+    netizen_url: str = "http://citizen.taipei"
+    netizen_client_id: str = "tpcd-portal"
+    netizen_client_secret: str = ""
+    # One-time code rules.
+    otp_ttl: float = 300.0  # seconds a code stays valid
+    otp_tries: int = 5  # wrong entries before the code is void
+    otp_cooldown: float = 60.0  # seconds before a new code may be sent
+    outbound_timeout: float = 5.0  # seconds the portal waits for any external system
+    twin_controls: bool = False  # the twin's test clock at /_twin/*; never on a real deployment

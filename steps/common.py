@@ -28,7 +28,7 @@ def _(page: Page, title: str) -> Screen:
 
 @then(parsers.parse("市民看到提示「{message}」"))
 def _(screen: Screen, message: str) -> None:
-    expect(screen.alert).to_contain_text(message)
+    expect(screen.message(message)).to_be_visible()
 
 
 @then(parsers.parse("「{label}」按鈕無法按下"))

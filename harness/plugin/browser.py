@@ -10,6 +10,7 @@ import pytest
 from playwright.sync_api import Browser, Page
 
 from harness.settings import Settings
+from harness.stack import Stack
 
 PAGE_KEY = pytest.StashKey[Page]()
 BROWSER_VERSION_KEY = pytest.StashKey[str]()
@@ -61,8 +62,9 @@ def browser(browser: Browser, pytestconfig: pytest.Config) -> Browser:
 
 
 @pytest.fixture
-def page(page: Page, request: pytest.FixtureRequest) -> Iterator[Page]:
-    """pytest-playwright's page, remembered on the test item so report hooks can screenshot it."""
+def page(page: Page, request: pytest.FixtureRequest, stack: Stack) -> Iterator[Page]:
+    """pytest-playwright's page for a scenario that starts from reset simulators; remembered for report hooks."""
+    stack.reset()
     request.node.stash[PAGE_KEY] = page
     yield page
     del request.node.stash[PAGE_KEY]

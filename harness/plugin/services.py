@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from typing import TypeVar
 
 import pytest
 
+from harness.codes import CodeReader
 from harness.settings import Settings, SettingsError, load_settings
 from harness.stack import Stack
+from harness.twin import TwinClient
+from simulators._client import SimulatorClient
+from simulators.captcha import CaptchaClient
+from simulators.mail import MailClient
+from simulators.netizen import NetizenClient
+from simulators.sms import SmsClient
+
+C = TypeVar("C", bound=SimulatorClient)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -51,3 +61,40 @@ def stack(tpcd_settings: Settings) -> Iterator[Stack]:
 def portal_url(stack: Stack) -> str:
     """The portal under test: the twin's URL, or --base-url when aimed at a deployed portal."""
     return stack.portal_url
+
+
+def _client(service: str, kind: type[C]) -> Callable[..., Iterator[C]]:
+    """A per-scenario client of `service`.
+
+    It does not reset the simulator: a step may ask for it after the portal already sent something. Scenarios start
+    from reset simulators because the `page` fixture resets the whole stack first (harness/plugin/browser.py).
+    """
+
+    def fixture(stack: Stack) -> Iterator[C]:
+        with kind(stack.urls[service]) as client:
+            yield client
+
+    fixture.__doc__ = f"The {service} simulator's client for this scenario."
+    return fixture
+
+
+sms = pytest.fixture(_client("sms", SmsClient), name="sms")
+mail = pytest.fixture(_client("mail_api", MailClient), name="mail")
+captcha = pytest.fixture(_client("captcha", CaptchaClient), name="captcha")
+netizen = pytest.fixture(_client("netizen", NetizenClient), name="netizen")
+
+
+@pytest.fixture
+def twin(stack: Stack, tpcd_settings: Settings) -> Iterator[TwinClient]:
+    """The twin's clock; a scenario that needs it is skipped against a deployed portal, which has no such control."""
+    if not tpcd_settings.embedded:
+        pytest.skip("moves the portal's clock: only the embedded portal twin offers that")
+    with TwinClient(stack.urls["portal"]) as client:
+        yield client
+        client.reset()
+
+
+@pytest.fixture
+def codes(sms: SmsClient, mail: MailClient) -> CodeReader:
+    """Reads the citizen's one-time codes from the SMS and mail inboxes."""
+    return CodeReader(sms, mail)

@@ -7,20 +7,15 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from portal import deps
 from portal.rendering import render
 from portal.security import require_csrf
-from portal.store import Store
 
 router = APIRouter()
 
 TIERS = {"general": "一般會員", "gold": "金質會員"}
 CONSENT_REQUIRED = "請先詳閱個人資料使用相關內容並勾選同意，才能進行下一步。"
 TIER_REQUIRED = "請先選擇要註冊的會員類型。"
-
-
-def _store(request: Request) -> Store:
-    store: Store = request.app.state.store
-    return store
 
 
 @router.get("/", response_class=HTMLResponse)
@@ -63,16 +58,6 @@ def consent(request: Request, consent: Annotated[str, Form()] = "") -> Response:
         return render(
             request, "register.html", status_code=400, title="會員註冊", tier_label=TIERS[tier], error=CONSENT_REQUIRED
         )
-    application = _store(request).open_application(tier)
+    application = deps.store(request).open_application(tier)
     request.session["application_id"] = application.id
     return RedirectResponse("/register/contact", status_code=303)
-
-
-@router.get("/register/contact", response_class=HTMLResponse)
-def contact(request: Request) -> Response:
-    """Step 4 starts here: verify a mobile number or an e-mail address."""
-    application_id = request.session.get("application_id")
-    application = _store(request).application(application_id) if isinstance(application_id, int) else None
-    if application is None:
-        return RedirectResponse("/register", status_code=303)
-    return render(request, "contact.html", title="驗證手機或電子郵件", tier_label=TIERS[application.tier])

@@ -4,6 +4,7 @@
 (function () {
   "use strict";
   var SIMULATOR = "__SIMULATOR__";
+  var SCRIPT = document.currentScript;  // only defined while this script first runs
   var TTL_MS = __TTL_MS__;
   var widgets = [];
 
@@ -117,11 +118,10 @@
   function boot() {
     var nodes = document.querySelectorAll(".g-recaptcha");
     for (var i = 0; i < nodes.length; i++) { render(nodes[i]); }
-    var onload = new URL(document.currentScript ? document.currentScript.src : location.href).searchParams.get("onload");
+    var onload = new URL(SCRIPT ? SCRIPT.src : location.href).searchParams.get("onload");
     if (onload) { call(onload); }
   }
-  var me = document.currentScript;
   if (document.readyState === "loading") {
-    document.addEventListener("DOMContentLoaded", function () { document.currentScript = me; boot(); });
+    document.addEventListener("DOMContentLoaded", boot);
   } else { boot(); }
 })();

@@ -1,0 +1,26 @@
+"""The 網路市民 service's own screens: its login and its consent page (another site, reached by redirect)."""
+
+from __future__ import annotations
+
+from playwright.sync_api import Page
+
+from pages.base import Screen
+
+
+class NetizenLoginPage(Screen):
+    """網路市民登入: account and password, then consent to share the profile with 臺北卡."""
+
+    TITLE, ROUTE = "網路市民登入", "/oauth/authorize"
+
+    def __init__(self, page: Page) -> None:
+        super().__init__(page)
+        self.account = page.get_by_label("帳號", exact=True)
+        self.password = page.get_by_label("密碼", exact=True)
+        self.login = page.get_by_role("button", name="登入")
+
+    def sign_in_and_consent(self, account: str, password: str) -> None:
+        """Log in, then press [同意授權] on the consent page."""
+        self.account.fill(account)
+        self.password.fill(password)
+        self.login.click()
+        self.page.get_by_role("button", name="同意授權").click()

@@ -1,0 +1,93 @@
+"""Steps of documented steps 4–6: receiving a one-time code and passing 「我不是機器人」."""
+
+from __future__ import annotations
+
+from playwright.sync_api import Page, expect
+from pytest_bdd import given, parsers, then, when
+
+from harness.citizens import Channel, CitizenProfile
+from harness.codes import CodeReader, wrong_code
+from harness.twin import TwinClient
+from pages.flows import consent
+from pages.register import VerifyContactPage
+from simulators.captcha import CaptchaClient, CaptchaMode
+from simulators.mail import MailClient, MailFault
+from simulators.sms import SmsClient, SmsFault
+
+
+@given("市民已同意個資使用相關內容", target_fixture="screen")
+def _(page: Page) -> VerifyContactPage:
+    return consent(page)
+
+
+@given(parsers.parse("市民已以{channel}收到驗證碼"), target_fixture="screen")
+def _(screen: VerifyContactPage, citizen: CitizenProfile, channel: str) -> VerifyContactPage:
+    screen.send_code(Channel(channel), Channel(channel).of(citizen))
+    return screen.expect_code_sent()
+
+
+@when(parsers.parse("市民選擇以{channel}接收驗證碼並按下「寄送驗證碼簡訊」"))
+def _(screen: VerifyContactPage, citizen: CitizenProfile, channel: str) -> None:
+    screen.send_code(Channel(channel), Channel(channel).of(citizen))
+
+
+@when(parsers.parse("市民輸入{channel}收到的驗證碼"))
+def _(screen: VerifyContactPage, codes: CodeReader, citizen: CitizenProfile, channel: str) -> None:
+    screen.enter_code(codes.newest(Channel(channel), Channel(channel).of(citizen)))
+
+
+@when("市民輸入錯誤的驗證碼")
+def _(screen: VerifyContactPage, codes: CodeReader, citizen: CitizenProfile) -> None:
+    screen.enter_code(wrong_code(codes.newest(Channel.MOBILE, citizen.mobile)))
+
+
+@when("市民勾選「我不是機器人」")
+def _(screen: VerifyContactPage) -> None:
+    screen.tick_captcha()
+
+
+@when("市民勾選「我不是機器人」並輸入圖中的數字")
+def _(screen: VerifyContactPage, captcha: CaptchaClient) -> None:
+    screen.open_challenge()
+    screen.solve_challenge(captcha.challenge_answer())
+
+
+@when(parsers.parse("過了 {minutes:d} 分鐘"))
+def _(twin: TwinClient, minutes: int) -> None:
+    twin.advance(minutes * 60)
+
+
+@when(parsers.parse("過了 {seconds:d} 秒後市民重新整理頁面"))
+def _(twin: TwinClient, screen: VerifyContactPage, seconds: int) -> None:
+    twin.advance(seconds)
+    screen.reload()
+
+
+@then(parsers.parse("市民看到倒數「{text}」"))
+def _(screen: VerifyContactPage, text: str) -> None:
+    expect(screen.countdown).to_contain_text(text)
+
+
+@given("「我不是機器人」驗證將不通過")
+def _(captcha: CaptchaClient) -> None:
+    captcha.set_mode(CaptchaMode.FAIL)
+
+
+@given("「我不是機器人」要求圖片驗證")
+def _(captcha: CaptchaClient) -> None:
+    captcha.set_mode(CaptchaMode.CHALLENGE)
+
+
+@given("簡訊服務商將回應帳務處理失敗")
+def _(sms: SmsClient) -> None:
+    sms.arm(SmsFault.NO_POINTS)
+
+
+@given("郵件伺服器將暫時拒收")
+def _(mail: MailClient) -> None:
+    mail.arm(MailFault.TRY_LATER)
+
+
+@then(parsers.parse("{channel}欄位仍是市民填的內容"))
+def _(screen: VerifyContactPage, citizen: CitizenProfile, channel: str) -> None:
+    expect(screen.addresses[Channel(channel)]).to_have_value(Channel(channel).of(citizen))
