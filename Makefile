@@ -64,3 +64,4 @@ clean:
 ## Benchmarks print figures; they assert nothing (bench/README.md).
 bench: setup
 	$(PY) -m bench.stack_start
+	$(PY) -m bench.mail_throughput

@@ -32,13 +32,17 @@ def test_up_json_prints_one_line_when_ready_and_stops_cleanly_on_sigterm() -> No
             assert process.stdout is not None
             line = process.stdout.readline()  # blocks until the stack is ready: the readiness signal itself
             services = json.loads(line)
-            assert requests.get(services["portal"] + "/healthz", timeout=5).status_code == 200
+            assert {"portal", "sms", "mail_api", "mail_smtp", "captcha", "netizen"} <= services.keys()
+            for name in ("portal", "sms", "mail_api", "captcha", "netizen"):
+                assert requests.get(services[name] + "/healthz", timeout=5).status_code == 200, name
+            assert services["mail_smtp"].startswith("smtp://127.0.0.1:")
             citizen = services["citizen"]
             assert {"name", "id_number", "mobile", "email", "pin", "seed"} <= citizen.keys()
             process.send_signal(signal.SIGTERM)
             assert process.wait(timeout=15) == 0
             assert process.stdout.read() == ""  # exactly one line of JSON on stdout
-            assert _port_closed(services["portal"])
+            for name in ("portal", "sms", "mail_api", "captcha", "netizen"):
+                assert _port_closed(services[name]), name
         finally:
             if process.poll() is None:
                 process.kill()

@@ -1,0 +1,28 @@
+"""Each simulator served for real on a loopback port, one per test."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from simulators import captcha, netizen, sms
+from simulators._serving import serve_asgi
+
+
+@pytest.fixture
+def sms_url() -> Iterator[str]:
+    with serve_asgi(sms.create_app(sms.SmsSettings(callback_interval=0.01)), name="sms") as url:
+        yield url
+
+
+@pytest.fixture
+def captcha_url() -> Iterator[str]:
+    with serve_asgi(captcha.create_app(), name="captcha") as url:
+        yield url
+
+
+@pytest.fixture
+def netizen_url() -> Iterator[str]:
+    with serve_asgi(netizen.create_app(), name="netizen") as url:
+        yield url

@@ -1,0 +1,128 @@
+"""The mail simulator as any SMTP client and any Mailpit API reader sees it."""
+
+from __future__ import annotations
+
+import smtplib
+from collections.abc import Iterator
+from email.message import EmailMessage
+
+import pytest
+import requests
+
+from simulators._serving import serve_asgi
+from simulators.mail import Mailbox, MailClient, MailFault, create_app, serve_smtp
+from simulators.mail.faults import BOUNCING_ADDRESS
+
+
+@pytest.fixture
+def mail() -> Iterator[tuple[int, str]]:
+    mailbox = Mailbox()
+    with serve_smtp(mailbox) as port, serve_asgi(create_app(mailbox), name="mail") as url:
+        yield port, url
+
+
+def _message(to: str = "citizen@example.test", code: str = "135790") -> EmailMessage:
+    message = EmailMessage()
+    message["From"] = "臺北卡3.0 <noreply@tpcd.example.test>"
+    message["To"] = to
+    message["Subject"] = "臺北卡3.0 會員註冊驗證碼"  # non-ASCII: sent as an RFC 2047 encoded-word
+    message["Message-ID"] = "<otp-1@tpcd.example.test>"
+    message.set_content(f"您的驗證碼為 {code}")
+    message.add_alternative(f"<p>您的驗證碼為 <b>{code}</b></p>", subtype="html")
+    return message
+
+
+def _send(port: int, message: EmailMessage, *, smtputf8: bool = False) -> None:
+    with smtplib.SMTP("127.0.0.1", port, timeout=5) as smtp:
+        smtp.send_message(message, mail_options=["SMTPUTF8"] if smtputf8 else [])
+
+
+def test_mailpit_shapes_for_a_multipart_message(mail: tuple[int, str]) -> None:
+    port, url = mail
+    _send(port, _message())
+    listing = requests.get(f"{url}/api/v1/messages", timeout=5).json()
+    assert listing["total"] == 1
+    (summary,) = listing["messages"]
+    assert summary["From"] == {"Name": "臺北卡3.0", "Address": "noreply@tpcd.example.test"}
+    assert summary["To"] == [{"Name": "", "Address": "citizen@example.test"}]
+    assert summary["Subject"] == "臺北卡3.0 會員註冊驗證碼"
+    assert summary["MessageID"] == "otp-1@tpcd.example.test"
+    assert "135790" in summary["Snippet"]
+    detail = requests.get(f"{url}/api/v1/message/{summary['ID']}", timeout=5).json()
+    assert "135790" in detail["Text"]
+    assert "<b>135790</b>" in detail["HTML"]
+
+
+def test_smtputf8_recipient_search_and_delete(mail: tuple[int, str]) -> None:
+    port, url = mail
+    _send(port, _message(to="市民@example.test"), smtputf8=True)
+    _send(port, _message(to="other@example.test", code="246802"))
+    with MailClient(url) as client:
+        assert client.wait_for_otp("市民@example.test") == "135790"
+        assert [m["To"][0]["Address"] for m in client.messages("other@example.test")] == ["other@example.test"]
+    assert requests.delete(f"{url}/api/v1/messages", timeout=5).status_code == 200
+    assert requests.get(f"{url}/api/v1/messages", timeout=5).json()["total"] == 0
+
+
+def test_wait_for_otp_waits_for_a_newer_mail(mail: tuple[int, str]) -> None:
+    port, url = mail
+    _send(port, _message(code="111111"))
+    with MailClient(url) as client:
+        first = client.last_id("citizen@example.test")
+        _send(port, _message(code="222222"))
+        assert client.wait_for_otp("citizen@example.test", after=first) == "222222"
+        with pytest.raises(TimeoutError):
+            client.wait_for_otp("citizen@example.test", timeout=0.2, after=client.last_id())
+
+
+@pytest.mark.parametrize(
+    ("fault", "error", "code"),
+    [
+        (MailFault.SERVICE_UNAVAILABLE, smtplib.SMTPRecipientsRefused, 421),
+        (MailFault.MAILBOX_UNAVAILABLE, smtplib.SMTPRecipientsRefused, 550),
+        (MailFault.TRY_LATER, smtplib.SMTPDataError, 451),
+        (MailFault.STORAGE_EXCEEDED, smtplib.SMTPDataError, 552),
+        (MailFault.TRANSACTION_FAILED, smtplib.SMTPDataError, 554),
+    ],
+    ids=["421", "550", "451", "552", "554"],
+)
+def test_faults_are_smtp_replies_for_the_matched_recipient(
+    mail: tuple[int, str], fault: MailFault, error: type[Exception], code: int
+) -> None:
+    port, url = mail
+    with MailClient(url) as client:
+        client.arm(fault, match="citizen@example.test")
+        with pytest.raises(error) as raised:
+            _send(port, _message())
+        replies = raised.value.recipients.values() if isinstance(raised.value, smtplib.SMTPRecipientsRefused) else [
+            (raised.value.smtp_code, raised.value.smtp_error)  # type: ignore[attr-defined]
+        ]  # fmt: skip
+        assert [c for c, _ in replies] == [code]
+        _send(port, _message(to="other@example.test"))  # other recipients are unaffected
+        assert client.messages()[0]["To"][0]["Address"] == "other@example.test"
+
+
+def test_dropped_connection_and_bouncing_address(mail: tuple[int, str]) -> None:
+    port, url = mail
+    with MailClient(url) as client:
+        client.arm(MailFault.DROP_MID_DATA)
+        with pytest.raises(smtplib.SMTPServerDisconnected):
+            _send(port, _message())
+        assert client.messages() == []
+    with pytest.raises(smtplib.SMTPRecipientsRefused):
+        _send(port, _message(to=BOUNCING_ADDRESS))
+
+
+def test_slow_accept_still_delivers(mail: tuple[int, str]) -> None:
+    port, url = mail
+    with MailClient(url) as client:
+        client.arm(MailFault.SLOW_ACCEPT, seconds=0.3)
+        _send(port, _message())
+        assert client.wait_for_otp("citizen@example.test") == "135790"
+
+
+def test_bad_search_query_is_explained(mail: tuple[int, str]) -> None:
+    _, url = mail
+    reply = requests.get(f"{url}/api/v1/search", params={"query": "subject:x"}, timeout=5)
+    assert reply.status_code == 400
+    assert "to:<address>" in reply.text
