@@ -10,7 +10,7 @@ from harness.codes import CodeReader, wrong_code
 from harness.twin import TwinClient
 from pages.flows import consent
 from pages.register import VerifyContactPage
-from simulators.captcha import CaptchaClient, CaptchaMode
+from simulators.captcha import CaptchaClient, CaptchaFault, CaptchaMode
 from simulators.mail import MailClient, MailFault
 from simulators.sms import SmsClient, SmsFault
 
@@ -91,3 +91,8 @@ def _(mail: MailClient) -> None:
 @then(parsers.parse("{channel}欄位仍是市民填的內容"))
 def _(screen: VerifyContactPage, citizen: CitizenProfile, channel: str) -> None:
     expect(screen.addresses[Channel(channel)]).to_have_value(Channel(channel).of(citizen))
+
+
+@given("「我不是機器人」驗證服務暫時無法使用")
+def _(captcha: CaptchaClient) -> None:
+    captcha.arm(CaptchaFault.VERIFY_DOWN)
