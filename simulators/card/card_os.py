@@ -1,0 +1,329 @@
+"""The virtual MOICA card itself: `execute(apdu) -> response`, ISO 7816-4/-8, plain Python and tested in-process.
+
+Built on vsmartcard's `SmartcardOS` (the card interface vpcd drives) and its `SwError`. The APDU parser is our own
+because vsmartcard's `C_APDU` rejects a case-4 extended APDU whose Le is not 0000. Every command is in APDU.md.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import padding, rsa
+from cryptography.hazmat.primitives.asymmetric.utils import Prehashed
+from virtualsmartcard.SWutils import SwError
+from virtualsmartcard.VirtualSmartcard import SmartcardOS
+
+from simulators.card.faults import (
+    ATR,
+    DO_CARD_NUMBER,
+    EF_ENC_CERT,
+    EF_SIGN_CERT,
+    KEY_ENC,
+    KEY_SIGN,
+    MOICA_AID,
+    PIN_REFERENCE,
+    PIN_TRIES,
+    PUK_TRIES,
+    SW,
+)  # fmt: skip
+
+SHA256_DIGEST_INFO = bytes.fromhex("3031300d060960864801650304020105000420")  # RFC 8017 §9.2 note 1
+MASKED_INS = {0x20, 0x24, 0x2C}  # VERIFY, CHANGE REFERENCE DATA, RESET RETRY COUNTER carry PINs
+
+
+@dataclass(frozen=True, slots=True)
+class Apdu:
+    """A parsed command APDU (ISO 7816-4 §5.1, short and extended length)."""
+
+    cla: int
+    ins: int
+    p1: int
+    p2: int
+    data: bytes = b""
+    le: int | None = None  # None: no Le field; otherwise the number of bytes expected (0 coded as 256/65536)
+
+    @classmethod
+    def parse(cls, raw: bytes) -> Apdu:
+        """Parse or raise SwError(6700) for a malformed length."""
+        if len(raw) < 4:
+            raise SwError(SW.WRONG_LENGTH)
+        cla, ins, p1, p2, body = raw[0], raw[1], raw[2], raw[3], raw[4:]
+        if not body:
+            return cls(cla, ins, p1, p2)
+        if len(body) == 1:
+            return cls(cla, ins, p1, p2, le=body[0] or 256)
+        if body[0] == 0 and len(body) >= 3:  # extended length
+            if len(body) == 3:
+                return cls(cla, ins, p1, p2, le=int.from_bytes(body[1:3], "big") or 65536)
+            lc = int.from_bytes(body[1:3], "big")
+            if len(body) == 3 + lc:
+                return cls(cla, ins, p1, p2, body[3:])
+            if len(body) == 5 + lc:
+                return cls(cla, ins, p1, p2, body[3 : 3 + lc], int.from_bytes(body[-2:], "big") or 65536)
+            raise SwError(SW.WRONG_LENGTH)
+        lc = body[0]
+        if lc and len(body) == 1 + lc:
+            return cls(cla, ins, p1, p2, body[1:])
+        if lc and len(body) == 2 + lc:
+            return cls(cla, ins, p1, p2, body[1:-1], body[-1] or 256)
+        raise SwError(SW.WRONG_LENGTH)
+
+
+@dataclass(frozen=True, slots=True)
+class CardContent:
+    """What is personalised onto one card."""
+
+    card_number: str
+    pin: str
+    puk: str
+    sign_key: rsa.RSAPrivateKey = field(repr=False)
+    sign_cert_der: bytes = field(repr=False)
+    enc_key: rsa.RSAPrivateKey = field(repr=False)
+    enc_cert_der: bytes = field(repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Exchange:
+    """One command and its response, PIN bytes masked, for the report."""
+
+    at: str
+    command: str
+    response: str
+
+
+def _pin(data: bytes) -> bytes:
+    """A PIN as sent: ASCII digits, optionally right-padded with 0xFF to 8 bytes."""
+    return data.rstrip(b"\xff")
+
+
+class MoicaCardOS(SmartcardOS):  # type: ignore[misc]
+    """The card's operating system: one instruction table, status words raised as SwError and answered in one place."""
+
+    def __init__(self, content: CardContent) -> None:
+        self.content = content
+        self.lock = threading.Lock()
+        self.transcript: list[Exchange] = []
+        self.pin_tries = PIN_TRIES
+        self.puk_tries = PUK_TRIES
+        self._table: dict[int, Callable[[Apdu], bytes]] = {
+            0xA4: self._select, 0xB0: self._read_binary, 0xCA: self._get_data, 0x20: self._verify,
+            0x24: self._change_pin, 0x2C: self._reset_retry_counter, 0x22: self._manage_security_environment,
+            0x2A: self._perform_security_operation,
+        }  # fmt: skip
+        self.powerUp()
+
+    # the SmartcardOS interface (vsmartcard's names)
+    def getATR(self) -> bytes:
+        return ATR
+
+    def powerUp(self) -> None:
+        self.reset()
+
+    def powerDown(self) -> None:
+        self.reset()
+
+    def reset(self) -> None:
+        """Power-on state: the MOICA application selected, no EF, PIN not verified, default keys."""
+        self.verified = False
+        self.current_ef: int | None = None
+        self.sign_key_ref, self.decipher_key_ref = KEY_SIGN, KEY_ENC
+        self.chained = b""
+
+    def execute(self, msg: bytes) -> bytes:
+        """Answer one command APDU; never an exception across the wire."""
+        with self.lock:
+            try:
+                apdu = Apdu.parse(bytes(msg))
+                if apdu.cla & ~0x10 != 0x00:  # plain interindustry class, chaining bit allowed
+                    raise SwError(SW.CLA_NOT_SUPPORTED)
+                handler = self._table.get(apdu.ins)
+                if handler is None:
+                    raise SwError(SW.INS_NOT_SUPPORTED)
+                response = handler(apdu)
+            except SwError as error:
+                response = int(error.sw).to_bytes(2, "big")
+            except Exception:  # a bug in the card must still answer like a card
+                response = SW.NO_PRECISE_DIAGNOSIS.to_bytes(2, "big")
+            masked = bytes(msg)[:5] + b"\x2a" * (len(msg) - 5) if len(msg) > 5 and msg[1] in MASKED_INS else bytes(msg)
+            self.transcript.append(Exchange(datetime.now(UTC).isoformat(timespec="milliseconds"), masked.hex(" "),
+                                            response.hex(" ")))  # fmt: skip
+            return response
+
+    # instructions
+    def _select(self, apdu: Apdu) -> bytes:
+        if apdu.p1 == 0x04:  # by DF name (AID)
+            if apdu.data != MOICA_AID:
+                raise SwError(SW.FILE_NOT_FOUND)
+            self.current_ef = None
+            return SW.OK.to_bytes(2, "big")
+        if apdu.p1 in (0x00, 0x02) and apdu.p2 in (0x00, 0x04, 0x0C):  # by file identifier
+            if len(apdu.data) != 2:
+                raise SwError(SW.WRONG_LENGTH)
+            fid = int.from_bytes(apdu.data, "big")
+            if fid not in (EF_SIGN_CERT, EF_ENC_CERT):
+                raise SwError(SW.FILE_NOT_FOUND)
+            self.current_ef = fid
+            size = len(self._file(fid))
+            fci = bytes([0x62, 0x08, 0x80, 0x02]) + size.to_bytes(2, "big") + bytes([0x83, 0x02]) + apdu.data
+            return (b"" if apdu.p2 == 0x0C else fci) + SW.OK.to_bytes(2, "big")
+        raise SwError(SW.WRONG_P1P2)
+
+    def _file(self, fid: int) -> bytes:
+        return self.content.sign_cert_der if fid == EF_SIGN_CERT else self.content.enc_cert_der
+
+    def _read_binary(self, apdu: Apdu) -> bytes:
+        if apdu.p1 & 0x80:
+            raise SwError(SW.WRONG_P1P2)  # short-EF addressing is not offered
+        if self.current_ef is None:
+            raise SwError(0x6986)  # no current EF
+        if apdu.le is None:
+            raise SwError(SW.WRONG_LENGTH)
+        content, offset = self._file(self.current_ef), (apdu.p1 << 8) | apdu.p2
+        if offset > len(content):
+            raise SwError(SW.OFFSET_OUTSIDE)
+        chunk = content[offset : offset + apdu.le]
+        status = SW.OK if len(chunk) == apdu.le else SW.END_OF_FILE
+        return chunk + status.to_bytes(2, "big")
+
+    def _get_data(self, apdu: Apdu) -> bytes:
+        if (apdu.p1 << 8) | apdu.p2 != DO_CARD_NUMBER:
+            raise SwError(SW.REFERENCE_NOT_FOUND)
+        return self.content.card_number.encode("ascii") + SW.OK.to_bytes(2, "big")
+
+    def _check_pin_reference(self, apdu: Apdu) -> None:
+        if apdu.p1 != 0x00 or apdu.p2 != PIN_REFERENCE:
+            raise SwError(SW.WRONG_P1P2)
+
+    def _verify(self, apdu: Apdu) -> bytes:
+        self._check_pin_reference(apdu)
+        if self.pin_tries == 0:
+            raise SwError(SW.PIN_BLOCKED)
+        if not apdu.data:  # status query: tries left, or already verified
+            if self.verified:
+                return SW.OK.to_bytes(2, "big")
+            raise SwError(0x63C0 | self.pin_tries)
+        pin = _pin(apdu.data)
+        if not 6 <= len(pin) <= 8:
+            raise SwError(SW.WRONG_LENGTH)
+        if pin != self.content.pin.encode("ascii"):
+            self.pin_tries -= 1
+            self.verified = False
+            raise SwError(0x63C0 | self.pin_tries)
+        self.pin_tries, self.verified = PIN_TRIES, True
+        return SW.OK.to_bytes(2, "big")
+
+    def _change_pin(self, apdu: Apdu) -> bytes:
+        """Old and new PIN, each FF-padded to 8 bytes (Lc 16)."""
+        self._check_pin_reference(apdu)
+        if len(apdu.data) != 16:
+            raise SwError(SW.WRONG_LENGTH)
+        if self.pin_tries == 0:
+            raise SwError(SW.PIN_BLOCKED)
+        old, new = _pin(apdu.data[:8]), _pin(apdu.data[8:])
+        if not (6 <= len(new) <= 8 and new.isdigit()):
+            raise SwError(SW.WRONG_DATA)
+        if old != self.content.pin.encode("ascii"):
+            self.pin_tries -= 1
+            raise SwError(0x63C0 | self.pin_tries)
+        self.content = _replace_pin(self.content, new.decode())
+        self.pin_tries, self.verified = PIN_TRIES, True
+        return SW.OK.to_bytes(2, "big")
+
+    def _reset_retry_counter(self, apdu: Apdu) -> bytes:
+        """P1 00: PUK (8) + new PIN (8, FF-padded); P1 01: PUK only, the counter back to 3."""
+        if apdu.p2 != PIN_REFERENCE or apdu.p1 not in (0x00, 0x01):
+            raise SwError(SW.WRONG_P1P2)
+        if len(apdu.data) != (16 if apdu.p1 == 0x00 else 8):
+            raise SwError(SW.WRONG_LENGTH)
+        if self.puk_tries == 0:
+            raise SwError(SW.PIN_BLOCKED)
+        if apdu.data[:8] != self.content.puk.encode("ascii"):
+            self.puk_tries -= 1
+            raise SwError(0x63C0 | self.puk_tries)
+        if apdu.p1 == 0x00:
+            new = _pin(apdu.data[8:])
+            if not (6 <= len(new) <= 8 and new.isdigit()):
+                raise SwError(SW.WRONG_DATA)
+            self.content = _replace_pin(self.content, new.decode())
+        self.pin_tries, self.puk_tries = PIN_TRIES, PUK_TRIES
+        return SW.OK.to_bytes(2, "big")
+
+    def _manage_security_environment(self, apdu: Apdu) -> bytes:
+        """MSE SET: P1 41; P2 B6 (signature) or B8 (confidentiality); data `84 01 <key>` [`80 01 <alg>`]."""
+        if apdu.p1 != 0x41 or apdu.p2 not in (0xB6, 0xB8):
+            raise SwError(SW.WRONG_P1P2)
+        tags, offset = {}, 0
+        while offset + 2 <= len(apdu.data):
+            tag, length = apdu.data[offset], apdu.data[offset + 1]
+            tags[tag] = apdu.data[offset + 2 : offset + 2 + length]
+            offset += 2 + length
+        if offset != len(apdu.data) or 0x84 not in tags or len(tags[0x84]) != 1:
+            raise SwError(SW.WRONG_DATA)
+        key = tags[0x84][0]
+        if key not in (KEY_SIGN, KEY_ENC):
+            raise SwError(SW.REFERENCE_NOT_FOUND)
+        if apdu.p2 == 0xB6:
+            self.sign_key_ref = key
+        else:
+            self.decipher_key_ref = key
+        return SW.OK.to_bytes(2, "big")
+
+    def _key(self, reference: int) -> rsa.RSAPrivateKey:
+        return self.content.sign_key if reference == KEY_SIGN else self.content.enc_key
+
+    def _perform_security_operation(self, apdu: Apdu) -> bytes:
+        if apdu.cla & 0x10:  # command chaining (ISO 7816-4 §5.1.1.1): keep the part, wait for the last one
+            self.chained += apdu.data
+            return SW.OK.to_bytes(2, "big")
+        data, self.chained = self.chained + apdu.data, b""
+        if (apdu.p1, apdu.p2) == (0x9E, 0x9A):
+            return self._sign(data)
+        if (apdu.p1, apdu.p2) == (0x80, 0x86):
+            return self._decipher(data)
+        raise SwError(SW.WRONG_P1P2)
+
+    def _sign(self, digest_info: bytes) -> bytes:
+        """PSO COMPUTE DIGITAL SIGNATURE over a SHA-256 DigestInfo: RSA PKCS#1 v1.5 (PROTOCOLS.md §5.2)."""
+        if not self.verified:
+            raise SwError(SW.SECURITY_STATUS)
+        if self.sign_key_ref != KEY_SIGN:
+            raise SwError(SW.CONDITIONS)  # the encryption key does not sign (keyUsage)
+        if len(digest_info) != 51 or not digest_info.startswith(SHA256_DIGEST_INFO):
+            raise SwError(SW.WRONG_DATA)
+        signature = self.content.sign_key.sign(digest_info[19:], padding.PKCS1v15(), Prehashed(hashes.SHA256()))
+        return signature + SW.OK.to_bytes(2, "big")
+
+    def _decipher(self, data: bytes) -> bytes:
+        """PSO DECIPHER: padding indicator 00, then an RSA PKCS#1 v1.5 cryptogram for the encryption key."""
+        if not self.verified:
+            raise SwError(SW.SECURITY_STATUS)
+        if self.decipher_key_ref != KEY_ENC:
+            raise SwError(SW.CONDITIONS)
+        if not data or data[0] != 0x00:
+            raise SwError(SW.WRONG_DATA)
+        try:
+            plain = self.content.enc_key.decrypt(data[1:], padding.PKCS1v15())
+        except ValueError as error:
+            raise SwError(SW.WRONG_DATA) from error
+        return plain + SW.OK.to_bytes(2, "big")
+
+    # controls (what a test does to the card, not what a reader can)
+    def set_pin_tries(self, tries: int) -> None:
+        """Set the PIN retry counter (0 blocks the card)."""
+        with self.lock:
+            self.pin_tries = max(0, min(PIN_TRIES, tries))
+
+    def certificate_pem(self) -> bytes:
+        """The signing certificate, for people and reports."""
+        cert = x509.load_der_x509_certificate(self.content.sign_cert_der)
+        return cert.public_bytes(serialization.Encoding.PEM)
+
+
+def _replace_pin(content: CardContent, pin: str) -> CardContent:
+    return CardContent(content.card_number, pin, content.puk, content.sign_key, content.sign_cert_der,
+                       content.enc_key, content.enc_cert_der)  # fmt: skip

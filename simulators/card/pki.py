@@ -1,0 +1,225 @@
+"""A test PKI shaped like MOICA's (PROTOCOLS.md §5): test root → test MOICA CA → each citizen's two certificates.
+
+Never chains to the real GRCA: every name carries a test marker. RSA-2048 keys take tens of milliseconds each, so a
+KeyPool makes them in a background thread and a scenario takes a ready one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import queue
+import threading
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.x509 import ocsp
+from cryptography.x509.oid import AuthorityInformationAccessOID, NameOID
+
+from simulators.card.der import LAST4_ID, SUBJECT_DIRECTORY_ATTRIBUTES, subject_directory_attributes
+
+TEST_MARKER = "測試用 tpcd-harness TEST ONLY"
+ROOT_NAME = x509.Name([
+    x509.NameAttribute(NameOID.COUNTRY_NAME, "TW"),
+    x509.NameAttribute(NameOID.ORGANIZATION_NAME, "行政院"),
+    x509.NameAttribute(NameOID.COMMON_NAME, f"GRCA {TEST_MARKER}"),
+])  # fmt: skip
+# MOICA's DN is C=TW, O=行政院, OU=內政部憑證管理中心 with no CN (PROTOCOLS.md §5.1); our CN is the test marker.
+MOICA_NAME = x509.Name([
+    x509.NameAttribute(NameOID.COUNTRY_NAME, "TW"),
+    x509.NameAttribute(NameOID.ORGANIZATION_NAME, "行政院"),
+    x509.NameAttribute(NameOID.ORGANIZATIONAL_UNIT_NAME, "內政部憑證管理中心"),
+    x509.NameAttribute(NameOID.COMMON_NAME, f"MOICA {TEST_MARKER}"),
+])  # fmt: skip
+VALIDITY = timedelta(days=5 * 365)  # 5 years (PROTOCOLS.md §5.2)
+
+
+class KeyPool:
+    """RSA-2048 keys made ahead of need by a daemon thread."""
+
+    def __init__(self, ready: int = 4) -> None:
+        self._keys: queue.Queue[rsa.RSAPrivateKey] = queue.Queue(maxsize=ready)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._fill, name="rsa-key-pool", daemon=True)
+        self._thread.start()
+
+    def _fill(self) -> None:
+        while not self._stop.is_set():
+            key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+            while not self._stop.is_set():
+                try:
+                    self._keys.put(key, timeout=0.5)
+                    break
+                except queue.Full:
+                    continue
+
+    def take(self) -> rsa.RSAPrivateKey:
+        """A fresh key: at once when the pool has one, else as soon as the thread makes it."""
+        return self._keys.get(timeout=60)
+
+    def close(self) -> None:
+        """Stop making keys."""
+        self._stop.set()
+
+
+@dataclass(frozen=True, slots=True)
+class CitizenCertificates:
+    """What goes on one card: the signing and the encryption key pairs and certificates."""
+
+    serial_number: str  # 自然人序號, the 16 digits in the subject's serialNumber
+    sign_key: rsa.RSAPrivateKey = field(repr=False)
+    sign_cert: x509.Certificate
+    enc_key: rsa.RSAPrivateKey = field(repr=False)
+    enc_cert: x509.Certificate
+
+
+class TestPki:
+    """The root, the MOICA-like CA, its issued certificates and their revocation state."""
+
+    __test__ = False  # not a pytest test class, whatever its name
+
+    def __init__(self, pool: KeyPool, *, ocsp_url: str = "", crl_url: str = "") -> None:
+        self.pool = pool
+        self.ocsp_url, self.crl_url = ocsp_url, crl_url
+        now = datetime.now(UTC) - timedelta(minutes=5)
+        self.root_key = pool.take()
+        self.root_cert = self._ca_cert(ROOT_NAME, self.root_key, ROOT_NAME, self.root_key, now, timedelta(days=9000))
+        self.ca_key = pool.take()
+        self.ca_cert = self._ca_cert(MOICA_NAME, self.ca_key, ROOT_NAME, self.root_key, now, timedelta(days=7000))
+        self.issued: dict[int, x509.Certificate] = {}
+        self.revoked: dict[int, tuple[datetime, x509.ReasonFlags]] = {}
+        self.lock = threading.Lock()
+
+    @staticmethod
+    def _ca_cert(subject: x509.Name, key: rsa.RSAPrivateKey, issuer: x509.Name, issuer_key: rsa.RSAPrivateKey,
+                 not_before: datetime, lifetime: timedelta) -> x509.Certificate:  # fmt: skip
+        return (
+            x509.CertificateBuilder()
+            .subject_name(subject)
+            .issuer_name(issuer)
+            .public_key(key.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(not_before)
+            .not_valid_after(not_before + lifetime)
+            .add_extension(x509.BasicConstraints(ca=True, path_length=None if subject == issuer else 0), critical=True)
+            .add_extension(x509.KeyUsage(False, False, False, False, False, True, True, False, False), critical=True)
+            .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
+            .sign(issuer_key, hashes.SHA256())
+        )
+
+    def issue(self, name: str, id_number: str, *, seed: int, not_before: datetime | None = None,
+              not_after: datetime | None = None) -> CitizenCertificates:  # fmt: skip
+        """Both certificates for a citizen; validity defaults to five years from now (settable for expiry tests)."""
+        start = not_before or datetime.now(UTC) - timedelta(minutes=5)
+        end = not_after or start + VALIDITY
+        serial_number = f"{int(hashlib.sha256(f'moica:{seed}'.encode()).hexdigest(), 16) % 10**16:016d}"
+        subject = x509.Name([
+            x509.NameAttribute(NameOID.COUNTRY_NAME, "TW"),
+            x509.NameAttribute(NameOID.COMMON_NAME, name),
+            x509.NameAttribute(NameOID.SERIAL_NUMBER, serial_number),
+        ])  # fmt: skip
+        sign_key, enc_key = self.pool.take(), self.pool.take()
+        signing = x509.KeyUsage(True, False, False, False, False, False, False, False, False)
+        encrypting = x509.KeyUsage(False, False, True, True, False, False, False, False, False)
+        sign_cert = self._citizen_cert(subject, sign_key, id_number, signing, start, end)
+        enc_cert = self._citizen_cert(subject, enc_key, id_number, encrypting, start, end)
+        return CitizenCertificates(serial_number, sign_key, sign_cert, enc_key, enc_cert)
+
+    def _citizen_cert(self, subject: x509.Name, key: rsa.RSAPrivateKey, id_number: str, usage: x509.KeyUsage,
+                      start: datetime, end: datetime) -> x509.Certificate:  # fmt: skip
+        builder = (
+            x509.CertificateBuilder()
+            .subject_name(subject)
+            .issuer_name(self.ca_cert.subject)
+            .public_key(key.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(start)
+            .not_valid_after(end)
+            .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+            .add_extension(usage, critical=True)
+            .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
+            .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(self.ca_key.public_key()), critical=False)
+            .add_extension(
+                x509.UnrecognizedExtension(
+                    x509.ObjectIdentifier(SUBJECT_DIRECTORY_ATTRIBUTES),
+                    subject_directory_attributes({LAST4_ID: id_number[-4:]}),
+                ),
+                critical=False,
+            )
+        )
+        if self.ocsp_url:
+            access = x509.AccessDescription(
+                AuthorityInformationAccessOID.OCSP, x509.UniformResourceIdentifier(self.ocsp_url)
+            )
+            builder = builder.add_extension(x509.AuthorityInformationAccess([access]), critical=False)
+        if self.crl_url:
+            point = x509.DistributionPoint([x509.UniformResourceIdentifier(self.crl_url)], None, None, None)
+            builder = builder.add_extension(x509.CRLDistributionPoints([point]), critical=False)
+        cert = builder.sign(self.ca_key, hashes.SHA256())
+        with self.lock:
+            self.issued[cert.serial_number] = cert
+        return cert
+
+    def revoke(self, serial: int, reason: x509.ReasonFlags = x509.ReasonFlags.key_compromise) -> None:
+        """Mark a certificate revoked (MOICA's 停用 / EE金鑰洩漏 …)."""
+        with self.lock:
+            if serial not in self.issued:
+                raise KeyError(f"no certificate with serial {serial:x} was issued here")
+            self.revoked[serial] = (datetime.now(UTC) - timedelta(seconds=1), reason)
+
+    def unrevoke(self, serial: int) -> None:
+        """Back to 正常 (MOICA's 復用)."""
+        with self.lock:
+            self.revoked.pop(serial, None)
+
+    def reset(self) -> None:
+        """Nothing revoked."""
+        with self.lock:
+            self.revoked.clear()
+
+    def crl(self) -> x509.CertificateRevocationList:
+        """A fresh CRL of everything revoked, valid for a day."""
+        now = datetime.now(UTC) - timedelta(minutes=1)
+        builder = x509.CertificateRevocationListBuilder().issuer_name(self.ca_cert.subject)
+        builder = builder.last_update(now).next_update(now + timedelta(days=1))
+        with self.lock:
+            revoked = dict(self.revoked)
+        for serial, (when, reason) in revoked.items():
+            entry = (
+                x509.RevokedCertificateBuilder().serial_number(serial).revocation_date(when)
+                .add_extension(x509.CRLReason(reason), critical=False).build()
+            )  # fmt: skip
+            builder = builder.add_revoked_certificate(entry)
+        return builder.sign(self.ca_key, hashes.SHA256())
+
+    def ocsp_response(self, request_der: bytes) -> bytes:
+        """RFC 6960 answer to one request: good, revoked or unknown, signed by the CA itself."""
+        try:
+            request = ocsp.load_der_ocsp_request(request_der)
+        except ValueError:
+            return ocsp.OCSPResponseBuilder.build_unsuccessful(ocsp.OCSPResponseStatus.MALFORMED_REQUEST).public_bytes(
+                serialization.Encoding.DER
+            )
+        with self.lock:
+            cert = self.issued.get(request.serial_number)
+            revoked = self.revoked.get(request.serial_number)
+        now = datetime.now(UTC) - timedelta(minutes=1)
+        when: datetime | None = None
+        reason: x509.ReasonFlags | None = None
+        if cert is None:
+            status = ocsp.OCSPCertStatus.UNKNOWN
+        elif revoked is not None:
+            status, (when, reason) = ocsp.OCSPCertStatus.REVOKED, revoked
+        else:
+            status = ocsp.OCSPCertStatus.GOOD
+        builder = ocsp.OCSPResponseBuilder().add_response_by_hash(
+            issuer_name_hash=request.issuer_name_hash, issuer_key_hash=request.issuer_key_hash,
+            serial_number=request.serial_number, algorithm=request.hash_algorithm, cert_status=status,
+            this_update=now, next_update=now + timedelta(hours=1), revocation_time=when, revocation_reason=reason,
+        ).responder_id(ocsp.OCSPResponderEncoding.HASH, self.ca_cert).certificates([self.ca_cert])  # fmt: skip
+        for extension in request.extensions:
+            if isinstance(extension.value, x509.OCSPNonce):
+                builder = builder.add_extension(extension.value, critical=False)
+        return builder.sign(self.ca_key, hashes.SHA256()).public_bytes(serialization.Encoding.DER)

@@ -1,0 +1,134 @@
+"""The vpcd link: puts a card OS into a pcscd reader slot. Connecting inserts the card; closing removes it.
+
+Written by hand instead of vsmartcard's `VirtualICC` because that class calls `logging.basicConfig` in its
+constructor and `sys.exit()` when vpcd hangs up, cannot set TCP_QUICKACK, cannot enter pcscd's private network
+namespace, and has no clean removal. The framing (vsmartcard `doc/api.txt`): every message is a 2-byte big-endian
+length then the bytes; a 1-byte message from vpcd is a control (0 power off, 1 power on, 2 reset, 4 send the ATR).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import os
+import socket
+import struct
+import threading
+from pathlib import Path
+from typing import Protocol
+
+CLONE_NEWNET = 0x40000000
+POWER_OFF, POWER_ON, RESET, GET_ATR = 0, 1, 2, 4
+
+
+class CardOS(Protocol):
+    """What vpcd drives (vsmartcard's SmartcardOS interface)."""
+
+    def getATR(self) -> bytes: ...
+    def powerUp(self) -> None: ...
+    def powerDown(self) -> None: ...
+    def reset(self) -> None: ...
+    def execute(self, msg: bytes) -> bytes: ...
+
+
+def enter_network_namespace(path: Path) -> None:
+    """Move the calling thread (only it) into the network namespace at `path` (setns(2); os.setns is 3.12+)."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    with path.open("rb") as handle:
+        if libc.setns(handle.fileno(), CLONE_NEWNET) != 0:
+            error = ctypes.get_errno()
+            raise OSError(error, f"setns into {path} failed: {os.strerror(error)}")
+
+
+class VpcdLink:
+    """One card in one vpcd slot, served from a daemon thread."""
+
+    def __init__(self, card: CardOS, port: int, *, netns: Path | None = None, host: str = "127.0.0.1") -> None:
+        self.card, self.port, self.netns, self.host = card, port, netns, host
+        self._socket: socket.socket | None = None
+        self._thread: threading.Thread | None = None
+        self._connected = threading.Event()
+        self.error: BaseException | None = None
+
+    def insert(self, timeout: float = 5.0) -> None:
+        """Connect to vpcd (the card enters the slot); raise if the connection cannot be made."""
+        if self._thread is not None:
+            raise RuntimeError("a card is already in this slot")
+        self._connected.clear()
+        self.error = None
+        self._thread = threading.Thread(target=self._serve, name=f"vpcd-card-{self.port}", daemon=True)
+        self._thread.start()
+        if not self._connected.wait(timeout) or self.error is not None:
+            self.remove()
+            raise ConnectionError(f"could not reach vpcd on port {self.port}: {self.error!r}")
+
+    def remove(self) -> None:
+        """Close the connection (the card leaves the slot) and wait for the thread to end."""
+        sock, self._socket = self._socket, None
+        if sock is not None:
+            with contextlib.suppress(OSError):  # already closed by vpcd
+                sock.shutdown(socket.SHUT_RDWR)
+            sock.close()
+        if self._thread is not None:
+            self._thread.join(5)
+            self._thread = None
+
+    @property
+    def inserted(self) -> bool:
+        """True while the card is connected."""
+        return self._thread is not None and self._thread.is_alive()
+
+    def _serve(self) -> None:
+        try:
+            if self.netns is not None:
+                enter_network_namespace(self.netns)
+            sock = socket.create_connection((self.host, self.port), timeout=5)
+            sock.settimeout(None)
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            self._socket = sock
+        except BaseException as error:
+            self.error = error
+            self._connected.set()
+            return
+        self._connected.set()
+        try:
+            while True:
+                # vpcd writes the length and the APDU in two send()s: without QUICKACK, delayed ACK adds ~44 ms
+                # per APDU (ENVIRONMENT.md). Linux re-arms delayed ACK, so set it before every recv.
+                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_QUICKACK, 1)
+                header = self._read(sock, 2)
+                if header is None:
+                    return
+                message = self._read(sock, struct.unpack("!H", header)[0])
+                if message is None:
+                    return
+                reply = self._answer(message)
+                if reply is not None:
+                    sock.sendall(struct.pack("!H", len(reply)) + reply)
+        except OSError:
+            return  # removed: the socket was shut down under us
+
+    def _answer(self, message: bytes) -> bytes | None:
+        if len(message) != 1:
+            return self.card.execute(message)
+        control = message[0]
+        if control == GET_ATR:
+            return self.card.getATR()
+        if control == POWER_ON:
+            self.card.powerUp()
+        elif control == POWER_OFF:
+            self.card.powerDown()
+        elif control == RESET:
+            self.card.reset()
+        return None
+
+    @staticmethod
+    def _read(sock: socket.socket, size: int) -> bytes | None:
+        chunks, needed = [], size
+        while needed:
+            chunk = sock.recv(needed)
+            if not chunk:
+                return None
+            chunks.append(chunk)
+            needed -= len(chunk)
+        return b"".join(chunks)
