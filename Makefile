@@ -65,3 +65,4 @@ clean:
 bench: setup
 	$(PY) -m bench.stack_start
 	$(PY) -m bench.mail_throughput
+	$(PY) -m bench.card_sign

@@ -12,6 +12,7 @@ from faker import Faker
 from faker.providers import BaseProvider
 
 from portal.idnumber import GENDER_DIGITS, LETTER_CODES, Sex, check_digit
+from simulators.card import CardHolder
 
 # The 12 districts of Taipei with their postcodes: every citizen lives in the city that issues the card.
 TAIPEI_DISTRICTS = {
@@ -39,6 +40,7 @@ class CitizenProfile:
     password: str
     pin: str
     card_number: str
+    puk: str
 
     @property
     def id_last4(self) -> str:
@@ -50,11 +52,12 @@ class CitizenProfile:
         shown = {key: str(value) for key, value in asdict(self).items()}
         shown["password"] = "*" * len(self.password)
         shown["pin"] = "*" * len(self.pin)
+        shown["puk"] = "*" * len(self.puk)
         return shown
 
     def secrets(self) -> tuple[str, ...]:
         """Values no report or log may contain."""
-        return (self.password, self.pin)
+        return (self.password, self.pin, self.puk)
 
 
 class CitizenProvider(BaseProvider):
@@ -107,6 +110,7 @@ def make_citizen(seed: int, *, worker: int = 0) -> CitizenProfile:
         password=fake.password(length=12, special_chars=False, digits=True, upper_case=True, lower_case=True),
         pin=fake.card_pin(),
         card_number=fake.moica_card_number(),
+        puk=fake.numerify("########"),
     )
 
 
@@ -134,3 +138,8 @@ def netizen_account(citizen: CitizenProfile) -> str:
 def mistype_last_digit(id_number: str) -> str:
     """The same number with its check digit off by one: a typo the checksum must catch."""
     return id_number[:-1] + str((int(id_number[-1]) + 1) % 10)
+
+
+def card_holder(citizen: CitizenProfile) -> CardHolder:
+    """The citizen as their 自然人憑證 card is personalised."""
+    return CardHolder(citizen.name, citizen.id_number, citizen.card_number, citizen.pin, citizen.puk, citizen.seed)

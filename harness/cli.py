@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from types import FrameType
 
-from harness.citizens import make_citizen
+from harness.citizens import card_holder, make_citizen
 from harness.doctor import run_checks
 from harness.report import ReportError, build_report
 from harness.settings import Settings, SettingsError, load_settings
@@ -38,6 +38,8 @@ def cmd_up(settings: Settings, args: argparse.Namespace) -> int:
     seed = settings.seed if settings.seed is not None else 20180423
     citizen = make_citizen(seed)
     with Stack(settings) as stack:
+        if stack.card is not None:
+            stack.card.insert(card_holder(citizen))
         demo = {
             "name": citizen.name,
             "id_number": citizen.id_number,
@@ -48,12 +50,16 @@ def cmd_up(settings: Settings, args: argparse.Namespace) -> int:
             "seed": seed,
         }
         if args.json:
-            print(json.dumps({**stack.urls, "citizen": demo}, ensure_ascii=False), flush=True)
+            print(json.dumps({**stack.urls, "pcsc_socket": stack.pcsc_socket, "citizen": demo}, ensure_ascii=False),
+                  flush=True)  # fmt: skip
         else:
             print("tpcd-harness 已啟動（Ctrl-C 停止）")
             for name, url in stack.urls.items():
                 print(f"  {name:<10} {url}")
-            print(f"  示範市民  {citizen.name} {citizen.id_number} 手機 {citizen.mobile} PIN {citizen.pin}", flush=True)
+            print(f"  示範市民  {citizen.name} {citizen.id_number} 手機 {citizen.mobile} PIN {citizen.pin}")
+            if stack.pcsc_socket:
+                print(f"  自然人憑證已插入「{stack.urls['reader']}」；以 PC/SC 工具查看：")
+                print(f"    PCSCLITE_CSOCK_NAME={stack.pcsc_socket} pcsc_scan", flush=True)
         stopped.wait()
     return 0
 

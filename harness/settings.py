@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any, Union, get_args, get_origin, get_type_hints
 
 ENV_PREFIX = "TPCD_"
+CARD_TRANSPORTS = ("pcsc", "direct")
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off"}
 
@@ -36,6 +37,7 @@ class Settings:
     seed: int | None = None  # the run's base seed for citizens; None draws one and prints it
     reports_dir: Path = Path("reports")
     ready_timeout: float = 10.0  # seconds a service may take to signal readiness
+    card_transport: str = "pcsc"  # "pcsc": the card in a real pcscd reader slot; "direct": in-process, no PC/SC
 
     @property
     def embedded(self) -> bool:
@@ -144,6 +146,8 @@ def load_settings(
         values[name] = _coerce(name, raw, hints[name], f"option --{name.replace('_', '-')}")
 
     settings = Settings(**values)
+    if settings.card_transport not in CARD_TRANSPORTS:
+        raise SettingsError(f"card_transport {settings.card_transport!r} must be one of {', '.join(CARD_TRANSPORTS)}")
     if settings.base_url is not None and not settings.base_url.startswith(("http://", "https://")):
         raise SettingsError(f"base_url {settings.base_url!r} must start with http:// or https://")
     return settings

@@ -21,6 +21,9 @@ from harness.settings import Settings
 from portal import PortalSettings, create_app
 from simulators import captcha, mail, netizen, sms
 from simulators._serving import serve_asgi
+from simulators.card import CardClient, CardSlot, KeyPool, TestPki
+from simulators.card import service as revocation
+from simulators.card.pcscd import acquire_host, release_host
 
 
 class Stack:
@@ -32,6 +35,8 @@ class Stack:
         self.sms_settings = sms.SmsSettings()
         self.captcha_settings = captcha.CaptchaSettings()
         self.netizen_settings = netizen.NetizenSettings()
+        self.card: CardClient | None = None
+        self.pcsc_socket: str | None = None
         self.workdir: Path | None = None
         self._exit = ExitStack()
 
@@ -54,6 +59,7 @@ class Stack:
             self._serve("mail_api", mail.create_app(mailbox))
             self._serve("captcha", captcha.create_app(self.captcha_settings))
             self._serve("netizen", netizen.create_app(self.netizen_settings))
+            self._start_card()
             if self.settings.embedded:
                 portal = create_app(self._portal_settings(smtp_port))
                 self._exit.callback(portal.state.store.close)  # after the server has stopped
@@ -63,6 +69,23 @@ class Stack:
             raise
         return self
 
+    def _start_card(self) -> None:
+        """The test MOICA CA with its OCSP/CRL service, and a reader slot (real PC/SC unless Settings say direct)."""
+        pool = KeyPool()
+        self._exit.callback(pool.close)
+        pki = TestPki(pool)
+        self._serve("ocsp", revocation.create_app(pki))
+        pki.ocsp_url, pki.crl_url = self.urls["ocsp"] + "/ocsp", self.urls["ocsp"] + "/crl"
+        host = None
+        if self.settings.card_transport == "pcsc":
+            host = acquire_host()
+            self._exit.callback(release_host)
+            self.pcsc_socket = str(host.socket_path)
+        slot = CardSlot(host, pki)
+        self._exit.callback(slot.close)
+        self.card = CardClient(slot)
+        self.urls["reader"] = slot.reader
+
     def _serve(self, name: str, app: object, *, port: int = 0) -> None:
         self.urls[name] = self._exit.enter_context(
             serve_asgi(app, name=name, host=self.settings.host, port=port, timeout=self.settings.ready_timeout)
@@ -70,8 +93,10 @@ class Stack:
 
     def reset(self) -> None:
         """Every simulator empty and unarmed, the twin on real time: a fresh start for the next scenario."""
-        for name in ("sms", "mail_api", "captcha", "netizen"):
+        for name in ("sms", "mail_api", "captcha", "netizen", "ocsp"):
             requests.post(self.urls[name] + "/_control/reset", timeout=5).raise_for_status()
+        if self.card is not None:
+            self.card.reset()
         if "portal" in self.urls:
             requests.post(self.urls["portal"] + "/_twin/clock/reset", timeout=5).raise_for_status()
 

@@ -1,7 +1,8 @@
 """The virtual MOICA card itself: `execute(apdu) -> response`, ISO 7816-4/-8, plain Python and tested in-process.
 
-Built on vsmartcard's `SmartcardOS` (the card interface vpcd drives) and its `SwError`. The APDU parser is our own
-because vsmartcard's `C_APDU` rejects a case-4 extended APDU whose Le is not 0000. Every command is in APDU.md.
+Built on vsmartcard's `SmartcardOS` (the card interface vpcd drives) and its `SwError` (subclassed: its message table
+has no 63Cx entries). The APDU parser is our own: vsmartcard's `C_APDU` rejects a case-4 extended APDU whose Le is not
+0000. Every command is in APDU.md.
 """
 
 from __future__ import annotations
@@ -15,7 +16,8 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.hazmat.primitives.asymmetric.utils import Prehashed
-from virtualsmartcard.SWutils import SwError
+from virtualsmartcard.SWutils import SW_MESSAGES
+from virtualsmartcard.SWutils import SwError as VsmartcardSwError
 from virtualsmartcard.VirtualSmartcard import SmartcardOS
 
 from simulators.card.faults import (
@@ -31,6 +33,16 @@ from simulators.card.faults import (
     PUK_TRIES,
     SW,
 )  # fmt: skip
+
+
+class SwError(VsmartcardSwError):  # type: ignore[misc]
+    """vsmartcard's status-word error, for any status word: its table has no 63Cx (tries left) entries."""
+
+    def __init__(self, sw: int) -> None:
+        Exception.__init__(self, f"{sw:04X}")
+        self.sw = sw
+        self.message = SW_MESSAGES.get(sw, f"status word {sw:04X}")
+
 
 SHA256_DIGEST_INFO = bytes.fromhex("3031300d060960864801650304020105000420")  # RFC 8017 §9.2 note 1
 MASKED_INS = {0x20, 0x24, 0x2C}  # VERIFY, CHANGE REFERENCE DATA, RESET RETRY COUNTER carry PINs

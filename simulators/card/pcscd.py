@@ -97,11 +97,11 @@ class PcscHost:
             f"ip link set lo up && mount --bind {self.workdir / 'run'} /run/pcscd"
             f" && exec {pcscd} --foreground --config {conf}"
         )
-        log = (self.workdir / "pcscd.log").open("wb")
-        self.process = subprocess.Popen(
-            [unshare, "--mount", "--net", "--propagation", "private", "sh", "-c", script],
-            stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-        )  # fmt: skip
+        with (self.workdir / "pcscd.log").open("wb") as log:  # the child keeps its own copy of the descriptor
+            self.process = subprocess.Popen(
+                [unshare, "--mount", "--net", "--propagation", "private", "sh", "-c", script],
+                stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+            )  # fmt: skip
         deadline = time.monotonic() + self.timeout
         while not (
             self.socket_path.exists() and all(_listening(self.process.pid, self.port(i)) for i in range(self.entries))

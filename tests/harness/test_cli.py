@@ -32,8 +32,10 @@ def test_up_json_prints_one_line_when_ready_and_stops_cleanly_on_sigterm() -> No
             assert process.stdout is not None
             line = process.stdout.readline()  # blocks until the stack is ready: the readiness signal itself
             services = json.loads(line)
-            assert {"portal", "sms", "mail_api", "mail_smtp", "captcha", "netizen"} <= services.keys()
-            for name in ("portal", "sms", "mail_api", "captcha", "netizen"):
+            assert {"portal", "sms", "mail_api", "mail_smtp", "captcha", "netizen", "ocsp", "reader"} <= services.keys()
+            assert services["reader"].startswith("TPCD Virtual Reader")
+            assert Path(services["pcsc_socket"]).exists()
+            for name in ("portal", "sms", "mail_api", "captcha", "netizen", "ocsp"):
                 assert requests.get(services[name] + "/healthz", timeout=5).status_code == 200, name
             assert services["mail_smtp"].startswith("smtp://127.0.0.1:")
             citizen = services["citizen"]
@@ -41,8 +43,9 @@ def test_up_json_prints_one_line_when_ready_and_stops_cleanly_on_sigterm() -> No
             process.send_signal(signal.SIGTERM)
             assert process.wait(timeout=15) == 0
             assert process.stdout.read() == ""  # exactly one line of JSON on stdout
-            for name in ("portal", "sms", "mail_api", "captcha", "netizen"):
+            for name in ("portal", "sms", "mail_api", "captcha", "netizen", "ocsp"):
                 assert _port_closed(services[name]), name
+            assert not Path(services["pcsc_socket"]).exists()  # the private pcscd is gone too
         finally:
             if process.poll() is None:
                 process.kill()

@@ -1,0 +1,9 @@
+"""Virtual MOICA citizen-certificate card: test PKI, card OS (APDU), vpcd link into a private pcscd."""
+
+from __future__ import annotations
+
+from simulators.card.client import CardClient, CardHolder, CardSlot
+from simulators.card.faults import CardFault
+from simulators.card.pki import KeyPool, TestPki
+
+__all__ = ["CardClient", "CardFault", "CardHolder", "CardSlot", "KeyPool", "TestPki"]

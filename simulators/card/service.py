@@ -1,0 +1,70 @@
+"""Revocation for the test MOICA CA over HTTP: an RFC 6960 OCSP responder and the CRL, with revoke controls."""
+
+from __future__ import annotations
+
+import base64
+from typing import Any
+
+from cryptography.hazmat.primitives import serialization
+from fastapi import FastAPI, HTTPException, Request
+from fastapi.responses import Response
+
+from simulators._control import control_router
+from simulators._faults import FaultBook
+from simulators.card.pki import TestPki
+
+OCSP_DOWN = "ocsp_down"  # the responder answers HTTP 503: relying parties fall back to the CRL
+
+
+def create_app(pki: TestPki) -> FastAPI:
+    """OCSP at POST /ocsp (and GET /ocsp/{base64}), the CRL at GET /crl, the CA certificates for relying parties."""
+    app = FastAPI(title="MOICA test CA: OCSP and CRL", docs_url=None, redoc_url=None)
+    faults = FaultBook({OCSP_DOWN})
+
+    def state() -> dict[str, Any]:
+        with pki.lock:
+            return {"issued": len(pki.issued), "revoked": [f"{serial:x}" for serial in pki.revoked]}
+
+    app.include_router(control_router(faults, state, pki.reset))
+
+    def answer(request_der: bytes) -> Response:
+        if faults.take(among={OCSP_DOWN}) is not None:
+            return Response("OCSP responder unavailable", status_code=503)
+        return Response(pki.ocsp_response(request_der), media_type="application/ocsp-response")
+
+    @app.post("/ocsp")
+    async def ocsp_post(request: Request) -> Response:
+        return answer(await request.body())
+
+    @app.get("/ocsp/{encoded:path}")
+    def ocsp_get(encoded: str) -> Response:
+        try:
+            return answer(base64.b64decode(encoded))
+        except ValueError as error:
+            raise HTTPException(status_code=400, detail="not base64") from error
+
+    @app.get("/crl")
+    def crl() -> Response:
+        return Response(pki.crl().public_bytes(serialization.Encoding.DER), media_type="application/pkix-crl")
+
+    @app.get("/ca.pem")
+    def ca() -> Response:
+        pem = pki.ca_cert.public_bytes(serialization.Encoding.PEM) + pki.root_cert.public_bytes(
+            serialization.Encoding.PEM
+        )
+        return Response(pem, media_type="application/x-pem-file")
+
+    @app.post("/_control/revoke/{serial}")
+    def revoke(serial: str) -> dict[str, str]:
+        try:
+            pki.revoke(int(serial, 16))
+        except (KeyError, ValueError) as error:
+            raise HTTPException(status_code=404, detail=str(error)) from error
+        return {"revoked": serial}
+
+    @app.post("/_control/unrevoke/{serial}")
+    def unrevoke(serial: str) -> dict[str, str]:
+        pki.unrevoke(int(serial, 16))
+        return {"unrevoked": serial}
+
+    return app

@@ -1,0 +1,137 @@
+"""The card in a real pcscd reader slot (vpcd), as any PC/SC client sees it: pyscard, pcsc_scan, opensc-tool."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import socket
+import subprocess
+from collections.abc import Iterator
+
+import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import padding, rsa
+from smartcard import scard
+from smartcard.CardConnection import CardConnection
+from smartcard.Exceptions import CardConnectionException
+from smartcard.System import readers
+
+from simulators.card import CardHolder, CardSlot
+from simulators.card.card_os import SHA256_DIGEST_INFO
+from simulators.card.der import LAST4_ID, SUBJECT_DIRECTORY_ATTRIBUTES, read_subject_directory_attributes
+from simulators.card.faults import ATR
+from simulators.card.pcscd import FIRST_PORT, acquire_host, release_host
+from simulators.card.pki import TestPki
+
+pytestmark = pytest.mark.pcsc
+HOLDER = CardHolder("林美玲", "F223456784", "TPCD000011112222", "13579246", "86420864", seed=31)
+
+
+@pytest.fixture(scope="module")
+def slot(pki: TestPki) -> Iterator[CardSlot]:
+    host = acquire_host()
+    slot = CardSlot(host, pki)
+    try:
+        yield slot
+    finally:
+        slot.close()
+        release_host()
+
+
+@pytest.fixture
+def connection(slot: CardSlot) -> Iterator[CardConnection]:
+    slot.insert(HOLDER)
+    (reader,) = [r for r in readers() if str(r) == slot.reader]
+    connection = reader.createConnection()
+    connection.connect()
+    try:
+        yield connection
+    finally:
+        try:
+            connection.disconnect()
+            connection.release()
+        except CardConnectionException:
+            pass  # the card was pulled out by the test
+        slot.remove()
+
+
+def transmit(connection: CardConnection, hexed: str, data: bytes = b"") -> tuple[bytes, int]:
+    response, sw1, sw2 = connection.transmit(list(bytes.fromhex(hexed.replace(" ", "")) + data))
+    return bytes(response), (sw1 << 8) | sw2
+
+
+def read_certificate(connection: CardConnection, fid: str) -> x509.Certificate:
+    assert transmit(connection, f"00 A4 02 0C 02 {fid}")[1] == 0x9000
+    content = b""
+    while True:
+        chunk, sw = transmit(connection, f"00 B0 {len(content) >> 8:02X} {len(content) & 0xFF:02X} E0")
+        content += chunk
+        if sw != 0x9000:
+            return x509.load_der_x509_certificate(content)
+
+
+def test_reader_listed_and_atr(slot: CardSlot, connection: CardConnection) -> None:
+    assert slot.reader in [str(r) for r in readers()]
+    assert bytes(connection.getATR()) == ATR
+
+
+def test_certificates_read_and_parsed(connection: CardConnection) -> None:
+    signing = read_certificate(connection, "1001")
+    assert signing.subject.get_attributes_for_oid(x509.oid.NameOID.COMMON_NAME)[0].value == HOLDER.name
+    sda = signing.extensions.get_extension_for_oid(x509.ObjectIdentifier(SUBJECT_DIRECTORY_ATTRIBUTES)).value
+    assert read_subject_directory_attributes(sda.value) == {LAST4_ID: HOLDER.id_number[-4:]}  # type: ignore[attr-defined]
+    assert signing.extensions.get_extension_for_class(x509.KeyUsage).value.digital_signature
+    encryption = read_certificate(connection, "1002")
+    assert encryption.extensions.get_extension_for_class(x509.KeyUsage).value.key_encipherment
+
+
+def test_pin_then_signature_verified_with_the_certificate_key(connection: CardConnection) -> None:
+    assert transmit(connection, "00 20 00 81 08", HOLDER.pin.encode())[1] == 0x9000
+    digest_info = SHA256_DIGEST_INFO + hashlib.sha256(b"server nonce").digest()
+    signature, sw = transmit(connection, "00 2A 9E 9A 33", digest_info + b"\x00")
+    assert sw == 0x9000
+    public = read_certificate(connection, "1001").public_key()
+    assert isinstance(public, rsa.RSAPublicKey)
+    public.verify(signature, b"server nonce", padding.PKCS1v15(), hashes.SHA256())
+
+
+def test_three_wrong_pins_block_the_card(connection: CardConnection) -> None:
+    codes = [transmit(connection, "00 20 00 81 06", b"000000")[1] for _ in range(3)]
+    assert codes == [0x63C2, 0x63C1, 0x63C0]
+    assert transmit(connection, "00 20 00 81 08", HOLDER.pin.encode())[1] == 0x6983
+
+
+def test_card_removed_mid_transaction_gives_the_pcsc_error(slot: CardSlot, connection: CardConnection) -> None:
+    assert transmit(connection, "00 CA 01 01 00") == (HOLDER.card_number.encode(), 0x9000)
+    slot.remove()
+    with pytest.raises(CardConnectionException) as raised:
+        transmit(connection, "00 CA 01 01 00")
+    assert raised.value.hresult in (scard.SCARD_W_REMOVED_CARD, scard.SCARD_E_NO_SMARTCARD)
+
+
+def test_other_pcsc_clients_see_the_card(slot: CardSlot, connection: CardConnection) -> None:
+    environment = dict(os.environ)  # PCSCLITE_CSOCK_NAME points at the private pcscd
+    tools = subprocess.run(["opensc-tool", "--list-readers"], env=environment, capture_output=True, text=True,
+                           timeout=30, check=True).stdout  # fmt: skip
+    assert slot.reader in tools
+    index = next(line.split()[0] for line in tools.splitlines() if line.endswith(slot.reader))
+    atr = subprocess.run(["opensc-tool", "--reader", index, "--atr"], env=environment, capture_output=True,
+                         text=True, timeout=30, check=True).stdout  # fmt: skip
+    assert atr.strip() == ATR.hex(":")
+    scan = subprocess.run(["pcsc_scan", "-t", "2"], env=environment, capture_output=True, text=True, timeout=30)
+    assert slot.reader in scan.stdout
+    assert ATR.hex(" ").upper() in scan.stdout
+
+
+def test_the_card_port_is_not_reachable_from_this_network_namespace(slot: CardSlot) -> None:
+    with socket.socket() as probe:
+        assert probe.connect_ex(("127.0.0.1", FIRST_PORT)) != 0
+
+
+def test_insert_and_remove_at_will(slot: CardSlot) -> None:
+    for _ in range(3):
+        slot.insert(HOLDER)
+        assert slot.inserted
+        slot.remove()
+        assert not slot.inserted
