@@ -14,13 +14,18 @@ from portal.security import require_csrf
 router = APIRouter()
 
 
-@router.get("/register/done")
-def done(request: Request) -> Response:
-    """Step 9: continue to gold verification now ([是]) or go straight to the portal ([否])."""
+def _member_page(request: Request, template: str, title: str) -> Response:
+    """A page only a logged-in member sees; anyone else goes back to the home page."""
     member = deps.member(request)
     if member is None:
         return RedirectResponse("/", status_code=303)
-    return render(request, "done.html", title="註冊完成", member=member)
+    return render(request, template, title=title, member=member)
+
+
+@router.get("/register/done")
+def done(request: Request) -> Response:
+    """Step 9: continue to gold verification now ([是]) or go straight to the portal ([否])."""
+    return _member_page(request, "done.html", "註冊完成")
 
 
 @router.post("/register/done", dependencies=[Depends(require_csrf)])
@@ -34,16 +39,10 @@ def chose(request: Request, continue_gold: Annotated[str, Form()] = "") -> Respo
 @router.get("/member")
 def home(request: Request) -> Response:
     """會員專區: the status at the top left (未實名 until verified) and what a 一般會員 can do."""
-    member = deps.member(request)
-    if member is None:
-        return RedirectResponse("/", status_code=303)
-    return render(request, "member.html", title="會員專區", member=member)
+    return _member_page(request, "member.html", "會員專區")
 
 
 @router.get("/gold")
 def gold(request: Request) -> Response:
     """金質會員認證: the real-name verification with the citizen-certificate card starts here."""
-    member = deps.member(request)
-    if member is None:
-        return RedirectResponse("/", status_code=303)
-    return render(request, "gold.html", title="金質會員認證", member=member)
+    return _member_page(request, "gold.html", "金質會員認證")

@@ -8,6 +8,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
+from pydantic import BaseModel
 
 from portal import deps
 from portal.adapters.netizen import NetizenOAuth, NetizenUnavailable
@@ -90,28 +91,39 @@ def profile(request: Request) -> Response:
     return _profile_page(request, application, notice=notice)
 
 
+class ProfileForm(BaseModel):
+    """The basic-data form as posted by [下一步] and by [取回網路市民資料] alike."""
+
+    name: str = ""
+    id_number: str = ""
+    birth_date: str = ""
+    sex: str = ""
+    address: str = ""
+    csrf_token: str = ""
+
+
+def _save_draft(request: Request, application: Application, form: ProfileForm) -> Application:
+    """Keep what was typed before anything else is checked: nothing the citizen typed is lost."""
+    store = deps.store(request)
+    store.update_application(application.id, name=form.name.strip(), id_number=form.id_number.strip(),
+                             birth_date=form.birth_date, sex=form.sex, address=form.address.strip())  # fmt: skip
+    saved = store.application(application.id)
+    assert saved is not None
+    return saved
+
+
 @router.post("/register/profile", dependencies=[Depends(require_csrf)])
-def save_profile(
-    request: Request,
-    name: Annotated[str, Form()] = "",
-    id_number: Annotated[str, Form()] = "",
-    birth_date: Annotated[str, Form()] = "",
-    sex: Annotated[str, Form()] = "",
-    address: Annotated[str, Form()] = "",
-) -> Response:
+def save_profile(request: Request, form: Annotated[ProfileForm, Form()]) -> Response:
     """[下一步]: save what was typed first (nothing is lost), then check it."""
     application = _verified_application(request)
     if isinstance(application, Response):
         return application
     store = deps.store(request)
-    store.update_application(application.id, name=name.strip(), id_number=id_number.strip(),
-                             birth_date=birth_date, sex=sex, address=address.strip())  # fmt: skip
+    saved = _save_draft(request, application, form)
     request.session.pop("netizen_prefill", None)
-    saved = store.application(application.id)
-    assert saved is not None
     today = date.fromtimestamp(deps.clock(request).now())
-    errors = check_profile(name, id_number, birth_date, sex, address, today)
-    if not errors and store.member_by("id_number", id_number.strip()) is not None:
+    errors = check_profile(form.name, form.id_number, form.birth_date, form.sex, form.address, today)
+    if not errors and store.member_by("id_number", form.id_number.strip()) is not None:
         errors.append("此身分證字號已註冊為會員，請直接登入。")
     if errors:
         return _profile_page(request, saved, status_code=400, errors=errors)
@@ -129,25 +141,14 @@ def _callback_url(request: Request) -> str:
 
 
 @router.post("/register/netizen", dependencies=[Depends(require_csrf)])
-def netizen_start(
-    request: Request,
-    name: Annotated[str, Form()] = "",
-    id_number: Annotated[str, Form()] = "",
-    birth_date: Annotated[str, Form()] = "",
-    sex: Annotated[str, Form()] = "",
-    address: Annotated[str, Form()] = "",
-) -> Response:
+def netizen_start(request: Request, form: Annotated[ProfileForm, Form()]) -> Response:
     """[取回網路市民資料]: keep the half-typed form, then send the citizen to the 網路市民 login."""
     application = _verified_application(request)
     if isinstance(application, Response):
         return application
-    store = deps.store(request)
-    store.update_application(application.id, name=name.strip(), id_number=id_number.strip(),
-                             birth_date=birth_date, sex=sex, address=address.strip())  # fmt: skip
+    saved = _save_draft(request, application, form)
     netizen = _netizen(request)
     if not netizen.reachable(_callback_url(request)):
-        saved = store.application(application.id)
-        assert saved is not None
         return _profile_page(request, saved, status_code=503, errors=[NETIZEN_DOWN])
     state = secrets.token_urlsafe(16)
     request.session["netizen_state"] = state

@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import email
 import email.policy
-import html
 import itertools
 import threading
 from collections.abc import Iterator
@@ -28,6 +27,7 @@ from fastapi.responses import HTMLResponse
 
 from simulators._control import control_router
 from simulators._faults import FaultBook
+from simulators._inbox import inbox_page
 from simulators.mail.faults import AT_DATA, AT_RCPT, BOUNCING_ADDRESS, REPLIES, MailFault
 
 
@@ -213,16 +213,8 @@ def create_app(mailbox: Mailbox) -> FastAPI:
 
     @app.get("/", response_class=HTMLResponse)
     def inbox() -> str:
-        rows = "".join(
-            f"<tr><td>{m.created}</td><td>{html.escape(', '.join(m.rcpt_tos))}</td>"
-            f"<td>{html.escape(str(m.parsed.get('Subject', '')))}</td>"
-            f"<td><pre>{html.escape(m.detail()['Text'])}</pre></td></tr>"
-            for m in mailbox.find()
-        )
-        return (
-            "<!doctype html><html lang='zh-Hant-TW'><meta charset='utf-8'><title>電子郵件收件匣（模擬）</title>"
-            "<meta http-equiv='refresh' content='3'><h1>電子郵件收件匣（模擬）</h1>"
-            f"<table border=1><tr><th>時間</th><th>收件者</th><th>主旨</th><th>內容</th></tr>{rows}</table></html>"
-        )
+        rows = [(m.created, ", ".join(m.rcpt_tos), str(m.parsed.get("Subject", "")), m.detail()["Text"])
+                for m in mailbox.find()]  # fmt: skip
+        return inbox_page("電子郵件收件匣（模擬）", ("時間", "收件者", "主旨", "內容"), rows)
 
     return app

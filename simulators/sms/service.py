@@ -9,7 +9,6 @@ Read side: `GET /api/v1/messages[?to=…]`, `GET /api/v1/messages/{id}`, `DELETE
 from __future__ import annotations
 
 import asyncio
-import html
 import re
 import threading
 import time
@@ -25,6 +24,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from simulators._control import control_router
 from simulators._faults import ArmedFault, FaultBook
+from simulators._inbox import inbox_page
 from simulators.sms.faults import ACCOUNT_LEVEL, STATUS_TEXT, STATUSCODE_FAULTS, UNREACHABLE_MOBILE, SmsFault
 from simulators.sms.models import SmsMessage
 
@@ -216,14 +216,7 @@ def create_app(settings: SmsSettings | None = None) -> FastAPI:
 
     @app.get("/", response_class=HTMLResponse)
     def inbox() -> str:
-        rows = "".join(
-            f"<tr><td>{m.received_at}</td><td>{m.to}</td><td>{m.status}</td><td>{html.escape(m.body)}</td></tr>"
-            for m in reversed(gateway.find())
-        )
-        return (
-            "<!doctype html><html lang='zh-Hant-TW'><meta charset='utf-8'><title>簡訊收件匣（模擬）</title>"
-            "<meta http-equiv='refresh' content='3'><h1>簡訊收件匣（三竹簡訊模擬）</h1>"
-            f"<table border=1><tr><th>時間</th><th>手機</th><th>狀態</th><th>內容</th></tr>{rows}</table></html>"
-        )
+        rows = [(m.received_at, m.to, m.status, m.body) for m in reversed(gateway.find())]
+        return inbox_page("簡訊收件匣（三竹簡訊模擬）", ("時間", "手機", "狀態", "內容"), rows)
 
     return app

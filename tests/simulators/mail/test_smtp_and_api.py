@@ -126,3 +126,12 @@ def test_bad_search_query_is_explained(mail: tuple[int, str]) -> None:
     reply = requests.get(f"{url}/api/v1/search", params={"query": "subject:x"}, timeout=5)
     assert reply.status_code == 400
     assert "to:<address>" in reply.text
+
+
+def test_inbox_page_for_a_person(mail: tuple[int, str]) -> None:
+    port, url = mail
+    _send(port, _message())
+    page = requests.get(url + "/", timeout=5).text
+    assert "電子郵件收件匣" in page
+    assert "臺北卡3.0 會員註冊驗證碼" in page
+    assert "135790" in page

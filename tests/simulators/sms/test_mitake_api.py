@@ -136,3 +136,10 @@ def test_reset_and_unknown_fault(sms_url: str) -> None:
         assert client.state()["account_points"] == 100_000
         with pytest.raises(Exception, match="unknown fault 'q'"):
             client.arm("q")
+
+
+def test_inbox_page_for_a_person(sms_url: str) -> None:
+    _send(sms_url, dstaddr="0912345678", smbody="<b>驗證碼</b> 123456")
+    page = requests.get(sms_url + "/", timeout=5).text
+    assert "簡訊收件匣" in page
+    assert "&lt;b&gt;驗證碼&lt;/b&gt; 123456" in page
