@@ -37,6 +37,7 @@ class Settings:
     seed: int | None = None  # the run's base seed for citizens; None draws one and prints it
     reports_dir: Path = Path("reports")
     ready_timeout: float = 10.0  # seconds a service may take to signal readiness
+    agent_port: int = 0  # the 安控元件's port; the real one listens on 61161 (the portal is told the URL)
     card_transport: str = "pcsc"  # "pcsc": the card in a real pcscd reader slot; "direct": in-process, no PC/SC
 
     @property

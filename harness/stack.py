@@ -14,6 +14,7 @@ import tempfile
 from contextlib import ExitStack
 from pathlib import Path
 from types import TracebackType
+from urllib.parse import urlparse
 
 import requests
 
@@ -21,6 +22,7 @@ from harness.settings import Settings
 from portal import PortalSettings, create_app
 from simulators import captcha, mail, netizen, sms
 from simulators._serving import serve_asgi
+from simulators.agent import AgentSettings, AgentState, Desktop, DirectTransport, PcscTransport, create_desktop_app
 from simulators.card import CardClient, CardSlot, KeyPool, TestPki
 from simulators.card import service as revocation
 from simulators.card.pcscd import acquire_host, release_host
@@ -36,6 +38,7 @@ class Stack:
         self.captcha_settings = captcha.CaptchaSettings()
         self.netizen_settings = netizen.NetizenSettings()
         self.card: CardClient | None = None
+        self.desktop: Desktop | None = None
         self.pcsc_socket: str | None = None
         self.workdir: Path | None = None
         self._exit = ExitStack()
@@ -85,6 +88,16 @@ class Stack:
         self._exit.callback(slot.close)
         self.card = CardClient(slot)
         self.urls["reader"] = slot.reader
+        self._start_agent(PcscTransport() if host else DirectTransport(slot))
+
+    def _start_agent(self, transport: PcscTransport | DirectTransport) -> None:
+        """The 安控元件 on the citizen's computer: installed and Ready, trusting the portal under test's site."""
+        portal_host = urlparse(self.settings.base_url).hostname if self.settings.base_url else self.settings.host
+        agent = AgentState(AgentSettings(), transport, trusted={portal_host or self.settings.host})
+        self.desktop = Desktop(agent, host=self.settings.host, port=self.settings.agent_port, card=self.card)
+        self._exit.callback(self.desktop.close)
+        self.urls["agent"] = self.desktop.agent_url
+        self._serve("agent_desktop", create_desktop_app(self.desktop))
 
     def _serve(self, name: str, app: object, *, port: int = 0) -> None:
         self.urls[name] = self._exit.enter_context(
@@ -93,7 +106,7 @@ class Stack:
 
     def reset(self) -> None:
         """Every simulator empty and unarmed, the twin on real time: a fresh start for the next scenario."""
-        for name in ("sms", "mail_api", "captcha", "netizen", "ocsp"):
+        for name in ("sms", "mail_api", "captcha", "netizen", "ocsp", "agent_desktop"):
             requests.post(self.urls[name] + "/_control/reset", timeout=5).raise_for_status()
         if self.card is not None:
             self.card.reset()

@@ -1,0 +1,14 @@
+"""The security agent (安控元件): HiPKI LocalSignServer-compatible API, installer wizard and tray."""
+
+from __future__ import annotations
+
+from simulators.agent.client import AgentClient
+from simulators.agent.desktop import Desktop, TrayState, create_desktop_app
+from simulators.agent.faults import AgentFault
+from simulators.agent.service import AgentSettings, AgentState, create_app
+from simulators.agent.tokens import DirectTransport, PcscTransport
+
+__all__ = [
+    "AgentClient", "AgentFault", "AgentSettings", "AgentState", "Desktop", "DirectTransport", "PcscTransport",
+    "TrayState", "create_app", "create_desktop_app",
+]  # fmt: skip

@@ -1,0 +1,47 @@
+"""`python -m simulators.agent [--port 61161]`: the 安控元件 alone, with a virtual card in a private PC/SC reader.
+
+It prints the agent's URL and its desktop (installer, tray, controls); the card is a demo citizen's until
+`POST /_control/card/insert` puts another in. `tpcd certify-agent --agent-url … --control-url …` certifies it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import threading
+from contextlib import ExitStack
+
+from simulators._serving import serve_asgi
+from simulators.agent.desktop import Desktop, create_desktop_app
+from simulators.agent.service import AgentSettings, AgentState
+from simulators.agent.tokens import PcscTransport
+from simulators.card import CardClient, CardHolder, CardSlot, KeyPool, TestPki
+from simulators.card.pcscd import acquire_host, release_host
+
+DEMO = CardHolder("示範市民", "A123456789", "TPCD000000000001", "123456", "12345678", seed=1)
+
+parser = argparse.ArgumentParser(prog="python -m simulators.agent")
+parser.add_argument("--host", default="127.0.0.1")
+parser.add_argument("--port", type=int, default=61161, help="the agent's port (the real one: 61161; 0: any)")
+parser.add_argument("--trust", action="append", default=["127.0.0.1", "localhost"], help="a trusted site's hostname")
+parser.add_argument("--cors", action="store_true", help="answer CORS and PNA preflights for trusted origins")
+args = parser.parse_args()
+stopped = threading.Event()
+signal.signal(signal.SIGTERM, lambda *_: stopped.set())
+signal.signal(signal.SIGINT, lambda *_: stopped.set())
+with ExitStack() as running:
+    pool = KeyPool()
+    running.callback(pool.close)
+    host = acquire_host()
+    running.callback(release_host)
+    slot = CardSlot(host, TestPki(pool))
+    running.callback(slot.close)
+    card = CardClient(slot)
+    agent = AgentState(AgentSettings(cors=args.cors), PcscTransport(), trusted=set(args.trust))
+    desktop = Desktop(agent, host=args.host, port=args.port, card=card)
+    running.callback(desktop.close)
+    card.insert(DEMO)
+    desktop_url = running.enter_context(serve_asgi(create_desktop_app(desktop), name="agent-desktop", host=args.host))
+    print(f"agent simulator listening on {desktop.agent_url} (desktop and controls: {desktop_url}); "
+          f"card in {slot.reader!r}, PIN {DEMO.pin}; PCSCLITE_CSOCK_NAME={host.socket_path}", flush=True)  # fmt: skip
+    stopped.wait()

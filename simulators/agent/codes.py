@@ -1,0 +1,87 @@
+"""HiPKI LocalSignServer result codes (PROTOCOLS.md §2.6): `ret_code` is the major code, `last_error` the minor one."""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+
+class Ret(IntEnum):
+    """Major codes the simulator answers with (a subset of the VictorProject table, plus 0x76000031)."""
+
+    OK = 0
+    NO_TBS = 0x76000003  # 未輸入待簽訊息
+    NO_CIPHER = 0x76000004  # 未輸入密文
+    NO_CARD = 0x76000006  # 未插入IC卡
+    BAD_JSON = 0x7600000B  # JSON格式錯誤
+    BAD_PARAMETER = 0x7600000C  # 參數錯誤
+    TIMEOUT = 0x7600000D  # 執行檔錯誤或逾時
+    UNSUPPORTED = 0x7600000E  # 不支援的方法
+    UNTRUSTED_SITE = 0x76000031  # 在未授權的網站執行元件
+    NO_PIN = 0x76000998  # 未輸入PIN碼
+    CANCELLED = 0x76000999  # 使用者已取消動作
+    NO_READER = 0x76100003  # 無可用讀卡機
+    READER_INFO = 0x76100004  # 取得讀卡機資訊失敗 (the named slotDescription is not there)
+    LOGIN_FAILED = 0x76100006  # IC卡登入失敗 (C_Login failed; the detail is in last_error)
+    CERT_READ = 0x76100009  # IC卡取得憑證失敗
+    SIGN_FAILED = 0x76300004  # 簽章執行錯誤
+    DECRYPT_FAILED = 0x76400003  # 解密錯誤
+    NOT_YET_VALID = 0x76500001  # 憑證尚未生效
+    EXPIRED = 0x76500002  # 憑證已逾期
+    BASE64_DECODE = 0x76600002  # Base64解碼錯誤
+
+
+class Minor(IntEnum):
+    """Minor codes (PKCS#11 CKR_* values and the vendor's tries-left codes)."""
+
+    NONE = 0
+    FUNCTION_FAILED = 0x06  # CKR_FUNCTION_FAILED
+    PIN_INCORRECT = 0xA0  # CKR_PIN_INCORRECT
+    PIN_LEN_RANGE = 0xA2  # CKR_PIN_LEN_RANGE
+    PIN_LOCKED = 0xA4  # CKR_PIN_LOCKED
+    TWO_TRIES_LEFT = 0x80000002  # PIN碼錯誤，剩餘兩次機會
+    ONE_TRY_LEFT = 0x80000001  # PIN碼錯誤，剩餘一次機會
+
+
+MESSAGES = {
+    Ret.OK: "成功",
+    Ret.NO_TBS: "未輸入待簽訊息",
+    Ret.NO_CIPHER: "未輸入密文",
+    Ret.NO_CARD: "未插入IC卡",
+    Ret.BAD_JSON: "JSON格式錯誤",
+    Ret.BAD_PARAMETER: "參數錯誤",
+    Ret.TIMEOUT: "執行檔錯誤或逾時",
+    Ret.UNSUPPORTED: "不支援的方法",
+    Ret.UNTRUSTED_SITE: "在未授權的網站執行元件",
+    Ret.NO_PIN: "未輸入PIN碼",
+    Ret.CANCELLED: "使用者已取消動作",
+    Ret.NO_READER: "無可用讀卡機",
+    Ret.READER_INFO: "取得讀卡機資訊失敗",
+    Ret.LOGIN_FAILED: "IC卡登入失敗",
+    Ret.CERT_READ: "IC卡取得憑證失敗",
+    Ret.SIGN_FAILED: "簽章執行錯誤",
+    Ret.DECRYPT_FAILED: "解密錯誤",
+    Ret.NOT_YET_VALID: "憑證尚未生效",
+    Ret.EXPIRED: "憑證已逾期",
+    Ret.BASE64_DECODE: "Base64解碼錯誤",
+}
+
+
+class AgentError(Exception):
+    """A HiPKI outcome other than success: answered with HTTP 200 and these codes, as the real agent does."""
+
+    def __init__(self, ret: Ret, last: int = Minor.NONE) -> None:
+        super().__init__(f"{MESSAGES.get(ret, '')} (ret_code {ret:#x}, last_error {last:#x})")
+        self.ret, self.last = ret, int(last)
+
+
+def pin_status(sw: int) -> AgentError:
+    """Map a VERIFY status word to HiPKI codes, as middleware does (PROTOCOLS.md §2.8)."""
+    if sw == 0x63C2:
+        return AgentError(Ret.LOGIN_FAILED, Minor.TWO_TRIES_LEFT)
+    if sw == 0x63C1:
+        return AgentError(Ret.LOGIN_FAILED, Minor.ONE_TRY_LEFT)
+    if sw in (0x63C0, 0x6983):
+        return AgentError(Ret.LOGIN_FAILED, Minor.PIN_LOCKED)
+    if sw == 0x6700:
+        return AgentError(Ret.LOGIN_FAILED, Minor.PIN_LEN_RANGE)
+    return AgentError(Ret.LOGIN_FAILED, Minor.PIN_INCORRECT)

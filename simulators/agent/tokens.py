@@ -1,0 +1,231 @@
+"""How the agent reaches the card: through PC/SC with pyscard (any reader, a physical card too), or in-process.
+
+It speaks the card's APDUs (simulators/card/APDU.md) and turns status words into HiPKI codes, as real middleware
+(HiCOS PKCS#11 under the real agent) does.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Protocol
+
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+from smartcard.Exceptions import CardConnectionException, NoCardException
+from smartcard.System import readers as pcsc_readers
+
+from simulators.agent.codes import AgentError, Ret, pin_status
+from simulators.card.card_os import SHA256_DIGEST_INFO
+from simulators.card.der import LAST4_ID, SUBJECT_DIRECTORY_ATTRIBUTES, read_subject_directory_attributes
+from simulators.card.faults import DO_CARD_NUMBER, EF_ENC_CERT, EF_SIGN_CERT, MOICA_AID
+
+
+class CardSession(Protocol):
+    """One connection to the card in a reader."""
+
+    def transmit(self, apdu: bytes) -> tuple[bytes, int]: ...
+
+
+class CardTransport(Protocol):
+    """Readers and connections, whatever carries the APDUs."""
+
+    def readers(self) -> list[str]: ...
+    def session(self, reader: str) -> AbstractContextManager[CardSession]: ...  # raises AgentError(NO_CARD)
+
+
+class PcscTransport:
+    """Every PC/SC reader pcscd offers (PCSCLITE_CSOCK_NAME says which pcscd)."""
+
+    def readers(self) -> list[str]:
+        try:
+            return [str(reader) for reader in pcsc_readers()]
+        except Exception:  # no pcscd, or no readers: the agent sees no reader, as the real one does
+            return []
+
+    @contextmanager
+    def session(self, reader: str) -> Iterator[CardSession]:
+        matches = [r for r in pcsc_readers() if str(r) == reader]
+        if not matches:
+            raise AgentError(Ret.READER_INFO)
+        connection = matches[0].createConnection()
+        try:
+            connection.connect()
+        except (NoCardException, CardConnectionException) as error:
+            raise AgentError(Ret.NO_CARD) from error
+        try:
+            yield _PcscSession(connection)
+        finally:
+            try:
+                connection.disconnect()
+                connection.release()
+            except CardConnectionException:
+                pass  # the card was pulled out during the call
+
+
+class _PcscSession:
+    def __init__(self, connection: object) -> None:
+        self.connection = connection
+
+    def transmit(self, apdu: bytes) -> tuple[bytes, int]:
+        try:
+            data, sw1, sw2 = self.connection.transmit(list(apdu))  # type: ignore[attr-defined]
+        except CardConnectionException as error:  # removed mid-transaction: SCARD_W_REMOVED_CARD
+            raise AgentError(Ret.NO_CARD) from error
+        return bytes(data), (sw1 << 8) | sw2
+
+
+class DirectTransport:
+    """The card OS of a slot, called in-process: for machines without PC/SC (Settings: card_transport=direct)."""
+
+    def __init__(self, slot: object) -> None:
+        self.slot = slot
+
+    def readers(self) -> list[str]:
+        return [str(self.slot.reader)]  # type: ignore[attr-defined]
+
+    @contextmanager
+    def session(self, reader: str) -> Iterator[CardSession]:
+        card = self.slot.card  # type: ignore[attr-defined]
+        if reader != self.slot.reader:  # type: ignore[attr-defined]
+            raise AgentError(Ret.READER_INFO)
+        if card is None:
+            raise AgentError(Ret.NO_CARD)
+        yield _DirectSession(card)
+
+
+class _DirectSession:
+    def __init__(self, card: object) -> None:
+        self.card = card
+
+    def transmit(self, apdu: bytes) -> tuple[bytes, int]:
+        response: bytes = self.card.execute(apdu)  # type: ignore[attr-defined]
+        return response[:-2], int.from_bytes(response[-2:], "big")
+
+
+@dataclass(frozen=True, slots=True)
+class CardCertificate:
+    """One certificate as /pkcs11info lists it."""
+
+    label: str
+    usage: str
+    cert: x509.Certificate
+
+    def describe(self) -> dict[str, str]:
+        """The fields integrators read (PROTOCOLS.md §2.5)."""
+        subject = ",".join(f"{_short(a.oid)}={a.value!s}" for a in self.cert.subject)
+        issuer = ",".join(f"{_short(a.oid)}={a.value!s}" for a in self.cert.issuer)
+        names = self.cert.subject.get_attributes_for_oid(x509.oid.NameOID.COMMON_NAME)
+        return {
+            "label": self.label,
+            "usage": self.usage,
+            "subjectDN": subject,
+            "issuerDN": issuer,
+            "subjectCN": str(names[0].value) if names else "",
+            "subjectID": last4(self.cert),
+            "sn": f"{self.cert.serial_number:x}",
+            "notBefore": self.cert.not_valid_before_utc.strftime("%Y%m%d%H%M%SZ"),
+            "notAfter": self.cert.not_valid_after_utc.strftime("%Y%m%d%H%M%SZ"),
+            "certb64": base64.b64encode(self.cert.public_bytes(serialization.Encoding.DER)).decode(),
+        }
+
+
+def _short(oid: x509.ObjectIdentifier) -> str:
+    return {"2.5.4.6": "C", "2.5.4.3": "CN", "2.5.4.5": "serialNumber", "2.5.4.10": "O", "2.5.4.11": "OU"}.get(
+        oid.dotted_string, oid.dotted_string
+    )
+
+
+def last4(cert: x509.Certificate) -> str:
+    """身份證末4碼 from the Subject Directory Attributes (2.5.29.9 / 2.16.886.1.100.2.51), or ""."""
+    try:
+        extension = cert.extensions.get_extension_for_oid(x509.ObjectIdentifier(SUBJECT_DIRECTORY_ATTRIBUTES))
+    except x509.ExtensionNotFound:
+        return ""
+    raw = extension.value.value  # type: ignore[attr-defined]
+    return read_subject_directory_attributes(raw).get(LAST4_ID, "")
+
+
+@dataclass(frozen=True, slots=True)
+class Token:
+    """What the agent learned from the card in one reader."""
+
+    card_number: str
+    certificates: tuple[CardCertificate, ...]
+
+    @property
+    def signing(self) -> CardCertificate:
+        return self.certificates[0]
+
+
+def _ok(response: tuple[bytes, int], failure: Ret) -> bytes:
+    data, sw = response
+    if sw not in (0x9000, 0x6282):
+        raise AgentError(failure)
+    return data
+
+
+def _select_and_read(session: CardSession, fid: int) -> bytes:
+    _ok(session.transmit(bytes([0x00, 0xA4, 0x02, 0x0C, 0x02]) + fid.to_bytes(2, "big")), Ret.CERT_READ)
+    content = b""
+    while True:
+        data, sw = session.transmit(bytes([0x00, 0xB0, len(content) >> 8, len(content) & 0xFF, 0xE0]))
+        if sw not in (0x9000, 0x6282):
+            raise AgentError(Ret.CERT_READ)
+        content += data
+        if sw == 0x6282 or not data:
+            return content
+
+
+def read_token(session: CardSession) -> Token:
+    """Select the MOICA application and read the card number and both certificates."""
+    _ok(session.transmit(bytes([0x00, 0xA4, 0x04, 0x00, len(MOICA_AID)]) + MOICA_AID), Ret.CERT_READ)
+    number = _ok(session.transmit(bytes([0x00, 0xCA]) + DO_CARD_NUMBER.to_bytes(2, "big") + b"\x00"), Ret.CERT_READ)
+    signing = x509.load_der_x509_certificate(_select_and_read(session, EF_SIGN_CERT))
+    encryption = x509.load_der_x509_certificate(_select_and_read(session, EF_ENC_CERT))
+    return Token(
+        number.decode("ascii"),
+        (
+            CardCertificate("cert1", "digitalSignature", signing),
+            CardCertificate("cert2", "keyEncipherment|dataEncipherment", encryption),
+        ),
+    )
+
+
+def check_validity(cert: x509.Certificate) -> None:
+    """Refuse a certificate outside its validity, with HiPKI's codes."""
+    now = datetime.now(UTC)
+    if now < cert.not_valid_before_utc:
+        raise AgentError(Ret.NOT_YET_VALID)
+    if now > cert.not_valid_after_utc:
+        raise AgentError(Ret.EXPIRED)
+
+
+def login(session: CardSession, pin: str) -> None:
+    """VERIFY the PIN (ASCII, reference 81); wrong PIN → the tries-left codes."""
+    _, sw = session.transmit(bytes([0x00, 0x20, 0x00, 0x81, len(pin)]) + pin.encode("ascii"))
+    if sw != 0x9000:
+        raise pin_status(sw)
+
+
+def sign_digest(session: CardSession, data: bytes) -> bytes:
+    """PSO COMPUTE DIGITAL SIGNATURE over SHA-256(data): RSA PKCS#1 v1.5."""
+    digest_info = SHA256_DIGEST_INFO + hashlib.sha256(data).digest()
+    signature, sw = session.transmit(bytes([0x00, 0x2A, 0x9E, 0x9A, len(digest_info)]) + digest_info + b"\x00")
+    if sw != 0x9000:
+        raise AgentError(Ret.SIGN_FAILED)
+    return signature
+
+
+def decipher(session: CardSession, cryptogram: bytes) -> bytes:
+    """PSO DECIPHER with the encryption key (extended-length APDU)."""
+    body = b"\x00" + cryptogram
+    apdu = bytes([0x00, 0x2A, 0x80, 0x86, 0x00]) + len(body).to_bytes(2, "big") + body + b"\x00\x00"
+    plain, sw = session.transmit(apdu)
+    if sw != 0x9000:
+        raise AgentError(Ret.DECRYPT_FAILED)
+    return plain
