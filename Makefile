@@ -66,3 +66,4 @@ bench: setup
 	$(PY) -m bench.stack_start
 	$(PY) -m bench.mail_throughput
 	$(PY) -m bench.card_sign
+	$(PY) -m bench.agent_sign

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from types import FrameType
 
+from harness import certify
 from harness.citizens import card_holder, make_citizen
 from harness.doctor import run_checks
 from harness.report import ReportError, build_report
@@ -117,6 +118,25 @@ def cmd_trace(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_certify_agent(settings: Settings, args: argparse.Namespace) -> int:
+    """Run the agent conformance suite against --agent-url; Allure report and one-page summary in --report."""
+    report_dir = Path(args.report).resolve()
+    report_dir.mkdir(parents=True, exist_ok=True)
+    code = certify.run_suite(args.agent_url, report_dir, control_url=args.control_url, reader=args.reader,
+                             chromium=str(settings.chromium))  # fmt: skip
+    rows = certify.outcomes(report_dir / "allure-results")
+    version = certify.agent_version(args.agent_url)
+    summary = certify.write_summary(report_dir, args.agent_url, version, rows)
+    certify.print_summary(args.agent_url, version, rows)
+    try:
+        index = build_report(settings, results=report_dir / "allure-results", output=report_dir / "allure-report")
+        print(f"\nAllure 報告：{index}")
+    except ReportError as error:
+        print(f"\n報告無法產生：{error}", file=sys.stderr)
+    print(f"一頁摘要：{summary}")
+    return code
+
+
 def parser() -> argparse.ArgumentParser:
     """The `tpcd` command line."""
     top = argparse.ArgumentParser(prog="tpcd", description="臺北卡3.0 金質會員申請 test and simulation harness")
@@ -135,6 +155,12 @@ def parser() -> argparse.ArgumentParser:
         handler=cmd_report
     )
     commands.add_parser("doctor", help="check this machine for what the harness needs").set_defaults(handler=cmd_doctor)
+    certify_agent = commands.add_parser("certify-agent", help="the agent conformance suite against an agent by URL")
+    certify_agent.add_argument("--agent-url", required=True, help="e.g. http://127.0.0.1:61161")
+    certify_agent.add_argument("--control-url", help="a tpcd agent desktop controlling the virtual card (optional)")
+    certify_agent.add_argument("--reader", help="the PC/SC reader (slotDescription) holding the card")
+    certify_agent.add_argument("--report", default="reports/certify-agent", help="where the report and summary go")
+    certify_agent.set_defaults(handler=cmd_certify_agent)
     trace = commands.add_parser("trace", help="documented step → scenario matrix")
     trace.add_argument("--json", action="store_true")
     trace.set_defaults(handler=cmd_trace)

@@ -37,17 +37,17 @@ def phones_home(html: str) -> bool:
     return any(marker in lowered for marker in OUTSIDE_HOSTS)
 
 
-def build_report(settings: Settings) -> Path:
-    """Generate the single-file report from settings.allure_results; return the path of its index.html."""
+def build_report(settings: Settings, *, results: Path | None = None, output: Path | None = None) -> Path:
+    """Generate the single-file report (by default from settings.allure_results); return its index.html."""
     cli = allure_cli(settings)
     if not cli.exists():
         raise ReportError(f"Allure CLI not found at {cli}: run `make setup` (it runs `npm ci`)")
-    results = settings.allure_results
+    results = results or settings.allure_results
     if not results.is_dir() or not any(results.glob("*-result.json")):
         raise ReportError(f"no test results in {results}: run the suite first (`tpcd run` or `make run`)")
     config_dir = settings.path(settings.reports_dir)
     shutil.copyfile(config_dir / "categories.json", results / "categories.json")
-    output = settings.allure_report
+    output = output or settings.allure_report
     shutil.rmtree(output, ignore_errors=True)
     command = [str(cli), "awesome", str(results), "--config", str(config_dir / "allurerc.mjs"), "-o", str(output)]
     command += ["--single-file", "--report-language", "zh-TW"]

@@ -242,6 +242,8 @@ def create_desktop_app(desktop: Desktop) -> FastAPI:
     @app.post("/installer/{step}")
     def press(step: int, button: Annotated[str, Form()], accepted: Annotated[str, Form()] = "") -> Response:
         error = desktop.press(step, button, accepted == "yes")
+        if button == "取消" and not error:
+            return _page("安控元件", "<p role='status'>安裝已取消。</p>")
         if not error and desktop.installed:
             return RedirectResponse("/tray", status_code=303)
         return RedirectResponse(f"/installer?error={error}" if error else "/installer", status_code=303)

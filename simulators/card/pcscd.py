@@ -80,8 +80,11 @@ class PcscHost:
             raise PcscUnavailable(f"{VPCD_DRIVER} is missing: apt-get install -y vsmartcard-vpcd (or `make setup`)")
         if unshare is None or os.geteuid() != 0:
             raise PcscUnavailable("a private pcscd needs root and unshare(1) (util-linux) to get its own namespaces")
-        self.workdir = Path(tempfile.mkdtemp(prefix="tpcd-pcscd-"))
-        (self.workdir / "run").mkdir()
+        # One path per process: libpcsclite caches the socket name at a process's first PC/SC context, so a pcscd
+        # restarted later in the same process (a second stack) must listen where the first one did.
+        self.workdir = Path(tempfile.gettempdir()) / f"tpcd-pcscd-{os.getpid()}"
+        shutil.rmtree(self.workdir, ignore_errors=True)
+        (self.workdir / "run").mkdir(parents=True)
         conf = self.workdir / "reader.conf.d"
         conf.mkdir()
         entries = []

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import socket
 import threading
 from pathlib import Path
 
 import pytest
 import requests
+import uvicorn
 
 from harness.settings import load_settings
 from harness.stack import Stack
@@ -64,12 +66,13 @@ def test_a_service_that_cannot_bind_fails_clearly_and_leaves_nothing(tmp_path: P
         assert _serving_threads() == before
 
 
-def test_serve_asgi_times_out_with_a_hint() -> None:
-    async def never_ready(scope: object, receive: object, send: object) -> None:
+def test_serve_asgi_times_out_with_a_hint(monkeypatch: pytest.MonkeyPatch) -> None:
+    async def slow_startup(self: uvicorn.Server, sockets: object = None) -> None:
+        await asyncio.sleep(0.5)  # never sets `started`: the readiness signal does not come in time
+
+    async def app(scope: object, receive: object, send: object) -> None:
         raise AssertionError("not called")
 
-    with (
-        pytest.raises(ServiceStartError, match=r"did not start within 0s"),
-        serve_asgi(never_ready, name="x", timeout=0),
-    ):
+    monkeypatch.setattr(uvicorn.Server, "startup", slow_startup)
+    with pytest.raises(ServiceStartError, match=r"did not start within 0.2s"), serve_asgi(app, name="x", timeout=0.2):
         pass
