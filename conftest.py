@@ -11,4 +11,5 @@ pytest_plugins = [
     "steps.registration",
     "steps.contact",
     "steps.profile",
+    "steps.gold",
 ]

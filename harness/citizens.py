@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import string
 import zlib
 from dataclasses import asdict, dataclass
@@ -143,3 +144,19 @@ def mistype_last_digit(id_number: str) -> str:
 def card_holder(citizen: CitizenProfile) -> CardHolder:
     """The citizen as their 自然人憑證 card is personalised."""
     return CardHolder(citizen.name, citizen.id_number, citizen.card_number, citizen.pin, citizen.puk, citizen.seed)
+
+
+def card_services(citizen: CitizenProfile, *, today: date | None = None) -> list[dict[str, str]]:
+    """The card services this citizen applied for at city departments (some hold none; 敬老 only from 65)."""
+    rng = random.Random(citizen.seed)
+    born, now = citizen.birth_date, today or date.today()
+    age = now.year - born.year - ((now.month, now.day) < (born.month, born.day))
+    choices = ["愛心卡", "愛心陪伴卡", "圖書借閱證", "愛心乘車證"] + (["敬老卡", "敬老乘車證"] if age >= 65 else [])
+    held = rng.sample(choices, k=rng.choice([0, 1, 1, 2, 3]))
+    return [{"service": name, "card_number": f"{rng.randrange(10**9):09d}"} for name in sorted(held)]
+
+
+def someone_else(citizen: CitizenProfile) -> CitizenProfile:
+    """Another citizen, for a card that is not this citizen's (same PIN, so only the card itself differs)."""
+    other = make_citizen(citizen.seed + 1)
+    return CitizenProfile(**{**asdict(other), "pin": citizen.pin, "sex": other.sex})

@@ -13,6 +13,10 @@ from typing import Any, Union, get_args, get_origin, get_type_hints
 
 ENV_PREFIX = "TPCD_"
 CARD_TRANSPORTS = ("pcsc", "direct")
+# Step 10 supports only Windows 7+ with IE or Chrome: the suite's browser presents itself as Chrome on Windows 10.
+WINDOWS_CHROME = (
+    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0.0.0 Safari/537.36"
+)
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off"}
 
@@ -33,6 +37,7 @@ class Settings:
     chromium: Path = Path("/usr/bin/chromium")  # Debian's Chromium: `playwright install` cannot download here
     headless: bool = True
     locale: str = "zh-TW"
+    user_agent: str = WINDOWS_CHROME
     timezone: str = "Asia/Taipei"
     seed: int | None = None  # the run's base seed for citizens; None draws one and prints it
     reports_dir: Path = Path("reports")

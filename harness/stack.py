@@ -17,10 +17,11 @@ from types import TracebackType
 from urllib.parse import urlparse
 
 import requests
+from cryptography.hazmat.primitives import serialization
 
 from harness.settings import Settings
 from portal import PortalSettings, create_app
-from simulators import captcha, mail, netizen, sms
+from simulators import captcha, mail, netizen, registry, sms
 from simulators._serving import serve_asgi
 from simulators.agent import AgentSettings, AgentState, Desktop, DirectTransport, PcscTransport, create_desktop_app
 from simulators.card import CardClient, CardSlot, KeyPool, TestPki
@@ -62,6 +63,7 @@ class Stack:
             self._serve("mail_api", mail.create_app(mailbox))
             self._serve("captcha", captcha.create_app(self.captcha_settings))
             self._serve("netizen", netizen.create_app(self.netizen_settings))
+            self._serve("registry", registry.create_app())
             self._start_card()
             if self.settings.embedded:
                 portal = create_app(self._portal_settings(smtp_port))
@@ -77,6 +79,7 @@ class Stack:
         pool = KeyPool()
         self._exit.callback(pool.close)
         pki = TestPki(pool)
+        self.pki = pki
         self._serve("ocsp", revocation.create_app(pki))
         pki.ocsp_url, pki.crl_url = self.urls["ocsp"] + "/ocsp", self.urls["ocsp"] + "/crl"
         host = None
@@ -106,7 +109,7 @@ class Stack:
 
     def reset(self) -> None:
         """Every simulator empty and unarmed, the twin on real time: a fresh start for the next scenario."""
-        for name in ("sms", "mail_api", "captcha", "netizen", "ocsp", "agent_desktop"):
+        for name in ("sms", "mail_api", "captcha", "netizen", "registry", "ocsp", "agent_desktop"):
             requests.post(self.urls[name] + "/_control/reset", timeout=5).raise_for_status()
         if self.card is not None:
             self.card.reset()
@@ -136,6 +139,12 @@ class Stack:
             netizen_url=self.urls["netizen"],
             netizen_client_id=self.netizen_settings.client_id,
             netizen_client_secret=self.netizen_settings.client_secret,
+            agent_url=self.urls["agent"],
+            agent_timeout=4.0,  # a missing or crashed agent is reported within seconds, not the real page's 10 s
+            trusted_ca_pem=b"".join(
+                cert.public_bytes(serialization.Encoding.PEM) for cert in (self.pki.ca_cert, self.pki.root_cert)
+            ),
+            registry_url=self.urls["registry"],
             twin_controls=True,
         )
 

@@ -52,3 +52,8 @@ class Screen:
     def press(self, label: str) -> None:
         """Click the documented control `label`, e.g. 「申請臺北卡」 or 「下一步」."""
         self.control(label).click()
+
+
+def present_as(page: Page, user_agent: str) -> None:
+    """Make every request of this page carry `user_agent`, as another browser on another system would."""
+    page.route("**/*", lambda route: route.continue_(headers={**route.request.headers, "user-agent": user_agent}))

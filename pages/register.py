@@ -116,12 +116,10 @@ class RegistrationDonePage(Screen):
 
 
 class MemberHomePage(Screen):
-    """會員專區: the member's status at the top left (未實名 / 已實名)."""
+    """會員專區: the member's status at the top left (未實名 / 已實名), card services on the right."""
 
     TITLE, ROUTE = "會員專區", "/member"
 
-
-class GoldVerificationPage(Screen):
-    """金質會員認證: where real-name verification with the citizen-certificate card starts."""
-
-    TITLE, ROUTE = "金質會員認證", "/gold"
+    def __init__(self, page: Page) -> None:
+        super().__init__(page)
+        self.services = page.get_by_role("list", name="卡證服務清單")

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pages.apply import ChooseMembershipPage, HomePage, MemberRegistrationPage
 from pages.base import Screen
+from pages.gold import CardVerificationPage, GoldVerificationPage, LoginPage, VerifiedPage
 from pages.netizen import NetizenLoginPage
 from pages.register import (
     BasicDataPage,
-    GoldVerificationPage,
     MemberHomePage,
     RegistrationDonePage,
     SetPasswordPage,
@@ -24,6 +24,9 @@ ALL: tuple[type[Screen], ...] = (
     RegistrationDonePage,
     MemberHomePage,
     GoldVerificationPage,
+    CardVerificationPage,
+    VerifiedPage,
+    LoginPage,
     NetizenLoginPage,
 )
 SCREENS: dict[str, type[Screen]] = {screen.TITLE: screen for screen in ALL}

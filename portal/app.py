@@ -14,7 +14,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from portal.clock import Clock
 from portal.rendering import render
-from portal.routes import apply, contact, member, profile, twin
+from portal.routes import apply, contact, gold, member, profile, twin
 from portal.settings import PortalSettings
 from portal.store import Store
 
@@ -56,7 +56,7 @@ def create_app(settings: PortalSettings) -> FastAPI:
     )
     app.add_middleware(SecurityHeaders)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
-    for routes in (apply, contact, profile, member):
+    for routes in (apply, contact, profile, member, gold):
         app.include_router(routes.router)
     if settings.twin_controls:
         app.include_router(twin.router)

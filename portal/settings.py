@@ -35,4 +35,13 @@ class PortalSettings:
     otp_tries: int = 5  # wrong entries before the code is void
     otp_cooldown: float = 60.0  # seconds before a new code may be sent
     outbound_timeout: float = 5.0  # seconds the portal waits for any external system
+    # The 安控元件 on the citizen's computer (PROTOCOLS.md §2) and how long the page waits for its answer.
+    agent_url: str = "http://127.0.0.1:61161"
+    agent_timeout: float = 10.0
+    # The MOICA CA certificates (PEM) a citizen certificate must chain to; a deployment sets the real G2/G3.
+    trusted_ca_pem: bytes = b""
+    # The city departments' card-services registry (PROTOCOLS.md §10, our API).
+    registry_url: str = "http://127.0.0.1:9"
+    # Where the QR code of documented step 23 sends a phone: the TaipeiPASS app page (PROTOCOLS.md §1).
+    app_download_url: str = "https://id.taipei/tpcd/about/taipeipass-app"
     twin_controls: bool = False  # the twin's test clock at /_twin/*; never on a real deployment

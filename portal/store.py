@@ -27,7 +27,13 @@ CREATE TABLE IF NOT EXISTS members (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     tier TEXT NOT NULL, name TEXT NOT NULL, id_number TEXT NOT NULL UNIQUE, birth_date TEXT NOT NULL,
     sex TEXT NOT NULL, address TEXT NOT NULL, mobile TEXT UNIQUE, email TEXT UNIQUE,
-    password_hash TEXT NOT NULL, verified_level TEXT NOT NULL DEFAULT '0', created_at TEXT NOT NULL
+    password_hash TEXT NOT NULL, verified_level TEXT NOT NULL DEFAULT '0', created_at TEXT NOT NULL,
+    account TEXT UNIQUE, cert_serial TEXT UNIQUE, verified_at TEXT
+);
+CREATE TABLE IF NOT EXISTS nonces (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    member_id INTEGER NOT NULL REFERENCES members(id),
+    nonce TEXT NOT NULL, issued_at REAL NOT NULL, used INTEGER NOT NULL DEFAULT 0
 );
 """
 
@@ -80,6 +86,9 @@ class Member:
     password_hash: str
     verified_level: str
     created_at: str
+    account: str | None = None
+    cert_serial: str | None = None
+    verified_at: str | None = None
 
 
 class Store:
@@ -170,7 +179,7 @@ class Store:
     # members
     def member_by(self, column: str, value: str) -> Member | None:
         """The member whose `column` (id_number, mobile or email) is `value`."""
-        if column not in {"id", "id_number", "mobile", "email"}:
+        if column not in {"id", "id_number", "mobile", "email", "account", "cert_serial"}:
             raise ValueError(f"cannot look members up by {column}")
         columns = ", ".join(f.name for f in fields(Member))
         found: Member | None = self._one(Member, f"SELECT {columns} FROM members WHERE {column} = ?", value)
@@ -189,3 +198,29 @@ class Store:
         member = self.member_by("id", str(new_id))
         assert member is not None
         return member
+
+    # real-name verification (documented steps 20–23)
+    def issue_nonce(self, member_id: int, nonce: str, issued_at: float) -> int:
+        """A fresh challenge for the card to sign."""
+        return self._write("INSERT INTO nonces (member_id, nonce, issued_at) VALUES (?, ?, ?)", member_id, nonce,
+                           issued_at)  # fmt: skip
+
+    def take_nonce(self, nonce_id: int, member_id: int) -> tuple[str, float] | None:
+        """The nonce and when it was issued, used up by this call; None when unknown, foreign or used."""
+        with self._lock:
+            row = self._db.execute(
+                "SELECT nonce, issued_at FROM nonces WHERE id = ? AND member_id = ? AND used = 0", (nonce_id, member_id)
+            ).fetchone()
+            if row is None:
+                return None
+            self._db.execute("UPDATE nonces SET used = 1 WHERE id = ?", (nonce_id,))
+        return str(row[0]), float(row[1])
+
+    def verify_member(self, member_id: int, *, cert_serial: str, verified_at: str, level: str = "1") -> str:
+        """Mark the member real-name verified, bind the certificate, give the account number (TPC + 7 digits)."""
+        account = f"TPC{member_id:07d}"
+        self._write(
+            "UPDATE members SET verified_level = ?, cert_serial = ?, verified_at = ?, account = ? WHERE id = ?",
+            level, cert_serial, verified_at, account, member_id,
+        )  # fmt: skip
+        return account

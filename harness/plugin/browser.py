@@ -51,6 +51,8 @@ def browser_context_args(
         "base_url": portal_url,
         "locale": tpcd_settings.locale,
         "timezone_id": tpcd_settings.timezone,
+        "user_agent": tpcd_settings.user_agent,
+        "accept_downloads": True,
     }
 
 
@@ -62,9 +64,8 @@ def browser(browser: Browser, pytestconfig: pytest.Config) -> Browser:
 
 
 @pytest.fixture
-def page(page: Page, request: pytest.FixtureRequest, stack: Stack) -> Iterator[Page]:
+def page(page: Page, request: pytest.FixtureRequest, fresh_stack: Stack) -> Iterator[Page]:
     """pytest-playwright's page for a scenario that starts from reset simulators; remembered for report hooks."""
-    stack.reset()
     request.node.stash[PAGE_KEY] = page
     yield page
     del request.node.stash[PAGE_KEY]

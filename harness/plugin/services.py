@@ -12,9 +12,12 @@ from harness.settings import Settings, SettingsError, load_settings
 from harness.stack import Stack
 from harness.twin import TwinClient
 from simulators._client import SimulatorClient
+from simulators.agent import AgentClient
 from simulators.captcha import CaptchaClient
+from simulators.card import CardClient
 from simulators.mail import MailClient
 from simulators.netizen import NetizenClient
+from simulators.registry import RegistryClient
 from simulators.sms import SmsClient
 
 C = TypeVar("C", bound=SimulatorClient)
@@ -63,15 +66,19 @@ def portal_url(stack: Stack) -> str:
     return stack.portal_url
 
 
+@pytest.fixture
+def fresh_stack(stack: Stack) -> Stack:
+    """The stack, reset once at the start of this scenario: whichever fixture asks first triggers it, and a client
+    asked for later (after the portal already sent a code) never resets what the scenario has done."""
+    stack.reset()
+    return stack
+
+
 def _client(service: str, kind: type[C]) -> Callable[..., Iterator[C]]:
-    """A per-scenario client of `service`.
+    """A per-scenario client of `service`, on the scenario's fresh stack."""
 
-    It does not reset the simulator: a step may ask for it after the portal already sent something. Scenarios start
-    from reset simulators because the `page` fixture resets the whole stack first (harness/plugin/browser.py).
-    """
-
-    def fixture(stack: Stack) -> Iterator[C]:
-        with kind(stack.urls[service]) as client:
+    def fixture(fresh_stack: Stack) -> Iterator[C]:
+        with kind(fresh_stack.urls[service]) as client:
             yield client
 
     fixture.__doc__ = f"The {service} simulator's client for this scenario."
@@ -82,14 +89,25 @@ sms = pytest.fixture(_client("sms", SmsClient), name="sms")
 mail = pytest.fixture(_client("mail_api", MailClient), name="mail")
 captcha = pytest.fixture(_client("captcha", CaptchaClient), name="captcha")
 netizen = pytest.fixture(_client("netizen", NetizenClient), name="netizen")
+agent = pytest.fixture(_client("agent_desktop", AgentClient), name="agent")
+registry = pytest.fixture(_client("registry", RegistryClient), name="registry")
+ocsp = pytest.fixture(_client("ocsp", SimulatorClient), name="ocsp")
 
 
 @pytest.fixture
-def twin(stack: Stack, tpcd_settings: Settings) -> Iterator[TwinClient]:
+def card(fresh_stack: Stack) -> CardClient:
+    """The citizen's 自然人憑證 and the reader it goes in."""
+    if fresh_stack.card is None:
+        pytest.skip("this stack has no virtual card")
+    return fresh_stack.card
+
+
+@pytest.fixture
+def twin(fresh_stack: Stack, tpcd_settings: Settings) -> Iterator[TwinClient]:
     """The twin's clock; a scenario that needs it is skipped against a deployed portal, which has no such control."""
     if not tpcd_settings.embedded:
         pytest.skip("moves the portal's clock: only the embedded portal twin offers that")
-    with TwinClient(stack.urls["portal"]) as client:
+    with TwinClient(fresh_stack.urls["portal"]) as client:
         yield client
         client.reset()
 

@@ -9,6 +9,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from portal import deps
 from portal.rendering import render
+from portal.routes import gold
 from portal.security import require_csrf
 
 router = APIRouter()
@@ -38,11 +39,10 @@ def chose(request: Request, continue_gold: Annotated[str, Form()] = "") -> Respo
 
 @router.get("/member")
 def home(request: Request) -> Response:
-    """會員專區: the status at the top left (未實名 until verified) and what a 一般會員 can do."""
-    return _member_page(request, "member.html", "會員專區")
-
-
-@router.get("/gold")
-def gold(request: Request) -> Response:
-    """金質會員認證: the real-name verification with the citizen-certificate card starts here."""
-    return _member_page(request, "gold.html", "金質會員認證")
+    """會員專區: 已實名 / 未實名 at the top left; for a gold member, the card services held, on the right (step 24)."""
+    member = deps.member(request)
+    if member is None:
+        return RedirectResponse("/", status_code=303)
+    services = gold.card_services(request, member.id_number) if member.verified_level != "0" else []
+    return render(request, "member.html", title="會員專區", member=member, services=services,
+                  registry_down=gold.REGISTRY_DOWN)  # fmt: skip

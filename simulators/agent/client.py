@@ -10,6 +10,16 @@ from simulators._client import SimulatorClient
 class AgentClient(SimulatorClient):
     """Controls the 安控元件 on the citizen's (simulated) computer."""
 
+    @property
+    def installer_url(self) -> str:
+        """The downloaded setup file, opened (documented step 11)."""
+        return self.base_url + "/installer"
+
+    @property
+    def tray_url(self) -> str:
+        """The tray icon at the bottom right of the screen."""
+        return self.base_url + "/tray"
+
     def install(self) -> None:
         """Installed and Ready at once (no wizard)."""
         self._call("POST", "/_control/install")

@@ -1,0 +1,52 @@
+"""The agent's local screens on the citizen's computer: its installer wizard and the tray icon."""
+
+from __future__ import annotations
+
+from playwright.sync_api import BrowserContext, Page, expect
+
+
+class InstallerWizard:
+    """The 安控元件 setup program, one screen after another (documented steps 11–16)."""
+
+    def __init__(self, page: Page) -> None:
+        self.page = page
+        self.heading = page.get_by_role("heading", level=1)
+
+    @classmethod
+    def run(cls, context: BrowserContext, url: str) -> InstallerWizard:
+        """Open the downloaded setup file (step 11): its first screen, a security warning."""
+        page = context.new_page()
+        page.goto(url)
+        return cls(page)
+
+    def expect_screen(self, title: str) -> InstallerWizard:
+        """Wait for the screen titled `title`."""
+        expect(self.heading).to_have_text(title)
+        return self
+
+    def press(self, label: str) -> None:
+        """Press the screen's button `label` ([執行], [下一步], [安裝] …)."""
+        self.page.get_by_role("button", name=label, exact=True).click()
+
+    def accept_licence(self) -> None:
+        """Choose [我接受] on the licence screen."""
+        self.page.get_by_role("radio", name="我接受").check()
+
+
+class TrayIcon:
+    """The agent's icon at the bottom right, showing Loading, Ready or Going."""
+
+    def __init__(self, page: Page) -> None:
+        self.page = page
+        self.state = page.get_by_role("status")
+
+    @classmethod
+    def look(cls, context: BrowserContext, url: str) -> TrayIcon:
+        """Open the tray's status."""
+        page = context.new_page()
+        page.goto(url)
+        return cls(page)
+
+    def expect_state(self, state: str, timeout: float = 5000) -> None:
+        """Wait until the icon says `state`."""
+        expect(self.state).to_have_text(state, timeout=timeout)

@@ -1,0 +1,85 @@
+"""Screens of documented steps 10 and 20–24: gold verification, 步驟二 with the PINCODE box, the account, login."""
+
+from __future__ import annotations
+
+from playwright.sync_api import Download, Page, expect
+
+from pages.base import Screen
+
+
+class GoldVerificationPage(Screen):
+    """金質會員認證 (步驟一): the notice, [下載安控元件], and what the page found of the agent."""
+
+    TITLE, ROUTE = "金質會員認證", "/gold"
+
+    def __init__(self, page: Page) -> None:
+        super().__init__(page)
+        self.download_link = page.get_by_role("button", name="下載安控元件")
+        self.agent_status = page.get_by_role("region", name="安控元件狀態").get_by_role("status")
+
+    def download_agent(self) -> Download:
+        """Press [下載安控元件] and keep the downloaded setup file."""
+        with self.page.expect_download() as download:
+            self.download_link.click()
+        return download.value
+
+
+class CardVerificationPage(Screen):
+    """步驟二: the ID number and 橘色[送出], then the PINCODE box with [OK]."""
+
+    TITLE, ROUTE = "步驟二：自然人憑證實名驗證", "/gold/verify"
+
+    def __init__(self, page: Page) -> None:
+        super().__init__(page)
+        self.id_number = page.get_by_label("身分證字號", exact=True)
+        self.submit = page.get_by_role("button", name="送出", exact=True)
+        self.pin_box = page.get_by_role("dialog", name="PINCODE")
+        self.pin = page.get_by_label("請輸入自然人憑證 PIN 碼")
+        self.ok = page.get_by_role("button", name="OK", exact=True)
+        self.error = page.locator("#card-error")
+        self.trust = page.get_by_role("button", name="加入信任網站")
+
+    def send_id_number(self, id_number: str) -> None:
+        """Type the ID number and press [送出]; the PINCODE box opens."""
+        self.id_number.fill(id_number)
+        self.submit.click()
+        expect(self.pin_box).to_be_visible()
+
+    def enter_pin(self, pin: str) -> None:
+        """Type the PIN and press [OK]: the page signs through the agent's popup."""
+        self.pin.fill(pin)
+        self.ok.click()
+
+    def trust_this_site(self) -> None:
+        """Press [加入信任網站] and answer [是] in the agent's own confirmation window."""
+        with self.page.expect_popup() as popup:
+            self.trust.click()
+        popup.value.get_by_role("button", name="是").click()
+
+
+class VerifiedPage(Screen):
+    """實名認證成功 (step 23): the account, the app's QR code, 橘色[登入臺北卡3.0網站]."""
+
+    TITLE, ROUTE = "實名認證成功", "/gold/done"
+
+    def __init__(self, page: Page) -> None:
+        super().__init__(page)
+        self.account = page.locator("#account")
+        self.qr = page.get_by_role("img", name="行動臺北卡APP下載 QR Code")
+
+    def qr_png(self) -> bytes:
+        """The QR code image as the browser received it."""
+        source = self.qr.get_attribute("src") or ""
+        return self.page.request.get(source).body()
+
+
+class LoginPage(Screen):
+    """登入臺北卡3.0: account and password."""
+
+    TITLE, ROUTE = "登入臺北卡3.0", "/login"
+
+    def log_in(self, account: str, password: str) -> None:
+        """Type both and press [登入]."""
+        self.field("帳號").fill(account)
+        self.field("密碼").fill(password)
+        self.press("登入")

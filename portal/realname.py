@@ -1,0 +1,134 @@
+"""Server-side real-name verification (PROTOCOLS.md §5.8): whatever the page did, the server checks it all again.
+
+In order: the typed 身分證字號 (checksum, and the member's own); the nonce (issued to this member, unused, fresh);
+the signature over it with the signing certificate's key; the chain to the configured MOICA CA; the validity; the
+revocation status (OCSP from the AIA, falling back to the CRL); the last four ID digits in 2.16.886.1.100.2.51; and
+that no other member holds this certificate. Each failure has its own plain-Chinese message and changes nothing.
+"""
+
+from __future__ import annotations
+
+import base64
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import requests
+from asn1crypto import x509 as asn1_x509
+from cryptography import x509
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import padding, rsa
+from cryptography.x509 import ocsp
+from cryptography.x509.oid import AuthorityInformationAccessOID
+
+from portal.idnumber import IdNumberError, validate_id_number
+
+LAST4_ID = "2.16.886.1.100.2.51"
+NONCE_TTL = 300.0
+
+
+class RealNameError(Exception):
+    """Why the verification failed, in the words the citizen reads."""
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    """What the page sent back from the agent."""
+
+    id_number: str
+    nonce: str
+    signature_b64: str
+    cert_b64: str
+
+
+def last4_of(cert_der: bytes) -> str | None:
+    """The last four ID digits from Subject Directory Attributes (2.5.29.9), read with asn1crypto."""
+    certificate = asn1_x509.Certificate.load(cert_der)
+    for extension in certificate["tbs_certificate"]["extensions"]:
+        if extension["extn_id"].dotted != "2.5.29.9":
+            continue
+        for attribute in extension["extn_value"].parsed:
+            if attribute["type"].dotted == LAST4_ID:
+                value = attribute["values"][0]
+                parsed = getattr(value, "parsed", value)  # an Any wraps it; a known attribute is already a string
+                return str(parsed.native)
+    return None
+
+
+def _revocation(cert: x509.Certificate, issuer: x509.Certificate, timeout: float) -> str:
+    """'good', 'revoked' or 'unknown' from OCSP, else from the CRL; RealNameError when neither answers."""
+    try:
+        aia = cert.extensions.get_extension_for_class(x509.AuthorityInformationAccess).value
+        urls = [d.access_location.value for d in aia if d.access_method == AuthorityInformationAccessOID.OCSP]
+    except x509.ExtensionNotFound:
+        urls = []
+    for url in urls:
+        request = ocsp.OCSPRequestBuilder().add_certificate(cert, issuer, hashes.SHA1()).build()
+        try:
+            reply = requests.post(url, data=request.public_bytes(serialization.Encoding.DER),
+                                  headers={"Content-Type": "application/ocsp-request"}, timeout=timeout)  # fmt: skip
+            reply.raise_for_status()
+            answer = ocsp.load_der_ocsp_response(reply.content)
+        except (requests.RequestException, ValueError):
+            continue  # OCSP down: fall back to the CRL
+        if answer.response_status is ocsp.OCSPResponseStatus.SUCCESSFUL:
+            return answer.certificate_status.name.lower()
+    try:
+        points = cert.extensions.get_extension_for_class(x509.CRLDistributionPoints).value
+        crl_urls = [name.value for point in points for name in (point.full_name or [])]
+    except x509.ExtensionNotFound:
+        crl_urls = []
+    for url in crl_urls:
+        try:
+            reply = requests.get(url, timeout=timeout)
+            reply.raise_for_status()
+            crl = x509.load_der_x509_crl(reply.content)
+        except (requests.RequestException, ValueError):
+            continue
+        if not crl.is_signature_valid(issuer.public_key()):  # type: ignore[arg-type]
+            continue
+        return "revoked" if crl.get_revoked_certificate_by_serial_number(cert.serial_number) else "good"
+    raise RealNameError("目前無法確認自然人憑證的狀態（OCSP 與 CRL 都無法連線），請稍後再試。")
+
+
+def verify(evidence: Evidence, *, member_id_number: str, trusted_pem: bytes, timeout: float) -> x509.Certificate:
+    """Run every check; return the verified signing certificate or raise RealNameError."""
+    typed = evidence.id_number.strip().upper()
+    try:
+        validate_id_number(typed)
+    except IdNumberError as error:
+        raise RealNameError(f"{error}。") from error
+    if typed != member_id_number:
+        raise RealNameError("輸入的身分證字號與您註冊的資料不符。")
+    try:
+        cert_der = base64.b64decode(evidence.cert_b64, validate=True)
+        cert = x509.load_der_x509_certificate(cert_der)
+        signature = base64.b64decode(evidence.signature_b64, validate=True)
+    except ValueError as error:
+        raise RealNameError("安控元件送回的憑證或簽章格式不正確，請再試一次。") from error
+    public = cert.public_key()
+    if not isinstance(public, rsa.RSAPublicKey):
+        raise RealNameError("這不是自然人憑證的簽章金鑰。")
+    try:
+        public.verify(signature, evidence.nonce.encode(), padding.PKCS1v15(), hashes.SHA256())
+    except InvalidSignature as error:
+        raise RealNameError("簽章驗證失敗，請確認插入的是您本人的自然人憑證後再試一次。") from error
+    anchors = x509.load_pem_x509_certificates(trusted_pem)
+    issuer = next((ca for ca in anchors if ca.subject == cert.issuer), None)
+    try:
+        if issuer is None:
+            raise ValueError("unknown issuer")
+        cert.verify_directly_issued_by(issuer)
+    except (ValueError, TypeError, InvalidSignature) as error:
+        raise RealNameError("此憑證不是內政部憑證管理中心核發的自然人憑證。") from error
+    now = datetime.now(UTC)
+    if now < cert.not_valid_before_utc:
+        raise RealNameError("您的自然人憑證尚未生效。")
+    if now > cert.not_valid_after_utc:
+        raise RealNameError("您的自然人憑證已過期，請至戶政事務所辦理展期或重新申請。")
+    status = _revocation(cert, issuer, timeout)
+    if status != "good":
+        raise RealNameError("您的自然人憑證已被廢止或停用，無法用於實名認證。")
+    if last4_of(cert_der) != typed[-4:]:
+        raise RealNameError("輸入的身分證字號與自然人憑證不符，請確認插入的是您本人的自然人憑證。")
+    return cert

@@ -1,0 +1,231 @@
+"""Steps of documented steps 10–24: the agent, the card, real-name verification, the account and 已實名."""
+
+from __future__ import annotations
+
+import io
+import re
+
+import zxingcpp
+from PIL import Image
+from playwright.sync_api import Page, expect
+from pytest_bdd import given, parsers, then, when
+
+from harness.citizens import CitizenProfile, card_holder, card_services, someone_else
+from harness.codes import CodeReader
+from pages.agent import InstallerWizard, TrayIcon
+from pages.base import Screen, present_as
+from pages.flows import register
+from pages.gold import CardVerificationPage, GoldVerificationPage, LoginPage, VerifiedPage
+from pages.register import MemberHomePage
+from simulators._client import SimulatorClient
+from simulators.agent import AgentClient, AgentFault
+from simulators.card import CardClient, CardFault
+from simulators.card.service import OCSP_DOWN
+from simulators.registry import RegistryClient, RegistryFault
+
+APP_PAGE = "https://id.taipei/tpcd/about/taipeipass-app"
+LINUX_FIREFOX = "Mozilla/5.0 (X11; Linux x86_64; rv:140.0) Gecko/20100101 Firefox/140.0"
+
+
+@given("市民的電腦尚未安裝安控元件")
+def _(agent: AgentClient) -> None:
+    agent.uninstall()
+
+
+@given("市民已完成會員註冊並選擇繼續金質會員認證", target_fixture="screen")
+def _(page: Page, citizen: CitizenProfile, codes: CodeReader) -> GoldVerificationPage:
+    register(page, citizen, codes.newest).press("是")
+    return GoldVerificationPage(page).expect_shown()
+
+
+@when("市民改用不是 Windows 上的 IE 或 Chrome 的瀏覽器開啟這一頁")
+def _(screen: GoldVerificationPage) -> None:
+    present_as(screen.page, LINUX_FIREFOX)
+    screen.reload()
+
+
+@then(parsers.parse("市民看到說明「{text}」"))
+def _(screen: Screen, text: str) -> None:
+    expect(screen.page.get_by_text(text, exact=True)).to_be_visible()
+
+
+@when("市民按下「下載安控元件」並執行下載的安裝檔", target_fixture="installer")
+def _(screen: GoldVerificationPage, agent: AgentClient) -> InstallerWizard:
+    assert screen.download_agent().suggested_filename.endswith(".exe")
+    return InstallerWizard.run(screen.page.context, agent.installer_url).expect_screen("開啟檔案 - 安全性警告")
+
+
+@when(parsers.parse("市民在安全性警告依序按下{labels}"))
+def _(installer: InstallerWizard, labels: str) -> None:
+    for label in re.findall(r"「(.+?)」", labels):
+        installer.press(label)
+
+
+@when(parsers.parse("市民在「{title}」畫面按下「{label}」"))
+def _(installer: InstallerWizard, title: str, label: str) -> None:
+    installer.expect_screen(title).press(label)
+
+
+@when("市民接受授權協議並按下「下一步」")
+def _(installer: InstallerWizard) -> None:
+    installer.expect_screen("授權協議").accept_licence()
+    installer.press("下一步")
+
+
+@then(parsers.parse("右下角的安控元件顯示「{state}」"), target_fixture="tray")
+def _(screen: Screen, agent: AgentClient, state: str) -> TrayIcon:
+    tray = TrayIcon.look(screen.page.context, agent.tray_url)
+    tray.expect_state(state)
+    return tray
+
+
+@then(parsers.parse("右下角的安控元件接著顯示「{state}」"))
+def _(tray: TrayIcon, state: str) -> None:
+    tray.expect_state(state)
+
+
+@when("市民按下 F5 重新整理網頁")
+def _(screen: Screen) -> None:
+    screen.page.bring_to_front()
+    screen.reload()
+
+
+@then(parsers.parse("頁面顯示安控元件狀態「{text}」"))
+def _(screen: GoldVerificationPage, text: str) -> None:
+    expect(screen.agent_status).to_contain_text(text)
+
+
+@given("市民已將自然人憑證插入讀卡機")
+def _(card: CardClient, citizen: CitizenProfile) -> None:
+    card.insert(card_holder(citizen))
+
+
+@given("讀卡機中插著別人的自然人憑證")
+def _(card: CardClient, citizen: CitizenProfile) -> None:
+    card.insert(card_holder(someone_else(citizen)))
+
+
+@given("讀卡機中沒有自然人憑證")
+def _(card: CardClient) -> None:
+    card.remove()
+
+
+@given("讀卡機沒有接上電腦")
+def _(agent: AgentClient) -> None:
+    agent.arm(AgentFault.NO_READER, times=None)
+
+
+@given(parsers.parse("市民的自然人憑證{fault}"))
+def _(card: CardClient, fault: str) -> None:
+    card.arm({"已被廢止": CardFault.REVOKED, "已過期": CardFault.EXPIRED}[fault])
+
+
+@given("憑證的 OCSP 服務暫停，只能查 CRL")
+def _(ocsp: SimulatorClient) -> None:
+    ocsp.arm(OCSP_DOWN, times=None)
+
+
+@given("本網站不在安控元件的信任網站中")
+def _(agent: AgentClient) -> None:
+    agent.distrust("127.0.0.1")
+
+
+@given("安控元件已停止執行")
+@when("安控元件已停止執行")
+def _(agent: AgentClient) -> None:
+    agent.uninstall()
+
+
+@when("市民前往步驟二", target_fixture="screen")
+def _(screen: GoldVerificationPage) -> CardVerificationPage:
+    screen.press("下一步")
+    return CardVerificationPage(screen.page).expect_shown()
+
+
+@when("市民輸入身分證字號並按下「送出」")
+def _(screen: CardVerificationPage, citizen: CitizenProfile) -> None:
+    screen.send_id_number(citizen.id_number)
+
+
+@then("市民看到「PINCODE」輸入框")
+def _(screen: CardVerificationPage) -> None:
+    expect(screen.pin_box).to_be_visible()
+
+
+@when("市民輸入 PIN 碼並按下「OK」")
+def _(screen: CardVerificationPage, citizen: CitizenProfile) -> None:
+    screen.enter_pin(citizen.pin)
+
+
+@when("市民輸入錯誤的 PIN 碼並按下「OK」")
+def _(screen: CardVerificationPage, citizen: CitizenProfile) -> None:
+    screen.enter_pin("9" * 6 if citizen.pin != "9" * 6 else "8" * 6)
+
+
+@when(parsers.parse("市民連續 {times:d} 次輸入錯誤的 PIN 碼"))
+def _(screen: CardVerificationPage, citizen: CitizenProfile, times: int) -> None:
+    for _ in range(times):
+        screen.send_id_number(citizen.id_number)
+        screen.enter_pin("9" * 6 if citizen.pin != "9" * 6 else "8" * 6)
+        expect(screen.error).to_be_visible()
+
+
+@when("市民按下「加入信任網站」並在安控元件的視窗按下「是」")
+def _(screen: CardVerificationPage) -> None:
+    screen.trust_this_site()
+
+
+@then("市民仍是未實名的一般會員")
+def _(page: Page) -> None:
+    expect(MemberHomePage(page).open().status).to_have_text("未實名")
+
+
+@given("市民已完成實名認證", target_fixture="screen")
+def _(page: Page, citizen: CitizenProfile, codes: CodeReader, card: CardClient) -> VerifiedPage:
+    card.insert(card_holder(citizen))
+    register(page, citizen, codes.newest).press("是")
+    GoldVerificationPage(page).expect_shown().press("下一步")
+    step_two = CardVerificationPage(page).expect_shown()
+    step_two.send_id_number(citizen.id_number)
+    step_two.enter_pin(citizen.pin)
+    return VerifiedPage(page).expect_shown()
+
+
+@given("市民曾在臺北市各局處申請過卡證服務")
+def _(registry: RegistryClient, citizen: CitizenProfile) -> None:
+    registry.set_holdings(citizen.id_number, card_services(citizen) or [{"service": "圖書借閱證", "card_number": "1"}])
+
+
+@given("卡證服務系統暫停服務")
+def _(registry: RegistryClient) -> None:
+    registry.arm(RegistryFault.UNAVAILABLE, times=None)
+
+
+@then("市民看到自己的帳號")
+def _(screen: VerifiedPage) -> None:
+    expect(screen.account).to_have_text(re.compile(r"^TPC\d{7}$"))
+
+
+@then("QR Code 可用手機掃描下載行動臺北卡APP")
+def _(screen: VerifiedPage) -> None:
+    decoded = zxingcpp.read_barcodes(Image.open(io.BytesIO(screen.qr_png())))
+    assert [code.text for code in decoded] == [APP_PAGE]
+
+
+@when("市民記下帳號後按下「登入臺北卡3.0網站」", target_fixture="account")
+def _(screen: VerifiedPage) -> str:
+    account = screen.account.inner_text()
+    screen.press("登入臺北卡3.0網站")
+    return account
+
+
+@when("市民以帳號和原來的密碼登入", target_fixture="screen")
+def _(page: Page, citizen: CitizenProfile, account: str) -> MemberHomePage:
+    LoginPage(page).expect_shown().log_in(account, citizen.password)
+    return MemberHomePage(page).expect_shown()
+
+
+@then("右邊列出市民在各局處申請過的卡證服務")
+def _(screen: MemberHomePage, registry: RegistryClient, citizen: CitizenProfile) -> None:
+    for held in registry.services(citizen.id_number):
+        expect(screen.services).to_contain_text(held["service"])
