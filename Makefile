@@ -28,8 +28,9 @@ node_modules/.installed: package.json package-lock.json
 run: setup
 	$(VENV)/bin/tpcd run
 
-## The project's own checks: lint, types, unit/integration tests, then the Gherkin suite.
+## The project's own checks: lint, types, unit/integration tests, the Gherkin suite, then its step matrix.
 test: setup lint typecheck unit suite
+	$(VENV)/bin/tpcd trace --results $(REPORTS)/tests/suite-results > /dev/null
 
 lint: setup
 	$(VENV)/bin/ruff check .

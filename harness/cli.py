@@ -108,12 +108,19 @@ def cmd_doctor(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_trace(settings: Settings, args: argparse.Namespace) -> int:
-    """Print the documented step → scenario matrix; non-zero when a step has no scenario."""
-    matrix = coverage(settings.path(Path("features")), settings.project_root, settings.allure_results)
+    """Print the documented step → scenario matrix; non-zero when a step has no scenario, or (when there are
+    results) no passing scenario."""
+    results = Path(args.results).resolve() if args.results else settings.allure_results
+    matrix = coverage(settings.path(Path("features")), settings.project_root, results)
     print(json.dumps(as_json(matrix), ensure_ascii=False) if args.json else as_table(matrix))
     uncovered = [row.step for row in matrix if not row.scenarios]
     if uncovered:
         print(f"uncovered documented steps: {', '.join(map(str, uncovered))}", file=sys.stderr)
+        return 1
+    ran = any(s["status"] != "not run" for row in matrix for s in row.scenarios)
+    unproven = [row.step for row in matrix if not any(s["status"] == "passed" for s in row.scenarios)]
+    if ran and unproven:
+        print(f"documented steps with no passing scenario: {', '.join(map(str, unproven))}", file=sys.stderr)
         return 1
     return 0
 
@@ -163,6 +170,7 @@ def parser() -> argparse.ArgumentParser:
     certify_agent.set_defaults(handler=cmd_certify_agent)
     trace = commands.add_parser("trace", help="documented step → scenario matrix")
     trace.add_argument("--json", action="store_true")
+    trace.add_argument("--results", help="allure-results to read statuses from (default reports/allure-results)")
     trace.set_defaults(handler=cmd_trace)
     return top
 

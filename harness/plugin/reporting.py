@@ -31,6 +31,7 @@ TAGS = {
     "registry": "uses the card-services registry simulator",
     "agent": "uses the security-agent simulator",
     "card": "uses the virtual citizen-certificate card",
+    "journey": "walks all 24 documented steps in one scenario",
 }
 
 
