@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 import string
 import zlib
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import date
 from enum import StrEnum
 
@@ -38,10 +38,10 @@ class CitizenProfile:
     email: str
     postcode: str
     address: str
-    password: str
-    pin: str
-    card_number: str
-    puk: str
+    password: str = field(repr=False)  # never in a repr: reports show step arguments
+    pin: str = field(repr=False)
+    card_number: str = ""
+    puk: str = field(repr=False, default="")
 
     @property
     def id_last4(self) -> str:

@@ -14,6 +14,7 @@ import tempfile
 from contextlib import ExitStack
 from pathlib import Path
 from types import TracebackType
+from typing import Any
 from urllib.parse import urlparse
 
 import requests
@@ -115,6 +116,25 @@ class Stack:
             self.card.reset()
         if "portal" in self.urls:
             requests.post(self.urls["portal"] + "/_twin/clock/reset", timeout=5).raise_for_status()
+
+    def agent_requests(self) -> list[dict[str, Any]]:
+        """What the 安控元件 was asked so far in this scenario (PINs masked)."""
+        if self.desktop is None:
+            return []
+        with self.desktop.agent.lock:
+            return list(self.desktop.agent.log)
+
+    def simulator_state(self) -> dict[str, Any]:
+        """Every simulator's control-surface state, for a failure's evidence (no secrets: PINs are masked)."""
+        state: dict[str, Any] = {}
+        for name in ("sms", "mail_api", "captcha", "netizen", "registry", "ocsp", "agent_desktop"):
+            try:
+                state[name] = requests.get(self.urls[name] + "/_control/state", timeout=5).json()
+            except (requests.RequestException, ValueError) as error:
+                state[name] = f"unavailable: {error}"
+        if self.card is not None:
+            state["card"] = self.card.state()
+        return state
 
     def stop(self) -> None:
         """Stop everything this stack started, newest first."""

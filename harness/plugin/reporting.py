@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import platform
+import re
 from collections.abc import Generator
 from importlib.metadata import version
 from pathlib import Path
@@ -16,7 +18,7 @@ from slugify import slugify
 from harness import __version__
 from harness.plugin.browser import BROWSER_VERSION_KEY, PAGE_KEY
 from harness.plugin.citizens import BASE_SEED_KEY
-from harness.plugin.services import SETTINGS_KEY
+from harness.plugin.services import SETTINGS_KEY, STACK_KEY
 
 DOC_STEPS = range(1, 25)
 # Identifier tags (STYLE.md §3); a mistyped tag fails collection under --strict-markers.
@@ -54,18 +56,69 @@ def _attach_screenshot(item: pytest.Item, name: str) -> None:
     allure.attach(png, name=name, attachment_type=allure.attachment_type.PNG)
 
 
-# tryfirst: run before allure-pytest-bdd closes the step, so the picture belongs to that step.
+SEEN_KEY = pytest.StashKey[dict[str, int]]()
+DOC = Path(__file__).resolve().parents[2] / "docs" / "taipei-card-gold-member-steps.md"
+_ANCHOR = re.compile(r'^### (\d+)\..*<a id="([^"]+)"></a>', re.MULTILINE)
+
+
+def doc_anchors() -> dict[int, str]:
+    """Documented step number → its anchor in the seed document (docs/)."""
+    if not DOC.exists():
+        return {}
+    return {int(number): anchor for number, anchor in _ANCHOR.findall(DOC.read_text(encoding="utf-8"))}
+
+
+@pytest.hookimpl(trylast=True)  # after allure-pytest-bdd has opened the scenario's result
+def pytest_bdd_before_scenario(request: pytest.FixtureRequest, **_: Any) -> None:
+    """Link the scenario to each documented step it exercises (the report opens from reports/allure-report/)."""
+    anchors = doc_anchors()
+    for marker in request.node.iter_markers():
+        if marker.name.startswith("doc-step-"):
+            number = int(marker.name.removeprefix("doc-step-"))
+            target = f"../../docs/{DOC.name}#{anchors.get(number, '')}"
+            allure.dynamic.link(target, name=f"文件步驟 {number}")  # type: ignore[no-untyped-call]
+
+
+def _attach_new(item: pytest.Item, key: str, entries: list[dict[str, Any]], name: str) -> None:
+    """Attach what `entries` gained since the last step (APDUs, agent requests)."""
+    seen = item.stash.setdefault(SEEN_KEY, {})
+    start = seen.get(key, 0)
+    if start > len(entries):  # the card was swapped or the log reset: start over
+        start = 0
+    if len(entries) > start:
+        allure.attach(json.dumps(entries[start:], ensure_ascii=False, indent=2), name=name,
+                      attachment_type=allure.attachment_type.JSON)  # fmt: skip
+    seen[key] = len(entries)
+
+
+def _attach_step_evidence(item: pytest.Item) -> None:
+    stack = item.stash.get(STACK_KEY, None)
+    if stack is None:
+        return
+    if stack.card is not None:
+        _attach_new(item, "apdu", stack.card.transcript(), "自然人憑證 APDU（PIN 已遮蔽）")
+    if stack.desktop is not None:
+        _attach_new(item, "agent", stack.agent_requests(), "安控元件收到的請求（PIN 已遮蔽）")
+
+
+# tryfirst: run before allure-pytest-bdd closes the step, so the evidence belongs to that step.
 @pytest.hookimpl(tryfirst=True)
 def pytest_bdd_after_step(request: pytest.FixtureRequest, step: Any, **_: Any) -> None:
+    _attach_step_evidence(request.node)
     _attach_screenshot(request.node, f"畫面：{step.keyword} {step.name}")
 
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_bdd_step_error(request: pytest.FixtureRequest, step: Any, **_: Any) -> None:
+    _attach_step_evidence(request.node)
     _attach_screenshot(request.node, f"失敗當下畫面：{step.keyword} {step.name}")
     page = request.node.stash.get(PAGE_KEY, None)
     if page is not None and not page.is_closed():
         allure.attach(page.content(), name="失敗當下頁面 HTML", attachment_type=allure.attachment_type.HTML)
+    stack = request.node.stash.get(STACK_KEY, None)
+    if stack is not None:
+        allure.attach(json.dumps(stack.simulator_state(), ensure_ascii=False, indent=2), name="失敗當下各模擬器狀態",
+                      attachment_type=allure.attachment_type.JSON)  # fmt: skip
 
 
 def _artifact_dir(item: pytest.Item) -> Path:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Callable, Iterator
 from typing import TypeVar
 
+import allure
 import pytest
 
+from harness.citizens import Channel
 from harness.codes import CodeReader
 from harness.settings import Settings, SettingsError, load_settings
 from harness.stack import Stack
@@ -27,9 +30,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("tpcd", "tpcd-harness")
     group.addoption("--browser-executable", default=None, help="Chromium binary to launch (default /usr/bin/chromium)")
     group.addoption("--citizen-seed", type=int, default=None, help="base seed for citizens; reproduces a run's data")
+    group.addoption("--shard", default=None, metavar="I/N", help="run only shard I of N (CI splits the suite so)")
 
 
 SETTINGS_KEY = pytest.StashKey[Settings]()
+STACK_KEY = pytest.StashKey[Stack]()
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -45,6 +50,25 @@ def pytest_configure(config: pytest.Config) -> None:
         )
     except SettingsError as error:
         raise pytest.UsageError(str(error)) from error
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """--shard I/N keeps a stable 1/N of the tests (by node id), so N CI jobs together run each test once."""
+    shard = config.getoption("shard")
+    if not shard:
+        return
+    try:
+        index, count = (int(part) for part in shard.split("/"))
+        if not 1 <= index <= count:
+            raise ValueError
+    except ValueError as error:
+        raise pytest.UsageError(f"--shard {shard!r}: expected I/N with 1 ≤ I ≤ N, e.g. 2/4") from error
+    kept: list[pytest.Item] = []
+    dropped: list[pytest.Item] = []
+    for item in items:
+        (kept if zlib.crc32(item.nodeid.encode()) % count == index - 1 else dropped).append(item)
+    config.hook.pytest_deselected(items=dropped)
+    items[:] = kept
 
 
 @pytest.fixture(scope="session")
@@ -67,10 +91,11 @@ def portal_url(stack: Stack) -> str:
 
 
 @pytest.fixture
-def fresh_stack(stack: Stack) -> Stack:
+def fresh_stack(stack: Stack, request: pytest.FixtureRequest) -> Stack:
     """The stack, reset once at the start of this scenario: whichever fixture asks first triggers it, and a client
     asked for later (after the portal already sent a code) never resets what the scenario has done."""
     stack.reset()
+    request.node.stash[STACK_KEY] = stack  # for the report hooks: APDUs, agent requests, simulator state
     return stack
 
 
@@ -112,7 +137,12 @@ def twin(fresh_stack: Stack, tpcd_settings: Settings) -> Iterator[TwinClient]:
         client.reset()
 
 
+def _attach_message(channel: Channel, to: str, message: str) -> None:
+    kind = "簡訊" if channel is Channel.MOBILE else "電子郵件"
+    allure.attach(message, name=f"市民收到的{kind}（{to}）", attachment_type=allure.attachment_type.TEXT)
+
+
 @pytest.fixture
 def codes(sms: SmsClient, mail: MailClient) -> CodeReader:
-    """Reads the citizen's one-time codes from the SMS and mail inboxes."""
-    return CodeReader(sms, mail)
+    """Reads the citizen's one-time codes; each message read is attached to the step that read it."""
+    return CodeReader(sms, mail, on_read=_attach_message)

@@ -7,7 +7,7 @@ methods). Issued cards are cached per citizen seed, so re-inserting a card never
 from __future__ import annotations
 
 import threading
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -27,9 +27,9 @@ class CardHolder:
     name: str
     id_number: str
     card_number: str
-    pin: str
-    puk: str
-    seed: int
+    pin: str = field(repr=False)  # never in a repr: reports show step arguments
+    puk: str = field(repr=False)
+    seed: int = 0
 
 
 DIRECT_READER = "TPCD Direct Transport (no PC/SC)"

@@ -114,3 +114,18 @@ def test_trace_fails_when_a_step_has_no_passing_scenario(tmp_path: Path) -> None
     for name in scenarios:
         _result(tmp_path, name, "failed", stop=3)
     assert main(["trace", "--results", str(tmp_path)]) == 1
+
+
+def _collected(*args: str) -> set[str]:
+    done = subprocess.run([sys.executable, "-m", "pytest", "steps", "--collect-only", "-q", "-p", "no:cacheprovider",
+                           *args], cwd=ROOT, capture_output=True, text=True, check=False)  # fmt: skip
+    return {line for line in done.stdout.splitlines() if "::" in line}
+
+
+def test_shards_split_the_suite_without_overlap() -> None:
+    everything = _collected()
+    first, second = _collected("--shard", "1/2"), _collected("--shard", "2/2")
+    assert first
+    assert second
+    assert first | second == everything
+    assert not first & second
