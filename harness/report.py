@@ -46,7 +46,6 @@ def build_report(settings: Settings, *, results: Path | None = None, output: Pat
     if not results.is_dir() or not any(results.glob("*-result.json")):
         raise ReportError(f"no test results in {results}: run the suite first (`tpcd run` or `make run`)")
     config_dir = settings.path(settings.reports_dir)
-    shutil.copyfile(config_dir / "categories.json", results / "categories.json")
     output = output or settings.allure_report
     shutil.rmtree(output, ignore_errors=True)
     command = [str(cli), "awesome", str(results), "--config", str(config_dir / "allurerc.mjs"), "-o", str(output)]

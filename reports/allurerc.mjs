@@ -1,5 +1,5 @@
-// Allure 3 configuration for tpcd-harness; `tpcd report` passes it with --config. The categories live in
-// categories.json beside this file, which is also copied into allure-results for Allure 2 readers.
+// Allure 3 configuration for tpcd-harness; `tpcd report` passes it with --config. The categories (Allure 3 matcher
+// rules: statuses, labels, message and trace patterns) live in categories.json beside this file.
 import { readFileSync } from "node:fs";
 
 const categories = JSON.parse(readFileSync(new URL("./categories.json", import.meta.url), "utf8"));
