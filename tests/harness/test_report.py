@@ -101,8 +101,10 @@ def test_failures_fall_into_the_right_category(
         encoding="utf-8",
     )
     output = tmp_path / "out"
-    subprocess.run([str(ROOT / "node_modules" / ".bin" / "allure"), "awesome", str(project / "reports" / "allure-results"),
-                    "--config", str(config), "-o", str(output)], cwd=project, check=True, capture_output=True)  # fmt: skip
+    results = project / "reports" / "allure-results"
+    cli = ROOT / "node_modules" / ".bin" / "allure"
+    command = [str(cli), "awesome", str(results), "--config", str(config), "-o", str(output)]
+    subprocess.run(command, cwd=project, check=True, capture_output=True)
     written = " ".join(path.read_text(encoding="utf-8") for path in output.rglob("categories.json"))
     assert category in written, written[:2000]
     others = {"刻意注入模擬器故障的情境失敗", "產品缺陷", "環境或測試架構錯誤"} - {category}
