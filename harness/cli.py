@@ -13,12 +13,13 @@ from pathlib import Path
 from types import FrameType
 
 from harness import certify
-from harness.citizens import card_holder, make_citizen
+from harness.citizens import card_holder, card_services, make_citizen
 from harness.doctor import run_checks
 from harness.report import ReportError, build_report
 from harness.settings import Settings, SettingsError, load_settings
 from harness.stack import Stack
 from harness.trace import as_json, as_table, coverage
+from simulators.registry import RegistryClient
 
 
 def _stop_on_sigterm() -> threading.Event:
@@ -41,6 +42,8 @@ def cmd_up(settings: Settings, args: argparse.Namespace) -> int:
     with Stack(settings) as stack:
         if stack.card is not None:
             stack.card.insert(card_holder(citizen))
+        with RegistryClient(stack.urls["registry"]) as registry:
+            registry.set_holdings(citizen.id_number, card_services(citizen))
         demo = {
             "name": citizen.name,
             "id_number": citizen.id_number,
@@ -56,7 +59,10 @@ def cmd_up(settings: Settings, args: argparse.Namespace) -> int:
         else:
             print("tpcd-harness 已啟動（Ctrl-C 停止）")
             for name, url in stack.urls.items():
-                print(f"  {name:<10} {url}")
+                print(f"  {name:<14} {url}")
+            desktop = stack.urls["agent_desktop"]
+            print(f"  簡訊收件匣     {stack.urls['sms']}/   電子郵件收件匣 {stack.urls['mail_api']}/")
+            print(f"  安控元件安裝檔 {desktop}/installer   右下角狀態 {desktop}/tray")
             print(f"  示範市民  {citizen.name} {citizen.id_number} 手機 {citizen.mobile} PIN {citizen.pin}")
             if stack.pcsc_socket:
                 print(f"  自然人憑證已插入「{stack.urls['reader']}」；以 PC/SC 工具查看：")
