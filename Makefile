@@ -68,3 +68,5 @@ bench: setup
 	$(PY) -m bench.mail_throughput
 	$(PY) -m bench.card_sign
 	$(PY) -m bench.agent_sign
+	$(PY) -m bench.journey
+	$(PY) -m bench.suite_parallel

@@ -1,0 +1,106 @@
+"""The whole journey (all 24 steps, by phone): the harness's scenario against the same actions as a bare script.
+
+Harness: `pytest steps -k "一路完成 and 手機"`, its duration read from JUnit XML (pytest-bdd, plugin, screenshots and
+attachments at every step). Bare: the same screens driven straight through the page objects on one stack and one
+browser, no pytest. Median over RUNS each; the ratio is the harness's overhead. Targets: ≤ 4 s, ratio ≤ 1.2.
+Run: `.venv/bin/python -m bench.journey [RUNS]`.
+"""
+
+from __future__ import annotations
+
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+from playwright.sync_api import sync_playwright
+
+from harness.citizens import card_holder, card_services, make_citizen
+from harness.codes import CodeReader
+from harness.settings import load_settings
+from harness.stack import Stack
+from pages.agent import InstallerWizard, TrayIcon
+from pages.flows import register
+from pages.gold import CardVerificationPage, GoldVerificationPage, LoginPage, VerifiedPage
+from pages.register import MemberHomePage
+from simulators.agent import AgentClient
+from simulators.mail import MailClient
+from simulators.registry import RegistryClient
+from simulators.sms import SmsClient
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def harness_run() -> float:
+    """One pytest run of the journey; the scenario's own duration from JUnit XML."""
+    with tempfile.TemporaryDirectory() as folder:
+        junit = Path(folder) / "junit.xml"
+        subprocess.run([sys.executable, "-m", "pytest", "steps", "-q", "-p", "no:cacheprovider", "-k",
+                        "一路完成 and 手機", "--junitxml", str(junit), "--alluredir", str(Path(folder) / "allure")],
+                       cwd=ROOT, check=True, capture_output=True)  # fmt: skip
+        return float(ET.parse(junit).getroot().iter("testcase").__next__().get("time", "0"))
+
+
+def bare_run(stack: Stack, browser: object, seed: int) -> float:
+    """The same 24 steps through the page objects, timed from the first page to 已實名."""
+    settings = stack.settings
+    citizen = make_citizen(seed)
+    stack.reset()
+    assert stack.card is not None
+    stack.card.insert(card_holder(citizen))
+    with (
+        SmsClient(stack.urls["sms"]) as sms,
+        MailClient(stack.urls["mail_api"]) as mail,
+        AgentClient(stack.urls["agent_desktop"]) as agent,
+        RegistryClient(stack.urls["registry"]) as registry,
+    ):
+        agent.uninstall()
+        registry.set_holdings(citizen.id_number, card_services(citizen))
+        codes = CodeReader(sms, mail)
+        context = browser.new_context(base_url=stack.portal_url, locale="zh-TW", user_agent=settings.user_agent,  # type: ignore[attr-defined]
+                                      accept_downloads=True)  # fmt: skip
+        began = time.perf_counter()
+        page = context.new_page()
+        register(page, citizen, codes.newest).press("是")
+        gold = GoldVerificationPage(page).expect_shown()
+        gold.download_agent()
+        installer = InstallerWizard.run(context, agent.installer_url)
+        for label in ("執行", "確認", "是", "下一步"):
+            installer.press(label)
+        installer.accept_licence()
+        for label in ("下一步", "安裝", "完成"):
+            installer.press(label)
+        tray = TrayIcon.look(context, agent.tray_url)
+        tray.expect_state("Ready")
+        gold.reload().press("下一步")
+        step_two = CardVerificationPage(page).expect_shown()
+        step_two.send_id_number(citizen.id_number)
+        step_two.enter_pin(citizen.pin)
+        done = VerifiedPage(page).expect_shown()
+        account = done.account.inner_text()
+        done.press("登入臺北卡3.0網站")
+        LoginPage(page).expect_shown().log_in(account, citizen.password)
+        MemberHomePage(page).expect_shown()
+        elapsed = time.perf_counter() - began
+        context.close()
+        return elapsed
+
+
+def main(runs: int = 5) -> None:
+    """Print both medians and their ratio."""
+    harness = [harness_run() for _ in range(runs)]
+    settings = load_settings(root=ROOT)
+    with Stack(settings) as stack, sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(settings.chromium))
+        bare = [bare_run(stack, browser, 9000 + run) for run in range(runs)]
+        browser.close()
+    h, b = statistics.median(harness), statistics.median(bare)
+    print(f"journey (24 steps, by phone), median of {runs}: harness {h:.2f} s, bare page-object script {b:.2f} s, "
+          f"ratio {h / b:.2f} (targets: ≤ 4 s, ratio ≤ 1.2)")  # fmt: skip
+
+
+if __name__ == "__main__":
+    main(int(sys.argv[1]) if len(sys.argv) > 1 else 5)
