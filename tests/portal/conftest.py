@@ -1,4 +1,4 @@
-"""A fresh portal twin per test on a real port, with its own SQLite file to inspect."""
+"""A fresh portal twin per test on a real port (with its own SQLite file), or a whole stack per module."""
 
 from __future__ import annotations
 
@@ -10,6 +10,8 @@ from pathlib import Path
 import pytest
 import requests
 
+from harness.settings import load_settings
+from harness.stack import Stack
 from portal import PortalSettings, create_app
 from simulators._serving import serve_asgi
 
@@ -42,3 +44,17 @@ def portal(tmp_path: Path) -> Iterator[Portal]:
             yield Portal(url, tmp_path / "portal.sqlite3", http)
     finally:
         app.state.store.close()
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    """Every service, for HTTP walks through the whole application."""
+    with Stack(load_settings(root=tmp_path_factory.mktemp("project"), environ={})) as running:
+        yield running
+
+
+@pytest.fixture
+def fresh(stack: Stack) -> Stack:
+    """The module's stack, reset for this test."""
+    stack.reset()
+    return stack

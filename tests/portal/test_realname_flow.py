@@ -5,12 +5,10 @@ from __future__ import annotations
 import base64
 import json
 import sqlite3
-from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import pytest
 import requests
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -18,24 +16,11 @@ from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.x509.oid import NameOID
 
 from harness.citizens import CitizenProfile, card_holder, make_citizen
-from harness.settings import load_settings
 from harness.stack import Stack
 from portal.idnumber import LETTER_CODES, WEIGHTS, is_valid_id_number
 from simulators.card import CardFault
 from simulators.card.service import OCSP_DOWN
 from tests.portal.test_registration_flow import Applicant
-
-
-@pytest.fixture(scope="module")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    with Stack(load_settings(root=tmp_path_factory.mktemp("project"), environ={})) as running:
-        yield running
-
-
-@pytest.fixture
-def fresh(stack: Stack) -> Stack:
-    stack.reset()
-    return stack
 
 
 class GoldApplicant(Applicant):

@@ -4,29 +4,14 @@ from __future__ import annotations
 
 import re
 import sqlite3
-from collections.abc import Iterator
 
-import pytest
 import requests
 
 from harness.citizens import CitizenProfile, make_citizen
-from harness.settings import load_settings
 from harness.stack import Stack
 from harness.twin import TwinClient
 from portal.passwords import check_password
 from simulators.sms import SmsClient, SmsFault
-
-
-@pytest.fixture(scope="module")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    with Stack(load_settings(root=tmp_path_factory.mktemp("project"), environ={})) as running:
-        yield running
-
-
-@pytest.fixture
-def fresh(stack: Stack) -> Stack:
-    stack.reset()
-    return stack
 
 
 class Applicant:
