@@ -117,7 +117,8 @@ def _(agent: AgentClient) -> None:
 
 @given(parsers.parse("市民的自然人憑證{fault}"))
 def _(card: CardClient, fault: str) -> None:
-    card.arm({"已被廢止": CardFault.REVOKED, "已過期": CardFault.EXPIRED}[fault])
+    card.arm({"已被廢止": CardFault.REVOKED, "已過期": CardFault.EXPIRED,
+              "會在簽章時被拔出": CardFault.REMOVED_DURING_SIGNING}[fault])  # fmt: skip
 
 
 @given("憑證的 OCSP 服務暫停，只能查 CRL")
@@ -229,3 +230,9 @@ def _(page: Page, citizen: CitizenProfile, account: str) -> MemberHomePage:
 def _(screen: MemberHomePage, registry: RegistryClient, citizen: CitizenProfile) -> None:
     for held in registry.services(citizen.id_number):
         expect(screen.services).to_contain_text(held["service"])
+
+
+@when("市民日後以身分證字號和密碼登入臺北卡網站", target_fixture="screen")
+def _(page: Page, citizen: CitizenProfile) -> MemberHomePage:
+    LoginPage(page).open().log_in(citizen.id_number, citizen.password)
+    return MemberHomePage(page).expect_shown()

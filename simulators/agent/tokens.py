@@ -20,7 +20,7 @@ from smartcard.Exceptions import CardConnectionException, NoCardException
 from smartcard.System import readers as pcsc_readers
 
 from simulators.agent.codes import AgentError, Ret, pin_status
-from simulators.card.card_os import SHA256_DIGEST_INFO
+from simulators.card.card_os import SHA256_DIGEST_INFO, CardPulledOut
 from simulators.card.der import LAST4_ID, SUBJECT_DIRECTORY_ATTRIBUTES, read_subject_directory_attributes
 from simulators.card.faults import DO_CARD_NUMBER, EF_ENC_CERT, EF_SIGN_CERT, MOICA_AID
 
@@ -103,7 +103,10 @@ class _DirectSession:
         self.card = card
 
     def transmit(self, apdu: bytes) -> tuple[bytes, int]:
-        response: bytes = self.card.execute(apdu)  # type: ignore[attr-defined]
+        try:
+            response: bytes = self.card.execute(apdu)  # type: ignore[attr-defined]
+        except CardPulledOut as error:
+            raise AgentError(Ret.NO_CARD) from error
         return response[:-2], int.from_bytes(response[-2:], "big")
 
 

@@ -44,6 +44,10 @@ class SwError(VsmartcardSwError):  # type: ignore[misc]
         self.message = SW_MESSAGES.get(sw, f"status word {sw:04X}")
 
 
+class CardPulledOut(Exception):
+    """The card leaves the reader in the middle of a command (CardFault.REMOVED_DURING_SIGNING)."""
+
+
 SHA256_DIGEST_INFO = bytes.fromhex("3031300d060960864801650304020105000420")  # RFC 8017 §9.2 note 1
 MASKED_INS = {0x20, 0x24, 0x2C}  # VERIFY, CHANGE REFERENCE DATA, RESET RETRY COUNTER carry PINs
 
@@ -122,6 +126,7 @@ class MoicaCardOS(SmartcardOS):  # type: ignore[misc]
         self.transcript: list[Exchange] = []
         self.pin_tries = PIN_TRIES
         self.puk_tries = PUK_TRIES
+        self.pull_out_before_signing = False
         self._table: dict[int, Callable[[Apdu], bytes]] = {
             0xA4: self._select, 0xB0: self._read_binary, 0xCA: self._get_data, 0x20: self._verify,
             0x24: self._change_pin, 0x2C: self._reset_retry_counter, 0x22: self._manage_security_environment,
@@ -156,7 +161,11 @@ class MoicaCardOS(SmartcardOS):  # type: ignore[misc]
                 handler = self._table.get(apdu.ins)
                 if handler is None:
                     raise SwError(SW.INS_NOT_SUPPORTED)
+                if self.pull_out_before_signing and apdu.ins == 0x2A:
+                    raise CardPulledOut
                 response = handler(apdu)
+            except CardPulledOut:
+                raise
             except SwError as error:
                 response = int(error.sw).to_bytes(2, "big")
             except Exception:  # a bug in the card must still answer like a card

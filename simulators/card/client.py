@@ -127,6 +127,8 @@ class CardClient:
         """Make the card misbehave in one of the named ways."""
         if fault is CardFault.REMOVED:
             self.remove()
+        elif fault is CardFault.REMOVED_DURING_SIGNING:
+            self._card().pull_out_before_signing = True
         elif fault is CardFault.PIN_BLOCKED:
             self._card().set_pin_tries(0)
         elif fault is CardFault.REVOKED:

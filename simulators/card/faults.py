@@ -29,6 +29,7 @@ class CardFault(StrEnum):
 
     PIN_BLOCKED = "pin_blocked"  # VERIFY → SW 6983 (retry counter at 0)
     REMOVED = "removed"  # the card leaves the slot: PC/SC reports SCARD_W_REMOVED_CARD
+    REMOVED_DURING_SIGNING = "removed_during_signing"  # it leaves between VERIFY and PSO: the signature never comes
     REVOKED = "revoked"  # the signing certificate is revoked: OCSP says revoked, the CRL lists it
     EXPIRED = "expired"  # the certificates' notAfter is in the past
     NOT_YET_VALID = "not_yet_valid"  # the certificates' notBefore is in the future

@@ -17,6 +17,8 @@ import threading
 from pathlib import Path
 from typing import Protocol
 
+from simulators.card.card_os import CardPulledOut
+
 CLONE_NEWNET = 0x40000000
 POWER_OFF, POWER_ON, RESET, GET_ATR = 0, 1, 2, 4
 
@@ -102,7 +104,11 @@ class VpcdLink:
                 message = self._read(sock, struct.unpack("!H", header)[0])
                 if message is None:
                     return
-                reply = self._answer(message)
+                try:
+                    reply = self._answer(message)
+                except CardPulledOut:
+                    sock.close()  # out of the reader mid-command: vpcd sees it gone, PC/SC reports it removed
+                    return
                 if reply is not None:
                     sock.sendall(struct.pack("!H", len(reply)) + reply)
         except OSError:

@@ -152,3 +152,21 @@ def test_distrust_and_card_controls(machine: tuple[Desktop, AgentClient, CardCli
     assert _sign(desktop, "654321", origin="http://127.0.0.1:1")["ret_code"] == 0x76000031
     client.remove_card()
     assert client.card()["inserted"] is False
+
+
+def test_cors_and_pna_only_when_enabled_and_only_for_trusted_origins(pki: TestPki) -> None:
+    slot = CardSlot(None, pki)
+    agent = AgentState(AgentSettings(cors=True), DirectTransport(slot), trusted={"portal.example.test"})
+    desktop = Desktop(agent, loading_seconds=0)
+    try:
+        ask = {"Access-Control-Request-Method": "POST", "Access-Control-Request-Private-Network": "true"}
+        granted = requests.options(desktop.agent_url + "/sign", timeout=5,
+                                   headers={**ask, "Origin": "https://portal.example.test"})  # fmt: skip
+        assert granted.headers["Access-Control-Allow-Origin"] == "https://portal.example.test"
+        assert granted.headers["Access-Control-Allow-Private-Network"] == "true"
+        refused = requests.options(desktop.agent_url + "/sign", timeout=5,
+                                   headers={**ask, "Origin": "https://elsewhere.example.test"})  # fmt: skip
+        assert "Access-Control-Allow-Origin" not in refused.headers
+    finally:
+        desktop.close()
+        slot.close()

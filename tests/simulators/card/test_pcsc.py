@@ -135,3 +135,11 @@ def test_insert_and_remove_at_will(slot: CardSlot) -> None:
         assert slot.inserted
         slot.remove()
         assert not slot.inserted
+
+
+def test_card_pulled_out_before_the_signature(slot: CardSlot, connection: CardConnection) -> None:
+    assert slot.card is not None
+    slot.card.pull_out_before_signing = True
+    assert transmit(connection, "00 20 00 81 08", HOLDER.pin.encode())[1] == 0x9000
+    with pytest.raises(CardConnectionException):
+        transmit(connection, "00 2A 9E 9A 33", SHA256_DIGEST_INFO + bytes(32) + b"\x00")
