@@ -9,6 +9,7 @@ REPORTS := reports
 .PHONY: setup system run test lint typecheck unit suite report up doctor trace bench clean
 
 setup: system $(VENV)/.installed node_modules/.installed
+	@scripts/link-playwright-ffmpeg.sh $(VENV)
 
 system:
 	@scripts/ensure-system-packages.sh

@@ -75,7 +75,8 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
     """Run the Gherkin suite, build the report, print the step summary and the report's path."""
     results = settings.allure_results
     command = [sys.executable, "-m", "pytest", "steps", "--alluredir", str(results), "--clean-alluredir"]
-    command += ["--tracing=retain-on-failure", "--output", str(settings.path(settings.reports_dir) / "playwright")]
+    command += ["--tracing=retain-on-failure", "--video=retain-on-failure"]
+    command += ["--output", str(settings.path(settings.reports_dir) / "playwright")]
     command += ["--junitxml", str(settings.path(settings.reports_dir) / "junit.xml")]  # for CI systems without Allure
     command += list(args.pytest_args)
     code = subprocess.run(command, cwd=settings.project_root, check=False).returncode

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import os
 import shutil
 import subprocess
 from collections.abc import Callable
@@ -82,6 +83,18 @@ def check_allure(settings: Settings) -> Check:
     )
 
 
+def check_video(settings: Settings) -> Check:
+    base = Path(os.environ.get("PLAYWRIGHT_BROWSERS_PATH", Path.home() / ".cache" / "ms-playwright"))
+    found = sorted(base.glob("ffmpeg-*/ffmpeg-linux"))
+    ok = bool(found) and found[-1].exists()
+    return Check(
+        "video (Playwright's ffmpeg)",
+        ok,
+        str(found[-1]) if found else f"no ffmpeg under {base}",
+        "make setup (links the imageio-ffmpeg binary; scripts/link-playwright-ffmpeg.sh)",
+    )
+
+
 CHECKS: tuple[Callable[[Settings], Check], ...] = (
     check_chromium,
     check_cjk_fonts,
@@ -94,6 +107,7 @@ CHECKS: tuple[Callable[[Settings], Check], ...] = (
         "apt-get install -y python3-virtualsmartcard && make setup (adds its .pth to .venv)",
     ),
     check_allure,
+    check_video,
 )
 
 

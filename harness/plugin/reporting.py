@@ -130,12 +130,15 @@ def _artifact_dir(item: pytest.Item) -> Path:
 
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_teardown(item: pytest.Item) -> Generator[None, None, None]:
-    """After fixtures close, pytest-playwright has saved a failed test's trace: attach it before allure writes."""
+    """After fixtures close, pytest-playwright has saved a failed test's trace and video: attach them before allure
+    writes the result."""
     yield
     folder = _artifact_dir(item)
     for trace in sorted(folder.glob("trace*.zip")) if folder.is_dir() else []:
         name = f"Playwright trace（{trace.name}，以 playwright show-trace 開啟）"
         allure.attach(trace.read_bytes(), name=name, extension="zip")
+    for video in sorted(folder.glob("*.webm")) if folder.is_dir() else []:
+        allure.attach(video.read_bytes(), name=f"錄影（{video.name}）", attachment_type=allure.attachment_type.WEBM)
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:

@@ -1,4 +1,4 @@
-"""A failing scenario carries its evidence into the Allure result: screenshot, page HTML and Playwright trace."""
+"""A failing scenario carries its evidence into the Allure result: screenshot, page HTML, Playwright trace, video."""
 
 from __future__ import annotations
 
@@ -31,7 +31,8 @@ def test_failed_scenario_has_screenshot_html_and_trace(tmp_path: Path) -> None:
     (tmp_path / "test_fail.py").write_text('from pytest_bdd import scenarios\n\nscenarios(".")\n', encoding="utf-8")
     results = tmp_path / "results"
     command = [sys.executable, "-m", "pytest", "-p", "no:allure_pytest", "-p", "no:cacheprovider", "-q"]
-    command += ["--alluredir", str(results), "--tracing=retain-on-failure", "--output", str(tmp_path / "pw")]
+    command += ["--alluredir", str(results), "--tracing=retain-on-failure", "--video=retain-on-failure"]
+    command += ["--output", str(tmp_path / "pw")]
     environment = {**os.environ, "PYTHONPATH": str(ROOT)}
     done = subprocess.run(command, cwd=tmp_path, env=environment, capture_output=True, text=True, check=False)
     assert done.returncode == 1, done.stdout[-3000:]
@@ -46,3 +47,6 @@ def test_failed_scenario_has_screenshot_html_and_trace(tmp_path: Path) -> None:
     traces = [a for a in result["attachments"] if a["name"].startswith("Playwright trace")]
     assert traces, [a["name"] for a in result["attachments"]]
     assert (results / traces[0]["source"]).stat().st_size > 1000
+    videos = [a for a in result["attachments"] if a.get("type") == "video/webm"]
+    assert videos, [a["name"] for a in result["attachments"]]
+    assert (results / videos[0]["source"]).stat().st_size > 1000
