@@ -23,7 +23,7 @@ from cryptography.hazmat.primitives import serialization
 from harness.settings import Settings
 from portal import PortalSettings, create_app
 from simulators import captcha, mail, netizen, registry, sms
-from simulators._serving import serve_asgi
+from simulators._serving import RunningServer, stop_together
 from simulators.agent import AgentSettings, AgentState, Desktop, DirectTransport, PcscTransport, create_desktop_app
 from simulators.card import CardClient, CardSlot, KeyPool, TestPki
 from simulators.card import service as revocation
@@ -36,6 +36,7 @@ class Stack:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.urls: dict[str, str] = {}
+        self._servers: list[RunningServer] = []
         self.sms_settings = sms.SmsSettings()
         self.captcha_settings = captcha.CaptchaSettings()
         self.netizen_settings = netizen.NetizenSettings()
@@ -104,9 +105,9 @@ class Stack:
         self._serve("agent_desktop", create_desktop_app(self.desktop))
 
     def _serve(self, name: str, app: object, *, port: int = 0) -> None:
-        self.urls[name] = self._exit.enter_context(
-            serve_asgi(app, name=name, host=self.settings.host, port=port, timeout=self.settings.ready_timeout)
-        )
+        running = RunningServer(app, name=name, host=self.settings.host, port=port, timeout=self.settings.ready_timeout)
+        self._servers.append(running)
+        self.urls[name] = running.url
 
     def reset(self) -> None:
         """Every simulator empty and unarmed, the twin on real time: a fresh start for the next scenario."""
@@ -137,8 +138,11 @@ class Stack:
         return state
 
     def stop(self) -> None:
-        """Stop everything this stack started, newest first."""
+        """Stop everything this stack started: first every server at once (no request in flight then), then the rest,
+        newest first (card, pcscd, the portal's store, the temp dir)."""
+        stop_together(self._servers)
         self._exit.close()
+        self._servers.clear()
         self.urls.clear()
 
     def _portal_settings(self, smtp_port: int) -> PortalSettings:

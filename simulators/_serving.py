@@ -15,43 +15,74 @@ class ServiceStartError(RuntimeError):
     """A service did not come up; the message says which and what to do."""
 
 
+class RunningServer:
+    """One uvicorn server in its thread; stopping is two halves so that many servers can stop at once."""
+
+    def __init__(self, app: Any, *, name: str, host: str, port: int, timeout: float) -> None:
+        self.name, self.timeout = name, timeout
+        config = uvicorn.Config(
+            app,
+            host=host,
+            port=port,
+            log_level="warning",
+            lifespan="off",
+            access_log=False,
+            timeout_graceful_shutdown=1,  # a request hanging on purpose (a HANG fault) must not hold up the stop
+        )
+        self.server = uvicorn.Server(config)
+        self.failure: list[BaseException] = []
+        self.thread = threading.Thread(target=self._run, name=f"serve-{name}", daemon=True)
+        self.thread.start()
+        try:
+            deadline = time.monotonic() + timeout
+            # uvicorn sets `started` once its sockets listen: the server's own readiness signal, polled with a deadline.
+            while not self.server.started:
+                if not self.thread.is_alive():
+                    reason = f" ({self.failure[0]!r})" if self.failure else ""
+                    raise ServiceStartError(f"{name} stopped while starting{reason}: is {host}:{port} free? "
+                                            "See its log above")  # fmt: skip
+                if time.monotonic() > deadline:
+                    raise ServiceStartError(f"{name} did not start within {timeout}s; see its log above")
+                time.sleep(0.005)
+        except BaseException:
+            self.stop()
+            raise
+        bound = self.server.servers[0].sockets[0].getsockname()[1]
+        self.url = f"http://{host}:{bound}"
+
+    def _run(self) -> None:
+        try:
+            self.server.run()
+        except BaseException as error:  # uvicorn calls sys.exit(1) when it cannot bind: keep it in this thread
+            self.failure.append(error)
+
+    def signal_stop(self) -> None:
+        """Ask the server to stop (returns at once)."""
+        self.server.should_exit = True
+
+    def join(self) -> None:
+        """Wait for the server to have stopped."""
+        self.thread.join(self.timeout)
+
+    def stop(self) -> None:
+        """Both halves."""
+        self.signal_stop()
+        self.join()
+
+
+def stop_together(servers: list[RunningServer]) -> None:
+    """Stop many servers in about the time of one: signal all, then wait for all."""
+    for server in servers:
+        server.signal_stop()
+    for server in servers:
+        server.join()
+
+
 @contextmanager
 def serve_asgi(app: Any, *, name: str, host: str = "127.0.0.1", port: int = 0, timeout: float = 10.0) -> Iterator[str]:
     """Serve `app` on an OS-assigned port (unless `port` is given) and yield its base URL."""
-    config = uvicorn.Config(
-        app,
-        host=host,
-        port=port,
-        log_level="warning",
-        lifespan="off",
-        access_log=False,
-        timeout_graceful_shutdown=1,  # a request hanging on purpose (a HANG fault) must not hold up the stop
-    )
-    server = uvicorn.Server(config)
-    failure: list[BaseException] = []
-
-    def run() -> None:
-        try:
-            server.run()
-        except BaseException as error:  # uvicorn calls sys.exit(1) when it cannot bind: keep it in this thread
-            failure.append(error)
-
-    thread = threading.Thread(target=run, name=f"serve-{name}", daemon=True)
-    thread.start()
+    running = RunningServer(app, name=name, host=host, port=port, timeout=timeout)
     try:
-        deadline = time.monotonic() + timeout
-        # uvicorn sets `started` once its sockets listen: the server's own readiness signal, polled with a deadline.
-        while not server.started:
-            if not thread.is_alive():
-                reason = f" ({failure[0]!r})" if failure else ""
-                raise ServiceStartError(
-                    f"{name} stopped while starting{reason}: is {host}:{port} free? See its log above"
-                )
-            if time.monotonic() > deadline:
-                raise ServiceStartError(f"{name} did not start within {timeout}s; see its log above")
-            time.sleep(0.005)
-        bound = server.servers[0].sockets[0].getsockname()[1]
-        yield f"http://{host}:{bound}"
+        yield running.url
     finally:
-        server.should_exit = True
-        thread.join(timeout)
+        running.stop()

@@ -43,7 +43,7 @@ def test_failed_scenario_has_screenshot_html_and_trace(tmp_path: Path) -> None:
     assert "「會員註冊」" in result["statusDetails"]["message"]
     failing_step = result["steps"][-1]
     kinds = {a["type"] for a in failing_step["attachments"]}
-    assert {"image/png", "text/html"} <= kinds
+    assert {"image/jpg", "text/html"} <= kinds
     traces = [a for a in result["attachments"] if a["name"].startswith("Playwright trace")]
     assert traces, [a["name"] for a in result["attachments"]]
     assert (results / traces[0]["source"]).stat().st_size > 1000
