@@ -40,6 +40,7 @@ class Stack:
         self.sms_settings = sms.SmsSettings()
         self.captcha_settings = captcha.CaptchaSettings()
         self.netizen_settings = netizen.NetizenSettings()
+        self.pki: TestPki | None = None  # the test MOICA CA: it issues every card's certificates
         self.card: CardClient | None = None
         self.desktop: Desktop | None = None
         self.pcsc_socket: str | None = None
@@ -148,6 +149,7 @@ class Stack:
     def _portal_settings(self, smtp_port: int) -> PortalSettings:
         """The twin configured with the simulators' real URLs, as a deployment is with the real systems'."""
         assert self.workdir is not None
+        assert self.pki is not None
         return PortalSettings(
             db_path=self.settings.db_path or self.workdir / "portal.sqlite3",
             secret_key=secrets.token_urlsafe(32),

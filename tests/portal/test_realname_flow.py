@@ -148,6 +148,7 @@ def test_ocsp_down_falls_back_to_the_crl_and_both_down_is_explained(fresh: Stack
     fresh.card.arm(CardFault.REVOKED)
     assert "已被廢止或停用" in applicant.verify_with_card().json()["error"]  # the CRL lists it
     assert applicant.level() == "0"
+    assert fresh.pki is not None
     working = fresh.pki.crl_url
     fresh.pki.crl_url = "http://127.0.0.1:9/crl"  # certificates issued from now on point at a dead CRL
     try:
