@@ -32,6 +32,12 @@ class TracedScenario:
         """The id allure-pytest-bdd gives it: `<feature path>:<scenario name>`."""
         return f"{self.feature_file}:{self.name}"
 
+    def matches(self, result_name: str) -> bool:
+        """Whether a result's fullName is this scenario's (an outline's results carry each example's values)."""
+        pattern = re.escape(self.full_name)
+        pattern = re.sub(r"<[^<>]+>", ".+?", pattern.replace(r"\<", "<").replace(r"\>", ">"))
+        return re.fullmatch(pattern, result_name) is not None
+
 
 @dataclass(slots=True)
 class StepCoverage:
@@ -115,7 +121,8 @@ def coverage(features_dir: Path, root: Path, results_dir: Path | None = None) ->
     statuses = last_statuses(results_dir) if results_dir else {}
     matrix = {step: StepCoverage(step) for step in DOC_STEPS}
     for scenario in collect_scenarios(features_dir, root):
-        status = statuses.get(scenario.full_name, "not run")
+        found = [status for name, status in statuses.items() if scenario.matches(name)]
+        status = min(found, key=STATUS_ORDER.index) if found else "not run"
         for step in sorted(scenario.doc_steps):
             matrix[step].scenarios.append({"scenario": scenario.full_name, "status": status})
     return list(matrix.values())
