@@ -71,10 +71,29 @@ class CardSlot:
         )  # fmt: skip
         self.holder, self.certificates = holder, certificates
         if self.host is not None:
-            self._link = VpcdLink(self.card, self.host.port(self.index), netns=self.host.netns)
-            self._link.insert()
-            wait_for_card(self.reader, present=True)
+            try:
+                self._connect(timeout=2.0)
+            except TimeoutError:
+                # After a card dropped out in the middle of a command, vpcd ignores the next connection once
+                # (seen every time here): take it out again, let pcscd see the slot empty, connect once more.
+                self.remove_link()
+                self._connect(timeout=5.0)
         return self.card
+
+    def _connect(self, *, timeout: float) -> None:
+        assert self.host is not None
+        assert self.card is not None
+        self._link = VpcdLink(self.card, self.host.port(self.index), netns=self.host.netns)
+        self._link.insert()
+        wait_for_card(self.reader, present=True, timeout=timeout)
+
+    def remove_link(self) -> None:
+        """Close the vpcd connection and wait until pcscd reports the slot empty."""
+        if self._link is None:
+            return
+        self._link.remove()
+        self._link = None
+        wait_for_card(self.reader, present=False)
 
     @property
     def inserted(self) -> bool:
@@ -84,11 +103,7 @@ class CardSlot:
     def remove(self) -> None:
         """Take the card out and wait until pcscd reports the slot empty."""
         self.card = None
-        if self._link is None:
-            return
-        self._link.remove()
-        self._link = None
-        wait_for_card(self.reader, present=False)
+        self.remove_link()
 
     def _certificates(self, holder: CardHolder, validity: CardFault | None) -> CitizenCertificates:
         key = (holder.seed, str(validity))

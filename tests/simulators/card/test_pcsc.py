@@ -143,3 +143,6 @@ def test_card_pulled_out_before_the_signature(slot: CardSlot, connection: CardCo
     assert transmit(connection, "00 20 00 81 08", HOLDER.pin.encode())[1] == 0x9000
     with pytest.raises(CardConnectionException):
         transmit(connection, "00 2A 9E 9A 33", SHA256_DIGEST_INFO + bytes(32) + b"\x00")
+    slot.remove()
+    slot.insert(HOLDER)  # the slot takes a card again after one dropped out mid-command
+    assert slot.inserted
