@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 import string
 import zlib
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import date
 from enum import StrEnum
 
@@ -158,5 +158,4 @@ def card_services(citizen: CitizenProfile, *, today: date | None = None) -> list
 
 def someone_else(citizen: CitizenProfile) -> CitizenProfile:
     """Another citizen, for a card that is not this citizen's (same PIN, so only the card itself differs)."""
-    other = make_citizen(citizen.seed + 1)
-    return CitizenProfile(**{**asdict(other), "pin": citizen.pin, "sex": other.sex})
+    return replace(make_citizen(citizen.seed + 1), pin=citizen.pin)

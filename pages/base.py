@@ -41,6 +41,10 @@ class Screen:
         self.page.reload()
         return self.expect_shown()
 
+    def text(self, text: str) -> Locator:
+        """Text shown on this screen exactly as written (a notice such as step 10's)."""
+        return self.page.get_by_text(text, exact=True)
+
     def field(self, label: str) -> Locator:
         """The form field whose label is exactly `label`."""
         return self.page.get_by_label(label, exact=True)

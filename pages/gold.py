@@ -36,7 +36,7 @@ class CardVerificationPage(Screen):
         self.pin_box = page.get_by_role("dialog", name="PINCODE")
         self.pin = page.get_by_label("請輸入自然人憑證 PIN 碼")
         self.ok = page.get_by_role("button", name="OK", exact=True)
-        self.error = page.locator("#card-error")
+        self.error = page.get_by_role("alert")
         self.trust = page.get_by_role("button", name="加入信任網站")
 
     def send_id_number(self, id_number: str) -> None:
@@ -64,7 +64,7 @@ class VerifiedPage(Screen):
 
     def __init__(self, page: Page) -> None:
         super().__init__(page)
-        self.account = page.locator("#account")
+        self.account = page.get_by_label("您的帳號")
         self.qr = page.get_by_role("img", name="行動臺北卡APP下載 QR Code")
 
     def qr_png(self) -> bytes:

@@ -46,7 +46,7 @@ def _(screen: GoldVerificationPage) -> None:
 
 @then(parsers.parse("市民看到說明「{text}」"))
 def _(screen: Screen, text: str) -> None:
-    expect(screen.page.get_by_text(text, exact=True)).to_be_visible()
+    expect(screen.text(text)).to_be_visible()
 
 
 @when("市民按下「下載安控元件」並執行下載的安裝檔", target_fixture="installer")

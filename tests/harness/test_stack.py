@@ -14,12 +14,7 @@ import uvicorn
 from harness.settings import load_settings
 from harness.stack import Stack
 from simulators._serving import ServiceStartError, serve_asgi
-
-
-def _refused(url: str) -> bool:
-    host, port = url.removeprefix("http://").split(":")
-    with socket.socket() as probe:
-        return probe.connect_ex((host, int(port))) != 0
+from tests.net import port_closed
 
 
 def _serving_threads() -> set[str]:
@@ -36,7 +31,7 @@ def test_portal_is_ready_on_loopback_and_gone_after_stop(tmp_path: Path) -> None
         workdir = stack.workdir
         assert workdir is not None
         assert (workdir / "portal.sqlite3").exists()
-    assert _refused(url)
+    assert port_closed(url)
     assert not workdir.exists()
     assert _serving_threads() == before
 
