@@ -13,7 +13,8 @@ from pathlib import Path
 
 import requests
 
-from harness.citizens import card_holder, make_citizen
+from harness.cards import card_holder
+from harness.citizens import make_citizen
 from harness.settings import load_settings
 from harness.stack import Stack
 

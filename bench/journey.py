@@ -18,14 +18,14 @@ from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 
-from harness.citizens import card_holder, card_services, make_citizen
+from harness.cards import card_holder
+from harness.citizens import card_services, make_citizen
 from harness.codes import CodeReader
 from harness.settings import load_settings
 from harness.stack import Stack
 from pages.agent import InstallerWizard, TrayIcon
-from pages.flows import register
-from pages.gold import CardVerificationPage, GoldVerificationPage, LoginPage, VerifiedPage
-from pages.register import MemberHomePage
+from pages.flows import go_gold, verify_real_name
+from pages.gold import LoginPage
 from simulators.agent import AgentClient
 from simulators.mail import MailClient
 from simulators.registry import RegistryClient
@@ -64,26 +64,17 @@ def bare_run(stack: Stack, browser: object, seed: int) -> float:
                                       accept_downloads=True)  # fmt: skip
         began = time.perf_counter()
         page = context.new_page()
-        register(page, citizen, codes.newest).press("是")
-        gold = GoldVerificationPage(page).expect_shown()
+        gold = go_gold(page, citizen, codes.newest)
         gold.download_agent()
-        installer = InstallerWizard.run(context, agent.installer_url)
-        for label in ("執行", "確認", "是", "下一步"):
-            installer.press(label)
+        installer = InstallerWizard.run(page, agent.installer_url)
+        installer.press_in_turn(["執行", "確認", "是", "下一步"])
         installer.accept_licence()
-        for label in ("下一步", "安裝", "完成"):
-            installer.press(label)
-        tray = TrayIcon.look(context, agent.tray_url)
-        tray.expect_state("Ready")
-        gold.reload().press("下一步")
-        step_two = CardVerificationPage(page).expect_shown()
-        step_two.send_id_number(citizen.id_number)
-        step_two.enter_pin(citizen.pin)
-        done = VerifiedPage(page).expect_shown()
-        account = done.account.inner_text()
+        installer.press_in_turn(["下一步", "安裝", "完成"])
+        TrayIcon.look(page, agent.tray_url).expect_state("Ready")
+        done = verify_real_name(gold.reload(), citizen)
+        account = done.account_number()
         done.press("登入臺北卡3.0網站")
         LoginPage(page).expect_shown().log_in(account, citizen.password)
-        MemberHomePage(page).expect_shown()
         elapsed = time.perf_counter() - began
         context.close()
         return elapsed

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import re
 import string
 import zlib
 from dataclasses import asdict, dataclass, field, replace
@@ -12,8 +13,7 @@ from enum import StrEnum
 from faker import Faker
 from faker.providers import BaseProvider
 
-from portal.idnumber import GENDER_DIGITS, LETTER_CODES, Sex, check_digit
-from simulators.card import CardHolder
+from simulators._secrets import mask_fields
 
 # The 12 districts of Taipei with their postcodes: every citizen lives in the city that issues the card.
 TAIPEI_DISTRICTS = {
@@ -23,6 +23,47 @@ TAIPEI_DISTRICTS = {
 # Birth dates come from a fixed window so a seed is stable across days, and everyone is 18+ (MOICA issues to 18+).
 BIRTH_WINDOW = (date(1940, 1, 1), date(2004, 12, 31))
 MAIL_DOMAIN = "example.test"  # RFC 2606: never a real mailbox
+
+# 身分證字號, written from the published rule (PROTOCOLS.md §6.1), never from the portal's code: the factory's numbers
+# are valid by the standard, so a portal that checks them wrongly is caught, not copied.
+# Letter codes A…Z as published: not alphabetical after H (I=34, O=35, W=32, X=30, Y=31, Z=33).
+ID_LETTER_CODES = dict(
+    zip(
+        string.ascii_uppercase,
+        (10, 11, 12, 13, 14, 15, 16, 17, 34, 18, 19, 20, 21, 22, 35, 23, 24, 25, 26, 27, 28, 29, 32, 30, 31, 33),
+        strict=True,
+    )
+)
+ID_WEIGHTS = (1, 9, 8, 7, 6, 5, 4, 3, 2, 1, 1)  # over the letter's two digits, then the nine that follow
+NATIONAL_ID = re.compile(r"[A-Z][12]\d{8}")  # second digit 1 male, 2 female (§6.1)
+RESIDENT_ID = re.compile(r"[A-Z][89]\d{8}")  # 居留證號 since 2021: 8 male, 9 female, same letters and checksum (§6.2)
+
+
+class Sex(StrEnum):
+    """性別 as the registration form labels it."""
+
+    MALE = "男"
+    FEMALE = "女"
+
+
+SEX_DIGIT = {Sex.MALE: "1", Sex.FEMALE: "2"}  # the 身分證字號's second character (§6.1)
+
+
+def id_checksum(number: str) -> int:
+    """S of PROTOCOLS.md §6.1 for a letter and nine digits: the number is valid when S is a multiple of 10."""
+    code = ID_LETTER_CODES[number[0]]
+    digits = [code // 10, code % 10, *map(int, number[1:])]
+    return sum(digit * weight for digit, weight in zip(digits, ID_WEIGHTS, strict=True))
+
+
+def with_check_digit(first_nine: str) -> str:
+    """`first_nine` (a letter and eight digits) completed by the check digit that makes it valid."""
+    return first_nine + str(-id_checksum(first_nine + "0") % 10)
+
+
+def is_valid_id_number(value: str) -> bool:
+    """A 身分證字號 or new-format 居留證號 whose format and checksum hold (PROTOCOLS.md §6.1, §6.2)."""
+    return bool(NATIONAL_ID.fullmatch(value) or RESIDENT_ID.fullmatch(value)) and id_checksum(value) % 10 == 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,18 +84,9 @@ class CitizenProfile:
     card_number: str = ""
     puk: str = field(repr=False, default="")
 
-    @property
-    def id_last4(self) -> str:
-        """The four digits MOICA puts in the certificate (OID 2.16.886.1.100.2.51)."""
-        return self.id_number[-4:]
-
     def masked(self) -> dict[str, str]:
-        """The profile as the report shows it: the password and the PIN never appear."""
-        shown = {key: str(value) for key, value in asdict(self).items()}
-        shown["password"] = "*" * len(self.password)
-        shown["pin"] = "*" * len(self.pin)
-        shown["puk"] = "*" * len(self.puk)
-        return shown
+        """The profile as the report shows it: the password, the PIN and the PUK never appear."""
+        return {key: str(value) for key, value in mask_fields(asdict(self)).items()}
 
     def secrets(self) -> tuple[str, ...]:
         """Values no report or log may contain."""
@@ -66,12 +98,12 @@ class CitizenProvider(BaseProvider):
 
     def taiwan_id_number(self, sex: Sex) -> str:
         """A 身分證字號 whose gender digit matches `sex` and whose check digit is right."""
-        letter = self.random_element(sorted(LETTER_CODES))
-        body = f"{letter}{GENDER_DIGITS[sex][0]}{self.numerify('#######')}"
-        return body + check_digit(body)
+        return with_check_digit(self.random_uppercase_letter() + SEX_DIGIT[sex] + self.numerify("#######"))
 
     def taiwan_mobile(self, worker: int = 0) -> str:
         """09xxxxxxxx; the third digit is the pytest-xdist worker's, so parallel workers never collide."""
+        # The other seven come from the seed, which scenario_seed derives from the run's base seed: runs sharing one
+        # attached stack differ there. A fixed run field would only take digits from uniqueness within the run.
         return f"09{worker % 9 + 1}{self.numerify('#######')}"
 
     def card_pin(self) -> str:
@@ -141,9 +173,9 @@ def mistype_last_digit(id_number: str) -> str:
     return id_number[:-1] + str((int(id_number[-1]) + 1) % 10)
 
 
-def card_holder(citizen: CitizenProfile) -> CardHolder:
-    """The citizen as their 自然人憑證 card is personalised."""
-    return CardHolder(citizen.name, citizen.id_number, citizen.card_number, citizen.pin, citizen.puk, citizen.seed)
+def wrong_pin(citizen: CitizenProfile) -> str:
+    """A PIN of the right form that is not the citizen's."""
+    return "9" * 6 if citizen.pin != "9" * 6 else "8" * 6
 
 
 def card_services(citizen: CitizenProfile, *, today: date | None = None) -> list[dict[str, str]]:

@@ -13,7 +13,8 @@ from pathlib import Path
 from types import FrameType
 
 from harness import certify
-from harness.citizens import card_holder, card_services, make_citizen
+from harness.cards import card_holder
+from harness.citizens import card_services, make_citizen
 from harness.doctor import run_checks
 from harness.report import ReportError, build_report
 from harness.settings import Settings, SettingsError, load_settings

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from playwright.sync_api import BrowserContext, Page, expect
+from playwright.sync_api import Page, expect
 
 
 class InstallerWizard:
@@ -13,9 +13,9 @@ class InstallerWizard:
         self.heading = page.get_by_role("heading", level=1)
 
     @classmethod
-    def run(cls, context: BrowserContext, url: str) -> InstallerWizard:
-        """Open the downloaded setup file (step 11): its first screen, a security warning."""
-        page = context.new_page()
+    def run(cls, beside: Page, url: str) -> InstallerWizard:
+        """Open the downloaded setup file (step 11) in a window of the citizen's browser: first, a security warning."""
+        page = beside.context.new_page()
         page.goto(url)
         return cls(page)
 
@@ -27,6 +27,11 @@ class InstallerWizard:
     def press(self, label: str) -> None:
         """Press the screen's button `label` ([執行], [下一步], [安裝] …)."""
         self.page.get_by_role("button", name=label, exact=True).click()
+
+    def press_in_turn(self, labels: list[str]) -> None:
+        """Press each button as it comes up, e.g. the security warnings' [執行], [確認], [是] (steps 11–13)."""
+        for label in labels:
+            self.press(label)
 
     def accept_licence(self) -> None:
         """Choose [我接受] on the licence screen."""
@@ -41,9 +46,9 @@ class TrayIcon:
         self.state = page.get_by_role("status")
 
     @classmethod
-    def look(cls, context: BrowserContext, url: str) -> TrayIcon:
-        """Open the tray's status."""
-        page = context.new_page()
+    def look(cls, beside: Page, url: str) -> TrayIcon:
+        """Open the tray's status in a window of the citizen's browser."""
+        page = beside.context.new_page()
         page.goto(url)
         return cls(page)
 

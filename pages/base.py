@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import ClassVar, Self
 
-from playwright.sync_api import Locator, Page, expect
+from playwright.sync_api import Locator, Page, Route, expect
 
 
 class Screen:
@@ -37,9 +37,19 @@ class Screen:
         return self.page.get_by_role("alert").or_(self.page.get_by_role("status")).filter(has_text=text)
 
     def reload(self) -> Self:
-        """Press F5 and wait for this screen again."""
+        """Press F5 in this screen's window (brought to the front, as the citizen looks at it) and wait for it again."""
+        self.page.bring_to_front()
         self.page.reload()
         return self.expect_shown()
+
+    def reopen_as(self, user_agent: str) -> Self:
+        """Open this screen again as another browser on another system would: `user_agent` on every request."""
+
+        def as_other_browser(route: Route) -> None:
+            route.continue_(headers={**route.request.headers, "user-agent": user_agent})
+
+        self.page.route("**/*", as_other_browser)
+        return self.reload()
 
     def text(self, text: str) -> Locator:
         """Text shown on this screen exactly as written (a notice such as step 10's)."""
@@ -56,8 +66,3 @@ class Screen:
     def press(self, label: str) -> None:
         """Click the documented control `label`, e.g. 「申請臺北卡」 or 「下一步」."""
         self.control(label).click()
-
-
-def present_as(page: Page, user_agent: str) -> None:
-    """Make every request of this page carry `user_agent`, as another browser on another system would."""
-    page.route("**/*", lambda route: route.continue_(headers={**route.request.headers, "user-agent": user_agent}))

@@ -8,6 +8,7 @@ from playwright.sync_api import Page
 
 from harness.citizens import Channel, CitizenProfile
 from pages.apply import HomePage, MemberRegistrationPage
+from pages.gold import GoldVerificationPage, VerifiedPage
 from pages.register import BasicDataPage, RegistrationDonePage, SetPasswordPage, VerifyContactPage
 
 CodeSource = Callable[[Channel, str], str]  # (channel, address) → the newest code received there
@@ -41,10 +42,7 @@ def verify_contact(page: Page, citizen: CitizenProfile, channel: Channel, codes:
 
 def fill_basic_data(page: Page, citizen: CitizenProfile, codes: CodeSource) -> SetPasswordPage:
     """Steps 1–7 by phone: basic data saved; the password page is open."""
-    basic = verify_contact(page, citizen, Channel.MOBILE, codes)
-    basic.fill(citizen)
-    basic.press("下一步")
-    return SetPasswordPage(page).expect_shown()
+    return verify_contact(page, citizen, Channel.MOBILE, codes).fill_and_continue(citizen)
 
 
 def register(page: Page, citizen: CitizenProfile, codes: CodeSource) -> RegistrationDonePage:
@@ -53,3 +51,15 @@ def register(page: Page, citizen: CitizenProfile, codes: CodeSource) -> Registra
     password.set_password(citizen.password)
     password.press("註冊")
     return RegistrationDonePage(page).expect_shown()
+
+
+def go_gold(page: Page, citizen: CitizenProfile, codes: CodeSource) -> GoldVerificationPage:
+    """Steps 1–10: a registered member who answered [是]; 金質會員認證 is open."""
+    register(page, citizen, codes).press("是")
+    return GoldVerificationPage(page).expect_shown()
+
+
+def verify_real_name(gold: GoldVerificationPage, citizen: CitizenProfile) -> VerifiedPage:
+    """Steps 20–23 once the agent runs and the citizen's card is in the reader: 實名認證成功."""
+    gold.go_to_step_two().verify(citizen.id_number, citizen.pin)
+    return VerifiedPage(gold.page).expect_shown()

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import io
+
+import zxingcpp
+from PIL import Image
 from playwright.sync_api import Download, Page, expect
 
 from pages.base import Screen
+from pages.register import MemberHomePage
 
 
 class GoldVerificationPage(Screen):
@@ -22,6 +27,11 @@ class GoldVerificationPage(Screen):
         with self.page.expect_download() as download:
             self.download_link.click()
         return download.value
+
+    def go_to_step_two(self) -> CardVerificationPage:
+        """Press [下一步] once the agent runs: 步驟二, where the card is read."""
+        self.press("下一步")
+        return CardVerificationPage(self.page).expect_shown()
 
 
 class CardVerificationPage(Screen):
@@ -50,6 +60,11 @@ class CardVerificationPage(Screen):
         self.pin.fill(pin)
         self.ok.click()
 
+    def verify(self, id_number: str, pin: str) -> None:
+        """Steps 21–22 in one go: the ID number and [送出], then the PIN and [OK]."""
+        self.send_id_number(id_number)
+        self.enter_pin(pin)
+
     def trust_this_site(self) -> None:
         """Press [加入信任網站] and answer [是] in the agent's own confirmation window."""
         with self.page.expect_popup() as popup:
@@ -67,10 +82,18 @@ class VerifiedPage(Screen):
         self.account = page.get_by_label("您的帳號")
         self.qr = page.get_by_role("img", name="行動臺北卡APP下載 QR Code")
 
+    def account_number(self) -> str:
+        """The account shown, as the citizen notes it down to log in with."""
+        return self.account.inner_text()
+
     def qr_png(self) -> bytes:
         """The QR code image as the browser received it."""
         source = self.qr.get_attribute("src") or ""
         return self.page.request.get(source).body()
+
+    def qr_texts(self) -> list[str]:
+        """What a phone scanning the QR code image reads: one text per code found in it."""
+        return [code.text for code in zxingcpp.read_barcodes(Image.open(io.BytesIO(self.qr_png())))]
 
 
 class LoginPage(Screen):
@@ -78,8 +101,9 @@ class LoginPage(Screen):
 
     TITLE, ROUTE = "登入臺北卡3.0", "/login"
 
-    def log_in(self, account: str, password: str) -> None:
-        """Type both and press [登入]."""
+    def log_in(self, account: str, password: str) -> MemberHomePage:
+        """Type both and press [登入]: the member's own page."""
         self.field("帳號").fill(account)
         self.field("密碼").fill(password)
         self.press("登入")
+        return MemberHomePage(self.page).expect_shown()

@@ -83,6 +83,12 @@ class BasicDataPage(Screen):
         self.page.get_by_role("radio", name=citizen.sex.value, exact=True).check()
         self.address.fill(citizen.address)
 
+    def fill_and_continue(self, citizen: CitizenProfile) -> SetPasswordPage:
+        """Type the citizen's basic data and press [下一步]."""
+        self.fill(citizen)
+        self.press("下一步")
+        return SetPasswordPage(self.page).expect_shown()
+
 
 class SetPasswordPage(Screen):
     """設定密碼 (step 8): the rules listed, each met or unmet as the citizen types; then [註冊]."""

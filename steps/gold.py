@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-import io
 import re
 
-import zxingcpp
-from PIL import Image
 from playwright.sync_api import Page, expect
 from pytest_bdd import given, parsers, then, when
 
-from harness.citizens import CitizenProfile, card_holder, card_services, someone_else
+from harness.cards import card_holder
+from harness.citizens import CitizenProfile, card_services, someone_else, wrong_pin
 from harness.codes import CodeReader
 from pages.agent import InstallerWizard, TrayIcon
-from pages.base import Screen, present_as
-from pages.flows import register
+from pages.base import Screen
+from pages.flows import go_gold, verify_real_name
 from pages.gold import CardVerificationPage, GoldVerificationPage, LoginPage, VerifiedPage
 from pages.register import MemberHomePage
 from simulators._client import SimulatorClient
@@ -23,8 +21,16 @@ from simulators.card import CardClient, CardFault
 from simulators.card.service import OCSP_DOWN
 from simulators.registry import RegistryClient, RegistryFault
 
-APP_PAGE = "https://id.taipei/tpcd/about/taipeipass-app"
+APP_PAGE = "https://id.taipei/tpcd/about/taipeipass-app"  # the app's page (PROTOCOLS.md §1)
 LINUX_FIREFOX = "Mozilla/5.0 (X11; Linux x86_64; rv:140.0) Gecko/20100101 Firefox/140.0"
+QUOTED_LABELS = re.compile(r"「(.+?)」")  # 「執行」、「確認」、「是」 → the labels, in order
+# The Gherkin's words for what is wrong with the citizen's card → the card simulator's fault.
+CARD_FAULTS = {
+    "已被廢止": CardFault.REVOKED,
+    "已過期": CardFault.EXPIRED,
+    "會在簽章時被拔出": CardFault.REMOVED_DURING_SIGNING,
+}
+ACCOUNT_NUMBER = re.compile(r"^TPC\d{7}$")  # the twin's account numbers: TPC and seven digits
 
 
 @given("市民的電腦尚未安裝安控元件")
@@ -34,14 +40,12 @@ def _(agent: AgentClient) -> None:
 
 @given("市民已完成會員註冊並選擇繼續金質會員認證", target_fixture="screen")
 def _(page: Page, citizen: CitizenProfile, codes: CodeReader) -> GoldVerificationPage:
-    register(page, citizen, codes.newest).press("是")
-    return GoldVerificationPage(page).expect_shown()
+    return go_gold(page, citizen, codes.newest)
 
 
 @when("市民改用不是 Windows 上的 IE 或 Chrome 的瀏覽器開啟這一頁")
 def _(screen: GoldVerificationPage) -> None:
-    present_as(screen.page, LINUX_FIREFOX)
-    screen.reload()
+    screen.reopen_as(LINUX_FIREFOX)
 
 
 @then(parsers.parse("市民看到說明「{text}」"))
@@ -50,15 +54,14 @@ def _(screen: Screen, text: str) -> None:
 
 
 @when("市民按下「下載安控元件」並執行下載的安裝檔", target_fixture="installer")
-def _(screen: GoldVerificationPage, agent: AgentClient) -> InstallerWizard:
+def _(page: Page, screen: GoldVerificationPage, agent: AgentClient) -> InstallerWizard:
     assert screen.download_agent().suggested_filename.endswith(".exe")
-    return InstallerWizard.run(screen.page.context, agent.installer_url).expect_screen("開啟檔案 - 安全性警告")
+    return InstallerWizard.run(page, agent.installer_url).expect_screen("開啟檔案 - 安全性警告")
 
 
-@when(parsers.parse("市民在安全性警告依序按下{labels}"))
-def _(installer: InstallerWizard, labels: str) -> None:
-    for label in re.findall(r"「(.+?)」", labels):
-        installer.press(label)
+@when(parsers.parse("市民在安全性警告依序按下{labels}"), converters={"labels": QUOTED_LABELS.findall})
+def _(installer: InstallerWizard, labels: list[str]) -> None:
+    installer.press_in_turn(labels)
 
 
 @when(parsers.parse("市民在「{title}」畫面按下「{label}」"))
@@ -73,8 +76,8 @@ def _(installer: InstallerWizard) -> None:
 
 
 @then(parsers.parse("右下角的安控元件顯示「{state}」"), target_fixture="tray")
-def _(screen: Screen, agent: AgentClient, state: str) -> TrayIcon:
-    tray = TrayIcon.look(screen.page.context, agent.tray_url)
+def _(page: Page, agent: AgentClient, state: str) -> TrayIcon:
+    tray = TrayIcon.look(page, agent.tray_url)
     tray.expect_state(state)
     return tray
 
@@ -86,7 +89,6 @@ def _(tray: TrayIcon, state: str) -> None:
 
 @when("市民按下 F5 重新整理網頁")
 def _(screen: Screen) -> None:
-    screen.page.bring_to_front()
     screen.reload()
 
 
@@ -117,8 +119,7 @@ def _(agent: AgentClient) -> None:
 
 @given(parsers.parse("市民的自然人憑證{fault}"))
 def _(card: CardClient, fault: str) -> None:
-    card.arm({"已被廢止": CardFault.REVOKED, "已過期": CardFault.EXPIRED,
-              "會在簽章時被拔出": CardFault.REMOVED_DURING_SIGNING}[fault])  # fmt: skip
+    card.arm(CARD_FAULTS[fault])
 
 
 @given("憑證的 OCSP 服務暫停，只能查 CRL")
@@ -139,8 +140,7 @@ def _(agent: AgentClient) -> None:
 
 @when("市民前往步驟二", target_fixture="screen")
 def _(screen: GoldVerificationPage) -> CardVerificationPage:
-    screen.press("下一步")
-    return CardVerificationPage(screen.page).expect_shown()
+    return screen.go_to_step_two()
 
 
 @when("市民輸入身分證字號並按下「送出」")
@@ -160,14 +160,13 @@ def _(screen: CardVerificationPage, citizen: CitizenProfile) -> None:
 
 @when("市民輸入錯誤的 PIN 碼並按下「OK」")
 def _(screen: CardVerificationPage, citizen: CitizenProfile) -> None:
-    screen.enter_pin("9" * 6 if citizen.pin != "9" * 6 else "8" * 6)
+    screen.enter_pin(wrong_pin(citizen))
 
 
 @when(parsers.parse("市民連續 {times:d} 次輸入錯誤的 PIN 碼"))
 def _(screen: CardVerificationPage, citizen: CitizenProfile, times: int) -> None:
     for _ in range(times):
-        screen.send_id_number(citizen.id_number)
-        screen.enter_pin("9" * 6 if citizen.pin != "9" * 6 else "8" * 6)
+        screen.verify(citizen.id_number, wrong_pin(citizen))
         expect(screen.error).to_be_visible()
 
 
@@ -184,12 +183,7 @@ def _(page: Page) -> None:
 @given("市民已完成實名認證", target_fixture="screen")
 def _(page: Page, citizen: CitizenProfile, codes: CodeReader, card: CardClient) -> VerifiedPage:
     card.insert(card_holder(citizen))
-    register(page, citizen, codes.newest).press("是")
-    GoldVerificationPage(page).expect_shown().press("下一步")
-    step_two = CardVerificationPage(page).expect_shown()
-    step_two.send_id_number(citizen.id_number)
-    step_two.enter_pin(citizen.pin)
-    return VerifiedPage(page).expect_shown()
+    return verify_real_name(go_gold(page, citizen, codes.newest), citizen)
 
 
 @given("市民曾在臺北市各局處申請過卡證服務")
@@ -204,26 +198,24 @@ def _(registry: RegistryClient) -> None:
 
 @then("市民看到自己的帳號")
 def _(screen: VerifiedPage) -> None:
-    expect(screen.account).to_have_text(re.compile(r"^TPC\d{7}$"))
+    expect(screen.account).to_have_text(ACCOUNT_NUMBER)
 
 
 @then("QR Code 可用手機掃描下載行動臺北卡APP")
 def _(screen: VerifiedPage) -> None:
-    decoded = zxingcpp.read_barcodes(Image.open(io.BytesIO(screen.qr_png())))
-    assert [code.text for code in decoded] == [APP_PAGE]
+    assert screen.qr_texts() == [APP_PAGE]
 
 
 @when("市民記下帳號後按下「登入臺北卡3.0網站」", target_fixture="account")
 def _(screen: VerifiedPage) -> str:
-    account = screen.account.inner_text()
+    account = screen.account_number()
     screen.press("登入臺北卡3.0網站")
     return account
 
 
 @when("市民以帳號和原來的密碼登入", target_fixture="screen")
 def _(page: Page, citizen: CitizenProfile, account: str) -> MemberHomePage:
-    LoginPage(page).expect_shown().log_in(account, citizen.password)
-    return MemberHomePage(page).expect_shown()
+    return LoginPage(page).expect_shown().log_in(account, citizen.password)
 
 
 @then("右邊列出市民在各局處申請過的卡證服務")
@@ -234,5 +226,4 @@ def _(screen: MemberHomePage, registry: RegistryClient, citizen: CitizenProfile)
 
 @when("市民日後以身分證字號和密碼登入臺北卡網站", target_fixture="screen")
 def _(page: Page, citizen: CitizenProfile) -> MemberHomePage:
-    LoginPage(page).open().log_in(citizen.id_number, citizen.password)
-    return MemberHomePage(page).expect_shown()
+    return LoginPage(page).open().log_in(citizen.id_number, citizen.password)

@@ -23,9 +23,7 @@ def _(page: Page, citizen: CitizenProfile, codes: CodeReader) -> BasicDataPage:
 
 @given("市民已填好基本資料", target_fixture="screen")
 def _(screen: BasicDataPage, citizen: CitizenProfile) -> SetPasswordPage:
-    screen.fill(citizen)
-    screen.press("下一步")
-    return SetPasswordPage(screen.page).expect_shown()
+    return screen.fill_and_continue(citizen)
 
 
 @when("市民填寫基本資料")

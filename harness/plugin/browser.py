@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -13,6 +14,7 @@ from harness.settings import Settings
 from harness.stack import Stack
 
 PAGE_KEY = pytest.StashKey[Page]()
+ARTIFACTS_KEY = pytest.StashKey[Path]()  # pytest-playwright's folder for this test's trace, video and screenshots
 BROWSER_VERSION_KEY = pytest.StashKey[str]()
 # Debian's Chromium looks up Google hosts at start; map every name to NOTFOUND except loopback (ENVIRONMENT.md).
 # Only for the embedded twin: a deployed portal by URL must stay reachable.
@@ -64,8 +66,10 @@ def browser(browser: Browser, pytestconfig: pytest.Config) -> Browser:
 
 
 @pytest.fixture
-def page(page: Page, request: pytest.FixtureRequest, fresh_stack: Stack) -> Iterator[Page]:
-    """pytest-playwright's page for a scenario that starts from reset simulators; remembered for report hooks."""
+def page(page: Page, request: pytest.FixtureRequest, fresh_stack: Stack, output_path: str) -> Iterator[Page]:
+    """pytest-playwright's page for a scenario that starts from reset simulators; remembered for report hooks, with
+    the folder where pytest-playwright keeps its artifacts (its `output_path` fixture)."""
     request.node.stash[PAGE_KEY] = page
+    request.node.stash[ARTIFACTS_KEY] = Path(output_path)
     yield page
     del request.node.stash[PAGE_KEY]

@@ -13,14 +13,13 @@ from typing import Any
 import allure
 import pytest
 from playwright.sync_api import Error as PlaywrightError
-from slugify import slugify
 
 from harness import __version__
-from harness.plugin.browser import BROWSER_VERSION_KEY, PAGE_KEY
+from harness.plugin.browser import ARTIFACTS_KEY, BROWSER_VERSION_KEY, PAGE_KEY
 from harness.plugin.citizens import BASE_SEED_KEY
 from harness.plugin.services import SETTINGS_KEY, STACK_KEY
+from harness.trace import DOC_STEPS
 
-DOC_STEPS = range(1, 25)
 # Identifier tags (STYLE.md §3); a mistyped tag fails collection under --strict-markers.
 TAGS = {
     "registration": "申請與註冊 (documented steps 1–9)",
@@ -122,23 +121,21 @@ def pytest_bdd_step_error(request: pytest.FixtureRequest, step: Any, **_: Any) -
                       attachment_type=allure.attachment_type.JSON)  # fmt: skip
 
 
-def _artifact_dir(item: pytest.Item) -> Path:
-    """Where pytest-playwright keeps this test's artifacts (its own naming: --output / slugified node id)."""
-    folder = slugify(item.nodeid)
-    retry = getattr(item, "execution_count", 1) - 1
-    return Path(item.config.getoption("--output")).absolute() / (f"{folder}-retry{retry}" if retry > 0 else folder)
-
-
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_teardown(item: pytest.Item) -> Generator[None, None, None]:
     """After fixtures close, pytest-playwright has saved a failed test's trace and video: attach them before allure
     writes the result."""
     yield
-    folder = _artifact_dir(item)
-    for trace in sorted(folder.glob("trace*.zip")) if folder.is_dir() else []:
+    folder = item.stash.get(ARTIFACTS_KEY, None)
+    if folder is None:
+        return
+    del item.stash[ARTIFACTS_KEY]  # a rerun (pytest-rerunfailures) has a folder of its own
+    if not folder.is_dir():
+        return
+    for trace in sorted(folder.glob("trace*.zip")):
         name = f"Playwright trace（{trace.name}，以 playwright show-trace 開啟）"
         allure.attach(trace.read_bytes(), name=name, extension="zip")
-    for video in sorted(folder.glob("*.webm")) if folder.is_dir() else []:
+    for video in sorted(folder.glob("*.webm")):
         allure.attach(video.read_bytes(), name=f"錄影（{video.name}）", attachment_type=allure.attachment_type.WEBM)
 
 

@@ -20,6 +20,7 @@ from virtualsmartcard.SWutils import SW_MESSAGES
 from virtualsmartcard.SWutils import SwError as VsmartcardSwError
 from virtualsmartcard.VirtualSmartcard import SmartcardOS
 
+from simulators._secrets import mask
 from simulators.card.faults import (
     ATR,
     DO_CARD_NUMBER,
@@ -170,7 +171,7 @@ class MoicaCardOS(SmartcardOS):  # type: ignore[misc]
                 response = int(error.sw).to_bytes(2, "big")
             except Exception:  # a bug in the card must still answer like a card
                 response = SW.NO_PRECISE_DIAGNOSIS.to_bytes(2, "big")
-            masked = bytes(msg)[:5] + b"\x2a" * (len(msg) - 5) if len(msg) > 5 and msg[1] in MASKED_INS else bytes(msg)
+            masked = bytes(msg)[:5] + mask(bytes(msg)[5:]) if len(msg) > 5 and msg[1] in MASKED_INS else bytes(msg)
             self.transcript.append(Exchange(datetime.now(UTC).isoformat(timespec="milliseconds"), masked.hex(" "),
                                             response.hex(" ")))  # fmt: skip
             return response

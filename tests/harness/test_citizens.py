@@ -2,28 +2,77 @@
 
 from __future__ import annotations
 
+import string
 from datetime import date
 
+import pytest
 from faker import Faker
 
-from harness.citizens import MAIL_DOMAIN, TAIPEI_DISTRICTS, CitizenProvider, make_citizen, scenario_seed
-from portal.idnumber import Sex, validate_id_number
+from harness.citizens import (
+    MAIL_DOMAIN,
+    SEX_DIGIT,
+    TAIPEI_DISTRICTS,
+    CitizenProvider,
+    Sex,
+    is_valid_id_number,
+    make_citizen,
+    scenario_seed,
+    with_check_digit,
+)
+
+# Published vectors (PROTOCOLS.md §6.1 national, §6.2 new-format resident), with the reason each is (in)valid.
+VALID = ["A123456789", "A223456781", "W123456789", "A800000014", "A900000007"]
+INVALID = [
+    "A123456788",  # S = 129
+    "I123456789",  # I = 34, S = 168: wrong if I were coded as the letter after H
+    "Z123456781",  # Z = 33, S = 151
+    "A800000015",  # resident number, check digit off by one
+    "A323456789",  # second digit neither 1/2 nor 8/9
+    "A12345678",  # nine characters
+]
 
 
-def test_generated_id_numbers_are_valid_over_10000_seeds() -> None:
+@pytest.mark.parametrize("number", VALID)
+def test_published_valid_numbers_pass(number: str) -> None:
+    assert is_valid_id_number(number)
+    assert with_check_digit(number[:9]) == number
+
+
+@pytest.mark.parametrize("number", INVALID)
+def test_published_invalid_numbers_fail(number: str) -> None:
+    assert not is_valid_id_number(number)
+
+
+def test_every_letter_agrees_with_an_independent_implementation() -> None:
+    """Faker's zh_TW `ssn()` computes the checksum with its own letter rule: every letter, thousands of numbers."""
+    fake = Faker("zh_TW")
+    letters = set()
+    for seed in range(3_000):
+        fake.seed_instance(seed)
+        number = fake.ssn()
+        letters.add(number[0])
+        assert is_valid_id_number(number), number
+        assert not is_valid_id_number(number[:9] + str((int(number[9]) + 1) % 10)), number
+    assert letters == set(string.ascii_uppercase)
+
+
+def test_generated_id_numbers_are_valid_and_carry_the_sex_over_10000_seeds() -> None:
     fake = Faker("zh_TW")
     fake.add_provider(CitizenProvider)
     for seed in range(10_000):
         fake.seed_instance(seed)
         sex = Sex.MALE if seed % 2 else Sex.FEMALE
-        validate_id_number(fake.taiwan_id_number(sex), sex)
+        number = fake.taiwan_id_number(sex)
+        assert is_valid_id_number(number), number
+        assert number[1] == SEX_DIGIT[sex]
 
 
 def test_every_field_meets_its_rule() -> None:
     today = date.today()
     for seed in range(300):
         citizen = make_citizen(seed)
-        validate_id_number(citizen.id_number, citizen.sex)
+        assert is_valid_id_number(citizen.id_number)
+        assert citizen.id_number[1] == SEX_DIGIT[citizen.sex]
         adult_from = date(today.year - 18, today.month, min(today.day, 28))
         assert citizen.birth_date <= adult_from
         assert citizen.mobile.startswith("09")
@@ -54,6 +103,13 @@ def test_workers_get_distinct_mobiles_and_mailboxes() -> None:
     assert one.mobile[2] != two.mobile[2]
     assert one.email != two.email
     assert one.email.startswith("w1+")
+
+
+def test_runs_sharing_a_stack_get_distinct_citizens_for_the_same_scenario() -> None:
+    scenario = "steps/test_scenarios.py::test_市民以手機收到驗證碼"
+    runs = [make_citizen(scenario_seed(base, scenario), worker=1) for base in range(200)]
+    assert len({citizen.mobile for citizen in runs}) == len(runs)
+    assert len({citizen.email for citizen in runs}) == len(runs)
 
 
 def test_masked_profile_hides_pin_and_password() -> None:

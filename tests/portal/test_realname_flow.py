@@ -15,7 +15,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.x509.oid import NameOID
 
-from harness.citizens import CitizenProfile, card_holder, make_citizen
+from harness.cards import card_holder
+from harness.citizens import CitizenProfile, make_citizen
 from harness.stack import Stack
 from portal.idnumber import LETTER_CODES, is_valid_id_number
 from simulators.card import CardFault

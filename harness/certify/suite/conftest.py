@@ -11,6 +11,7 @@ import pytest
 import requests
 
 from harness.certify.requirements import NEEDS_CARD_CONTROL, REQUIREMENTS
+from simulators._secrets import mask_fields
 from simulators.agent import AgentClient
 
 HOLDER: dict[str, Any] = {
@@ -62,7 +63,7 @@ class Agent:
         headers = {"Origin": origin} if origin else {}
         data = {"tbsPackage": json.dumps(package)} if package is not None else None
         response = self.http.request(method, self.url + path, data=data, headers=headers, timeout=30)
-        shown = {k: ("*" * len(str(v)) if k == "pin" else v) for k, v in (package or {}).items()}
+        shown = mask_fields(package or {})
         allure.attach(json.dumps({"request": {"path": path, "origin": origin, "package": shown},
                                   "status": response.status_code, "body": response.text[:2000]},
                                  ensure_ascii=False, indent=2),

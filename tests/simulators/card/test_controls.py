@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 from cryptography import x509
 
-from harness.citizens import card_holder, make_citizen
+from harness.cards import card_holder
+from harness.citizens import make_citizen
 from harness.settings import SettingsError, load_settings
 from harness.stack import Stack
 from simulators.card import CardClient, CardFault, CardSlot

@@ -1,0 +1,19 @@
+"""The one masking rule: secrets keep their length and lose their value; nothing else is touched."""
+
+from __future__ import annotations
+
+from simulators._secrets import mask, mask_fields
+
+
+def test_mask_keeps_the_length_of_text_and_bytes() -> None:
+    assert mask("123456") == "******"
+    assert mask("12345678") == "********"
+    assert mask(b"1234\xff\xff\xff\xff") == b"********"
+    assert mask("") == ""
+
+
+def test_mask_fields_masks_only_the_secret_keys() -> None:
+    package = {"func": "MakeSignature", "pin": "123456", "tbs": "nonce", "puk": 87654321, "password": "Abc1234"}
+    shown = mask_fields(package)
+    assert shown == {"func": "MakeSignature", "pin": "******", "tbs": "nonce", "puk": "********", "password": "*******"}
+    assert package["pin"] == "123456"  # the caller's record is left as it was
