@@ -28,6 +28,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from simulators._control import control_router
 from simulators._faults import FaultBook
+from simulators._secrets import mask_fields
 from simulators.agent import pages
 from simulators.agent.cms import signed_data
 from simulators.agent.codes import AgentError, Minor, Ret
@@ -86,10 +87,6 @@ def _hostname(origin: str) -> str:
     return urlparse(origin).hostname or ""
 
 
-def _masked(package: dict[str, Any]) -> dict[str, Any]:
-    return {key: ("*" * len(str(value)) if key == "pin" else value) for key, value in package.items()}
-
-
 def create_app(agent: AgentState) -> FastAPI:
     """The agent's local HTTP API as an ASGI app."""
     app = FastAPI(title="安控元件 (HiPKI LocalSignServer-compatible) simulator", docs_url=None, redoc_url=None)
@@ -142,7 +139,7 @@ def create_app(agent: AgentState) -> FastAPI:
         except ValueError:
             return answer(request, func, {"ret_code": Ret.BAD_JSON, "last_error": 0})
         with agent.lock:
-            agent.log.append({"at": time.time(), "path": path, "origin": site, "package": _masked(package)})
+            agent.log.append({"at": time.time(), "path": path, "origin": site, "package": mask_fields(package)})
             trusted = site is None or _hostname(site) in agent.trusted
             if site is not None and trusted:
                 agent.last_page_use = time.monotonic()  # a page is using the agent: the tray shows Going
