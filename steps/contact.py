@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from playwright.sync_api import Page, expect
 from pytest_bdd import given, parsers, then, when
 
@@ -14,26 +16,29 @@ from simulators.captcha import CaptchaClient, CaptchaFault, CaptchaMode
 from simulators.mail import MailClient, MailFault
 from simulators.sms import SmsClient, SmsFault
 
+# 手機 / 電子郵件 in the Gherkin → the Channel they name
+CHANNEL: dict[str, Callable[[str], object]] = {"channel": Channel}
+
 
 @given("市民已同意個資使用相關內容", target_fixture="screen")
 def _(page: Page) -> VerifyContactPage:
     return consent(page)
 
 
-@given(parsers.parse("市民已以{channel}收到驗證碼"), target_fixture="screen")
-def _(screen: VerifyContactPage, citizen: CitizenProfile, channel: str) -> VerifyContactPage:
-    screen.send_code(Channel(channel), Channel(channel).of(citizen))
+@given(parsers.parse("市民已以{channel}收到驗證碼"), target_fixture="screen", converters=CHANNEL)
+def _(screen: VerifyContactPage, citizen: CitizenProfile, channel: Channel) -> VerifyContactPage:
+    screen.send_code(channel, channel.of(citizen))
     return screen.expect_code_sent()
 
 
-@when(parsers.parse("市民選擇以{channel}接收驗證碼並按下「寄送驗證碼簡訊」"))
-def _(screen: VerifyContactPage, citizen: CitizenProfile, channel: str) -> None:
-    screen.send_code(Channel(channel), Channel(channel).of(citizen))
+@when(parsers.parse("市民選擇以{channel}接收驗證碼並按下「寄送驗證碼簡訊」"), converters=CHANNEL)
+def _(screen: VerifyContactPage, citizen: CitizenProfile, channel: Channel) -> None:
+    screen.send_code(channel, channel.of(citizen))
 
 
-@when(parsers.parse("市民輸入{channel}收到的驗證碼"))
-def _(screen: VerifyContactPage, codes: CodeReader, citizen: CitizenProfile, channel: str) -> None:
-    screen.enter_code(codes.newest(Channel(channel), Channel(channel).of(citizen)))
+@when(parsers.parse("市民輸入{channel}收到的驗證碼"), converters=CHANNEL)
+def _(screen: VerifyContactPage, codes: CodeReader, citizen: CitizenProfile, channel: Channel) -> None:
+    screen.enter_code(codes.newest(channel, channel.of(citizen)))
 
 
 @when("市民輸入錯誤的驗證碼")
@@ -88,9 +93,9 @@ def _(mail: MailClient) -> None:
     mail.arm(MailFault.TRY_LATER)
 
 
-@then(parsers.parse("{channel}欄位仍是市民填的內容"))
-def _(screen: VerifyContactPage, citizen: CitizenProfile, channel: str) -> None:
-    expect(screen.addresses[Channel(channel)]).to_have_value(Channel(channel).of(citizen))
+@then(parsers.parse("{channel}欄位仍是市民填的內容"), converters=CHANNEL)
+def _(screen: VerifyContactPage, citizen: CitizenProfile, channel: Channel) -> None:
+    expect(screen.addresses[channel]).to_have_value(channel.of(citizen))
 
 
 @given("「我不是機器人」驗證服務暫時無法使用")
