@@ -16,9 +16,8 @@ from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.x509.oid import NameOID
 
 from harness.cards import card_holder
-from harness.citizens import CitizenProfile, make_citizen
+from harness.citizens import ID_LETTER_CODES, CitizenProfile, is_valid_id_number, make_citizen
 from harness.stack import Stack
-from portal.idnumber import LETTER_CODES, is_valid_id_number
 from simulators.card import CardFault
 from simulators.card.service import OCSP_DOWN
 from tests.portal.test_registration_flow import Applicant
@@ -119,7 +118,7 @@ def test_a_certificate_from_another_ca_is_refused(fresh: Stack) -> None:
 
 def _same_last_four(citizen: CitizenProfile) -> str:
     """Another valid ID number ending in the same four digits (so only the binding check can refuse it)."""
-    for letter in sorted(LETTER_CODES):
+    for letter in sorted(ID_LETTER_CODES):
         for middle in range(1000):
             candidate = f"{letter}{citizen.id_number[1]}{middle:03d}{citizen.id_number[5:6]}{citizen.id_number[6:]}"
             if candidate != citizen.id_number and is_valid_id_number(candidate):
