@@ -8,12 +8,14 @@ member's) is written only here (`begin_application`, `end_application`, `sign_in
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated
 
 from fastapi import Depends, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 
 from portal import deps
+from portal.basic_data import saved_problems
 from portal.store import Application, Member
 
 NOT_LOGGED_IN = "請先登入。"
@@ -80,9 +82,12 @@ def require_verified_contact(application: Annotated[Application, Depends(require
     return application
 
 
-def require_profile(application: Annotated[Application, Depends(require_verified_contact)]) -> Application:
-    """A verified application with its basic data saved (step 7), else back to the basic-data form."""
-    if not (application.channel and application.contact and application.id_number):
+def require_profile(
+    request: Request, application: Annotated[Application, Depends(require_verified_contact)]
+) -> Application:
+    """A verified application whose saved basic data passes step 7's checks, else back to the basic-data form."""
+    today = date.fromtimestamp(deps.clock(request).now())
+    if not (application.channel and application.contact) or saved_problems(application, today):
         raise _go("/register/profile")
     return application
 

@@ -12,7 +12,7 @@ from pydantic import BaseModel
 
 from portal import deps
 from portal.adapters.netizen import NetizenUnavailable
-from portal.idnumber import IdNumberError, Sex, validate_id_number
+from portal.basic_data import check_profile
 from portal.passwords import RULES, hash_password, unmet
 from portal.rendering import render
 from portal.security import require_csrf
@@ -22,7 +22,6 @@ from portal.store import Application
 router = APIRouter()
 
 NETIZEN_DOWN = "網路市民服務目前無法使用，請稍後再試，或直接填寫基本資料。"
-MINIMUM_AGE = 7  # under-7s cannot register (PROTOCOLS.md §1)
 
 
 def _profile_page(
@@ -41,36 +40,6 @@ def _profile_page(
 def _saved(application: Application) -> dict[str, str]:
     keys = ("name", "id_number", "birth_date", "sex", "address")
     return {key: getattr(application, key) or "" for key in keys}
-
-
-def _age(born: date, today: date) -> int:
-    return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
-
-
-def check_profile(name: str, id_number: str, birth_date: str, sex: str, address: str, today: date) -> list[str]:
-    """Every problem with the basic data, each in the words the citizen reads."""
-    errors = []
-    if not 2 <= len(name.strip()) <= 30:
-        errors.append("請填寫姓名（2 至 30 個字）。")
-    sex_value = Sex(sex) if sex in {s.value for s in Sex} else None
-    if sex_value is None:
-        errors.append("請選擇性別。")
-    try:
-        validate_id_number(id_number.strip(), sex_value)
-    except IdNumberError as error:
-        errors.append(f"{error}。")
-    try:
-        born = date.fromisoformat(birth_date)
-    except ValueError:
-        errors.append("請填寫出生日期。")
-    else:
-        if born > today:
-            errors.append("出生日期不可晚於今天。")
-        elif _age(born, today) < MINIMUM_AGE:
-            errors.append(f"未滿 {MINIMUM_AGE} 歲無法註冊臺北卡會員。")
-    if len(address.strip()) < 5:
-        errors.append("請填寫完整地址。")
-    return errors
 
 
 @router.get("/register/profile")

@@ -97,3 +97,16 @@ def test_login_signs_the_member_in_and_the_login_page_signs_them_out(fresh: Stac
     right = applicant.post("/login", account=citizen.id_number.lower(), password=citizen.password)
     assert right.url.endswith("/member")
     assert citizen.name in right.text
+
+
+def test_basic_data_refused_on_the_form_cannot_register_through_the_password_page(fresh: Stack) -> None:
+    citizen = make_citizen(303)
+    applicant = Applicant(fresh, citizen)
+    applicant.consent()
+    applicant.send_code()
+    applicant.verify(applicant.code())
+    assert applicant.profile(id_number=citizen.id_number[:-1] + "X").status_code == 400  # saved, then refused
+    registered = applicant.post("/register/password", password=citizen.password, confirm=citizen.password)
+    assert registered.url.endswith("/register/profile")
+    login = applicant.post("/login", account=citizen.id_number[:-1] + "X", password=citizen.password)
+    assert login.status_code == 401
