@@ -12,7 +12,7 @@ from pydantic import BaseModel
 
 from portal import deps
 from portal.adapters.netizen import NetizenUnavailable
-from portal.basic_data import check_profile
+from portal.basic_data import check_profile as check_profile  # also exported: the rules as the form applies them
 from portal.passwords import RULES, hash_password, unmet
 from portal.rendering import render
 from portal.security import require_csrf
