@@ -13,6 +13,15 @@ APPLICATION_PAGES = ["/register/contact", "/register/profile", "/register/passwo
 MEMBER_PAGES = ["/register/done", "/member", "/gold", "/gold/verify", "/gold/done"]
 
 
+def _verified(stack: Stack, seed: int) -> Applicant:
+    """An applicant whose mobile number passed its one-time code, on the basic-data page."""
+    applicant = Applicant(stack, make_citizen(seed))
+    applicant.consent()
+    applicant.send_code()
+    assert applicant.verify(applicant.code()).url.endswith("/register/profile")
+    return applicant
+
+
 def _consent(portal: Portal) -> str:
     token = portal.csrf("/apply")
     portal.post("/apply", {"tier": "gold", "csrf_token": token})
@@ -74,10 +83,7 @@ def test_the_csrf_check_comes_before_the_guard(portal: Portal) -> None:
 
 
 def test_with_a_verified_contact_but_no_basic_data_the_password_page_goes_back_to_it(fresh: Stack) -> None:
-    applicant = Applicant(fresh, make_citizen(301))
-    applicant.consent()
-    applicant.send_code()
-    assert applicant.verify(applicant.code()).url.endswith("/register/profile")
+    applicant = _verified(fresh, 301)
     page = applicant.http.get(applicant.url + "/register/password", allow_redirects=False, timeout=10)
     assert (page.status_code, page.headers["location"]) == (303, "/register/profile")
     posted = applicant.post("/register/password", password=applicant.citizen.password)
@@ -100,11 +106,8 @@ def test_login_signs_the_member_in_and_the_login_page_signs_them_out(fresh: Stac
 
 
 def test_basic_data_refused_on_the_form_cannot_register_through_the_password_page(fresh: Stack) -> None:
-    citizen = make_citizen(303)
-    applicant = Applicant(fresh, citizen)
-    applicant.consent()
-    applicant.send_code()
-    applicant.verify(applicant.code())
+    applicant = _verified(fresh, 303)
+    citizen = applicant.citizen
     assert applicant.profile(id_number=citizen.id_number[:-1] + "X").status_code == 400  # saved, then refused
     registered = applicant.post("/register/password", password=citizen.password, confirm=citizen.password)
     assert registered.url.endswith("/register/profile")
