@@ -14,7 +14,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from portal.clock import Clock
 from portal.rendering import render
-from portal.routes import apply, contact, gold, member, profile, twin
+from portal.routes import apply, contact, gold, login, member, profile, twin
+from portal.session import SessionLacks
 from portal.settings import PortalSettings
 from portal.store import Store
 
@@ -56,7 +57,7 @@ def create_app(settings: PortalSettings) -> FastAPI:
     )
     app.add_middleware(SecurityHeaders)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
-    for routes in (apply, contact, profile, member, gold):
+    for routes in (apply, contact, profile, member, gold, login):
         app.include_router(routes.router)
     if settings.twin_controls:
         app.include_router(twin.router)
@@ -66,6 +67,10 @@ def create_app(settings: PortalSettings) -> FastAPI:
         title = ERROR_TITLES.get(error.status_code, "發生錯誤")
         detail = error.detail if error.status_code != 404 else "網址可能有誤，請回到首頁重新開始。"
         return render(request, "error.html", status_code=error.status_code, title=title, message=detail)
+
+    @app.exception_handler(SessionLacks)
+    async def session_lacks(request: Request, lack: SessionLacks) -> Response:
+        return lack.response  # a route's guard said where this browser belongs instead
 
     @app.exception_handler(RequestValidationError)
     async def form_error(request: Request, error: RequestValidationError) -> Response:

@@ -1,12 +1,45 @@
-"""What every route reaches for: the store, the settings, the clock, and the session's application or member."""
+"""What routes reach for besides the session: the store, the settings, the clock, and the adapters to the external
+systems, pointed where the settings say, as a real deployment configures them."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from fastapi import Request
 
+from portal.adapters.captcha import SiteVerify
+from portal.adapters.mail import SmtpSender
+from portal.adapters.netizen import NetizenOAuth
+from portal.adapters.registry import CardServicesRegistry
+from portal.adapters.sms import MitakeSender
 from portal.clock import Clock
 from portal.settings import PortalSettings
-from portal.store import Application, Member, Store
+from portal.store import Store
+
+
+@dataclass(frozen=True, slots=True)
+class Outbound:
+    """One adapter per external system the portal calls; each opens a fresh connection per call, so they are cheap."""
+
+    sms: MitakeSender  # Mitake SmSend, PROTOCOLS.md §7
+    mail: SmtpSender  # the verification e-mail, PROTOCOLS.md §12
+    siteverify: SiteVerify  # reCAPTCHA, PROTOCOLS.md §8.2
+    netizen: NetizenOAuth  # 網路市民, PROTOCOLS.md §11
+    registry: CardServicesRegistry  # card services, PROTOCOLS.md §10
+
+    @classmethod
+    def configured_by(cls, settings: PortalSettings) -> Outbound:
+        """Every adapter pointed where `settings` says, each waiting at most `outbound_timeout`."""
+        timeout = settings.outbound_timeout
+        return cls(
+            sms=MitakeSender(settings.sms_gateway_url, settings.sms_username, settings.sms_password, timeout=timeout),
+            mail=SmtpSender(settings.smtp_host, settings.smtp_port, settings.mail_from, timeout=timeout),
+            siteverify=SiteVerify(settings.captcha_verify_url, settings.captcha_secret, timeout=timeout),
+            netizen=NetizenOAuth(
+                settings.netizen_url, settings.netizen_client_id, settings.netizen_client_secret, timeout=timeout
+            ),
+            registry=CardServicesRegistry(settings.registry_url, timeout=timeout),
+        )
 
 
 def store(request: Request) -> Store:
@@ -24,13 +57,5 @@ def clock(request: Request) -> Clock:
     return found
 
 
-def application(request: Request) -> Application | None:
-    """The application this browser is filling in, if any."""
-    application_id = request.session.get("application_id")
-    return store(request).application(application_id) if isinstance(application_id, int) else None
-
-
-def member(request: Request) -> Member | None:
-    """The member logged in on this browser, if any."""
-    member_id = request.session.get("member_id")
-    return store(request).member_by("id", str(member_id)) if isinstance(member_id, int) else None
+def outbound(request: Request) -> Outbound:
+    return Outbound.configured_by(settings(request))

@@ -7,7 +7,7 @@ import threading
 from dataclasses import dataclass, fields
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS applications (
@@ -36,6 +36,7 @@ CREATE TABLE IF NOT EXISTS nonces (
     nonce TEXT NOT NULL, issued_at REAL NOT NULL, used INTEGER NOT NULL DEFAULT 0
 );
 """
+LOOKUP_COLUMNS = {"id", "id_number", "mobile", "email", "account", "cert_serial"}  # members are looked up by these
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,6 +92,10 @@ class Member:
     verified_at: str | None = None
 
 
+Row = TypeVar("Row", Application, Challenge, Member)
+TABLES: dict[type[Any], str] = {Application: "applications", Challenge: "challenges", Member: "members"}
+
+
 class Store:
     """One SQLite file, safe to share between uvicorn's threads."""
 
@@ -106,9 +111,11 @@ class Store:
         with self._lock:
             self._db.close()
 
-    def _one(self, kind: type[Any], sql: str, *args: Any) -> Any:
+    def _one(self, kind: type[Row], where: str, *args: Any) -> Row | None:
+        """The first row of `kind`'s table matching `where` (with its ORDER BY, if any), as a `kind`."""
+        columns = ", ".join(f.name for f in fields(kind))
         with self._lock:
-            row = self._db.execute(sql, args).fetchone()
+            row = self._db.execute(f"SELECT {columns} FROM {TABLES[kind]} WHERE {where}", args).fetchone()
         return None if row is None else kind(*row)
 
     def _write(self, sql: str, *args: Any) -> int:
@@ -125,11 +132,7 @@ class Store:
 
     def application(self, application_id: int) -> Application | None:
         """The application with that id, if it exists."""
-        columns = ", ".join(f.name for f in fields(Application))
-        found: Application | None = self._one(
-            Application, f"SELECT {columns} FROM applications WHERE id = ?", application_id
-        )
-        return found
+        return self._one(Application, "id = ?", application_id)
 
     def update_application(self, application_id: int, **values: str | None) -> None:
         """Save what the citizen typed so far (nothing typed is lost when a later check fails)."""
@@ -161,12 +164,7 @@ class Store:
 
     def latest_challenge(self, application_id: int) -> Challenge | None:
         """The newest challenge of the application, used or not."""
-        columns = ", ".join(f.name for f in fields(Challenge))
-        found: Challenge | None = self._one(
-            Challenge, f"SELECT {columns} FROM challenges WHERE application_id = ? ORDER BY id DESC LIMIT 1",
-            application_id,
-        )  # fmt: skip
-        return found
+        return self._one(Challenge, "application_id = ? ORDER BY id DESC LIMIT 1", application_id)
 
     def spend_try(self, challenge_id: int) -> None:
         """One wrong entry."""
@@ -179,11 +177,9 @@ class Store:
     # members
     def member_by(self, column: str, value: str) -> Member | None:
         """The member whose `column` (id_number, mobile or email) is `value`."""
-        if column not in {"id", "id_number", "mobile", "email", "account", "cert_serial"}:
+        if column not in LOOKUP_COLUMNS:
             raise ValueError(f"cannot look members up by {column}")
-        columns = ", ".join(f.name for f in fields(Member))
-        found: Member | None = self._one(Member, f"SELECT {columns} FROM members WHERE {column} = ?", value)
-        return found
+        return self._one(Member, f"{column} = ?", value)
 
     def add_member(self, application: Application, password_hash: str) -> Member:
         """Create the member from a complete application."""

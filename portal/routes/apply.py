@@ -10,6 +10,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from portal import deps
 from portal.rendering import render
 from portal.security import require_csrf
+from portal.session import begin_application
 
 router = APIRouter()
 
@@ -59,5 +60,5 @@ def consent(request: Request, consent: Annotated[str, Form()] = "") -> Response:
             request, "register.html", status_code=400, title="會員註冊", tier_label=TIERS[tier], error=CONSENT_REQUIRED
         )
     application = deps.store(request).open_application(tier)
-    request.session["application_id"] = application.id
+    begin_application(request, application)
     return RedirectResponse("/register/contact", status_code=303)

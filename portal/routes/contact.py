@@ -10,16 +10,15 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
+from pydantic import BaseModel
 
 from portal import deps
 from portal.adapters import DeliveryError
-from portal.adapters.captcha import CaptchaUnavailable, SiteVerify
-from portal.adapters.mail import SmtpSender
-from portal.adapters.sms import MitakeSender
+from portal.adapters.captcha import CaptchaUnavailable
 from portal.rendering import render
 from portal.security import require_csrf
-from portal.settings import PortalSettings
-from portal.store import Application, Challenge
+from portal.session import Applying
+from portal.store import Application
 
 router = APIRouter()
 
@@ -27,6 +26,23 @@ CHANNELS = {"mobile": "手機號碼", "email": "電子郵件"}
 MOBILE = re.compile(r"09\d{8}")
 EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 TITLE = "驗證手機或電子郵件"
+
+
+class ContactForm(BaseModel):
+    """What 藍色[寄送驗證碼簡訊] posts: the channel chosen and the address typed for each."""
+
+    channel: str = "mobile"
+    mobile: str = ""
+    email: str = ""
+    csrf_token: str = ""
+
+
+class Refused(Exception):
+    """Why a code was not sent or not accepted, in the words the citizen reads, and the HTTP status to answer."""
+
+    def __init__(self, message: str, status: int = 400) -> None:
+        super().__init__(message)
+        self.message, self.status = message, status
 
 
 def _hash(challenge_salt: str, code: str) -> str:
@@ -37,90 +53,61 @@ def _page(
     request: Request,
     application: Application,
     *,
-    status_code: int = 200,
-    error: str = "",
+    refused: Refused | None = None,
     typed: dict[str, str] | None = None,
 ) -> Response:
-    """The contact page in its current stage: choose and send, or enter the code."""
+    """The contact page in its current stage: choose and send, or enter the code; with why the last try failed."""
     settings, now = deps.settings(request), deps.clock(request).now()
     challenge = deps.store(request).latest_challenge(application.id)
     waiting = challenge is not None and not challenge.used
     cooldown = 0 if challenge is None else max(0, int(challenge.sent_at + settings.otp_cooldown - now + 0.999))
     typed = typed or {}
     return render(
-        request, "contact.html", status_code=status_code, title=TITLE, error=error,
+        request,
+        "contact.html",
+        status_code=refused.status if refused else 200,
+        title=TITLE,
+        error=refused.message if refused else "",
         channel=typed.get("channel") or application.channel or "mobile",
         mobile=typed.get("mobile", application.contact if application.channel == "mobile" else ""),
         email=typed.get("email", application.contact if application.channel == "email" else ""),
-        challenge=challenge if waiting else None, cooldown=cooldown, settings=settings,
+        challenge=challenge if waiting else None,
+        cooldown=cooldown,
+        settings=settings,
         sent_to=challenge.contact if waiting and challenge else "",
-    )  # fmt: skip
+    )
 
 
-def _deliver(settings: PortalSettings, channel: str, contact: str, code: str, *, clientid: str) -> None:
+def _deliver(request: Request, channel: str, contact: str, code: str, *, clientid: str) -> None:
     """Send `code` by SMS (Mitake) or e-mail (SMTP); DeliveryError says in Chinese why it did not go."""
-    minutes = int(settings.otp_ttl // 60)
-    timeout = settings.outbound_timeout
+    minutes = int(deps.settings(request).otp_ttl // 60)
     if channel == "mobile":
-        sms = MitakeSender(settings.sms_gateway_url, settings.sms_username, settings.sms_password, timeout=timeout)
         body = f"【臺北卡】您的驗證碼為 {code}\n請於 {minutes} 分鐘內輸入，勿提供給他人。"
-        sms.send(contact, body, clientid=clientid)
+        deps.outbound(request).sms.send(contact, body, clientid=clientid)
         return
     text = f"您好：\n\n您的臺北卡3.0 會員註冊驗證碼為 {code}，請於 {minutes} 分鐘內輸入。\n如非本人操作，請忽略此信。"
     html = (
         f"<p>您好：</p><p>您的臺北卡3.0 會員註冊驗證碼為 <strong>{code}</strong>，請於 {minutes} 分鐘內輸入。</p>"
         "<p>如非本人操作，請忽略此信。</p>"
     )
-    mail = SmtpSender(settings.smtp_host, settings.smtp_port, settings.mail_from, timeout=timeout)
-    mail.send(contact, "臺北卡3.0 會員註冊驗證碼", text, html)
+    deps.outbound(request).mail.send(contact, "臺北卡3.0 會員註冊驗證碼", text, html)
 
 
-def _require_application(request: Request) -> Application | Response:
-    application = deps.application(request)
-    if application is None:
-        return RedirectResponse("/register", status_code=303)
-    return application
-
-
-@router.get("/register/contact")
-def contact(request: Request) -> Response:
-    """Step 4 (and 6 once a code is out)."""
-    application = _require_application(request)
-    if isinstance(application, Response):
-        return application
-    return _page(request, application)
-
-
-@router.post("/register/contact/send", dependencies=[Depends(require_csrf)])
-def send_code(
-    request: Request,
-    channel: Annotated[str, Form()] = "mobile",
-    mobile: Annotated[str, Form()] = "",
-    email: Annotated[str, Form()] = "",
-) -> Response:
-    """藍色[寄送驗證碼簡訊]: validate the address, respect the cooldown, send a fresh six-digit code."""
-    application = _require_application(request)
-    if isinstance(application, Response):
-        return application
-    typed = {"channel": channel, "mobile": mobile.strip(), "email": email.strip()}
+def _send(request: Request, application: Application, channel: str, contact: str) -> None:
+    """Validate the address, respect the cooldown, send a fresh six-digit code; Refused says why not."""
     settings, store, now = deps.settings(request), deps.store(request), deps.clock(request).now()
-
-    def refuse(message: str, status: int = 400) -> Response:
-        return _page(request, application, status_code=status, error=message, typed=typed)
-
     if channel not in CHANNELS:
-        return refuse("請選擇以手機號碼或電子郵件接收驗證碼。")
-    contact = typed[channel]
+        raise Refused("請選擇以手機號碼或電子郵件接收驗證碼。")
     if channel == "mobile" and not MOBILE.fullmatch(contact):
-        return refuse("手機號碼格式不正確，請輸入 09 開頭的 10 碼數字。")
+        raise Refused("手機號碼格式不正確，請輸入 09 開頭的 10 碼數字。")
     if channel == "email" and not EMAIL.fullmatch(contact):
-        return refuse("電子郵件格式不正確，請確認後再試。")
+        raise Refused("電子郵件格式不正確，請確認後再試。")
     if store.member_by(channel, contact) is not None:
-        return refuse(f"此{CHANNELS[channel]}已註冊為會員，請直接登入。", 409)
+        raise Refused(f"此{CHANNELS[channel]}已註冊為會員，請直接登入。", 409)
     previous = store.latest_challenge(application.id)
     if previous is not None and now < previous.sent_at + settings.otp_cooldown:
         wait = int(previous.sent_at + settings.otp_cooldown - now + 0.999)
-        return refuse(f"驗證碼剛寄出，請於 {wait} 秒後再重新寄送。", 429)
+        raise Refused(f"驗證碼剛寄出，請於 {wait} 秒後再重新寄送。", 429)
 
     code = f"{secrets.randbelow(10**6):06d}"
     challenge_id = store.add_challenge(
@@ -133,54 +120,71 @@ def send_code(
         tries=settings.otp_tries,
     )
     try:
-        _deliver(settings, channel, contact, code, clientid=f"tpcd-otp-{challenge_id}")
+        _deliver(request, channel, contact, code, clientid=f"tpcd-otp-{challenge_id}")
     except DeliveryError as error:
         store.drop_challenge(challenge_id)
-        return refuse(error.message, 502)
+        raise Refused(error.message, 502) from error
     store.retire_challenges(application.id, keep=challenge_id)  # only now: a failed resend voids no code
     store.update_application(application.id, channel=channel, contact=contact)
+
+
+def _check(request: Request, application: Application, code: str, captcha_token: str) -> None:
+    """The captcha and the code, checked again on the server whatever the page allowed; Refused says why not."""
+    settings, store, now = deps.settings(request), deps.store(request), deps.clock(request).now()
+    challenge = store.latest_challenge(application.id)
+    if challenge is None or challenge.used:
+        raise Refused("請先按「寄送驗證碼簡訊」取得驗證碼。")
+    if now > challenge.expires_at:
+        store.use_challenge(challenge.id)
+        raise Refused("驗證碼已逾時，請重新寄送驗證碼。", 410)
+    if not code.strip():
+        raise Refused("請輸入驗證碼。")
+    if not captcha_token:
+        raise Refused("請勾選「我不是機器人」。")
+    try:
+        verdict = deps.outbound(request).siteverify.check(captcha_token, request.client.host if request.client else "")
+    except CaptchaUnavailable as error:
+        raise Refused("目前無法確認「我不是機器人」驗證，請稍後再試。", 503) from error
+    if not verdict.success:
+        raise Refused("「我不是機器人」驗證未通過，請重新勾選。")
+    if not hmac.compare_digest(_hash(str(application.id), code.strip()), challenge.code_hash):
+        store.spend_try(challenge.id)
+        left = challenge.tries_left - 1
+        if left <= 0:
+            store.use_challenge(challenge.id)
+            raise Refused(f"驗證碼錯誤已達 {settings.otp_tries} 次，本次驗證碼已失效，請重新寄送驗證碼。")
+        raise Refused(f"驗證碼錯誤，您還可以再試 {left} 次。")
+    store.use_challenge(challenge.id)
+    store.update_application(application.id, contact_verified_at=str(now))
+
+
+@router.get("/register/contact")
+def contact(request: Request, application: Applying) -> Response:
+    """Step 4 (and 6 once a code is out)."""
+    return _page(request, application)
+
+
+@router.post("/register/contact/send", dependencies=[Depends(require_csrf)])
+def send_code(request: Request, application: Applying, form: Annotated[ContactForm, Form()]) -> Response:
+    """藍色[寄送驗證碼簡訊]: a fresh code to the typed address, or the page again saying why not."""
+    typed = {"channel": form.channel, "mobile": form.mobile.strip(), "email": form.email.strip()}
+    try:
+        _send(request, application, form.channel, typed.get(form.channel, ""))
+    except Refused as refused:
+        return _page(request, application, refused=refused, typed=typed)
     return RedirectResponse("/register/contact", status_code=303)
 
 
 @router.post("/register/contact/verify", dependencies=[Depends(require_csrf)])
 def verify_code(
     request: Request,
+    application: Applying,
     code: Annotated[str, Form()] = "",
     captcha_token: Annotated[str, Form(alias="g-recaptcha-response")] = "",
 ) -> Response:
-    """灰色[下一步]: the server checks the captcha and the code again, whatever the page allowed."""
-    application = _require_application(request)
-    if isinstance(application, Response):
-        return application
-    settings, store, now = deps.settings(request), deps.store(request), deps.clock(request).now()
-    challenge: Challenge | None = store.latest_challenge(application.id)
-
-    def refuse(message: str, status: int = 400) -> Response:
-        return _page(request, application, status_code=status, error=message)
-
-    if challenge is None or challenge.used:
-        return refuse("請先按「寄送驗證碼簡訊」取得驗證碼。")
-    if now > challenge.expires_at:
-        store.use_challenge(challenge.id)
-        return refuse("驗證碼已逾時，請重新寄送驗證碼。", 410)
-    if not code.strip():
-        return refuse("請輸入驗證碼。")
-    if not captcha_token:
-        return refuse("請勾選「我不是機器人」。")
-    siteverify = SiteVerify(settings.captcha_verify_url, settings.captcha_secret, timeout=settings.outbound_timeout)
+    """灰色[下一步]: on to the basic data once the code and the captcha pass, or the page again saying why not."""
     try:
-        verdict = siteverify.check(captcha_token, request.client.host if request.client else "")
-    except CaptchaUnavailable:
-        return refuse("目前無法確認「我不是機器人」驗證，請稍後再試。", 503)
-    if not verdict.success:
-        return refuse("「我不是機器人」驗證未通過，請重新勾選。")
-    if not hmac.compare_digest(_hash(str(application.id), code.strip()), challenge.code_hash):
-        store.spend_try(challenge.id)
-        left = challenge.tries_left - 1
-        if left <= 0:
-            store.use_challenge(challenge.id)
-            return refuse(f"驗證碼錯誤已達 {settings.otp_tries} 次，本次驗證碼已失效，請重新寄送驗證碼。")
-        return refuse(f"驗證碼錯誤，您還可以再試 {left} 次。")
-    store.use_challenge(challenge.id)
-    store.update_application(application.id, contact_verified_at=str(now))
+        _check(request, application, code, captcha_token)
+    except Refused as refused:
+        return _page(request, application, refused=refused)
     return RedirectResponse("/register/profile", status_code=303)

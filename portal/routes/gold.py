@@ -1,5 +1,5 @@
-"""Documented steps 10–24: the agent download, 步驟二 (ID number, card, PIN), real-name verification, the account
-and QR code, and logging in to see 已實名 with the card services held."""
+"""Documented steps 10–23: the agent download, 步驟二 (ID number, card, PIN), real-name verification, the account
+and the app's QR code."""
 
 from __future__ import annotations
 
@@ -7,26 +7,23 @@ import io
 import re
 import secrets
 from datetime import UTC, datetime
-from typing import Annotated, Any
 
-import requests
 import segno
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from pydantic import BaseModel
 
 from portal import deps
-from portal.passwords import check_password
 from portal.realname import NONCE_TTL, Evidence, RealNameError, verify
 from portal.rendering import render
 from portal.security import require_csrf
+from portal.session import LoggedIn, LoggedInScript
 
 router = APIRouter()
 
 # Windows 7 is NT 6.1; IE 11 says Trident/, Chrome and Edge say Chrome/ (step 10's notice).
 _WINDOWS = re.compile(r"Windows NT (\d+)\.(\d+)")
 INSTALLER = "TPCD_SecurityAgent_Setup.exe"
-REGISTRY_DOWN = "卡證服務清單暫時無法顯示，請稍後再試。"
 
 
 def supported_platform(user_agent: str) -> bool:
@@ -36,17 +33,9 @@ def supported_platform(user_agent: str) -> bool:
     return windows and ("Chrome/" in user_agent or "Trident/" in user_agent)
 
 
-def _member_or_home(request: Request) -> Any:
-    member = deps.member(request)
-    return member if member is not None else RedirectResponse("/", status_code=303)
-
-
 @router.get("/gold")
-def gold(request: Request) -> Response:
+def gold(request: Request, member: LoggedIn) -> Response:
     """Step 10 (步驟一): download and start the 安控元件; the page looks for it and says what it found."""
-    member = _member_or_home(request)
-    if isinstance(member, Response):
-        return member
     supported = supported_platform(request.headers.get("user-agent", ""))
     return render(request, "gold.html", title="金質會員認證", member=member, supported=supported,
                   settings=deps.settings(request))  # fmt: skip
@@ -64,21 +53,15 @@ def download(request: Request) -> Response:
 
 
 @router.get("/gold/verify")
-def step_two(request: Request) -> Response:
+def step_two(request: Request, member: LoggedIn) -> Response:
     """Steps 20–22 (步驟二): the card in the reader, the ID number, 橘色[送出], then the PINCODE box and [OK]."""
-    member = _member_or_home(request)
-    if isinstance(member, Response):
-        return member
     return render(request, "gold_verify.html", title="步驟二：自然人憑證實名驗證", member=member,
                   settings=deps.settings(request))  # fmt: skip
 
 
 @router.post("/gold/nonce", dependencies=[Depends(require_csrf)])
-def nonce(request: Request) -> JSONResponse:
+def nonce(request: Request, member: LoggedInScript) -> JSONResponse:
     """A fresh server nonce for the card to sign (documented step 22)."""
-    member = deps.member(request)
-    if member is None:
-        return JSONResponse({"error": "請先登入。"}, status_code=401)
     value = secrets.token_urlsafe(24)
     nonce_id = deps.store(request).issue_nonce(member.id, value, deps.clock(request).now())
     return JSONResponse({"nonce_id": nonce_id, "nonce": value})
@@ -94,11 +77,8 @@ class SignedNonce(BaseModel):
 
 
 @router.post("/gold/verify", dependencies=[Depends(require_csrf)])
-def verify_card(request: Request, evidence: SignedNonce) -> JSONResponse:
+def verify_card(request: Request, member: LoggedInScript, evidence: SignedNonce) -> JSONResponse:
     """Real-name verification on the server; a failure changes nothing in the member's record."""
-    member = deps.member(request)
-    if member is None:
-        return JSONResponse({"error": "請先登入。"}, status_code=401)
     store, settings, now = deps.store(request), deps.settings(request), deps.clock(request).now()
     issued = store.take_nonce(evidence.nonce_id, member.id)
     try:
@@ -119,11 +99,8 @@ def verify_card(request: Request, evidence: SignedNonce) -> JSONResponse:
 
 
 @router.get("/gold/done")
-def done(request: Request) -> Response:
+def done(request: Request, member: LoggedIn) -> Response:
     """Step 23: the account, the password unchanged, the app's QR code, 橘色[登入臺北卡3.0網站]."""
-    member = _member_or_home(request)
-    if isinstance(member, Response):
-        return member
     if member.verified_level == "0":
         return RedirectResponse("/gold", status_code=303)
     return render(request, "gold_done.html", title="實名認證成功", member=member)
@@ -135,36 +112,3 @@ def app_qr(request: Request) -> Response:
     png = io.BytesIO()
     segno.make(deps.settings(request).app_download_url, error="m").save(png, kind="png", scale=6, border=4)
     return Response(png.getvalue(), media_type="image/png")
-
-
-@router.get("/login")
-def login_page(request: Request) -> Response:
-    """臺北卡3.0 login: account (or 身分證字號) and password."""
-    request.session.pop("member_id", None)
-    return render(request, "login.html", title="登入臺北卡3.0")
-
-
-@router.post("/login", dependencies=[Depends(require_csrf)])
-def login(request: Request, account: Annotated[str, Form()] = "", password: Annotated[str, Form()] = "") -> Response:
-    """Accept the account number or the 身分證字號 with the member's password."""
-    store = deps.store(request)
-    typed = account.strip().upper()
-    member = store.member_by("account", typed) or store.member_by("id_number", typed)
-    if member is None or not check_password(password, member.password_hash):
-        return render(request, "login.html", status_code=401, title="登入臺北卡3.0", error="帳號或密碼錯誤。",
-                      account=account)  # fmt: skip
-    request.session["member_id"] = member.id
-    return RedirectResponse("/member", status_code=303)
-
-
-def card_services(request: Request, id_number: str) -> list[dict[str, Any]] | None:
-    """The card services held under `id_number` (step 24), or None when the registry cannot be reached."""
-    settings = deps.settings(request)
-    try:
-        reply = requests.get(f"{settings.registry_url}/api/v1/services", params={"id_number": id_number},
-                             timeout=settings.outbound_timeout)  # fmt: skip
-        reply.raise_for_status()
-        services: list[dict[str, Any]] = reply.json()["services"]
-    except (requests.RequestException, ValueError, KeyError):
-        return None
-    return services

@@ -11,26 +11,17 @@ from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel
 
 from portal import deps
-from portal.adapters.netizen import NetizenOAuth, NetizenUnavailable
-from portal.idnumber import IdNumberError, Sex, validate_id_number
+from portal.adapters.netizen import NetizenUnavailable
+from portal.basic_data import check_profile as check_profile  # also exported: the rules as the form applies them
 from portal.passwords import RULES, hash_password, unmet
 from portal.rendering import render
 from portal.security import require_csrf
+from portal.session import ContactVerified, ProfileFilled, end_application, sign_in
 from portal.store import Application
 
 router = APIRouter()
 
 NETIZEN_DOWN = "網路市民服務目前無法使用，請稍後再試，或直接填寫基本資料。"
-MINIMUM_AGE = 7  # under-7s cannot register (PROTOCOLS.md §1)
-
-
-def _verified_application(request: Request) -> Application | Response:
-    application = deps.application(request)
-    if application is None:
-        return RedirectResponse("/register", status_code=303)
-    if not application.contact_verified_at:
-        return RedirectResponse("/register/contact", status_code=303)
-    return application
 
 
 def _profile_page(
@@ -51,42 +42,9 @@ def _saved(application: Application) -> dict[str, str]:
     return {key: getattr(application, key) or "" for key in keys}
 
 
-def _age(born: date, today: date) -> int:
-    return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
-
-
-def check_profile(name: str, id_number: str, birth_date: str, sex: str, address: str, today: date) -> list[str]:
-    """Every problem with the basic data, each in the words the citizen reads."""
-    errors = []
-    if not 2 <= len(name.strip()) <= 30:
-        errors.append("請填寫姓名（2 至 30 個字）。")
-    sex_value = Sex(sex) if sex in {s.value for s in Sex} else None
-    if sex_value is None:
-        errors.append("請選擇性別。")
-    try:
-        validate_id_number(id_number.strip(), sex_value)
-    except IdNumberError as error:
-        errors.append(f"{error}。")
-    try:
-        born = date.fromisoformat(birth_date)
-    except ValueError:
-        errors.append("請填寫出生日期。")
-    else:
-        if born > today:
-            errors.append("出生日期不可晚於今天。")
-        elif _age(born, today) < MINIMUM_AGE:
-            errors.append(f"未滿 {MINIMUM_AGE} 歲無法註冊臺北卡會員。")
-    if len(address.strip()) < 5:
-        errors.append("請填寫完整地址。")
-    return errors
-
-
 @router.get("/register/profile")
-def profile(request: Request) -> Response:
+def profile(request: Request, application: ContactVerified) -> Response:
     """Step 7."""
-    application = _verified_application(request)
-    if isinstance(application, Response):
-        return application
     notice = request.session.pop("netizen_notice", "")
     return _profile_page(request, application, notice=notice)
 
@@ -113,11 +71,8 @@ def _save_draft(request: Request, application: Application, form: ProfileForm) -
 
 
 @router.post("/register/profile", dependencies=[Depends(require_csrf)])
-def save_profile(request: Request, form: Annotated[ProfileForm, Form()]) -> Response:
+def save_profile(request: Request, application: ContactVerified, form: Annotated[ProfileForm, Form()]) -> Response:
     """[下一步]: save what was typed first (nothing is lost), then check it."""
-    application = _verified_application(request)
-    if isinstance(application, Response):
-        return application
     store = deps.store(request)
     saved = _save_draft(request, application, form)
     request.session.pop("netizen_prefill", None)
@@ -130,24 +85,15 @@ def save_profile(request: Request, form: Annotated[ProfileForm, Form()]) -> Resp
     return RedirectResponse("/register/password", status_code=303)
 
 
-def _netizen(request: Request) -> NetizenOAuth:
-    settings = deps.settings(request)
-    return NetizenOAuth(settings.netizen_url, settings.netizen_client_id, settings.netizen_client_secret,
-                        timeout=settings.outbound_timeout)  # fmt: skip
-
-
 def _callback_url(request: Request) -> str:
     return str(request.url_for("netizen_callback"))
 
 
 @router.post("/register/netizen", dependencies=[Depends(require_csrf)])
-def netizen_start(request: Request, form: Annotated[ProfileForm, Form()]) -> Response:
+def netizen_start(request: Request, application: ContactVerified, form: Annotated[ProfileForm, Form()]) -> Response:
     """[取回網路市民資料]: keep the half-typed form, then send the citizen to the 網路市民 login."""
-    application = _verified_application(request)
-    if isinstance(application, Response):
-        return application
     saved = _save_draft(request, application, form)
-    netizen = _netizen(request)
+    netizen = deps.outbound(request).netizen
     if not netizen.reachable(_callback_url(request)):
         return _profile_page(request, saved, status_code=503, errors=[NETIZEN_DOWN])
     state = secrets.token_urlsafe(16)
@@ -156,11 +102,10 @@ def netizen_start(request: Request, form: Annotated[ProfileForm, Form()]) -> Res
 
 
 @router.get("/register/netizen/callback", name="netizen_callback")
-def netizen_callback(request: Request, state: str = "", code: str = "", error: str = "") -> Response:
+def netizen_callback(
+    request: Request, application: ContactVerified, state: str = "", code: str = "", error: str = ""
+) -> Response:
     """Back from 網路市民: exchange the code, read the profile, prefill the basic-data form."""
-    application = _verified_application(request)
-    if isinstance(application, Response):
-        return application
     expected = request.session.pop("netizen_state", None)
     if not expected or not secrets.compare_digest(state, expected):
         request.session["netizen_notice"] = "網路市民授權已逾時，請再按一次「取回網路市民資料」。"
@@ -168,7 +113,7 @@ def netizen_callback(request: Request, state: str = "", code: str = "", error: s
         request.session["netizen_notice"] = "您已取消取回網路市民資料，可直接填寫基本資料。"
     else:
         try:
-            found = _netizen(request).profile(code)
+            found = deps.outbound(request).netizen.profile(code)
         except NetizenUnavailable:
             request.session["netizen_notice"] = NETIZEN_DOWN
         else:
@@ -183,28 +128,27 @@ def netizen_callback(request: Request, state: str = "", code: str = "", error: s
 
 
 @router.get("/register/password")
-def password(request: Request) -> Response:
+def password(request: Request, application: ProfileFilled) -> Response:
     """Step 8: the rules are on the page, met or unmet as the citizen types."""
-    application = _verified_application(request)
-    if isinstance(application, Response):
-        return application
-    if not application.id_number:
-        return RedirectResponse("/register/profile", status_code=303)
     return render(request, "password.html", title="設定密碼", rules=RULES, errors=[])
 
 
 @router.post("/register/password", dependencies=[Depends(require_csrf)])
-def register(request: Request, password: Annotated[str, Form()] = "", confirm: Annotated[str, Form()] = "") -> Response:
+def register(
+    request: Request,
+    application: ProfileFilled,
+    password: Annotated[str, Form()] = "",
+    confirm: Annotated[str, Form()] = "",
+) -> Response:
     """[註冊]: the rules again on the server, no duplicate member, the password hashed (scrypt)."""
-    application = _verified_application(request)
-    if isinstance(application, Response):
-        return application
     store = deps.store(request)
     errors = [f"密碼不符合規則：{rule.label}。" for rule in unmet(password)]
     if password != confirm:
         errors.append("兩次輸入的密碼不一致。")
-    if not (application.channel and application.contact and application.id_number):
-        return RedirectResponse("/register/profile", status_code=303)
+    # ProfileFilled saw to these three; the asserts say so to mypy.
+    assert application.id_number is not None
+    assert application.channel is not None
+    assert application.contact is not None
     if store.member_by("id_number", application.id_number) is not None:
         errors.append("此身分證字號已註冊為會員，請直接登入。")
     if store.member_by(application.channel, application.contact) is not None:
@@ -212,6 +156,6 @@ def register(request: Request, password: Annotated[str, Form()] = "", confirm: A
     if errors:
         return render(request, "password.html", status_code=400, title="設定密碼", rules=RULES, errors=errors)
     member = store.add_member(application, hash_password(password))
-    request.session.pop("application_id", None)
-    request.session["member_id"] = member.id
+    end_application(request)
+    sign_in(request, member)
     return RedirectResponse("/register/done", status_code=303)
