@@ -12,6 +12,7 @@ import secrets
 import shutil
 import tempfile
 from contextlib import ExitStack
+from dataclasses import asdict
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -24,9 +25,8 @@ from harness.settings import Settings
 from portal import PortalSettings, create_app
 from simulators import captcha, mail, netizen, registry, sms
 from simulators._serving import RunningServer, stop_together
-from simulators.agent import AgentSettings, AgentState, Desktop, DirectTransport, PcscTransport, create_desktop_app
-from simulators.card import CardClient, CardSlot, KeyPool, TestPki
-from simulators.card import service as revocation
+from simulators.agent import AgentSettings, Desktop, DirectTransport, PcscTransport, SecurityAgent, create_desktop_app
+from simulators.card import CardClient, CardSlot, KeyPool, TestPki, revocation
 from simulators.card.pcscd import acquire_host, release_host
 
 
@@ -99,7 +99,7 @@ class Stack:
     def _start_agent(self, transport: PcscTransport | DirectTransport) -> None:
         """The 安控元件 on the citizen's computer: installed and Ready, trusting the portal under test's site."""
         portal_host = urlparse(self.settings.base_url).hostname if self.settings.base_url else self.settings.host
-        agent = AgentState(AgentSettings(), transport, trusted={portal_host or self.settings.host})
+        agent = SecurityAgent(AgentSettings(), transport, trusted={portal_host or self.settings.host})
         self.desktop = Desktop(agent, host=self.settings.host, port=self.settings.agent_port, card=self.card)
         self._exit.callback(self.desktop.close)
         self.urls["agent"] = self.desktop.agent_url
@@ -123,8 +123,7 @@ class Stack:
         """What the 安控元件 was asked so far in this scenario (PINs masked)."""
         if self.desktop is None:
             return []
-        with self.desktop.agent.lock:
-            return list(self.desktop.agent.log)
+        return [asdict(request) for request in self.desktop.agent.requests()]
 
     def simulator_state(self) -> dict[str, Any]:
         """Every simulator's control-surface state, for a failure's evidence (no secrets: PINs are masked)."""

@@ -69,6 +69,18 @@ class RunningServer:
         self.signal_stop()
         self.join()
 
+    def kill(self) -> None:
+        """Die as a killed process does: the port closes and open connections drop unanswered (returns at once)."""
+        self.server.servers[0].get_loop().call_soon_threadsafe(self._drop_connections)
+        self.signal_stop()
+
+    def _drop_connections(self) -> None:
+        """On the server's loop: stop listening, then abort every connection, a request in flight or not."""
+        for listener in self.server.servers:
+            listener.close()
+        for connection in list(self.server.server_state.connections):
+            connection.transport.abort()
+
 
 def stop_together(servers: list[RunningServer]) -> None:
     """Stop many servers in about the time of one: signal all, then wait for all."""

@@ -17,8 +17,7 @@ from pages.gold import CardVerificationPage, GoldVerificationPage, LoginPage, Ve
 from pages.register import MemberHomePage
 from simulators._client import SimulatorClient
 from simulators.agent import AgentClient, AgentFault
-from simulators.card import CardClient, CardFault
-from simulators.card.service import OCSP_DOWN
+from simulators.card import CardClient, CardFault, RevocationFault
 from simulators.registry import RegistryClient, RegistryFault
 
 APP_PAGE = "https://id.taipei/tpcd/about/taipeipass-app"  # the app's page (PROTOCOLS.md §1)
@@ -124,7 +123,7 @@ def _(card: CardClient, fault: str) -> None:
 
 @given("憑證的 OCSP 服務暫停，只能查 CRL")
 def _(ocsp: SimulatorClient) -> None:
-    ocsp.arm(OCSP_DOWN, times=None)
+    ocsp.arm(RevocationFault.OCSP_UNAVAILABLE, times=None)
 
 
 @given("本網站不在安控元件的信任網站中")

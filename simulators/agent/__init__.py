@@ -5,10 +5,20 @@ from __future__ import annotations
 from simulators.agent.client import AgentClient
 from simulators.agent.desktop import Desktop, TrayState, create_desktop_app
 from simulators.agent.faults import AgentFault
-from simulators.agent.service import AgentSettings, AgentState, create_app
+from simulators.agent.models import AgentRequest
+from simulators.agent.service import AgentSettings, SecurityAgent, create_app
 from simulators.agent.tokens import DirectTransport, PcscTransport
 
 __all__ = [
-    "AgentClient", "AgentFault", "AgentSettings", "AgentState", "Desktop", "DirectTransport", "PcscTransport",
-    "TrayState", "create_app", "create_desktop_app",
-]  # fmt: skip
+    "AgentClient",
+    "AgentFault",
+    "AgentRequest",
+    "AgentSettings",
+    "Desktop",
+    "DirectTransport",
+    "PcscTransport",
+    "SecurityAgent",
+    "TrayState",
+    "create_app",
+    "create_desktop_app",
+]

@@ -13,7 +13,7 @@ from contextlib import ExitStack
 
 from simulators._serving import serve_asgi
 from simulators.agent.desktop import Desktop, create_desktop_app
-from simulators.agent.service import AgentSettings, AgentState
+from simulators.agent.service import AgentSettings, SecurityAgent
 from simulators.agent.tokens import PcscTransport
 from simulators.card import CardClient, CardHolder, CardSlot, KeyPool, TestPki
 from simulators.card.pcscd import acquire_host, release_host
@@ -37,7 +37,7 @@ with ExitStack() as running:
     slot = CardSlot(host, TestPki(pool))
     running.callback(slot.close)
     card = CardClient(slot)
-    agent = AgentState(AgentSettings(cors=args.cors), PcscTransport(), trusted=set(args.trust))
+    agent = SecurityAgent(AgentSettings(cors=args.cors), PcscTransport(), trusted=set(args.trust))
     desktop = Desktop(agent, host=args.host, port=args.port, card=card)
     running.callback(desktop.close)
     card.insert(DEMO)

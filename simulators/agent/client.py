@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from simulators._client import SimulatorClient
+from simulators.agent.models import AgentRequest
 
 
 class AgentClient(SimulatorClient):
@@ -19,10 +20,6 @@ class AgentClient(SimulatorClient):
     def tray_url(self) -> str:
         """The tray icon at the bottom right of the screen."""
         return self.base_url + "/tray"
-
-    def install(self) -> None:
-        """Installed and Ready at once (no wizard)."""
-        self._call("POST", "/_control/install")
 
     def uninstall(self) -> None:
         """Not installed: its port is closed."""
@@ -40,10 +37,9 @@ class AgentClient(SimulatorClient):
         """What the tray icon says: 未安裝, 安裝中, Loading, Ready, Going or 未執行."""
         return str(self.state()["tray"])
 
-    def requests(self) -> list[dict[str, Any]]:
-        """Every request the agent served, PINs masked."""
-        found: list[dict[str, Any]] = self.state()["requests"]
-        return found
+    def requests(self) -> list[AgentRequest]:
+        """Every request the agent received since the last reset, PINs masked."""
+        return [AgentRequest(**request) for request in self.state()["requests"]]
 
     def insert_card(self, *, name: str, id_number: str, card_number: str, pin: str, puk: str = "12345678",
                     seed: int = 0) -> None:  # fmt: skip

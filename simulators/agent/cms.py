@@ -25,7 +25,6 @@ def signed_data(
     *,
     nonce: bytes | None = None,
     card_number: str | None = None,
-    detached: bool = False,
 ) -> bytes:
     """DER ContentInfo(SignedData); `sign(data)` must return RSA PKCS#1 v1.5 over SHA-256(data)."""
     cert = asn1_x509.Certificate.load(cert_der)
@@ -52,12 +51,11 @@ def signed_data(
             "signature": signature,
         }
     )
-    encapsulated = {"content_type": "data"} if detached else {"content_type": "data", "content": content}
     data = cms.SignedData(
         {
             "version": "v1",
             "digest_algorithms": [{"algorithm": "sha256"}],
-            "encap_content_info": encapsulated,
+            "encap_content_info": {"content_type": "data", "content": content},
             "certificates": [cert],
             "signer_infos": [signer],
         }

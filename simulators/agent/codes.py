@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from enum import IntEnum
+from typing import Any
 
 
 class Ret(IntEnum):
@@ -34,7 +35,6 @@ class Minor(IntEnum):
     """Minor codes (PKCS#11 CKR_* values and the vendor's tries-left codes)."""
 
     NONE = 0
-    FUNCTION_FAILED = 0x06  # CKR_FUNCTION_FAILED
     PIN_INCORRECT = 0xA0  # CKR_PIN_INCORRECT
     PIN_LEN_RANGE = 0xA2  # CKR_PIN_LEN_RANGE
     PIN_LOCKED = 0xA4  # CKR_PIN_LOCKED
@@ -69,9 +69,14 @@ MESSAGES = {
 class AgentError(Exception):
     """A HiPKI outcome other than success: answered with HTTP 200 and these codes, as the real agent does."""
 
-    def __init__(self, ret: Ret, last: int = Minor.NONE) -> None:
+    def __init__(self, ret: Ret, last: int = Minor.NONE, *, message: str = "") -> None:
         super().__init__(f"{MESSAGES.get(ret, '')} (ret_code {ret:#x}, last_error {last:#x})")
-        self.ret, self.last = ret, int(last)
+        self.ret, self.last, self.message = ret, int(last), message
+
+    def answer(self) -> dict[str, Any]:
+        """The body fields HiPKI answers with: ret_code, last_error, and the free-text `message` when there is one."""
+        body: dict[str, Any] = {"ret_code": self.ret, "last_error": self.last}
+        return body | {"message": self.message} if self.message else body
 
 
 def pin_status(sw: int) -> AgentError:

@@ -12,7 +12,6 @@ from __future__ import annotations
 import html
 import socket
 import threading
-from contextlib import ExitStack
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Annotated, Any
@@ -22,8 +21,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel
 
 from simulators._control import control_router
-from simulators._serving import serve_asgi
-from simulators.agent.service import AgentState, create_app
+from simulators._serving import RunningServer
+from simulators.agent.service import SecurityAgent, create_app
 from simulators.card import CardClient, CardHolder
 
 
@@ -74,17 +73,24 @@ def _free_port(host: str) -> int:
 class Desktop:
     """The agent's install state, its process (an HTTP listener) and the tray."""
 
-    def __init__(self, agent: AgentState, *, host: str = "127.0.0.1", port: int = 0, loading_seconds: float = 1.5,
-                 installed: bool = True, card: CardClient | None = None) -> None:  # fmt: skip
-        self.agent, self.host, self.loading_seconds, self.default_installed = agent, host, loading_seconds, installed
+    def __init__(
+        self,
+        agent: SecurityAgent,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        loading_seconds: float = 1.5,
+        card: CardClient | None = None,
+    ) -> None:
+        self.agent, self.host, self.loading_seconds = agent, host, loading_seconds
         self.port = port or _free_port(host)
         self.agent_url = f"http://{host}:{self.port}"
         self.lock = threading.Lock()
-        self._listener: ExitStack | None = None
+        self._process: RunningServer | None = None  # the running agent: its HTTP listener
+        self._crashed: RunningServer | None = None  # a process that died, still to be waited for
         self._timer: threading.Timer | None = None
         self.installed, self.starting, self.step = False, False, -1
         self.card = card  # the virtual card in the reader this agent reads, when it is ours to control
-        agent.on_crash = self.crash
         self.reset()
 
     @property
@@ -94,35 +100,37 @@ class Desktop:
                 return TrayState.INSTALLING if self.step >= 0 else TrayState.NOT_INSTALLED
             if self.starting:
                 return TrayState.LOADING
-            if self._listener is None:
+            if self._process is None:
                 return TrayState.STOPPED
         return TrayState.GOING if self.agent.going else TrayState.READY
 
     def reset(self) -> None:
-        """A scenario's default machine: the agent installed and Ready (or not installed), nothing extra trusted."""
+        """A scenario's default machine: the agent installed and Ready, nothing extra trusted."""
         self.agent.reset()
-        if self.default_installed:
-            self.install_now()
-        else:
-            self.uninstall()
+        self.install_now()
 
     def install_now(self) -> None:
         """Installed and running at once, without the wizard or the Loading pause."""
         self._cancel_timer()
         with self.lock:
             self.installed, self.starting, self.step = True, False, -1
-        self._start_listener()
+        self._start_process()
 
     def uninstall(self) -> None:
         """Not installed: the port closed."""
         self._cancel_timer()
-        self._stop_listener()
+        self._stop_process()
         with self.lock:
             self.installed, self.starting, self.step = False, False, -1
 
     def crash(self) -> None:
-        """The agent process dies: called from inside one of its requests, so the stop runs on another thread."""
-        threading.Thread(target=self._stop_listener, name="agent-crash", daemon=True).start()
+        """The agent process dies mid-request: its port closes at once and every open connection drops unanswered."""
+        with self.lock:
+            process, self._process = self._process, None
+            if process is None:
+                return
+            self._crashed = process
+        process.kill()  # returns at once: this runs inside one of the process's own requests
 
     def restart(self) -> None:
         """Start the agent again (as a person does from the Start menu): Loading, then Ready."""
@@ -164,7 +172,7 @@ class Desktop:
         self._timer.start()
 
     def _finish_loading(self) -> None:
-        self._start_listener()
+        self._start_process()
         with self.lock:
             self.starting = False
 
@@ -173,24 +181,27 @@ class Desktop:
             self._timer.cancel()
             self._timer = None
 
-    def _start_listener(self) -> None:
+    def _start_process(self) -> None:
         with self.lock:
-            if self._listener is not None:
+            if self._process is not None:
                 return
-            stack = ExitStack()
-            stack.enter_context(serve_asgi(create_app(self.agent), name="agent", host=self.host, port=self.port))
-            self._listener = stack
+            if self._crashed is not None:  # its port closed when it died; let its thread end first
+                self._crashed.join()
+                self._crashed = None
+            app = create_app(self.agent, on_crash=self.crash)
+            self._process = RunningServer(app, name="agent", host=self.host, port=self.port, timeout=10.0)
 
-    def _stop_listener(self) -> None:
+    def _stop_process(self) -> None:
         with self.lock:
-            stack, self._listener = self._listener, None
-        if stack is not None:
-            stack.close()
+            stopping = [p for p in (self._process, self._crashed) if p is not None]
+            self._process = self._crashed = None
+        for process in stopping:
+            process.stop()
 
     def close(self) -> None:
         """Stop everything (the stack's teardown)."""
         self._cancel_timer()
-        self._stop_listener()
+        self._stop_process()
 
     def state(self) -> dict[str, Any]:
         return {"tray": self.tray.value, "installed": self.installed, "agent_url": self.agent_url,
@@ -258,11 +269,6 @@ def create_desktop_app(desktop: Desktop) -> FastAPI:
     def tray_state() -> dict[str, str]:
         return {"tray": desktop.tray.value}
 
-    @app.post("/_control/install")
-    def install() -> dict[str, str]:
-        desktop.install_now()
-        return {"tray": desktop.tray.value}
-
     @app.post("/_control/uninstall")
     def uninstall() -> dict[str, str]:
         desktop.uninstall()
@@ -275,11 +281,11 @@ def create_desktop_app(desktop: Desktop) -> FastAPI:
 
     @app.post("/_control/distrust")
     def distrust(domain: Annotated[str, Form()]) -> dict[str, list[str]]:
-        with desktop.agent.lock:
-            if domain not in desktop.agent.trusted:
-                raise HTTPException(status_code=404, detail=f"{domain} is not trusted")
-            desktop.agent.trusted.discard(domain)
-            return {"trusted": sorted(desktop.agent.trusted)}
+        try:
+            desktop.agent.distrust(domain)
+        except LookupError as error:
+            raise HTTPException(status_code=404, detail=str(error)) from error
+        return {"trusted": desktop.agent.trusted_sites()}
 
     @app.post("/_control/card/insert")
     def insert_card(holder: HolderRequest) -> dict[str, Any]:

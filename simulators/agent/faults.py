@@ -12,5 +12,5 @@ class AgentFault(StrEnum):
     TIMEOUT = "timeout"  # ret_code 0x7600000D 執行檔錯誤或逾時
     NO_READER = "no_reader"  # the reader is unplugged: slots [] and ret_code 0x76100003 無可用讀卡機
     SLOW = "slow"  # the answer comes `seconds` late (default 5)
-    CRASH = "crash"  # the agent dies mid-sign: no answer (the connection drops, or uvicorn's bare 500), port closed
+    CRASH = "crash"  # the agent dies mid-sign, after VERIFY: the connection drops unanswered and the port closes
     PLAIN_PIN_INCORRECT = "pin_incorrect"  # ret_code 0x76100006 with the plain last_error 0xA0 (no tries-left code)

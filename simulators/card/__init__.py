@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from simulators.card.client import CardClient, CardHolder, CardSlot
-from simulators.card.faults import CardFault
+from simulators.card.faults import CardFault, RevocationFault
 from simulators.card.pki import KeyPool, TestPki
 
-__all__ = ["CardClient", "CardFault", "CardHolder", "CardSlot", "KeyPool", "TestPki"]
+__all__ = ["CardClient", "CardFault", "CardHolder", "CardSlot", "KeyPool", "RevocationFault", "TestPki"]

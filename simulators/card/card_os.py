@@ -9,11 +9,10 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.hazmat.primitives.asymmetric.utils import Prehashed
 from virtualsmartcard.SWutils import SW_MESSAGES
@@ -21,7 +20,8 @@ from virtualsmartcard.SWutils import SwError as VsmartcardSwError
 from virtualsmartcard.VirtualSmartcard import SmartcardOS
 
 from simulators._secrets import mask
-from simulators.card.faults import (
+from simulators.card.iso7816 import SW
+from simulators.card.profile import (
     ATR,
     DO_CARD_NUMBER,
     EF_ENC_CERT,
@@ -32,8 +32,7 @@ from simulators.card.faults import (
     PIN_REFERENCE,
     PIN_TRIES,
     PUK_TRIES,
-    SW,
-)  # fmt: skip
+)
 
 
 class SwError(VsmartcardSwError):  # type: ignore[misc]
@@ -202,7 +201,7 @@ class MoicaCardOS(SmartcardOS):  # type: ignore[misc]
         if apdu.p1 & 0x80:
             raise SwError(SW.WRONG_P1P2)  # short-EF addressing is not offered
         if self.current_ef is None:
-            raise SwError(0x6986)  # no current EF
+            raise SwError(SW.NO_CURRENT_EF)
         if apdu.le is None:
             raise SwError(SW.WRONG_LENGTH)
         content, offset = self._file(self.current_ef), (apdu.p1 << 8) | apdu.p2
@@ -252,7 +251,7 @@ class MoicaCardOS(SmartcardOS):  # type: ignore[misc]
         if old != self.content.pin.encode("ascii"):
             self.pin_tries -= 1
             raise SwError(0x63C0 | self.pin_tries)
-        self.content = _replace_pin(self.content, new.decode())
+        self.content = replace(self.content, pin=new.decode())
         self.pin_tries, self.verified = PIN_TRIES, True
         return SW.OK.to_bytes(2, "big")
 
@@ -271,7 +270,7 @@ class MoicaCardOS(SmartcardOS):  # type: ignore[misc]
             new = _pin(apdu.data[8:])
             if not (6 <= len(new) <= 8 and new.isdigit()):
                 raise SwError(SW.WRONG_DATA)
-            self.content = _replace_pin(self.content, new.decode())
+            self.content = replace(self.content, pin=new.decode())
         self.pin_tries, self.puk_tries = PIN_TRIES, PUK_TRIES
         return SW.OK.to_bytes(2, "big")
 
@@ -294,9 +293,6 @@ class MoicaCardOS(SmartcardOS):  # type: ignore[misc]
         else:
             self.decipher_key_ref = key
         return SW.OK.to_bytes(2, "big")
-
-    def _key(self, reference: int) -> rsa.RSAPrivateKey:
-        return self.content.sign_key if reference == KEY_SIGN else self.content.enc_key
 
     def _perform_security_operation(self, apdu: Apdu) -> bytes:
         if apdu.cla & 0x10:  # command chaining (ISO 7816-4 §5.1.1.1): keep the part, wait for the last one
@@ -339,13 +335,3 @@ class MoicaCardOS(SmartcardOS):  # type: ignore[misc]
         """Set the PIN retry counter (0 blocks the card)."""
         with self.lock:
             self.pin_tries = max(0, min(PIN_TRIES, tries))
-
-    def certificate_pem(self) -> bytes:
-        """The signing certificate, for people and reports."""
-        cert = x509.load_der_x509_certificate(self.content.sign_cert_der)
-        return cert.public_bytes(serialization.Encoding.PEM)
-
-
-def _replace_pin(content: CardContent, pin: str) -> CardContent:
-    return CardContent(content.card_number, pin, content.puk, content.sign_key, content.sign_cert_der,
-                       content.enc_key, content.enc_cert_der)  # fmt: skip

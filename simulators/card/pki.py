@@ -11,6 +11,7 @@ import queue
 import threading
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -178,6 +179,15 @@ class TestPki:
         """Nothing revoked."""
         with self.lock:
             self.revoked.clear()
+
+    def state(self) -> dict[str, Any]:
+        """How many certificates were issued and which are revoked, for `GET /_control/state`."""
+        with self.lock:
+            return {"issued": len(self.issued), "revoked": [f"{serial:x}" for serial in self.revoked]}
+
+    def chain_pem(self) -> bytes:
+        """The MOICA-like CA and the test root, PEM: what a relying party is configured to trust."""
+        return b"".join(cert.public_bytes(serialization.Encoding.PEM) for cert in (self.ca_cert, self.root_cert))
 
     def crl(self) -> x509.CertificateRevocationList:
         """A fresh CRL of everything revoked, valid for a day."""

@@ -18,8 +18,7 @@ from cryptography.x509.oid import NameOID
 from harness.cards import card_holder
 from harness.citizens import ID_LETTER_CODES, CitizenProfile, is_valid_id_number, make_citizen
 from harness.stack import Stack
-from simulators.card import CardFault
-from simulators.card.service import OCSP_DOWN
+from simulators.card import CardFault, RevocationFault
 from tests.portal.test_registration_flow import Applicant
 
 
@@ -142,8 +141,8 @@ def test_a_certificate_bound_to_another_member_is_refused(fresh: Stack) -> None:
 
 def test_ocsp_down_falls_back_to_the_crl_and_both_down_is_explained(fresh: Stack) -> None:
     applicant = _member(fresh, 207)
-    requests.post(fresh.urls["ocsp"] + "/_control/faults", json={"fault": OCSP_DOWN, "times": None},
-                  timeout=5).raise_for_status()  # fmt: skip
+    unavailable = {"fault": RevocationFault.OCSP_UNAVAILABLE, "times": None}
+    requests.post(fresh.urls["ocsp"] + "/_control/faults", json=unavailable, timeout=5).raise_for_status()
     assert fresh.card is not None
     fresh.card.arm(CardFault.REVOKED)
     assert "已被廢止或停用" in applicant.verify_with_card().json()["error"]  # the CRL lists it

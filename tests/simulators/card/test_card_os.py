@@ -10,7 +10,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
 from simulators.card.card_os import SHA256_DIGEST_INFO, MoicaCardOS
-from simulators.card.faults import ATR, MOICA_AID
+from simulators.card.profile import ATR, MOICA_AID
 from tests.simulators.card.conftest import CARD_NUMBER, PIN, PUK
 
 

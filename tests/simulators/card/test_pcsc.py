@@ -20,9 +20,9 @@ from smartcard.System import readers
 from simulators.card import CardHolder, CardSlot
 from simulators.card.card_os import SHA256_DIGEST_INFO
 from simulators.card.der import LAST4_ID, SUBJECT_DIRECTORY_ATTRIBUTES, read_subject_directory_attributes
-from simulators.card.faults import ATR
 from simulators.card.pcscd import FIRST_PORT, acquire_host, release_host
 from simulators.card.pki import TestPki
+from simulators.card.profile import ATR
 
 pytestmark = pytest.mark.pcsc
 HOLDER = CardHolder("林美玲", "F223456784", "TPCD000011112222", "13579246", "86420864", seed=31)

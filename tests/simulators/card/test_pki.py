@@ -14,7 +14,7 @@ from cryptography.x509 import ocsp
 from cryptography.x509.oid import ExtensionOID, NameOID
 
 from simulators._serving import serve_asgi
-from simulators.card import service
+from simulators.card import RevocationFault, revocation
 from simulators.card.der import LAST4_ID, SUBJECT_DIRECTORY_ATTRIBUTES, read_subject_directory_attributes
 from simulators.card.pki import CitizenCertificates, TestPki
 from tests.simulators.card.conftest import ID_NUMBER
@@ -54,7 +54,7 @@ def test_chain_reaches_the_test_root_and_never_the_real_one(pki: TestPki, certif
 @pytest.fixture
 def responder(pki: TestPki) -> Iterator[str]:
     pki.reset()
-    with serve_asgi(service.create_app(pki), name="ocsp") as url:
+    with serve_asgi(revocation.create_app(pki), name="ocsp") as url:
         yield url
 
 
@@ -90,8 +90,9 @@ def test_ocsp_response_is_signed_by_the_ca(pki: TestPki, certificates: CitizenCe
     public.verify(answer.signature, answer.tbs_response_bytes, padding.PKCS1v15(), answer.signature_hash_algorithm)
 
 
-def test_ocsp_down_fault_and_malformed_request(responder: str) -> None:
-    requests.post(responder + "/_control/faults", json={"fault": service.OCSP_DOWN}, timeout=5).raise_for_status()
+def test_ocsp_unavailable_fault_and_malformed_request(responder: str) -> None:
+    unavailable = {"fault": RevocationFault.OCSP_UNAVAILABLE}
+    requests.post(responder + "/_control/faults", json=unavailable, timeout=5).raise_for_status()
     assert requests.post(responder + "/ocsp", data=b"x", timeout=5).status_code == 503
     malformed = ocsp.load_der_ocsp_response(requests.post(responder + "/ocsp", data=b"x", timeout=5).content)
     assert malformed.response_status is ocsp.OCSPResponseStatus.MALFORMED_REQUEST

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-from typing import Any
 
 from cryptography.hazmat.primitives import serialization
 from fastapi import FastAPI, HTTPException, Request
@@ -11,24 +10,18 @@ from fastapi.responses import Response
 
 from simulators._control import control_router
 from simulators._faults import FaultBook
+from simulators.card.faults import RevocationFault
 from simulators.card.pki import TestPki
-
-OCSP_DOWN = "ocsp_down"  # the responder answers HTTP 503: relying parties fall back to the CRL
 
 
 def create_app(pki: TestPki) -> FastAPI:
     """OCSP at POST /ocsp (and GET /ocsp/{base64}), the CRL at GET /crl, the CA certificates for relying parties."""
     app = FastAPI(title="MOICA test CA: OCSP and CRL", docs_url=None, redoc_url=None)
-    faults = FaultBook({OCSP_DOWN})
-
-    def state() -> dict[str, Any]:
-        with pki.lock:
-            return {"issued": len(pki.issued), "revoked": [f"{serial:x}" for serial in pki.revoked]}
-
-    app.include_router(control_router(faults, state, pki.reset))
+    faults = FaultBook({f.value for f in RevocationFault})
+    app.include_router(control_router(faults, pki.state, pki.reset))
 
     def answer(request_der: bytes) -> Response:
-        if faults.take(among={OCSP_DOWN}) is not None:
+        if faults.take(among={RevocationFault.OCSP_UNAVAILABLE.value}) is not None:
             return Response("OCSP responder unavailable", status_code=503)
         return Response(pki.ocsp_response(request_der), media_type="application/ocsp-response")
 
@@ -49,10 +42,7 @@ def create_app(pki: TestPki) -> FastAPI:
 
     @app.get("/ca.pem")
     def ca() -> Response:
-        pem = pki.ca_cert.public_bytes(serialization.Encoding.PEM) + pki.root_cert.public_bytes(
-            serialization.Encoding.PEM
-        )
-        return Response(pem, media_type="application/x-pem-file")
+        return Response(pki.chain_pem(), media_type="application/x-pem-file")
 
     @app.post("/_control/revoke/{serial}")
     def revoke(serial: str) -> dict[str, str]:
