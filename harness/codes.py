@@ -16,23 +16,22 @@ class CodeReader:
 
     def __init__(self, sms: SmsClient, mail: MailClient, on_read: OnRead | None = None) -> None:
         self.sms, self.mail, self.on_read = sms, mail, on_read
-        self._seen_sms: dict[str, int] = {}
+        self._seen_sms: dict[str, int] = {}  # address → id of the message whose code was handed out
         self._seen_mail: dict[str, str] = {}
 
     def newest(self, channel: Channel, to: str, timeout: float = 5.0) -> str:
-        """The code in the first message to `to` not read before, waiting up to `timeout` seconds."""
+        """The code in the newest message to `to` not read before, waiting up to `timeout` seconds."""
         if channel is Channel.MOBILE:
-            code = self.sms.wait_for_otp(to, timeout, after=self._seen_sms.get(to, 0))
-            newest = self.sms.messages(to)[-1]
-            self._seen_sms[to] = int(newest["id"])
-            shown = f"收件手機：{to}\n時間：{newest['received_at']}\n\n{newest['body']}"
+            sms = self.sms.wait_for_message(to, timeout, after=self._seen_sms.get(to, 0))
+            self._seen_sms[to] = sms.id
+            code, shown = sms.otp, f"收件手機：{to}\n時間：{sms.received_at}\n\n{sms.body}"
         else:
-            code = self.mail.wait_for_otp(to, timeout, after=self._seen_mail.get(to, ""))
-            newest = self.mail.message(self.mail.last_id(to))
-            self._seen_mail[to] = str(newest["ID"])
-            shown = f"收件者：{to}\n主旨：{newest['Subject']}\n時間：{newest['Created']}\n\n{newest['Text']}"
+            mail = self.mail.wait_for_message(to, timeout, after=self._seen_mail.get(to, ""))
+            self._seen_mail[to] = mail.id
+            code, shown = mail.otp, f"收件者：{to}\n主旨：{mail.subject}\n時間：{mail.created}\n\n{mail.text}"
         if self.on_read is not None:
             self.on_read(channel, to, shown)
+        assert code is not None  # wait_for_message only returns a message that carries one
         return code
 
 

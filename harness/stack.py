@@ -22,12 +22,17 @@ import requests
 from cryptography.hazmat.primitives import serialization
 
 from harness.settings import Settings
+from harness.simulators import CONTROLLED, SIMULATORS, settings_of
+from harness.twin import TwinClient
 from portal import PortalSettings, create_app
-from simulators import captcha, mail, netizen, registry, sms
+from simulators._client import SimulatorClient, SimulatorError
 from simulators._serving import RunningServer, stop_together
 from simulators.agent import AgentSettings, Desktop, DirectTransport, PcscTransport, SecurityAgent, create_desktop_app
+from simulators.captcha import CaptchaSettings
 from simulators.card import CardClient, CardSlot, KeyPool, TestPki, revocation
 from simulators.card.pcscd import acquire_host, release_host
+from simulators.netizen import NetizenSettings
+from simulators.sms import SmsSettings
 
 
 class Stack:
@@ -37,9 +42,8 @@ class Stack:
         self.settings = settings
         self.urls: dict[str, str] = {}
         self._servers: list[RunningServer] = []
-        self.sms_settings = sms.SmsSettings()
-        self.captcha_settings = captcha.CaptchaSettings()
-        self.netizen_settings = netizen.NetizenSettings()
+        self._clients: dict[str, SimulatorClient] = {}  # the stack's own, for reset and state: name → client
+        self._twin: TwinClient | None = None
         self.pki: TestPki | None = None  # the test MOICA CA: it issues every card's certificates
         self.card: CardClient | None = None
         self.desktop: Desktop | None = None
@@ -57,21 +61,21 @@ class Stack:
         try:
             self.workdir = Path(tempfile.mkdtemp(prefix="tpcd-stack-"))
             self._exit.callback(shutil.rmtree, self.workdir, ignore_errors=True)
-            self._serve("sms", sms.create_app(self.sms_settings))
-            mailbox = mail.Mailbox()
-            smtp_port = self._exit.enter_context(
-                mail.serve_smtp(mailbox, host=self.settings.host, timeout=self.settings.ready_timeout)
-            )
-            self.urls["mail_smtp"] = f"smtp://{self.settings.host}:{smtp_port}"
-            self._serve("mail_api", mail.create_app(mailbox))
-            self._serve("captcha", captcha.create_app(self.captcha_settings))
-            self._serve("netizen", netizen.create_app(self.netizen_settings))
-            self._serve("registry", registry.create_app())
+            for spec in SIMULATORS:
+                app = spec.create_app(spec.settings)
+                if spec.sidecar is not None:
+                    sidecar = spec.sidecar(app, self.settings.host, self.settings.ready_timeout)
+                    key, url = self._exit.enter_context(sidecar)
+                    self.urls[key] = url
+                self._serve(spec.name, app)
             self._start_card()
+            for controlled in CONTROLLED:
+                self._clients[controlled.name] = self._exit.enter_context(controlled.client(self.urls[controlled.name]))
             if self.settings.embedded:
-                portal = create_app(self._portal_settings(smtp_port))
+                portal = create_app(self._portal_settings())
                 self._exit.callback(portal.state.store.close)  # after the server has stopped
                 self._serve("portal", portal, port=self.settings.portal_port)
+                self._twin = self._exit.enter_context(TwinClient(self.urls["portal"]))
         except BaseException:
             self.stop()
             raise
@@ -112,12 +116,12 @@ class Stack:
 
     def reset(self) -> None:
         """Every simulator empty and unarmed, the twin on real time: a fresh start for the next scenario."""
-        for name in ("sms", "mail_api", "captcha", "netizen", "registry", "ocsp", "agent_desktop"):
-            requests.post(self.urls[name] + "/_control/reset", timeout=5).raise_for_status()
+        for client in self._clients.values():
+            client.reset()
         if self.card is not None:
             self.card.reset()
-        if "portal" in self.urls:
-            requests.post(self.urls["portal"] + "/_twin/clock/reset", timeout=5).raise_for_status()
+        if self._twin is not None:
+            self._twin.reset()
 
     def agent_requests(self) -> list[dict[str, Any]]:
         """What the 安控元件 was asked so far in this scenario (PINs masked)."""
@@ -128,10 +132,10 @@ class Stack:
     def simulator_state(self) -> dict[str, Any]:
         """Every simulator's control-surface state, for a failure's evidence (no secrets: PINs are masked)."""
         state: dict[str, Any] = {}
-        for name in ("sms", "mail_api", "captcha", "netizen", "registry", "ocsp", "agent_desktop"):
+        for name, client in self._clients.items():
             try:
-                state[name] = requests.get(self.urls[name] + "/_control/state", timeout=5).json()
-            except (requests.RequestException, ValueError) as error:
+                state[name] = client.state()
+            except (SimulatorError, requests.RequestException, ValueError) as error:
                 state[name] = f"unavailable: {error}"
         if self.card is not None:
             state["card"] = self.card.state()
@@ -143,27 +147,32 @@ class Stack:
         stop_together(self._servers)
         self._exit.close()
         self._servers.clear()
+        self._clients.clear()
+        self._twin = None
         self.urls.clear()
 
-    def _portal_settings(self, smtp_port: int) -> PortalSettings:
+    def _portal_settings(self) -> PortalSettings:
         """The twin configured with the simulators' real URLs, as a deployment is with the real systems'."""
         assert self.workdir is not None
         assert self.pki is not None
+        smtp_port = urlparse(self.urls["mail_smtp"]).port
+        assert smtp_port is not None
+        sms, captcha, netizen = settings_of(SmsSettings), settings_of(CaptchaSettings), settings_of(NetizenSettings)
         return PortalSettings(
             db_path=self.settings.db_path or self.workdir / "portal.sqlite3",
             secret_key=secrets.token_urlsafe(32),
             sms_gateway_url=self.urls["sms"] + "/api/mtk/SmSend",
-            sms_username=self.sms_settings.username,
-            sms_password=self.sms_settings.password,
+            sms_username=sms.username,
+            sms_password=sms.password,
             smtp_host=self.settings.host,
             smtp_port=smtp_port,
             captcha_script_url=self.urls["captcha"] + "/recaptcha/api.js",
             captcha_verify_url=self.urls["captcha"] + "/recaptcha/api/siteverify",
-            captcha_site_key=self.captcha_settings.site_key,
-            captcha_secret=self.captcha_settings.secret,
+            captcha_site_key=captcha.site_key,
+            captcha_secret=captcha.secret,
             netizen_url=self.urls["netizen"],
-            netizen_client_id=self.netizen_settings.client_id,
-            netizen_client_secret=self.netizen_settings.client_secret,
+            netizen_client_id=netizen.client_id,
+            netizen_client_secret=netizen.client_secret,
             agent_url=self.urls["agent"],
             agent_timeout=4.0,  # a missing or crashed agent is reported within seconds, not the real page's 10 s
             trusted_ca_pem=b"".join(

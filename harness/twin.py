@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from simulators._client import SimulatorClient
+from simulators._client import ServiceClient
 
 
-class TwinClient(SimulatorClient):
-    """Moves the twin's clock, for scenarios about code expiry and resend cooldown."""
+class TwinClient(ServiceClient):
+    """Moves the twin's clock, for scenarios about code expiry and resend cooldown (the twin has no faults)."""
 
     def advance(self, seconds: float) -> None:
         """Let `seconds` pass for the portal."""

@@ -1,8 +1,7 @@
-"""The typed client base every simulator client extends: state, reset, arm, and waiting with a deadline."""
+"""The client bases: one HTTP service's client, and a simulator's (its control surface: state, reset, arm)."""
 
 from __future__ import annotations
 
-import re
 import time
 from collections.abc import Callable
 from types import TracebackType
@@ -11,15 +10,14 @@ from typing import Any, Self, TypeVar
 import requests
 
 T = TypeVar("T")
-OTP = re.compile(r"(?<!\d)(\d{6})(?!\d)")  # the portal's one-time codes are six digits
 
 
 class SimulatorError(RuntimeError):
-    """A simulator answered a control call with an error; the message carries its reason."""
+    """A service answered a call with an error; the message carries its reason."""
 
 
-class SimulatorClient:
-    """HTTP client for one simulator; owns its URLs so steps never build one."""
+class ServiceClient:
+    """HTTP client for one service; owns its URLs so steps never build one."""
 
     def __init__(self, base_url: str, *, timeout: float = 5.0) -> None:
         self.base_url = base_url.rstrip("/")
@@ -42,8 +40,12 @@ class SimulatorClient:
             raise SimulatorError(f"{method} {path} → {response.status_code}: {response.text[:500]}")
         return response.json() if response.content else None
 
+
+class SimulatorClient(ServiceClient):
+    """Client of a simulator's control surface (STYLE.md §6); each simulator's client adds its typed readers."""
+
     def state(self) -> dict[str, Any]:
-        """The simulator's current state, armed faults included."""
+        """The control surface's state document, armed faults included: evidence for a report, kept as JSON."""
         state: dict[str, Any] = self._call("GET", "/_control/state")
         return state
 
@@ -68,9 +70,3 @@ def wait_until(probe: Callable[[], T | None], *, timeout: float, what: str, inte
         if time.monotonic() >= deadline:
             raise TimeoutError(f"{what} within {timeout}s")
         time.sleep(interval)
-
-
-def find_otp(text: str) -> str | None:
-    """The six-digit code in a message, if any."""
-    match = OTP.search(text)
-    return match.group(1) if match else None

@@ -1,14 +1,40 @@
-"""The control surface every HTTP simulator offers: /healthz, /_control/state, /_control/faults, /_control/reset."""
+"""What every HTTP simulator shares: its state class's base, and its control surface (/healthz, /_control/state,
+/_control/faults, /_control/reset)."""
 
 from __future__ import annotations
 
+import threading
+from abc import ABC, abstractmethod
 from collections.abc import Callable
-from typing import Any
+from enum import StrEnum
+from typing import Any, ClassVar, Generic, TypeVar
 
-from fastapi import APIRouter, HTTPException
+from fastapi import APIRouter, FastAPI, HTTPException
 from pydantic import BaseModel
 
 from simulators._faults import ArmedFault, FaultBook
+
+S = TypeVar("S")
+
+
+class Simulator(ABC, Generic[S]):
+    """A simulator's logic and state, testable without HTTP: its settings, its armed faults and one lock."""
+
+    fault_enum: ClassVar[type[StrEnum]]  # the faults that may be armed on it, in its protocol's terms
+
+    def __init__(self, settings: S) -> None:
+        self.settings = settings
+        self.faults = FaultBook({f.value for f in self.fault_enum})
+        self.lock = threading.Lock()
+        self.reset()
+
+    @abstractmethod
+    def reset(self) -> None:
+        """A fresh start for the next scenario (the control surface also disarms every fault)."""
+
+    @abstractmethod
+    def state(self) -> dict[str, Any]:
+        """What `GET /_control/state` shows beside the armed faults."""
 
 
 class FaultRequest(BaseModel):
@@ -47,3 +73,11 @@ def control_router(faults: FaultBook, state: Callable[[], dict[str, Any]], reset
         return {"status": "reset"}
 
     return router
+
+
+def simulator_app(title: str, simulator: Simulator[Any]) -> FastAPI:
+    """An app with the control surface over `simulator` (kept as `app.state.simulator`); callers add the protocol."""
+    app = FastAPI(title=title, docs_url=None, redoc_url=None)
+    app.state.simulator = simulator
+    app.include_router(control_router(simulator.faults, simulator.state, simulator.reset))
+    return app

@@ -75,7 +75,7 @@ def _(screen: VerifyContactPage, text: str) -> None:
 
 @given("「我不是機器人」驗證將不通過")
 def _(captcha: CaptchaClient) -> None:
-    captcha.set_mode(CaptchaMode.FAIL)
+    captcha.arm(CaptchaFault.REJECTED)
 
 
 @given("「我不是機器人」要求圖片驗證")

@@ -18,7 +18,7 @@ from pages.register import MemberHomePage
 from simulators._client import SimulatorClient
 from simulators.agent import AgentClient, AgentFault
 from simulators.card import CardClient, CardFault, RevocationFault
-from simulators.registry import RegistryClient, RegistryFault
+from simulators.registry import CardService, RegistryClient, RegistryFault
 
 APP_PAGE = "https://id.taipei/tpcd/about/taipeipass-app"  # the app's page (PROTOCOLS.md §1)
 LINUX_FIREFOX = "Mozilla/5.0 (X11; Linux x86_64; rv:140.0) Gecko/20100101 Firefox/140.0"
@@ -187,7 +187,7 @@ def _(page: Page, citizen: CitizenProfile, codes: CodeReader, card: CardClient) 
 
 @given("市民曾在臺北市各局處申請過卡證服務")
 def _(registry: RegistryClient, citizen: CitizenProfile) -> None:
-    registry.set_holdings(citizen.id_number, card_services(citizen) or [{"service": "圖書借閱證", "card_number": "1"}])
+    registry.set_holdings(citizen.id_number, card_services(citizen) or [CardService("圖書借閱證", card_number="1")])
 
 
 @given("卡證服務系統暫停服務")
@@ -220,7 +220,7 @@ def _(page: Page, citizen: CitizenProfile, account: str) -> MemberHomePage:
 @then("右邊列出市民在各局處申請過的卡證服務")
 def _(screen: MemberHomePage, registry: RegistryClient, citizen: CitizenProfile) -> None:
     for held in registry.services(citizen.id_number):
-        expect(screen.services).to_contain_text(held["service"])
+        expect(screen.services).to_contain_text(held.service)
 
 
 @when("市民日後以身分證字號和密碼登入臺北卡網站", target_fixture="screen")

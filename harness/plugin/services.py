@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import zlib
 from collections.abc import Callable, Iterator
-from typing import TypeVar
 
 import allure
 import pytest
@@ -12,18 +11,13 @@ import pytest
 from harness.citizens import Channel
 from harness.codes import CodeReader
 from harness.settings import Settings, SettingsError, load_settings
+from harness.simulators import CONTROLLED, Controlled
 from harness.stack import Stack
 from harness.twin import TwinClient
 from simulators._client import SimulatorClient
-from simulators.agent import AgentClient
-from simulators.captcha import CaptchaClient
 from simulators.card import CardClient
 from simulators.mail import MailClient
-from simulators.netizen import NetizenClient
-from simulators.registry import RegistryClient
 from simulators.sms import SmsClient
-
-C = TypeVar("C", bound=SimulatorClient)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -99,24 +93,20 @@ def fresh_stack(stack: Stack, request: pytest.FixtureRequest) -> Stack:
     return stack
 
 
-def _client(service: str, kind: type[C]) -> Callable[..., Iterator[C]]:
-    """A per-scenario client of `service`, on the scenario's fresh stack."""
+def _client(controlled: Controlled) -> Callable[..., Iterator[SimulatorClient]]:
+    """A per-scenario client of one simulator, on the scenario's fresh stack."""
 
-    def fixture(fresh_stack: Stack) -> Iterator[C]:
-        with kind(fresh_stack.urls[service]) as client:
+    def fixture(fresh_stack: Stack) -> Iterator[SimulatorClient]:
+        with controlled.client(fresh_stack.urls[controlled.name]) as client:
             yield client
 
-    fixture.__doc__ = f"The {service} simulator's client for this scenario."
+    fixture.__doc__ = f"The {controlled.name} simulator's client ({controlled.client.__name__}) for this scenario."
     return fixture
 
 
-sms = pytest.fixture(_client("sms", SmsClient), name="sms")
-mail = pytest.fixture(_client("mail_api", MailClient), name="mail")
-captcha = pytest.fixture(_client("captcha", CaptchaClient), name="captcha")
-netizen = pytest.fixture(_client("netizen", NetizenClient), name="netizen")
-agent = pytest.fixture(_client("agent_desktop", AgentClient), name="agent")
-registry = pytest.fixture(_client("registry", RegistryClient), name="registry")
-ocsp = pytest.fixture(_client("ocsp", SimulatorClient), name="ocsp")
+# One fixture per simulator, named as the registry says (`sms`, `mail`, `agent` …): pytest finds them as attributes.
+for _controlled in CONTROLLED:
+    globals()[_controlled.fixture] = pytest.fixture(_client(_controlled), name=_controlled.fixture)
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""Typed client of the reCAPTCHA simulator: switch modes, arm siteverify faults, solve the image challenge."""
+"""Typed client of the reCAPTCHA simulator: choose what a tick does, arm siteverify faults, solve the image."""
 
 from __future__ import annotations
 
@@ -7,10 +7,10 @@ from simulators.captcha.faults import CaptchaMode
 
 
 class CaptchaClient(SimulatorClient):
-    """Controls the 「我不是機器人」 box the portal embeds."""
+    """Controls the 「我不是機器人」 box the portal embeds; a tick that does not pass is a siteverify fault (`arm`)."""
 
     def set_mode(self, mode: CaptchaMode) -> None:
-        """Make the next ticks pass, fail at siteverify, or open an image challenge."""
+        """Make the next ticks pass at once or open an image challenge."""
         self._call("POST", "/_control/mode", data={"mode": mode.value})
 
     def challenge_answer(self, timeout: float = 5.0) -> str:

@@ -10,7 +10,6 @@ shape and error codes; tokens are single use and valid 2 minutes.
 from __future__ import annotations
 
 import secrets
-import threading
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -20,11 +19,10 @@ from typing import Annotated, Any
 from fastapi import FastAPI, Form, HTTPException, Request
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse, Response
-from pydantic import BaseModel
 
-from simulators._control import control_router
-from simulators._faults import FaultBook
+from simulators._control import Simulator, simulator_app
 from simulators.captcha.faults import ELSEWHERE_HOSTNAME, CaptchaFault, CaptchaMode
+from simulators.captcha.models import ChallengeAnswer, Tick
 
 WIDGET_JS = (Path(__file__).parent / "widget.js").read_text(encoding="utf-8")
 
@@ -42,29 +40,13 @@ class CaptchaSettings:
 class Token:
     minted: float
     hostname: str
-    passes: bool
     used: bool = False
 
 
-class TokenRequest(BaseModel):
-    sitekey: str
-    hostname: str
-
-
-class ChallengeAnswer(BaseModel):
-    challenge: str
-    answer: str
-    hostname: str
-
-
-class Captcha:
+class Captcha(Simulator[CaptchaSettings]):
     """Minted tokens, pending image challenges, the mode and the faults."""
 
-    def __init__(self, settings: CaptchaSettings) -> None:
-        self.settings = settings
-        self.faults = FaultBook({f.value for f in CaptchaFault})
-        self.lock = threading.Lock()
-        self.reset()
+    fault_enum = CaptchaFault
 
     def reset(self) -> None:
         with self.lock:
@@ -82,10 +64,34 @@ class Captcha:
                 "challenges": dict(self.challenges),  # id → answer: how the harness solves the image
             }
 
-    def mint(self, hostname: str) -> str:
+    def set_mode(self, mode: CaptchaMode) -> None:
+        """What the next ticks do."""
+        with self.lock:
+            self.mode = mode
+
+    def tick(self, tick: Tick) -> dict[str, Any]:
+        """The box was ticked: a token, or an image challenge in CHALLENGE mode."""
+        if tick.sitekey != self.settings.site_key:
+            return {"error": "ERROR for site owner: Invalid site key"}
+        if self.mode is CaptchaMode.CHALLENGE:
+            challenge, answer = secrets.token_hex(8), f"{secrets.randbelow(10**5):05d}"
+            with self.lock:
+                self.challenges[challenge] = answer
+            return {"challenge": challenge, "image": _digits_svg(answer)}
+        return {"token": self._mint(tick.hostname)}
+
+    def answer(self, reply: ChallengeAnswer) -> dict[str, Any]:
+        """The digits typed for an image challenge: a token when right (each challenge is answered once)."""
+        with self.lock:
+            expected = self.challenges.pop(reply.challenge, None)
+        if expected is None or reply.answer.strip() != expected:
+            return {"error": "驗證失敗，請再試一次"}
+        return {"token": self._mint(reply.hostname)}
+
+    def _mint(self, hostname: str) -> str:
         token = secrets.token_urlsafe(48)
         with self.lock:
-            self.tokens[token] = Token(time.monotonic(), hostname, passes=self.mode is not CaptchaMode.FAIL)
+            self.tokens[token] = Token(time.monotonic(), hostname)
         return token
 
     def verify(self, secret: str, response: str) -> dict[str, Any]:
@@ -99,20 +105,18 @@ class Captcha:
         if not response:
             return _failure("missing-input-response")
         fault = self.faults.take(among={f.value for f in CaptchaFault} - {CaptchaFault.VERIFY_DOWN.value})
+        if fault is not None and fault.fault == CaptchaFault.REJECTED:
+            return {"success": False, "error-codes": []}
+        if fault is not None and fault.fault != CaptchaFault.HOSTNAME_MISMATCH:
+            return _failure(fault.fault)  # the fault's value is the error code
         with self.lock:
             token = self.tokens.get(response)
-            if fault is not None and fault.fault != CaptchaFault.HOSTNAME_MISMATCH:
-                if fault.fault == CaptchaFault.FAILED_NO_CODES:
-                    return {"success": False, "error-codes": []}
-                return _failure(fault.fault)
             if token is None:
                 return _failure("invalid-input-response")
             expired = time.monotonic() - token.minted > self.settings.token_ttl
             if token.used or expired:
                 return _failure("timeout-or-duplicate")
             token.used = True
-        if not token.passes:
-            return {"success": False, "error-codes": []}
         minted = datetime.now(UTC).timestamp() - (time.monotonic() - token.minted)
         return {
             "success": True,
@@ -142,11 +146,9 @@ def _digits_svg(digits: str) -> str:
 def create_app(settings: CaptchaSettings | None = None) -> FastAPI:
     """The reCAPTCHA simulator as an ASGI app."""
     captcha = Captcha(settings or CaptchaSettings())
-    app = FastAPI(title="reCAPTCHA v2 simulator", docs_url=None, redoc_url=None)
-    app.state.captcha = captcha
+    app = simulator_app("reCAPTCHA v2 simulator", captcha)
     # The widget runs on the portal's page and calls back here: any origin may ask for a token (no credentials).
     app.add_middleware(CORSMiddleware, allow_origins=["*"], allow_methods=["GET", "POST"], allow_headers=["*"])
-    app.include_router(control_router(captcha.faults, captcha.state, captcha.reset))
 
     @app.post("/_control/mode")
     def set_mode(mode: Annotated[str, Form()]) -> dict[str, str]:
@@ -156,8 +158,7 @@ def create_app(settings: CaptchaSettings | None = None) -> FastAPI:
             raise HTTPException(
                 status_code=422, detail=f"mode must be one of {[m.value for m in CaptchaMode]}"
             ) from error
-        with captcha.lock:
-            captcha.mode = chosen
+        captcha.set_mode(chosen)
         return {"mode": chosen.value}
 
     @app.get("/recaptcha/api.js")
@@ -169,23 +170,12 @@ def create_app(settings: CaptchaSettings | None = None) -> FastAPI:
         return Response(body, media_type="text/javascript; charset=utf-8")
 
     @app.post("/recaptcha/api2/userverify")
-    def tick(ask: TokenRequest) -> dict[str, Any]:
-        if ask.sitekey != captcha.settings.site_key:
-            return {"error": "ERROR for site owner: Invalid site key"}
-        if captcha.mode is CaptchaMode.CHALLENGE:
-            challenge, answer = secrets.token_hex(8), f"{secrets.randbelow(10**5):05d}"
-            with captcha.lock:
-                captcha.challenges[challenge] = answer
-            return {"challenge": challenge, "image": _digits_svg(answer)}
-        return {"token": captcha.mint(ask.hostname)}
+    def tick(ticked: Tick) -> dict[str, Any]:
+        return captcha.tick(ticked)
 
     @app.post("/recaptcha/api2/answer")
     def answer(reply: ChallengeAnswer) -> dict[str, Any]:
-        with captcha.lock:
-            expected = captcha.challenges.pop(reply.challenge, None)
-        if expected is None or reply.answer.strip() != expected:
-            return {"error": "驗證失敗，請再試一次"}
-        return {"token": captcha.mint(reply.hostname)}
+        return captcha.answer(reply)
 
     @app.post("/recaptcha/api/siteverify")
     def siteverify(

@@ -4,6 +4,17 @@ from __future__ import annotations
 
 from simulators.mail.client import MailClient
 from simulators.mail.faults import MailFault
-from simulators.mail.service import Mailbox, create_app, serve_smtp
+from simulators.mail.models import Address, Message, MessageSummary
+from simulators.mail.service import Mailbox, MailSettings, create_app, serve_smtp
 
-__all__ = ["MailClient", "MailFault", "Mailbox", "create_app", "serve_smtp"]
+__all__ = [
+    "Address",
+    "MailClient",
+    "MailFault",
+    "MailSettings",
+    "Mailbox",
+    "Message",
+    "MessageSummary",
+    "create_app",
+    "serve_smtp",
+]

@@ -7,7 +7,7 @@ import signal
 import threading
 
 from simulators._serving import serve_asgi
-from simulators.mail.service import Mailbox, create_app, serve_smtp
+from simulators.mail.service import create_app, serve_smtp
 
 parser = argparse.ArgumentParser(prog="python -m simulators.mail")
 parser.add_argument("--host", default="127.0.0.1")
@@ -17,10 +17,10 @@ args = parser.parse_args()
 stopped = threading.Event()
 signal.signal(signal.SIGTERM, lambda *_: stopped.set())
 signal.signal(signal.SIGINT, lambda *_: stopped.set())
-mailbox = Mailbox()
+app = create_app()
 with (
-    serve_smtp(mailbox, host=args.host, port=args.smtp_port) as smtp_port,
-    serve_asgi(create_app(mailbox), name="mail", host=args.host, port=args.port) as url,
+    serve_smtp(app.state.simulator, host=args.host, port=args.smtp_port) as smtp_port,
+    serve_asgi(app, name="mail", host=args.host, port=args.port) as url,
 ):
     print(f"mail simulator: SMTP on {args.host}:{smtp_port}, read API on {url}", flush=True)
     stopped.wait()

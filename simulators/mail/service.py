@@ -8,15 +8,15 @@ SMTP: SMTPUTF8, encoded-word subjects, multipart text/HTML; the raw bytes are ke
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import email
 import email.policy
 import itertools
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from email.headerregistry import Address
+from email.headerregistry import Address as HeaderAddress
 from email.message import EmailMessage
 from typing import Any
 
@@ -25,15 +25,22 @@ from aiosmtpd.smtp import SMTP, Envelope, Session
 from fastapi import FastAPI, HTTPException
 from fastapi.responses import HTMLResponse
 
-from simulators._control import control_router
-from simulators._faults import FaultBook
+from simulators._control import Simulator, simulator_app
 from simulators._inbox import inbox_page
 from simulators.mail.faults import AT_DATA, AT_RCPT, BOUNCING_ADDRESS, REPLIES, MailFault
+from simulators.mail.models import Address, Message, MessageSummary
+
+
+@dataclass(frozen=True, slots=True)
+class MailSettings:
+    """How the SMTP side introduces itself."""
+
+    hostname: str = "mail.tpcd.test"  # in the 220 greeting and the EHLO reply
 
 
 @dataclass(slots=True)
 class StoredMail:
-    """One accepted message as it came over the wire."""
+    """One accepted message as it came over the wire; parsed (the `email` package is the cost) only when read."""
 
     id: str
     raw: bytes
@@ -53,46 +60,46 @@ class StoredMail:
         part = self.parsed.get_body(preferencelist=(subtype,))
         return str(part.get_content()) if part is not None else ""
 
-    def summary(self) -> dict[str, Any]:
-        """Mailpit's message summary."""
-        text = self._body("plain")
-        return {
-            "ID": self.id,
-            "MessageID": str(self.parsed.get("Message-ID", "")).strip("<>"),
-            "From": _address(str(self.parsed.get("From", self.mail_from))),
-            "To": [{"Name": "", "Address": rcpt} for rcpt in self.rcpt_tos],
-            "Subject": str(self.parsed.get("Subject", "")),
-            "Snippet": " ".join(text.split())[:250],
-            "Created": self.created,
-            "Size": len(self.raw),
-        }
+    def summary(self) -> MessageSummary:
+        """What Mailpit lists."""
+        return MessageSummary(
+            id=self.id,
+            message_id=str(self.parsed.get("Message-ID", "")).strip("<>"),
+            sender=_address(str(self.parsed.get("From", self.mail_from))),
+            to=tuple(Address("", rcpt) for rcpt in self.rcpt_tos),
+            subject=str(self.parsed.get("Subject", "")),
+            snippet=" ".join(self._body("plain").split())[:250],
+            created=self.created,
+            size=len(self.raw),
+        )
 
-    def detail(self) -> dict[str, Any]:
-        """Mailpit's full message: the summary plus Text and HTML."""
-        return {**self.summary(), "Text": self._body("plain"), "HTML": self._body("html")}
+    def message(self) -> Message:
+        """What Mailpit answers for one message: the summary plus Text and HTML."""
+        summary = self.summary()
+        fields = {f.name: getattr(summary, f.name) for f in dataclasses.fields(summary)}
+        return Message(**fields, text=self._body("plain"), html=self._body("html"))
 
 
-def _address(header: str) -> dict[str, str]:
+def _address(header: str) -> Address:
+    name, addr_spec = email.utils.parseaddr(header)
     try:
-        parsed = Address(addr_spec=email.utils.parseaddr(header)[1])
-        name = email.utils.parseaddr(header)[0]
-        return {"Name": name, "Address": parsed.addr_spec}
+        return Address(name, HeaderAddress(addr_spec=addr_spec).addr_spec)
     except (ValueError, IndexError):
-        return {"Name": "", "Address": header}
+        return Address("", header)
 
 
-class Mailbox:
+class Mailbox(Simulator[MailSettings]):
     """Every message the SMTP side accepted, newest last, and the faults armed on it."""
 
-    def __init__(self) -> None:
-        self.faults = FaultBook({f.value for f in MailFault})
-        self.lock = threading.Lock()
-        self._ids = itertools.count(1)
-        self.mails: list[StoredMail] = []
+    fault_enum = MailFault
+
+    def __init__(self, settings: MailSettings) -> None:
+        self._ids = itertools.count(1)  # never restarted, as Mailpit's IDs are never reused
+        super().__init__(settings)
 
     def reset(self) -> None:
         with self.lock:
-            self.mails.clear()
+            self.mails: list[StoredMail] = []
 
     def state(self) -> dict[str, Any]:
         with self.lock:
@@ -170,7 +177,7 @@ def serve_smtp(mailbox: Mailbox, *, host: str = "127.0.0.1", port: int = 0, time
         port=port,
         ready_timeout=timeout,
         enable_SMTPUTF8=True,
-        server_hostname="mail.tpcd.test",
+        server_hostname=mailbox.settings.hostname,
     )
     controller.start()  # returns once aiosmtpd's own ready event fired
     try:
@@ -179,14 +186,14 @@ def serve_smtp(mailbox: Mailbox, *, host: str = "127.0.0.1", port: int = 0, time
         controller.stop()
 
 
-def create_app(mailbox: Mailbox) -> FastAPI:
-    """The Mailpit-compatible read API and control surface over `mailbox`."""
-    app = FastAPI(title="mail simulator (Mailpit-compatible API)", docs_url=None, redoc_url=None)
-    app.state.mailbox = mailbox
-    app.include_router(control_router(mailbox.faults, mailbox.state, mailbox.reset))
+def create_app(settings: MailSettings | None = None) -> FastAPI:
+    """The Mailpit-compatible read API and control surface over a new mailbox (`app.state.simulator`), which
+    `serve_smtp` fills."""
+    mailbox = Mailbox(settings or MailSettings())
+    app = simulator_app("mail simulator (Mailpit-compatible API)", mailbox)
 
     def listing(mails: list[StoredMail]) -> dict[str, Any]:
-        return {"total": len(mails), "count": len(mails), "messages": [m.summary() for m in mails]}
+        return {"total": len(mails), "count": len(mails), "messages": [m.summary().to_wire() for m in mails]}
 
     @app.get("/api/v1/messages")
     def messages() -> dict[str, Any]:
@@ -203,7 +210,7 @@ def create_app(mailbox: Mailbox) -> FastAPI:
     def message(message_id: str) -> dict[str, Any]:
         for mail in mailbox.find():
             if mail.id == message_id:
-                return mail.detail()
+                return mail.message().to_wire()
         raise HTTPException(status_code=404, detail=f"message {message_id} not found")
 
     @app.delete("/api/v1/messages")
@@ -213,8 +220,8 @@ def create_app(mailbox: Mailbox) -> FastAPI:
 
     @app.get("/", response_class=HTMLResponse)
     def inbox() -> str:
-        rows = [(m.created, ", ".join(m.rcpt_tos), str(m.parsed.get("Subject", "")), m.detail()["Text"])
-                for m in mailbox.find()]  # fmt: skip
+        shown = [mail.message() for mail in mailbox.find()]
+        rows = [(m.created, ", ".join(a.address for a in m.to), m.subject, m.text) for m in shown]
         return inbox_page("電子郵件收件匣（模擬）", ("時間", "收件者", "主旨", "內容"), rows)
 
     return app

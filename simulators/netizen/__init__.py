@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from simulators.netizen.client import NetizenClient
 from simulators.netizen.faults import NetizenFault
+from simulators.netizen.models import NetizenAccount
 from simulators.netizen.service import NetizenSettings, create_app
 
-__all__ = ["NetizenClient", "NetizenFault", "NetizenSettings", "create_app"]
+__all__ = ["NetizenAccount", "NetizenClient", "NetizenFault", "NetizenSettings", "create_app"]

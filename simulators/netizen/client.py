@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from simulators._client import SimulatorClient
+from simulators.netizen.models import NetizenAccount
 
 
 class NetizenClient(SimulatorClient):
@@ -20,5 +21,5 @@ class NetizenClient(SimulatorClient):
         id_number: str | None = None,
     ) -> None:
         """Create (or replace) a 網路市民 account with this profile."""
-        profile = {"account": account, "password": password, "name": name, "email": email, "mobile": mobile}
-        self._call("POST", "/_control/accounts", json={**profile, "address": address, "id_number": id_number})
+        created = NetizenAccount(account, password, name, email, mobile, address, id_number)
+        self._call("POST", "/_control/accounts", json=created.to_wire())

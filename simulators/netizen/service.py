@@ -15,18 +15,16 @@ from __future__ import annotations
 
 import html
 import secrets
-import threading
 from dataclasses import dataclass
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from fastapi import FastAPI, Form, Header, HTTPException, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
-from pydantic import BaseModel
 
-from simulators._control import control_router
-from simulators._faults import FaultBook
+from simulators._control import Simulator, simulator_app
 from simulators.netizen.faults import NetizenFault
+from simulators.netizen.models import NetizenAccount
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,37 +35,21 @@ class NetizenSettings:
     client_secret: str = "tpcd-netizen-secret"
 
 
-class Account(BaseModel):
-    """A legacy account and the profile it holds."""
-
-    account: str
-    password: str
-    name: str
-    email: str = ""
-    mobile: str = ""
-    address: str = ""
-    id_number: str | None = None
-
-
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True)
 class Grant:
     account: str
     client_id: str
     redirect_uri: str
 
 
-class Netizen:
+class Netizen(Simulator[NetizenSettings]):
     """Accounts, issued codes and tokens."""
 
-    def __init__(self, settings: NetizenSettings) -> None:
-        self.settings = settings
-        self.faults = FaultBook({f.value for f in NetizenFault})
-        self.lock = threading.Lock()
-        self.reset()
+    fault_enum = NetizenFault
 
     def reset(self) -> None:
         with self.lock:
-            self.accounts: dict[str, Account] = {}
+            self.accounts: dict[str, NetizenAccount] = {}
             self.codes: dict[str, Grant] = {}
             self.tokens: dict[str, str] = {}
             self.logins = 0
@@ -75,6 +57,52 @@ class Netizen:
     def state(self) -> dict[str, Any]:
         with self.lock:
             return {"accounts": sorted(self.accounts), "logins": self.logins, "tokens": len(self.tokens)}
+
+    def add_account(self, account: NetizenAccount) -> None:
+        """Create (or replace) a legacy account."""
+        with self.lock:
+            self.accounts[account.account] = account
+
+    def log_in(self, grant: Grant, password: str) -> str | None:
+        """An authorization code for `grant` when the password is right (and no fault refuses it)."""
+        with self.lock:
+            self.logins += 1
+            known = self.accounts.get(grant.account)
+        refused = self.faults.take(grant.account, among={NetizenFault.WRONG_PASSWORD.value})
+        if known is None or known.password != password or refused:
+            return None
+        code = secrets.token_urlsafe(16)
+        with self.lock:
+            self.codes[code] = grant
+        return code
+
+    def decide(self, code: str, *, allow: bool) -> Grant | None:
+        """The grant behind `code`, which a refusal voids; None for an unknown code."""
+        with self.lock:
+            if allow:
+                return self.codes.get(code)
+            return self.codes.pop(code, None)
+
+    def exchange(self, code: str) -> str | None:
+        """An access token for a code, used up by the exchange; None for a used or unknown code."""
+        with self.lock:
+            grant = self.codes.pop(code, None)
+            if grant is None:
+                return None
+            access = secrets.token_urlsafe(24)
+            self.tokens[access] = grant.account
+        return access
+
+    def profile(self, access_token: str) -> dict[str, Any] | None:
+        """What the token's account shares, as the profile endpoint answers; None for an unknown token."""
+        with self.lock:
+            account = self.accounts.get(self.tokens.get(access_token, ""))
+        if account is None:
+            return None
+        if account.id_number is None:
+            return account.profile()
+        hidden = self.faults.take(account.account, among={NetizenFault.NO_ID_NUMBER.value})
+        return account.profile(with_id_number=hidden is None)
 
 
 def _page(title: str, body: str) -> HTMLResponse:
@@ -92,9 +120,7 @@ def _hidden(**fields: str) -> str:
 def create_app(settings: NetizenSettings | None = None) -> FastAPI:
     """The 網路市民 simulator as an ASGI app."""
     netizen = Netizen(settings or NetizenSettings())
-    app = FastAPI(title="網路市民 simulator", docs_url=None, redoc_url=None)
-    app.state.netizen = netizen
-    app.include_router(control_router(netizen.faults, netizen.state, netizen.reset))
+    app = simulator_app("網路市民 simulator", netizen)
 
     @app.middleware("http")
     async def unavailable(request: Request, call_next: Any) -> Response:
@@ -106,9 +132,8 @@ def create_app(settings: NetizenSettings | None = None) -> FastAPI:
         return response
 
     @app.post("/_control/accounts")
-    def add_account(account: Account) -> dict[str, str]:
-        with netizen.lock:
-            netizen.accounts[account.account] = account
+    def add_account(account: NetizenAccount) -> dict[str, str]:
+        netizen.add_account(account)
         return {"account": account.account}
 
     def login_form(client_id: str, redirect_uri: str, state: str, error: str = "") -> HTMLResponse:
@@ -136,15 +161,9 @@ def create_app(settings: NetizenSettings | None = None) -> FastAPI:
         password: Annotated[str, Form()] = "",
         state: Annotated[str, Form()] = "",
     ) -> HTMLResponse:
-        with netizen.lock:
-            netizen.logins += 1
-            known = netizen.accounts.get(account)
-        refused = netizen.faults.take(account, among={NetizenFault.WRONG_PASSWORD.value})
-        if known is None or known.password != password or refused:
+        code = netizen.log_in(Grant(account, client_id, redirect_uri), password)
+        if code is None:
             return login_form(client_id, redirect_uri, state, "帳號或密碼錯誤")
-        code = secrets.token_urlsafe(16)
-        with netizen.lock:
-            netizen.codes[code] = Grant(account, client_id, redirect_uri)
         return _page(
             "授權網站讀取您的資料",
             f"<p>臺北卡3.0 網站要求讀取您的網路市民資料（姓名、身分證字號、電子郵件、手機、地址）。</p>"
@@ -157,10 +176,7 @@ def create_app(settings: NetizenSettings | None = None) -> FastAPI:
     def consent(
         code: Annotated[str, Form()], decision: Annotated[str, Form()], state: Annotated[str, Form()] = ""
     ) -> RedirectResponse:
-        with netizen.lock:
-            grant = netizen.codes.get(code)
-            if grant is not None and decision != "allow":
-                del netizen.codes[code]
+        grant = netizen.decide(code, allow=decision == "allow")
         if grant is None:
             raise HTTPException(status_code=400, detail="授權碼無效")
         query = {"code": code, "state": state} if decision == "allow" else {"error": "access_denied", "state": state}
@@ -177,29 +193,18 @@ def create_app(settings: NetizenSettings | None = None) -> FastAPI:
             return JSONResponse({"error": "invalid_client"}, status_code=401)
         if grant_type != "authorization_code":
             return JSONResponse({"error": "unsupported_grant_type"}, status_code=400)
-        with netizen.lock:
-            grant = netizen.codes.pop(code, None)
-            if grant is None:
-                return JSONResponse(
-                    {"error": "invalid_grant", "error_description": f"Invalid authorization code: {code}"}, 400
-                )
-            access = secrets.token_urlsafe(24)
-            netizen.tokens[access] = grant.account
+        access = netizen.exchange(code)
+        if access is None:
+            return JSONResponse(
+                {"error": "invalid_grant", "error_description": f"Invalid authorization code: {code}"}, 400
+            )
         return JSONResponse({"access_token": access, "token_type": "bearer", "expires_in": 3600})
 
     @app.get("/api/v1/profile")
     def profile(authorization: Annotated[str, Header()] = "") -> dict[str, Any]:
-        with netizen.lock:
-            account_name = netizen.tokens.get(authorization.removeprefix("Bearer ").strip())
-            account = netizen.accounts.get(account_name or "")
-        if account is None:
+        shown = netizen.profile(authorization.removeprefix("Bearer ").strip())
+        if shown is None:
             raise HTTPException(status_code=401, detail="invalid_token")
-        shown = account.model_dump(exclude={"password"})
-        if shown["id_number"] is None or netizen.faults.take(account.account, among={NetizenFault.NO_ID_NUMBER.value}):
-            del shown["id_number"]
         return shown
 
     return app
-
-
-__all__ = ["Account", "NetizenSettings", "create_app"]

@@ -3,6 +3,16 @@
 from __future__ import annotations
 
 from simulators.registry.client import RegistryClient
-from simulators.registry.service import SERVICES, RegistryFault, create_app
+from simulators.registry.faults import RegistryFault
+from simulators.registry.models import CardService, Holdings
+from simulators.registry.service import DEPARTMENTS, RegistrySettings, create_app
 
-__all__ = ["SERVICES", "RegistryClient", "RegistryFault", "create_app"]
+__all__ = [
+    "DEPARTMENTS",
+    "CardService",
+    "Holdings",
+    "RegistryClient",
+    "RegistryFault",
+    "RegistrySettings",
+    "create_app",
+]

@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Iterable
+from dataclasses import asdict
 
 from simulators._client import SimulatorClient
+from simulators.registry.models import CardService, Holdings
 
 
 class RegistryClient(SimulatorClient):
     """Sets and reads the card services held under an ID number."""
 
-    def set_holdings(self, id_number: str, services: list[dict[str, Any]]) -> None:
-        """Replace what `id_number` holds, e.g. [{"service": "敬老卡", "card_number": "…"}]."""
-        self._call("PUT", f"/_control/holdings/{id_number}", json=services)
+    def set_holdings(self, id_number: str, services: Iterable[CardService]) -> None:
+        """Replace what `id_number` holds."""
+        self._call("PUT", f"/_control/holdings/{id_number}", json=[asdict(s) for s in services])
 
-    def services(self, id_number: str) -> list[dict[str, Any]]:
+    def services(self, id_number: str) -> tuple[CardService, ...]:
         """What the portal would read for `id_number`."""
-        found: list[dict[str, Any]] = self._call("GET", "/api/v1/services", params={"id_number": id_number})["services"]
-        return found
+        return Holdings.from_wire(self._call("GET", "/api/v1/services", params={"id_number": id_number})).services

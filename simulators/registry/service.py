@@ -1,91 +1,89 @@
 """The city departments' card services (臺北卡 卡證服務, PROTOCOLS.md §10), keyed by 身分證字號.
 
 Our API (no public one is known): `GET /api/v1/services?id_number=…` → `{"id_number", "services": [{"service",
-"department", "card_number", "status", "bound"}]}`; holdings are set through the control surface
-(`PUT /_control/holdings/{id_number}`). `bound` is the 取消綁定/重新綁定 flag of the user guide's 服務管理.
+"card_number", "department", "status", "bound"}]}` (`simulators/registry/models.py`); holdings are set through the
+control surface (`PUT /_control/holdings/{id_number}` with a list of services).
 """
 
 from __future__ import annotations
 
-import threading
-from enum import StrEnum
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from types import MappingProxyType
 from typing import Any
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI
 from fastapi.responses import JSONResponse, Response
-from pydantic import BaseModel
 
-from simulators._control import control_router
-from simulators._faults import FaultBook
+from simulators._control import Simulator, simulator_app
+from simulators.registry.faults import RegistryFault
+from simulators.registry.models import CardService, Holdings
 
-# The names confirmed in official material (PROTOCOLS.md §10), with the department that issues each.
-SERVICES = {
-    "敬老卡": "社會局",
-    "愛心卡": "社會局",
-    "愛心陪伴卡": "社會局",
-    "圖書借閱證": "臺北市立圖書館",
-    "敬老乘車證": "交通局",
-    "愛心乘車證": "交通局",
-}
-
-
-class RegistryFault(StrEnum):
-    """What the registry does instead of answering."""
-
-    UNAVAILABLE = "unavailable"  # HTTP 503 for every lookup
+# The card services confirmed in official material (PROTOCOLS.md §10), with the department that issues each.
+DEPARTMENTS = MappingProxyType(
+    {
+        "敬老卡": "社會局",
+        "愛心卡": "社會局",
+        "愛心陪伴卡": "社會局",
+        "圖書借閱證": "臺北市立圖書館",
+        "敬老乘車證": "交通局",
+        "愛心乘車證": "交通局",
+    }
+)
 
 
-class Holding(BaseModel):
-    """One card service held under an ID number."""
+@dataclass(frozen=True, slots=True)
+class RegistrySettings:
+    """Which department issues each card service (filled in where a holding does not say)."""
 
-    service: str
-    department: str = ""
-    card_number: str = ""
-    status: str = "有效"
-    bound: bool = True
+    departments: Mapping[str, str] = field(default_factory=lambda: DEPARTMENTS)
 
 
-class Registry:
+class Registry(Simulator[RegistrySettings]):
     """Holdings per ID number."""
 
-    def __init__(self) -> None:
-        self.faults = FaultBook({f.value for f in RegistryFault})
-        self.lock = threading.Lock()
-        self.holdings: dict[str, list[Holding]] = {}
-        self.lookups = 0
+    fault_enum = RegistryFault
 
     def reset(self) -> None:
         with self.lock:
-            self.holdings.clear()
+            self.holdings: dict[str, tuple[CardService, ...]] = {}
             self.lookups = 0
 
     def state(self) -> dict[str, Any]:
         with self.lock:
             return {"people": len(self.holdings), "lookups": self.lookups}
 
+    def set_holdings(self, id_number: str, services: list[CardService]) -> None:
+        """Replace what `id_number` holds, with each service's department filled in when known."""
+        departments = self.settings.departments
+        held = tuple(replace(s, department=s.department or departments.get(s.service, "")) for s in services)
+        with self.lock:
+            self.holdings[id_number] = held
 
-def create_app() -> FastAPI:
+    def lookup(self, id_number: str) -> Holdings | None:
+        """What `id_number` holds; None while an UNAVAILABLE fault (for everyone or for this ID) holds."""
+        if self.faults.take(id_number, among={RegistryFault.UNAVAILABLE.value}) is not None:
+            return None
+        with self.lock:
+            self.lookups += 1
+            return Holdings(id_number, self.holdings.get(id_number, ()))
+
+
+def create_app(settings: RegistrySettings | None = None) -> FastAPI:
     """The registry as an ASGI app."""
-    registry = Registry()
-    app = FastAPI(title="臺北卡 card-services registry simulator", docs_url=None, redoc_url=None)
-    app.state.registry = registry
-    app.include_router(control_router(registry.faults, registry.state, registry.reset))
+    registry = Registry(settings or RegistrySettings())
+    app = simulator_app("臺北卡 card-services registry simulator", registry)
 
     @app.put("/_control/holdings/{id_number}")
-    def set_holdings(id_number: str, holdings: list[Holding]) -> dict[str, Any]:
-        with registry.lock:
-            registry.holdings[id_number] = [
-                h.model_copy(update={"department": h.department or SERVICES.get(h.service, "")}) for h in holdings
-            ]
-        return {"id_number": id_number, "services": len(holdings)}
+    def set_holdings(id_number: str, services: list[CardService]) -> dict[str, Any]:
+        registry.set_holdings(id_number, services)
+        return {"id_number": id_number, "services": len(services)}
 
     @app.get("/api/v1/services")
-    def services(request: Request, id_number: str) -> Response:
-        if registry.faults.take(among={RegistryFault.UNAVAILABLE.value}) is not None:
+    def services(id_number: str) -> Response:
+        held = registry.lookup(id_number)
+        if held is None:
             return Response("卡證服務系統維護中", status_code=503)
-        with registry.lock:
-            registry.lookups += 1
-            held = [h.model_dump() for h in registry.holdings.get(id_number, [])]
-        return JSONResponse({"id_number": id_number, "services": held})
+        return JSONResponse(held.to_wire())
 
     return app

@@ -2,29 +2,30 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from simulators._client import SimulatorClient, find_otp, wait_until
+from simulators._client import SimulatorClient, wait_until
+from simulators.sms.models import SmsMessage
 
 
 class SmsClient(SimulatorClient):
     """Reads the simulated phones' inbox and arms Mitake faults."""
 
-    def messages(self, to: str | None = None) -> list[dict[str, Any]]:
+    def messages(self, to: str | None = None) -> list[SmsMessage]:
         """Every accepted message (optionally to one number), oldest first, delivered or not."""
-        found: list[dict[str, Any]] = self._call("GET", "/api/v1/messages", params={"to": to} if to else None)
-        return found
+        found = self._call("GET", "/api/v1/messages", params={"to": to} if to else None)
+        return [SmsMessage.from_wire(wire) for wire in found]
+
+    def wait_for_message(self, to: str, timeout: float = 5.0, *, after: int = 0) -> SmsMessage:
+        """The newest message with a code delivered to `to`, of those with an id above `after`; waits up to
+        `timeout`. Delivered, not accepted: under a DELAY fault a newer message may still be on its way."""
+
+        def newest() -> SmsMessage | None:
+            fresh = [m for m in self.messages(to) if m.delivered and m.id > after and m.otp]
+            return fresh[-1] if fresh else None
+
+        return wait_until(newest, timeout=timeout, what=f"no SMS with a code reached {to}")
 
     def wait_for_otp(self, to: str, timeout: float = 5.0, *, after: int = 0) -> str:
-        """The code in the newest message delivered to `to` with an id above `after`, waiting up to `timeout`."""
-
-        def newest_code() -> str | None:
-            delivered = [m for m in self.messages(to) if m["status"] == "DELIVRD" and m["id"] > after]
-            return find_otp(delivered[-1]["body"]) if delivered else None
-
-        return wait_until(newest_code, timeout=timeout, what=f"no SMS with a code reached {to}")
-
-    def last_id(self, to: str | None = None) -> int:
-        """The id of the newest message so far (0 when none): pass it as `after` to wait for a newer one."""
-        found = self.messages(to)
-        return int(found[-1]["id"]) if found else 0
+        """The code in `wait_for_message(to, timeout, after=after)`."""
+        code = self.wait_for_message(to, timeout, after=after).otp
+        assert code is not None  # only a message that carries one is waited for
+        return code

@@ -37,6 +37,5 @@ STATUS_TEXT = {
 # Account-level codes come back bare (`statuscode=k\r\nError=…`, as in Mitake's real samples); message-level ones
 # inside the message's `[1]` section. This split is our reading of the samples (PROTOCOLS.md §7.3).
 ACCOUNT_LEVEL = {"*", "c", "d", "e", "k", "l", "s"}
-ACCEPTED = {"0", "1", "2", "4"}  # statuscodes a sender treats as accepted
 
 UNREACHABLE_MOBILE = "0900000001"  # a number whose messages are accepted but never delivered

@@ -9,10 +9,11 @@ Read side: `GET /api/v1/messages[?to=…]`, `GET /api/v1/messages/{id}`, `DELETE
 from __future__ import annotations
 
 import asyncio
+import itertools
 import re
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qsl
@@ -22,11 +23,11 @@ import requests
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.responses import HTMLResponse, Response
 
-from simulators._control import control_router
-from simulators._faults import ArmedFault, FaultBook
+from simulators._control import Simulator, simulator_app
+from simulators._faults import ArmedFault
 from simulators._inbox import inbox_page
 from simulators.sms.faults import ACCOUNT_LEVEL, STATUS_TEXT, STATUSCODE_FAULTS, UNREACHABLE_MOBILE, SmsFault
-from simulators.sms.models import SmsMessage
+from simulators.sms.models import DELIVERED, SmsMessage
 
 TAIPEI = ZoneInfo("Asia/Taipei")
 MOBILE = re.compile(r"09\d{8}")
@@ -45,14 +46,14 @@ class SmsSettings:
     callback_interval: float = 0.2
 
 
-class SmsGateway:
+class SmsGateway(Simulator[SmsSettings]):
     """The gateway's state: accepted messages, points left, clientid memory and delivery-report attempts."""
 
+    fault_enum = SmsFault
+
     def __init__(self, settings: SmsSettings) -> None:
-        self.settings = settings
-        self.faults = FaultBook({f.value for f in SmsFault})
-        self.lock = threading.Lock()
-        self.reset()
+        self._ids = itertools.count(1)  # never restarted: a delivery timer from before a reset finds no message
+        super().__init__(settings)
 
     def reset(self) -> None:
         """Empty inbox, full points, no memory of clientids."""
@@ -92,39 +93,44 @@ class SmsGateway:
             if self.points < 1:
                 return _error("s")
             self.points -= 1
+            number = next(self._ids)
             message = SmsMessage(
-                id=len(self.messages) + 1,
-                msgid=f"{len(self.messages) + 1:010d}",
+                id=number,
+                msgid=f"{number:010d}",
                 to=dstaddr,
                 body=body.replace("\x06", "\n"),  # Mitake's newline on the wire
                 destname=fields.get("destname", ""),
                 clientid=clientid,
                 received_at=now.isoformat(timespec="milliseconds"),
-                callback_url=fields.get("response", ""),
             )
             self.messages.append(message)
             reply = f"[1]\r\nmsgid=#{message.msgid}\r\nstatuscode=1\r\nAccountPoint={self.points}\r\n"
             if clientid:
                 self.clientids[clientid] = (now, reply)
-        self._schedule_delivery(message)
+        self._schedule_delivery(message, fields.get("response", ""))
         return reply
 
-    def _schedule_delivery(self, message: SmsMessage) -> None:
+    def _schedule_delivery(self, message: SmsMessage, report_url: str) -> None:
         fault = self.faults.take(message.to, among={SmsFault.DELAY.value, SmsFault.NEVER_DELIVER.value})
         if message.to == UNREACHABLE_MOBILE or (fault is not None and fault.fault == SmsFault.NEVER_DELIVER):
             return
         delay = (fault.seconds or 3.0) if fault is not None else 0.0
-        timer = threading.Timer(delay, self._deliver, args=(message,))
+        timer = threading.Timer(delay, self._deliver, args=(message.id, report_url))
         timer.daemon = True
         timer.start()
 
-    def _deliver(self, message: SmsMessage) -> None:
+    def _deliver(self, message_id: int, report_url: str) -> None:
         with self.lock:
-            message.status = "DELIVRD"
-        if message.callback_url:
-            self._report(message)
+            for index, message in enumerate(self.messages):
+                if message.id == message_id:
+                    self.messages[index] = delivered = replace(message, status=DELIVERED)
+                    break
+            else:
+                return  # reset (or deleted) while it was on its way
+        if report_url:
+            self._report(delivered, report_url)
 
-    def _report(self, message: SmsMessage) -> None:
+    def _report(self, message: SmsMessage, url: str) -> None:
         """GET the delivery report until the receiver acknowledges it (PROTOCOLS.md §7.4)."""
         stamp = datetime.fromisoformat(message.received_at).strftime("%Y%m%d%H%M%S")
         params = {
@@ -132,13 +138,13 @@ class SmsGateway:
             "dstaddr": message.to,
             "dlvtime": stamp,
             "donetime": datetime.now(TAIPEI).strftime("%Y%m%d%H%M%S"),
-            "statusstr": "DELIVRD",
+            "statusstr": DELIVERED,
             "statuscode": "0",
             "StatusFlag": "4",
         }
         for attempt in range(1, self.settings.callback_attempts + 1):
             try:
-                answer = requests.get(message.callback_url, params=params, timeout=2).text
+                answer = requests.get(url, params=params, timeout=2).text
             except requests.RequestException as error:
                 answer = f"error: {error}"
             acknowledged = RPACK in answer
@@ -149,8 +155,16 @@ class SmsGateway:
             time.sleep(self.settings.callback_interval * attempt)
 
     def find(self, to: str | None = None) -> list[SmsMessage]:
+        """The accepted messages (to one number), oldest first."""
         with self.lock:
             return [m for m in self.messages if to is None or m.to == to]
+
+    def delete_all(self) -> int:
+        """Empty the inbox (points and clientid memory stay); how many messages went."""
+        with self.lock:
+            count = len(self.messages)
+            self.messages.clear()
+        return count
 
 
 def _error(code: str) -> str:
@@ -166,9 +180,7 @@ def _charset(request: Request) -> str:
 def create_app(settings: SmsSettings | None = None) -> FastAPI:
     """The gateway as an ASGI app."""
     gateway = SmsGateway(settings or SmsSettings())
-    app = FastAPI(title="Mitake SMS gateway simulator", docs_url=None, redoc_url=None)
-    app.state.gateway = gateway
-    app.include_router(control_router(gateway.faults, gateway.state, gateway.reset))
+    app = simulator_app("Mitake SMS gateway simulator", gateway)
 
     async def transport_fault(dstaddr: str) -> Response | None:
         fault: ArmedFault | None = gateway.faults.take(dstaddr, among={SmsFault.HTTP_500.value, SmsFault.HANG.value})
@@ -198,21 +210,18 @@ def create_app(settings: SmsSettings | None = None) -> FastAPI:
 
     @app.get("/api/v1/messages")
     def messages(to: str | None = None) -> list[dict[str, Any]]:
-        return [m.public() for m in gateway.find(to)]
+        return [m.to_wire() for m in gateway.find(to)]
 
     @app.get("/api/v1/messages/{message_id}")
     def message(message_id: int) -> dict[str, Any]:
-        for m in gateway.find():
-            if m.id == message_id:
-                return m.public()
-        raise HTTPException(status_code=404, detail=f"no message {message_id}")
+        found = [m for m in gateway.find() if m.id == message_id]
+        if not found:
+            raise HTTPException(status_code=404, detail=f"no message {message_id}")
+        return found[0].to_wire()
 
     @app.delete("/api/v1/messages")
     def delete_messages() -> dict[str, int]:
-        with gateway.lock:
-            count = len(gateway.messages)
-            gateway.messages.clear()
-        return {"deleted": count}
+        return {"deleted": gateway.delete_all()}
 
     @app.get("/", response_class=HTMLResponse)
     def inbox() -> str:

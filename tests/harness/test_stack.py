@@ -12,8 +12,11 @@ import requests
 import uvicorn
 
 from harness.settings import load_settings
+from harness.simulators import CONTROLLED
 from harness.stack import Stack
 from simulators._serving import ServiceStartError, serve_asgi
+from simulators.registry import CardService, RegistryClient, RegistryFault
+from simulators.sms import SmsClient, SmsFault
 from tests.net import port_closed
 
 
@@ -40,6 +43,20 @@ def test_two_stacks_run_side_by_side(tmp_path: Path) -> None:
     settings = load_settings(root=tmp_path, environ={})
     with Stack(settings) as one, Stack(settings) as two:
         assert one.urls["portal"] != two.urls["portal"]
+
+
+def test_reset_and_state_reach_every_simulator_in_the_registry(tmp_path: Path) -> None:
+    with Stack(load_settings(root=tmp_path, environ={})) as stack:
+        with SmsClient(stack.urls["sms"]) as sms, RegistryClient(stack.urls["registry"]) as registry:
+            sms.arm(SmsFault.NO_POINTS, times=None)
+            registry.arm(RegistryFault.UNAVAILABLE, times=None)
+            registry.set_holdings("A123456789", [CardService("敬老卡")])
+            assert stack.simulator_state()["registry"]["people"] == 1
+            stack.reset()
+            assert registry.services("A123456789") == ()
+        state = stack.simulator_state()
+        assert set(state) == {c.name for c in CONTROLLED} | {"card"}
+        assert all(state[c.name]["faults"] == [] for c in CONTROLLED)
 
 
 def test_deployed_target_starts_no_twin(tmp_path: Path) -> None:

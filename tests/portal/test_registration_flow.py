@@ -8,9 +8,11 @@ import sqlite3
 import requests
 
 from harness.citizens import CitizenProfile, make_citizen
+from harness.simulators import settings_of
 from harness.stack import Stack
 from harness.twin import TwinClient
 from portal.passwords import check_password
+from simulators.captcha import CaptchaSettings
 from simulators.sms import SmsClient, SmsFault
 
 
@@ -43,7 +45,7 @@ class Applicant:
 
     def captcha_token(self) -> str:
         reply = requests.post(self.stack.urls["captcha"] + "/recaptcha/api2/userverify",
-                              json={"sitekey": self.stack.captcha_settings.site_key, "hostname": "127.0.0.1"},
+                              json={"sitekey": settings_of(CaptchaSettings).site_key, "hostname": "127.0.0.1"},
                               timeout=10)  # fmt: skip
         token: str = reply.json()["token"]
         return token

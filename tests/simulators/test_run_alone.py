@@ -14,7 +14,7 @@ import requests
 ROOT = Path(__file__).resolve().parents[2]
 
 
-@pytest.mark.parametrize("name", ["sms", "mail", "captcha", "netizen"])
+@pytest.mark.parametrize("name", ["sms", "mail", "captcha", "netizen", "registry"])
 def test_runs_alone_and_stops_on_sigterm(name: str) -> None:
     command = [sys.executable, "-m", f"simulators.{name}"]
     with subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as process:

@@ -64,17 +64,19 @@ def test_faults(captcha_url: str) -> None:
         assert down.status_code == 503
         client.arm(CaptchaFault.HOSTNAME_MISMATCH)
         assert _verify(captcha_url, secret=SECRET, response=_token(captcha_url))["hostname"] == ELSEWHERE_HOSTNAME
-        client.arm(CaptchaFault.FAILED_NO_CODES)
+        client.arm(CaptchaFault.INVALID_RESPONSE)
         assert _verify(captcha_url, secret=SECRET, response=_token(captcha_url)) == {
             "success": False,
-            "error-codes": [],
+            "error-codes": ["invalid-input-response"],
         }
+        client.arm(CaptchaFault.REJECTED)
+        token = _token(captcha_url)
+        assert _verify(captcha_url, secret=SECRET, response=token) == {"success": False, "error-codes": []}
+        assert _verify(captcha_url, secret=SECRET, response=token)["success"] is True  # the next one passes
 
 
-def test_fail_mode_and_image_challenge(captcha_url: str) -> None:
+def test_image_challenge(captcha_url: str) -> None:
     with CaptchaClient(captcha_url) as client:
-        client.set_mode(CaptchaMode.FAIL)
-        assert _verify(captcha_url, secret=SECRET, response=_token(captcha_url))["success"] is False
         client.set_mode(CaptchaMode.CHALLENGE)
         opened = requests.post(f"{captcha_url}/recaptcha/api2/userverify",
                                json={"sitekey": SITE_KEY, "hostname": "h"}, timeout=5).json()  # fmt: skip

@@ -10,14 +10,14 @@ import pytest
 import requests
 
 from simulators._serving import serve_asgi
-from simulators.mail import Mailbox, MailClient, MailFault, create_app, serve_smtp
+from simulators.mail import MailClient, MailFault, MailSettings, create_app, serve_smtp
 from simulators.mail.faults import BOUNCING_ADDRESS
 
 
 @pytest.fixture
 def mail() -> Iterator[tuple[int, str]]:
-    mailbox = Mailbox()
-    with serve_smtp(mailbox) as port, serve_asgi(create_app(mailbox), name="mail") as url:
+    app = create_app()
+    with serve_smtp(app.state.simulator) as port, serve_asgi(app, name="mail") as url:
         yield port, url
 
 
@@ -59,7 +59,7 @@ def test_smtputf8_recipient_search_and_delete(mail: tuple[int, str]) -> None:
     _send(port, _message(to="other@example.test", code="246802"))
     with MailClient(url) as client:
         assert client.wait_for_otp("市民@example.test") == "135790"
-        assert [m["To"][0]["Address"] for m in client.messages("other@example.test")] == ["other@example.test"]
+        assert [m.to[0].address for m in client.messages("other@example.test")] == ["other@example.test"]
     assert requests.delete(f"{url}/api/v1/messages", timeout=5).status_code == 200
     assert requests.get(f"{url}/api/v1/messages", timeout=5).json()["total"] == 0
 
@@ -68,11 +68,31 @@ def test_wait_for_otp_waits_for_a_newer_mail(mail: tuple[int, str]) -> None:
     port, url = mail
     _send(port, _message(code="111111"))
     with MailClient(url) as client:
-        first = client.last_id("citizen@example.test")
+        first = client.wait_for_message("citizen@example.test")
+        assert (first.otp, first.subject) == ("111111", "臺北卡3.0 會員註冊驗證碼")
         _send(port, _message(code="222222"))
-        assert client.wait_for_otp("citizen@example.test", after=first) == "222222"
+        assert client.wait_for_otp("citizen@example.test", after=first.id) == "222222"
         with pytest.raises(TimeoutError):
-            client.wait_for_otp("citizen@example.test", timeout=0.2, after=client.last_id())
+            client.wait_for_otp("citizen@example.test", timeout=0.2, after=client.messages()[0].id)
+
+
+def test_a_mail_without_a_code_is_not_waited_for(mail: tuple[int, str]) -> None:
+    port, url = mail
+    _send(port, _message(code="333333"))
+    newsletter = EmailMessage()
+    newsletter["From"], newsletter["To"], newsletter["Subject"] = "news@example.test", "citizen@example.test", "電子報"
+    newsletter.set_content("臺北卡3.0 本月消息")
+    _send(port, newsletter)
+    with MailClient(url) as client:
+        assert client.wait_for_otp("citizen@example.test") == "333333"
+
+
+def test_the_smtp_greeting_names_the_configured_host() -> None:
+    app = create_app(MailSettings(hostname="mx.tpcd.test"))
+    with serve_smtp(app.state.simulator) as port, smtplib.SMTP("127.0.0.1", port, timeout=5) as smtp:
+        code, greeting = smtp.ehlo()
+    assert code == 250
+    assert greeting.decode().startswith("mx.tpcd.test")
 
 
 @pytest.mark.parametrize(
@@ -99,7 +119,7 @@ def test_faults_are_smtp_replies_for_the_matched_recipient(
         ]  # fmt: skip
         assert [c for c, _ in replies] == [code]
         _send(port, _message(to="other@example.test"))  # other recipients are unaffected
-        assert client.messages()[0]["To"][0]["Address"] == "other@example.test"
+        assert client.messages()[0].to[0].address == "other@example.test"
 
 
 def test_dropped_connection_and_bouncing_address(mail: tuple[int, str]) -> None:

@@ -1,0 +1,61 @@
+"""The card-services registry as the portal reads it: plain HTTP, our documented JSON (PROTOCOLS.md §10)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+import requests
+
+from simulators._serving import serve_asgi
+from simulators.registry import CardService, RegistryClient, RegistryFault, RegistrySettings, create_app
+
+ID_NUMBER = "A123456789"
+
+
+@pytest.fixture
+def registry_url() -> Iterator[str]:
+    with serve_asgi(create_app(), name="registry") as url:
+        yield url
+
+
+def _lookup(url: str, id_number: str = ID_NUMBER) -> requests.Response:
+    return requests.get(f"{url}/api/v1/services", params={"id_number": id_number}, timeout=5)
+
+
+def test_holdings_as_the_portal_reads_them(registry_url: str) -> None:
+    with RegistryClient(registry_url) as client:
+        client.set_holdings(ID_NUMBER, [CardService("敬老卡", card_number="123"), CardService("其他卡", bound=False)])
+        assert [s.service for s in client.services(ID_NUMBER)] == ["敬老卡", "其他卡"]
+    assert _lookup(registry_url).json() == {
+        "id_number": ID_NUMBER,
+        "services": [
+            {"service": "敬老卡", "card_number": "123", "department": "社會局", "status": "有效", "bound": True},
+            {"service": "其他卡", "card_number": "", "department": "", "status": "有效", "bound": False},
+        ],
+    }
+    assert _lookup(registry_url, "B223456789").json() == {"id_number": "B223456789", "services": []}
+
+
+def test_departments_come_from_the_settings() -> None:
+    settings = RegistrySettings(departments={"敬老卡": "測試局"})
+    with serve_asgi(create_app(settings), name="registry") as url, RegistryClient(url) as client:
+        client.set_holdings(ID_NUMBER, [CardService("敬老卡")])
+        assert client.services(ID_NUMBER)[0].department == "測試局"
+
+
+def test_unavailable_for_one_id_number_then_reset(registry_url: str) -> None:
+    with RegistryClient(registry_url) as client:
+        client.set_holdings(ID_NUMBER, [CardService("圖書借閱證")])
+        client.arm(RegistryFault.UNAVAILABLE, match=ID_NUMBER, times=None)
+        assert _lookup(registry_url).status_code == 503
+        assert _lookup(registry_url, "B223456789").status_code == 200
+        assert client.state()["lookups"] == 1
+        client.reset()
+        assert client.services(ID_NUMBER) == ()
+
+
+def test_a_bad_holding_is_refused_in_the_registry_s_terms(registry_url: str) -> None:
+    refused = requests.put(f"{registry_url}/_control/holdings/{ID_NUMBER}", json=[{"card_number": "1"}], timeout=5)
+    assert refused.status_code == 422
+    assert "service" in refused.text
