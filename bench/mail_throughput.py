@@ -12,7 +12,7 @@ import smtplib
 import sys
 import time
 
-from simulators.mail import Mailbox, serve_smtp
+from simulators.mail import Mailbox, MailSettings, serve_smtp
 
 MESSAGE = (
     "From: =?utf-8?b?6Ie65YyX5Y2h?= <noreply@tpcd.example.test>\r\n"
@@ -42,7 +42,7 @@ def _run(port: int, clients: int, per_client: int) -> float:
 
 def main(per_client: int = 2000) -> None:
     """Print mails/s for 1 and 4 concurrent SMTP clients."""
-    mailbox = Mailbox()
+    mailbox = Mailbox(MailSettings())
     with serve_smtp(mailbox) as port:
         _run(port, 1, 50)  # warm-up
         for clients in (1, 4):
