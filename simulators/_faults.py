@@ -17,12 +17,18 @@ class ArmedFault:
     seconds: float | None = None  # for timing faults: how long to delay or hang
 
 
+@dataclass(slots=True)
+class _Armed:
+    fault: ArmedFault
+    remaining: int | None  # uses left; None until reset
+
+
 class FaultBook:
     """The faults armed on one simulator, consumed in arming order; thread-safe."""
 
     def __init__(self, known: set[str]) -> None:
         self._known = known
-        self._armed: list[list[Any]] = []  # [ArmedFault, remaining uses or None]
+        self._armed: list[_Armed] = []
         self._lock = threading.Lock()
 
     def arm(self, fault: ArmedFault) -> None:
@@ -32,20 +38,20 @@ class FaultBook:
         if fault.times is not None and fault.times < 1:
             raise ValueError(f"times must be at least 1 (or null for until reset), not {fault.times}")
         with self._lock:
-            self._armed.append([fault, fault.times])
+            self._armed.append(_Armed(fault, fault.times))
 
     def take(self, target: str | None = None, *, among: set[str] | None = None) -> ArmedFault | None:
         """The first armed fault that applies to `target` (and is one of `among`), using up one of its times."""
         with self._lock:
-            for entry in self._armed:
-                fault, remaining = entry
+            for armed in self._armed:
+                fault = armed.fault
                 if fault.match not in (None, target) or (among is not None and fault.fault not in among):
                     continue
-                if remaining is not None:
-                    entry[1] = remaining - 1
-                    if entry[1] == 0:
-                        self._armed.remove(entry)
-                return fault  # type: ignore[no-any-return]
+                if armed.remaining is not None:
+                    armed.remaining -= 1
+                    if armed.remaining == 0:
+                        self._armed.remove(armed)
+                return fault
         return None
 
     def clear(self) -> None:
@@ -56,4 +62,4 @@ class FaultBook:
     def state(self) -> list[dict[str, Any]]:
         """What is armed, with uses left, for `GET /_control/state`."""
         with self._lock:
-            return [{**asdict(fault), "remaining": remaining} for fault, remaining in self._armed]
+            return [{**asdict(armed.fault), "remaining": armed.remaining} for armed in self._armed]
