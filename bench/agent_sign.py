@@ -26,8 +26,16 @@ def main(signatures: int = 100) -> None:
         assert stack.card is not None
         stack.card.insert(card_holder(citizen))
         for kind in ("PKCS1", "PKCS7"):
-            package = json.dumps({"func": "MakeSignature", "signatureType": kind, "tbs": "nonce", "pin": citizen.pin,
-                                  "hashAlgorithm": "SHA256", "withCardSN": "true"})  # fmt: skip
+            package = json.dumps(
+                {
+                    "func": "MakeSignature",
+                    "signatureType": kind,
+                    "tbs": "nonce",
+                    "pin": citizen.pin,
+                    "hashAlgorithm": "SHA256",
+                    "withCardSN": "true",
+                }
+            )
             timings = []
             for _ in range(signatures):
                 began = time.perf_counter()
@@ -35,8 +43,10 @@ def main(signatures: int = 100) -> None:
                 timings.append(time.perf_counter() - began)
                 assert body["ret_code"] == 0, body
             p95 = statistics.quantiles(timings, n=20)[18]
-            print(f"agent /sign {kind} over PC/SC, {signatures} runs: p50 {statistics.median(timings) * 1000:.1f} ms, "
-                  f"p95 {p95 * 1000:.1f} ms (target p50 ≤ 100 ms)")  # fmt: skip
+            print(
+                f"agent /sign {kind} over PC/SC, {signatures} runs: p50 {statistics.median(timings) * 1000:.1f} ms, "
+                f"p95 {p95 * 1000:.1f} ms (target p50 ≤ 100 ms)"
+            )
 
 
 if __name__ == "__main__":

@@ -46,10 +46,14 @@ def main(signatures: int = 200) -> None:
         connection.disconnect()
         connection.release()
         cut = statistics.quantiles(timings, n=20)
-        print(f"card over PC/SC: VERIFY + sign, {signatures} runs: p50 {statistics.median(timings) * 1000:.2f} ms, "
-              f"p95 {cut[18] * 1000:.2f} ms (target p50 ≤ 50 ms)")  # fmt: skip
-        print(f"card insert → pcscd reports it present: median {statistics.median(inserts) * 1000:.0f} ms "
-              f"(vpcd polls about every 400 ms)")  # fmt: skip
+        print(
+            f"card over PC/SC: VERIFY + sign, {signatures} runs: p50 {statistics.median(timings) * 1000:.2f} ms, "
+            f"p95 {cut[18] * 1000:.2f} ms (target p50 ≤ 50 ms)"
+        )
+        print(
+            f"card insert → pcscd reports it present: median {statistics.median(inserts) * 1000:.0f} ms "
+            f"(vpcd polls about every 400 ms)"
+        )
     finally:
         slot.close()
         release_host()

@@ -16,7 +16,7 @@ import time
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-from playwright.sync_api import sync_playwright
+from playwright.sync_api import Browser, sync_playwright
 
 from harness.cards import card_holder
 from harness.citizens import card_services, make_citizen
@@ -38,13 +38,30 @@ def harness_run() -> float:
     """One pytest run of the journey; the scenario's own duration from JUnit XML."""
     with tempfile.TemporaryDirectory() as folder:
         junit = Path(folder) / "junit.xml"
-        subprocess.run([sys.executable, "-m", "pytest", "steps", "-q", "-p", "no:cacheprovider", "-k",
-                        "一路完成 and 手機", "--junitxml", str(junit), "--alluredir", str(Path(folder) / "allure")],
-                       cwd=ROOT, check=True, capture_output=True)  # fmt: skip
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "pytest",
+                "steps",
+                "-q",
+                "-p",
+                "no:cacheprovider",
+                "-k",
+                "一路完成 and 手機",
+                "--junitxml",
+                str(junit),
+                "--alluredir",
+                str(Path(folder) / "allure"),
+            ],
+            cwd=ROOT,
+            check=True,
+            capture_output=True,
+        )
         return float(ET.parse(junit).getroot().iter("testcase").__next__().get("time", "0"))
 
 
-def bare_run(stack: Stack, browser: object, seed: int) -> float:
+def bare_run(stack: Stack, browser: Browser, seed: int) -> float:
     """The same 24 steps through the page objects, timed from the first page to 已實名."""
     settings = stack.settings
     citizen = make_citizen(seed)
@@ -60,8 +77,12 @@ def bare_run(stack: Stack, browser: object, seed: int) -> float:
         agent.uninstall()
         registry.set_holdings(citizen.id_number, card_services(citizen))
         codes = CodeReader(sms, mail)
-        context = browser.new_context(base_url=stack.portal_url, locale="zh-TW", user_agent=settings.user_agent,  # type: ignore[attr-defined]
-                                      accept_downloads=True)  # fmt: skip
+        context = browser.new_context(
+            base_url=stack.portal_url,
+            locale="zh-TW",
+            user_agent=settings.user_agent,
+            accept_downloads=True,
+        )
         began = time.perf_counter()
         page = context.new_page()
         gold = go_gold(page, citizen, codes.newest)
@@ -89,8 +110,10 @@ def main(runs: int = 5) -> None:
         bare = [bare_run(stack, browser, 9000 + run) for run in range(runs)]
         browser.close()
     h, b = statistics.median(harness), statistics.median(bare)
-    print(f"journey (24 steps, by phone), median of {runs}: harness {h:.2f} s, bare page-object script {b:.2f} s, "
-          f"ratio {h / b:.2f} (targets: ≤ 4 s, ratio ≤ 1.2)")  # fmt: skip
+    print(
+        f"journey (24 steps, by phone), median of {runs}: harness {h:.2f} s, bare page-object script {b:.2f} s, "
+        f"ratio {h / b:.2f} (targets: ≤ 4 s, ratio ≤ 1.2)"
+    )
 
 
 if __name__ == "__main__":

@@ -49,8 +49,10 @@ def main(per_client: int = 2000) -> None:
             mailbox.reset()
             rate = _run(port, clients, per_client)
             assert len(mailbox.mails) == clients * per_client, "the simulator lost mail"
-            print(f"mail simulator: {clients} SMTP client(s) x {per_client} prebuilt mails: {rate:7.0f} mails/s "
-                  "(target ≥ 1000/s)")  # fmt: skip
+            print(
+                f"mail simulator: {clients} SMTP client(s) x {per_client} prebuilt mails: {rate:7.0f} mails/s "
+                "(target ≥ 1000/s)"
+            )
 
 
 if __name__ == "__main__":

@@ -25,11 +25,16 @@ def _rss_kib(pid: int | str = "self") -> int:
 def memory(settings: Settings) -> None:
     """Resident memory of this process with a stack up (and of the stack's private pcscd), no browser."""
     with Stack(settings) as stack:
-        pcscd = sum(_rss_kib(pid.name) for pid in Path("/proc").iterdir()
-                    if pid.name.isdigit() and "pcscd" in (pid / "comm").read_text(errors="ignore"))  # fmt: skip
+        pcscd = sum(
+            _rss_kib(pid.name)
+            for pid in Path("/proc").iterdir()
+            if pid.name.isdigit() and "pcscd" in (pid / "comm").read_text(errors="ignore")
+        )
         total = (_rss_kib() + pcscd) / 1024
-        print(f"  memory  {total:7.1f} MB resident (this process with {len(stack.urls)} services, plus pcscd "
-              f"{pcscd / 1024:.1f} MB) (target < 200 MB)")  # fmt: skip
+        print(
+            f"  memory  {total:7.1f} MB resident (this process with {len(stack.urls)} services, plus pcscd "
+            f"{pcscd / 1024:.1f} MB) (target < 200 MB)"
+        )
 
 
 def main(runs: int = 20) -> None:

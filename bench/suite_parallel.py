@@ -18,8 +18,24 @@ def suite(workers: int) -> float:
     """Wall time of `pytest steps -n <workers>`."""
     with tempfile.TemporaryDirectory() as folder:
         began = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "pytest", "steps", "-q", "-p", "no:cacheprovider", "-n", str(workers),
-                        "--alluredir", folder], cwd=ROOT, check=True, capture_output=True)  # fmt: skip
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "pytest",
+                "steps",
+                "-q",
+                "-p",
+                "no:cacheprovider",
+                "-n",
+                str(workers),
+                "--alluredir",
+                folder,
+            ],
+            cwd=ROOT,
+            check=True,
+            capture_output=True,
+        )
         return time.perf_counter() - began
 
 

@@ -18,9 +18,19 @@ from simulators.registry import CardService
 
 # The 12 districts of Taipei with their postcodes: every citizen lives in the city that issues the card.
 TAIPEI_DISTRICTS = {
-    "中正區": "100", "大同區": "103", "中山區": "104", "松山區": "105", "大安區": "106", "萬華區": "108",
-    "信義區": "110", "士林區": "111", "北投區": "112", "內湖區": "114", "南港區": "115", "文山區": "116",
-}  # fmt: skip
+    "中正區": "100",
+    "大同區": "103",
+    "中山區": "104",
+    "松山區": "105",
+    "大安區": "106",
+    "萬華區": "108",
+    "信義區": "110",
+    "士林區": "111",
+    "北投區": "112",
+    "內湖區": "114",
+    "南港區": "115",
+    "文山區": "116",
+}
 # Birth dates come from a fixed window so a seed is stable across days, and everyone is 18+ (MOICA issues to 18+).
 BIRTH_WINDOW = (date(1940, 1, 1), date(2004, 12, 31))
 MAIL_DOMAIN = "example.test"  # RFC 2606: never a real mailbox

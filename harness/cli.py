@@ -55,8 +55,10 @@ def cmd_up(settings: Settings, args: argparse.Namespace) -> int:
             "seed": seed,
         }
         if args.json:
-            print(json.dumps({**stack.urls, "pcsc_socket": stack.pcsc_socket, "citizen": demo}, ensure_ascii=False),
-                  flush=True)  # fmt: skip
+            print(
+                json.dumps({**stack.urls, "pcsc_socket": stack.pcsc_socket, "citizen": demo}, ensure_ascii=False),
+                flush=True,
+            )
         else:
             print("tpcd-harness 已啟動（Ctrl-C 停止）")
             for name, url in stack.urls.items():
@@ -138,8 +140,9 @@ def cmd_certify_agent(settings: Settings, args: argparse.Namespace) -> int:
     """Run the agent conformance suite against --agent-url; Allure report and one-page summary in --report."""
     report_dir = Path(args.report).resolve()
     report_dir.mkdir(parents=True, exist_ok=True)
-    code = certify.run_suite(args.agent_url, report_dir, control_url=args.control_url, reader=args.reader,
-                             chromium=str(settings.chromium))  # fmt: skip
+    code = certify.run_suite(
+        args.agent_url, report_dir, control_url=args.control_url, reader=args.reader, chromium=str(settings.chromium)
+    )
     rows = certify.outcomes(report_dir / "allure-results")
     version = certify.agent_version(args.agent_url)
     summary = certify.write_summary(report_dir, args.agent_url, version, rows)

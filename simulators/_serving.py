@@ -39,8 +39,9 @@ class RunningServer:
             while not self.server.started:
                 if not self.thread.is_alive():
                     reason = f" ({self.failure[0]!r})" if self.failure else ""
-                    raise ServiceStartError(f"{name} stopped while starting{reason}: is {host}:{port} free? "
-                                            "See its log above")  # fmt: skip
+                    raise ServiceStartError(
+                        f"{name} stopped while starting{reason}: is {host}:{port} free? See its log above"
+                    )
                 if time.monotonic() > deadline:
                     raise ServiceStartError(f"{name} did not start within {timeout}s; see its log above")
                 time.sleep(0.005)

@@ -43,8 +43,15 @@ def _(screen: Screen, citizen: CitizenProfile, label: str, same: str) -> None:
 
 @given("市民曾是網路市民會員")
 def _(netizen: NetizenClient, citizen: CitizenProfile) -> None:
-    netizen.add_account(netizen_account(citizen), citizen.password, name=citizen.name, email=citizen.email,
-                        mobile=citizen.mobile, address=citizen.address, id_number=citizen.id_number)  # fmt: skip
+    netizen.add_account(
+        netizen_account(citizen),
+        citizen.password,
+        name=citizen.name,
+        email=citizen.email,
+        mobile=citizen.mobile,
+        address=citizen.address,
+        id_number=citizen.id_number,
+    )
 
 
 @given("市民曾是網路市民會員，但當時沒有留下身分證字號")

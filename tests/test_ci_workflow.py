@@ -15,13 +15,23 @@ CHECK = ROOT / ".venv" / "bin" / "check-jsonschema"
 
 def test_e2e_workflow_matches_the_github_workflow_schema(tmp_path: Path) -> None:
     workflow = ROOT / ".github" / "workflows" / "e2e.yml"
-    done = subprocess.run([str(CHECK), "--builtin-schema", "vendor.github-workflows", str(workflow)],
-                          capture_output=True, text=True, timeout=60, check=False)  # fmt: skip
+    done = subprocess.run(
+        [str(CHECK), "--builtin-schema", "vendor.github-workflows", str(workflow)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     assert done.returncode == 0, done.stdout + done.stderr
     broken = tmp_path / "broken.yml"
     broken.write_text(workflow.read_text(encoding="utf-8").replace("runs-on:", "runs_on:"), encoding="utf-8")
-    refused = subprocess.run([str(CHECK), "--builtin-schema", "vendor.github-workflows", str(broken)],
-                             capture_output=True, text=True, timeout=60, check=False)  # fmt: skip
+    refused = subprocess.run(
+        [str(CHECK), "--builtin-schema", "vendor.github-workflows", str(broken)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     assert refused.returncode != 0  # the check can fail
 
 

@@ -30,9 +30,25 @@ class Outcome:
 
 def run_suite(agent_url: str, report_dir: Path, *, control_url: str | None, reader: str | None, chromium: str) -> int:
     """Run the suite in its own pytest (the project's configuration stays out of it); return pytest's exit code."""
-    command = [sys.executable, "-m", "pytest", str(SUITE), "-c", str(SUITE / "pytest.ini"), "--rootdir", str(SUITE),
-               "-p", "allure_pytest", "--alluredir", str(report_dir / "allure-results"), "--clean-alluredir",
-               "--agent-url", agent_url, "--chromium", chromium]  # fmt: skip
+    command = [
+        sys.executable,
+        "-m",
+        "pytest",
+        str(SUITE),
+        "-c",
+        str(SUITE / "pytest.ini"),
+        "--rootdir",
+        str(SUITE),
+        "-p",
+        "allure_pytest",
+        "--alluredir",
+        str(report_dir / "allure-results"),
+        "--clean-alluredir",
+        "--agent-url",
+        agent_url,
+        "--chromium",
+        chromium,
+    ]
     if control_url:
         command += ["--control-url", control_url]
     if reader:

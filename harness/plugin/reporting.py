@@ -86,8 +86,11 @@ def _attach_new(item: pytest.Item, key: str, entries: list[dict[str, Any]], name
     if start > len(entries):  # the card was swapped or the log reset: start over
         start = 0
     if len(entries) > start:
-        allure.attach(json.dumps(entries[start:], ensure_ascii=False, indent=2), name=name,
-                      attachment_type=allure.attachment_type.JSON)  # fmt: skip
+        allure.attach(
+            json.dumps(entries[start:], ensure_ascii=False, indent=2),
+            name=name,
+            attachment_type=allure.attachment_type.JSON,
+        )
     seen[key] = len(entries)
 
 
@@ -117,8 +120,11 @@ def pytest_bdd_step_error(request: pytest.FixtureRequest, step: Any, **_: Any) -
         allure.attach(page.content(), name="失敗當下頁面 HTML", attachment_type=allure.attachment_type.HTML)
     stack = request.node.stash.get(STACK_KEY, None)
     if stack is not None:
-        allure.attach(json.dumps(stack.simulator_state(), ensure_ascii=False, indent=2), name="失敗當下各模擬器狀態",
-                      attachment_type=allure.attachment_type.JSON)  # fmt: skip
+        allure.attach(
+            json.dumps(stack.simulator_state(), ensure_ascii=False, indent=2),
+            name="失敗當下各模擬器狀態",
+            attachment_type=allure.attachment_type.JSON,
+        )
 
 
 @pytest.hookimpl(hookwrapper=True)

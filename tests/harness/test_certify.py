@@ -19,15 +19,22 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def _certify(tmp_path: Path, *args: str) -> tuple[int, str]:
-    done = subprocess.run([sys.executable, "-m", "harness.cli", "certify-agent", *args, "--report", str(tmp_path)],
-                          cwd=ROOT, capture_output=True, text=True, timeout=300, check=False)  # fmt: skip
+    done = subprocess.run(
+        [sys.executable, "-m", "harness.cli", "certify-agent", *args, "--report", str(tmp_path)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
     return done.returncode, done.stdout + done.stderr
 
 
 def test_the_stacks_agent_passes_every_requirement(tmp_path: Path) -> None:
     with Stack(load_settings(root=ROOT, environ={})) as stack:
-        code, output = _certify(tmp_path, "--agent-url", stack.urls["agent"], "--control-url",
-                                stack.urls["agent_desktop"])  # fmt: skip
+        code, output = _certify(
+            tmp_path, "--agent-url", stack.urls["agent"], "--control-url", stack.urls["agent_desktop"]
+        )
     assert code == 0, output[-4000:]
     rows = outcomes(tmp_path / "allure-results")
     assert [row.requirement for row in rows] == list(REQUIREMENTS)

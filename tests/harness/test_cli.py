@@ -111,8 +111,13 @@ def test_trace_fails_when_a_step_has_no_passing_scenario(tmp_path: Path) -> None
 
 
 def _collected(*args: str) -> set[str]:
-    done = subprocess.run([sys.executable, "-m", "pytest", "steps", "--collect-only", "-q", "-p", "no:cacheprovider",
-                           *args], cwd=ROOT, capture_output=True, text=True, check=False)  # fmt: skip
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "steps", "--collect-only", "-q", "-p", "no:cacheprovider", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     return {line for line in done.stdout.splitlines() if "::" in line}
 
 

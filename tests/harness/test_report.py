@@ -28,8 +28,9 @@ def test_strip_analytics_removes_both_tags_and_keeps_the_rest() -> None:
     assert "<title>r</title>" in cleaned
 
 
-def _project_with_one_result(tmp_path: Path, status: str = "passed", tags: tuple[str, ...] = ("doc-step-2",),
-                             trace: str = "") -> Path:  # fmt: skip
+def _project_with_one_result(
+    tmp_path: Path, status: str = "passed", tags: tuple[str, ...] = ("doc-step-2",), trace: str = ""
+) -> Path:
     (tmp_path / "pyproject.toml").write_text("[tool.tpcd]\n", encoding="utf-8")
     (tmp_path / "node_modules").symlink_to(ROOT / "node_modules")
     shutil.copytree(ROOT / "reports", tmp_path / "reports", ignore=shutil.ignore_patterns("allure-*", "tests", "play*"))

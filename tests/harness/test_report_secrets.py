@@ -14,8 +14,21 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def test_journey_report_has_evidence_and_no_secrets(tmp_path: Path) -> None:
     results = tmp_path / "results"
-    command = [sys.executable, "-m", "pytest", "steps", "-k", "一路完成 and 手機", "-p", "no:cacheprovider", "-q",
-               "--alluredir", str(results), "--citizen-seed", "31337"]  # fmt: skip
+    command = [
+        sys.executable,
+        "-m",
+        "pytest",
+        "steps",
+        "-k",
+        "一路完成 and 手機",
+        "-p",
+        "no:cacheprovider",
+        "-q",
+        "--alluredir",
+        str(results),
+        "--citizen-seed",
+        "31337",
+    ]
     done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=600, check=False)
     assert done.returncode == 0, done.stdout[-4000:]
 

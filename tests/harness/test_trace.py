@@ -42,8 +42,9 @@ def test_tags_are_inherited_from_feature_and_examples(tmp_path: Path) -> None:
 
 
 def test_outline_results_are_matched_by_their_example_names(tmp_path: Path) -> None:
-    features, results = _write(tmp_path, {"features/a.feature:市民以手機驗證": "failed",
-                                           "features/a.feature:另一個": "passed"})  # fmt: skip
+    features, results = _write(
+        tmp_path, {"features/a.feature:市民以手機驗證": "failed", "features/a.feature:另一個": "passed"}
+    )
     matrix = {row.step: row for row in coverage(features, tmp_path, results)}
     assert matrix[2].scenarios == [{"scenario": "features/a.feature:市民以<管道>驗證", "status": "failed"}]
     assert matrix[1].status == "failed"

@@ -15,9 +15,13 @@ from simulators._secrets import mask_fields
 from simulators.agent import AgentClient
 
 HOLDER: dict[str, Any] = {
-    "name": "認證測試", "id_number": "A123456789", "card_number": "CERT000000000001", "pin": "123456",
-    "puk": "12345678", "seed": 424242,
-}  # fmt: skip
+    "name": "認證測試",
+    "id_number": "A123456789",
+    "card_number": "CERT000000000001",
+    "pin": "123456",
+    "puk": "12345678",
+    "seed": 424242,
+}
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -56,18 +60,28 @@ class Agent:
         self.url, self.reader = url.rstrip("/"), reader
         self.http = requests.Session()
 
-    def call(self, path: str, package: dict[str, Any] | None = None, *, origin: str | None = None,
-             method: str = "POST") -> requests.Response:  # fmt: skip
+    def call(
+        self, path: str, package: dict[str, Any] | None = None, *, origin: str | None = None, method: str = "POST"
+    ) -> requests.Response:
         if package is not None and self.reader and "slotDescription" not in package:
             package = {**package, "slotDescription": self.reader}
         headers = {"Origin": origin} if origin else {}
         data = {"tbsPackage": json.dumps(package)} if package is not None else None
         response = self.http.request(method, self.url + path, data=data, headers=headers, timeout=30)
         shown = mask_fields(package or {})
-        allure.attach(json.dumps({"request": {"path": path, "origin": origin, "package": shown},
-                                  "status": response.status_code, "body": response.text[:2000]},
-                                 ensure_ascii=False, indent=2),
-                      name=f"{method} {path}", attachment_type=allure.attachment_type.JSON)  # fmt: skip
+        allure.attach(
+            json.dumps(
+                {
+                    "request": {"path": path, "origin": origin, "package": shown},
+                    "status": response.status_code,
+                    "body": response.text[:2000],
+                },
+                ensure_ascii=False,
+                indent=2,
+            ),
+            name=f"{method} {path}",
+            attachment_type=allure.attachment_type.JSON,
+        )
         return response
 
     def json(self, path: str, package: dict[str, Any] | None = None, **kwargs: Any) -> dict[str, Any]:
@@ -88,7 +102,7 @@ class Agent:
             "nonce": "",
             **fields,
         }
-        return self.json("/sign", package)  # fmt: skip
+        return self.json("/sign", package)
 
 
 @pytest.fixture(scope="session")

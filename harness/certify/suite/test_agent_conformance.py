@@ -153,17 +153,24 @@ def test_errors_are_http_200(agent: Agent) -> None:
 
 @pytest.mark.requirement("AG-12")
 def test_untrusted_origin_and_native_client(agent: Agent) -> None:
-    untrusted = agent.json("/sign", {"func": "MakeSignature", "tbs": "x", "pin": HOLDER["pin"]},
-                           origin="https://untrusted.example.test")  # fmt: skip
+    untrusted = agent.json(
+        "/sign", {"func": "MakeSignature", "tbs": "x", "pin": HOLDER["pin"]}, origin="https://untrusted.example.test"
+    )
     assert untrusted["ret_code"] == 0x76000031
     assert agent.sign()["ret_code"] == 0  # no Origin: a native client is served
 
 
 @pytest.mark.requirement("AG-13")
 def test_no_preflight_for_untrusted_origins(agent: Agent) -> None:
-    response = agent.http.options(agent.url + "/sign", timeout=30, headers={
-        "Origin": "https://untrusted.example.test", "Access-Control-Request-Method": "POST",
-        "Access-Control-Request-Private-Network": "true"})  # fmt: skip
+    response = agent.http.options(
+        agent.url + "/sign",
+        timeout=30,
+        headers={
+            "Origin": "https://untrusted.example.test",
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Private-Network": "true",
+        },
+    )
     assert "access-control-allow-origin" not in {h.lower() for h in response.headers}
     assert "access-control-allow-private-network" not in {h.lower() for h in response.headers}
 
@@ -231,20 +238,26 @@ def _click_and_read(chromium: str, url: str, button: str) -> dict[str, Any]:
 def test_popup_form_bridge_in_chromium(caller: str, agent: Agent, pytestconfig: pytest.Config) -> None:
     answer = _click_and_read(pytestconfig.getoption("chromium"), caller, "sign")
     assert answer["ret_code"] == 0, answer
-    _public(_certificate(answer)).verify(base64.b64decode(answer["signature"]), b"popup", padding.PKCS1v15(),
-                                         hashes.SHA256())  # fmt: skip
+    _public(_certificate(answer)).verify(
+        base64.b64decode(answer["signature"]), b"popup", padding.PKCS1v15(), hashes.SHA256()
+    )
 
 
 @pytest.mark.requirement("AG-15")
 def test_add_domain_makes_a_site_trusted(caller: str, pytestconfig: pytest.Config, agent: Agent) -> None:
     untrusted = caller.replace("127.0.0.1", "localhost")  # same page, a hostname not yet trusted
-    refused = agent.json("/sign", {"func": "MakeSignature", "tbs": "x", "pin": HOLDER["pin"]},
-                         origin=untrusted)  # fmt: skip
+    refused = agent.json("/sign", {"func": "MakeSignature", "tbs": "x", "pin": HOLDER["pin"]}, origin=untrusted)
     if refused["ret_code"] != 0x76000031:
         pytest.skip("localhost is already trusted by this agent")
     assert _click_and_read(pytestconfig.getoption("chromium"), untrusted, "trust")["ret_code"] == 0
-    assert agent.json("/sign", {"func": "MakeSignature", "tbs": "x", "pin": HOLDER["pin"], "signatureType": "PKCS1"},
-                      origin=untrusted)["ret_code"] == 0  # fmt: skip
+    assert (
+        agent.json(
+            "/sign",
+            {"func": "MakeSignature", "tbs": "x", "pin": HOLDER["pin"], "signatureType": "PKCS1"},
+            origin=untrusted,
+        )["ret_code"]
+        == 0
+    )
 
 
 @pytest.mark.requirement("AG-16")
@@ -254,7 +267,14 @@ def test_decrypt(agent: Agent) -> None:
     listed = next(c for c in token["certs"] if "keyEncipherment" in c["usage"])
     key = _public(x509.load_der_x509_certificate(base64.b64decode(listed["certb64"])))
     cryptogram = key.encrypt(b"session key", padding.PKCS1v15())
-    body = agent.json("/decrypt", {"func": "DecryptData", "cipher": base64.b64encode(cryptogram).decode(),
-                                   "plainEncoding": "base64", "pin": HOLDER["pin"]})  # fmt: skip
+    body = agent.json(
+        "/decrypt",
+        {
+            "func": "DecryptData",
+            "cipher": base64.b64encode(cryptogram).decode(),
+            "plainEncoding": "base64",
+            "pin": HOLDER["pin"],
+        },
+    )
     assert body["ret_code"] == 0, body
     assert base64.b64decode(body["plain"]) == b"session key"

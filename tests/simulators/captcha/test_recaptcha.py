@@ -12,8 +12,9 @@ SITE_KEY, SECRET = "tpcd-test-site-key", "tpcd-test-secret"
 
 
 def _token(url: str, hostname: str = "127.0.0.1") -> str:
-    reply = requests.post(f"{url}/recaptcha/api2/userverify", json={"sitekey": SITE_KEY, "hostname": hostname},
-                          timeout=5).json()  # fmt: skip
+    reply = requests.post(
+        f"{url}/recaptcha/api2/userverify", json={"sitekey": SITE_KEY, "hostname": hostname}, timeout=5
+    ).json()
     token: str = reply["token"]
     return token
 
@@ -30,8 +31,9 @@ def test_a_token_passes_once(captcha_url: str) -> None:
     assert first["hostname"] == "127.0.0.1"
     assert str(first["challenge_ts"]).endswith("Z")
     assert _verify(captcha_url, secret=SECRET, response=token) == {
-        "success": False, "error-codes": ["timeout-or-duplicate"]
-    }  # fmt: skip
+        "success": False,
+        "error-codes": ["timeout-or-duplicate"],
+    }
 
 
 def test_documented_error_codes(captcha_url: str) -> None:
@@ -59,8 +61,9 @@ def test_armed_timeout_or_duplicate(captcha_url: str) -> None:
 def test_faults(captcha_url: str) -> None:
     with CaptchaClient(captcha_url) as client:
         client.arm(CaptchaFault.VERIFY_DOWN)
-        down = requests.post(f"{captcha_url}/recaptcha/api/siteverify", data={"secret": SECRET, "response": "x"},
-                             timeout=5)  # fmt: skip
+        down = requests.post(
+            f"{captcha_url}/recaptcha/api/siteverify", data={"secret": SECRET, "response": "x"}, timeout=5
+        )
         assert down.status_code == 503
         client.arm(CaptchaFault.HOSTNAME_MISMATCH)
         assert _verify(captcha_url, secret=SECRET, response=_token(captcha_url))["hostname"] == ELSEWHERE_HOSTNAME
@@ -78,8 +81,9 @@ def test_faults(captcha_url: str) -> None:
 def test_image_challenge(captcha_url: str) -> None:
     with CaptchaClient(captcha_url) as client:
         client.set_mode(CaptchaMode.CHALLENGE)
-        opened = requests.post(f"{captcha_url}/recaptcha/api2/userverify",
-                               json={"sitekey": SITE_KEY, "hostname": "h"}, timeout=5).json()  # fmt: skip
+        opened = requests.post(
+            f"{captcha_url}/recaptcha/api2/userverify", json={"sitekey": SITE_KEY, "hostname": "h"}, timeout=5
+        ).json()
         assert opened["image"].startswith("<svg")
         answer = client.challenge_answer()
         wrong = requests.post(
@@ -88,11 +92,14 @@ def test_image_challenge(captcha_url: str) -> None:
             timeout=5,
         )
         assert "error" in wrong.json()
-        again = requests.post(f"{captcha_url}/recaptcha/api2/userverify",
-                              json={"sitekey": SITE_KEY, "hostname": "h"}, timeout=5).json()  # fmt: skip
-        solved = requests.post(f"{captcha_url}/recaptcha/api2/answer",
-                               json={"challenge": again["challenge"], "answer": client.challenge_answer(),
-                                     "hostname": "h"}, timeout=5).json()  # fmt: skip
+        again = requests.post(
+            f"{captcha_url}/recaptcha/api2/userverify", json={"sitekey": SITE_KEY, "hostname": "h"}, timeout=5
+        ).json()
+        solved = requests.post(
+            f"{captcha_url}/recaptcha/api2/answer",
+            json={"challenge": again["challenge"], "answer": client.challenge_answer(), "hostname": "h"},
+            timeout=5,
+        ).json()
         assert answer
         client.set_mode(CaptchaMode.PASS)
         assert _verify(captcha_url, secret=SECRET, response=solved["token"])["success"] is True
@@ -103,6 +110,7 @@ def test_widget_script_and_unknown_site_key(captcha_url: str) -> None:
     assert script.headers["content-type"].startswith("text/javascript")
     assert "g-recaptcha-response" in script.text
     assert captcha_url in script.text
-    refused = requests.post(f"{captcha_url}/recaptcha/api2/userverify", json={"sitekey": "x", "hostname": "h"},
-                            timeout=5).json()  # fmt: skip
+    refused = requests.post(
+        f"{captcha_url}/recaptcha/api2/userverify", json={"sitekey": "x", "hostname": "h"}, timeout=5
+    ).json()
     assert "Invalid site key" in refused["error"]

@@ -114,9 +114,13 @@ def test_faults_are_smtp_replies_for_the_matched_recipient(
         client.arm(fault, match="citizen@example.test")
         with pytest.raises(error) as raised:
             _send(port, _message())
-        replies = raised.value.recipients.values() if isinstance(raised.value, smtplib.SMTPRecipientsRefused) else [
-            (raised.value.smtp_code, raised.value.smtp_error)  # type: ignore[attr-defined]
-        ]  # fmt: skip
+        replies = (
+            raised.value.recipients.values()
+            if isinstance(raised.value, smtplib.SMTPRecipientsRefused)
+            else [
+                (raised.value.smtp_code, raised.value.smtp_error)  # type: ignore[attr-defined]
+            ]
+        )
         assert [c for c, _ in replies] == [code]
         _send(port, _message(to="other@example.test"))  # other recipients are unaffected
         assert client.messages()[0].to[0].address == "other@example.test"

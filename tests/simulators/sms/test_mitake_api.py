@@ -39,8 +39,9 @@ def test_accepted_message_reply_and_inbox(sms_url: str) -> None:
 
 def test_b2c_path_and_big5_without_charseturl(sms_url: str) -> None:
     body = "臺北卡驗證碼 654321".encode("big5")
-    reply = requests.post(f"{sms_url}/b2c/mtk/SmSend", data={**ACCOUNT, "dstaddr": "0912345678", "smbody": body},
-                          timeout=5)  # fmt: skip
+    reply = requests.post(
+        f"{sms_url}/b2c/mtk/SmSend", data={**ACCOUNT, "dstaddr": "0912345678", "smbody": body}, timeout=5
+    )
     assert "statuscode=1" in reply.content.decode("big5")
     with SmsClient(sms_url) as client:
         assert client.messages()[0].body == "臺北卡驗證碼 654321"
@@ -57,13 +58,15 @@ def test_same_clientid_is_answered_from_the_first_result(sms_url: str) -> None:
 @pytest.mark.parametrize(
     ("fields", "expected"),
     [
-        ({"username": "tpcd", "password": "wrong", "dstaddr": "0912345678", "smbody": "x"},
-         "statuscode=e\r\nError=帳號、密碼錯誤\r\n"),
+        (
+            {"username": "tpcd", "password": "wrong", "dstaddr": "0912345678", "smbody": "x"},
+            "statuscode=e\r\nError=帳號、密碼錯誤\r\n",
+        ),
         ({"dstaddr": "12345", "smbody": "x"}, "[1]\r\nstatuscode=v\r\nError=無效的手機號碼\r\n"),
         ({"dstaddr": "0912345678", "smbody": "  "}, "[1]\r\nstatuscode=u\r\nError=簡訊內容不得為空白\r\n"),
     ],
     ids=["e", "v", "u"],
-)  # fmt: skip
+)
 def test_refusals(sms_url: str, fields: dict[str, str], expected: str) -> None:
     assert _send(sms_url, **fields) == expected
 
