@@ -8,6 +8,7 @@ import json
 import math
 import re
 import sqlite3
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
@@ -359,23 +360,23 @@ def _copy(http: requests.Session) -> requests.Session:
     return thief
 
 
-def test_an_old_cookie_reads_nothing_after_logout(fresh: Stack) -> None:
-    citizen = make_citizen(500)
+@pytest.mark.parametrize(
+    ("seed", "sign_out"),
+    [
+        (500, lambda a: a.post("/logout").url.rstrip("/") == a.url),  # [登出]
+        (501, lambda a: a.http.get(a.url + "/login", timeout=10).ok),  # the login page logs out whoever was in
+    ],
+    ids=["logout", "login page"],
+)
+def test_an_old_cookie_reads_nothing_after_signing_out(
+    fresh: Stack, seed: int, sign_out: Callable[[Applicant], bool]
+) -> None:
+    citizen = make_citizen(seed)
     applicant = Applicant(fresh, citizen)
     applicant.register()
     with _copy(applicant.http) as thief:
         assert citizen.name in thief.get(applicant.url + "/member", timeout=10).text
-        assert applicant.post("/logout").url.rstrip("/") == applicant.url
-        after = thief.get(applicant.url + "/member", allow_redirects=False, timeout=10)
-    assert (after.status_code, after.headers.get("location")) == (303, "/")
-
-
-def test_opening_the_login_page_ends_the_session_on_the_server_too(fresh: Stack) -> None:
-    citizen = make_citizen(501)
-    applicant = Applicant(fresh, citizen)
-    applicant.register()
-    with _copy(applicant.http) as thief:
-        applicant.http.get(applicant.url + "/login", timeout=10)
+        assert sign_out(applicant)
         after = thief.get(applicant.url + "/member", allow_redirects=False, timeout=10)
     assert (after.status_code, after.headers.get("location")) == (303, "/")
 
