@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from harness.citizens import Channel
-from simulators._client import wait_until
+from simulators._client import find_otp, wait_until
 from simulators.mail import MailClient
 from simulators.sms import SmsClient
 
@@ -17,7 +17,12 @@ def wait_for_notice(
         if channel is Channel.MOBILE:
             bodies = [str(m["body"]) for m in reversed(sms.messages(to))]  # listed oldest first
         else:
-            bodies = [str(mail.message(m["ID"])["Text"]) for m in mail.messages(to)]  # newest first as listed
+            bodies = [str(mail.message(m["ID"])["Text"]) for m in mail.messages(to)]  # listed newest first
         return next((body for body in bodies if containing in body), None)
 
     return wait_until(newest, timeout=timeout, what=f"no message to {to} said 「{containing}」")
+
+
+def without_code(text: str) -> bool:
+    """Whether a message carries no one-time code: a notice, not a code."""
+    return find_otp(text) is None

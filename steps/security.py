@@ -10,14 +10,13 @@ from pytest_bdd import given, parsers, then, when
 
 from harness.citizens import Channel, CitizenProfile
 from harness.codes import CodeReader
-from harness.notices import wait_for_notice
+from harness.notices import wait_for_notice, without_code
 from harness.twin import TwinClient
 from pages.attacker import MALFORMED_ADDRESSES, Attacker, Reply, Tab
 from pages.flows import register
 from pages.gold import LoginPage
 from pages.register import BasicDataPage, MemberHomePage, RegistrationDonePage
 from pages.screens import SCREENS
-from simulators._client import find_otp
 from simulators.captcha.faults import ELSEWHERE_HOSTNAME
 from simulators.mail import MailClient
 from simulators.sms import SmsClient
@@ -186,13 +185,13 @@ def _(attacker: Attacker, citizen: CitizenProfile) -> None:
 @then(parsers.parse("市民的手機收到不含驗證碼的簡訊「{text}」"))
 def _(sms: SmsClient, mail: MailClient, citizen: CitizenProfile, text: str) -> None:
     notice = wait_for_notice(sms, mail, Channel.MOBILE, citizen.mobile, containing=text)
-    assert find_otp(notice) is None, notice
+    assert without_code(notice), notice
 
 
 @then(parsers.parse("市民的信箱收到不含驗證碼的郵件「{text}」"))
 def _(sms: SmsClient, mail: MailClient, citizen: CitizenProfile, text: str) -> None:
     notice = wait_for_notice(sms, mail, Channel.EMAIL, citizen.email, containing=text)
-    assert find_otp(notice) is None, notice
+    assert without_code(notice), notice
 
 
 # sessions copied off the citizen's computer
