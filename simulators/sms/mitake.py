@@ -70,17 +70,21 @@ def account_error(code: str) -> str:
     return f"statuscode={code}\r\nError={STATUS_TEXT.get(code, '')}\r\n"
 
 
-def send_reply(outcomes: list[Outcome], account_point: int, *, with_points: bool, bulk: bool) -> str:
+def send_reply(
+    outcomes: list[Outcome], account_point: int, *, with_points: bool, bulk: bool, legacy: bool = False
+) -> str:
     """SmSend's (one section) or SmBulkSend's (one per record) reply, CRLF ends.
 
     Field order as the spec lists the response fields (p. 6: msgid, statuscode, AccountPoint, Duplicate, smsPoint) and
     as go-mitake's tests show them (`api_test.go`): a single send ends `AccountPoint`, `Duplicate`, `smsPoint`; a bulk
-    reply carries `smsPoint` in each section and `AccountPoint` once, after the last (spec p. 8)."""
+    reply carries `smsPoint` in each section and `AccountPoint` once, after the last (spec p. 8). The v2 API writes
+    the msgid after a "#" (spec p. 6); the legacy `.asp` endpoints without one, as in the integrator sample
+    `msgid=0313887539` (PROTOCOLS.md §7.3) and as mitaketw/sms-java's `\\w+` field pattern can read it."""
     lines: list[str] = []
     for outcome in outcomes:
         lines.append(f"[{outcome.section}]")
         if outcome.msgid:
-            lines.append(f"msgid=#{outcome.msgid}")
+            lines.append(f"msgid={'' if legacy else '#'}{outcome.msgid}")
         lines.append(f"statuscode={outcome.statuscode}")
         if outcome.failed:
             lines.append(f"Error={STATUS_TEXT.get(outcome.statuscode, '')}")

@@ -16,9 +16,9 @@ Protocol surface, under `/api/mtk/` (enterprise) and `/b2c/mtk/` (B2C), as Mitak
   (query, `encoding`, several `dstaddr` comma-separated), `SmSendPost.asp` (INI body), `SmQueryGet.asp`, `SmCancel.asp`.
 
 Confirmed by the specification (once "not confirmed" or "seen in integrator sample code" in PROTOCOLS.md §7):
-`objectID` is the batch name (16 chars) and is accepted and ignored; `clientid`'s 12-hour duplicate window and
-`Duplicate=Y`; the callback's answer `magicid=sms_gateway_rpack[LF]msgid=…[LF]`; statusstr values (附錄三); 15 concurrent
-connections; SmQuery without msgid is the balance. Still our choices (not in the spec): the error replies' layout
+`objectID` is the batch name (16 chars), accepted and ignored; `clientid`'s 12-hour window and `Duplicate=Y`; the
+callback's answer `magicid=sms_gateway_rpack[LF]msgid=…[LF]`; statusstr values (附錄三); 15 concurrent connections;
+SmQuery without msgid is the balance. Still our choices (not in the spec): the error replies' layout
 (`faults.ACCOUNT_LEVEL`), the reply charset (the declared one), statuscode 5 for a body not in the declared charset,
 an unparseable `dlvtime` sent at once, and no delivery report for a cancelled message.
 Read side: `GET /api/v1/messages[?to=…]`, `GET /api/v1/messages/{id}`, `DELETE /api/v1/messages`, an HTML inbox at `/`.
@@ -126,7 +126,7 @@ class SmsGateway(Simulator[SmsSettings]):
             return "e"
         return None
 
-    def send(self, fields: Mapping[str, str], drafts: list[Draft], *, bulk: bool = False) -> str:
+    def send(self, fields: Mapping[str, str], drafts: list[Draft], *, bulk: bool = False, legacy: bool = False) -> str:
         """Judge and accept the messages of one SmSend / SmBulkSend request; Mitake's reply (without the charset)."""
         refused = self.account_refusal(fields)
         if refused:
@@ -144,7 +144,7 @@ class SmsGateway(Simulator[SmsSettings]):
             if len(outcomes) == 1 and outcomes[0].duplicate:
                 balance = self.clientids[drafts[0].clientid][2]  # "直接回覆之前發送的回覆值" (spec p. 6)
         with_points = fields.get("smsPointFlag") == "1"
-        return mitake.send_reply(outcomes, balance, with_points=with_points, bulk=bulk)
+        return mitake.send_reply(outcomes, balance, with_points=with_points, bulk=bulk, legacy=legacy)
 
     def _accept(self, draft: Draft, *, section: str) -> Outcome | str:
         """One message's outcome, or the account-level statuscode that refuses the whole request."""
@@ -263,8 +263,8 @@ class SmsGateway(Simulator[SmsSettings]):
             return mitake.account_error(refused)
         wanted = mitake.msgids(fields.get("msgid", ""))
         if not wanted:
-            with self.lock:
-                return f"AccountPoint={self.points}\r\n"
+            with self.lock:  # no line end, as the spec's example (p. 11): go-mitake's Atoi would choke on one
+                return f"AccountPoint={self.points}"
         if len(wanted) > mitake.QUERY_LIMIT:
             return mitake.account_error("w")
         found = {m.msgid: m for m in self.find() if m.msgid in wanted}
@@ -419,7 +419,7 @@ def create_app(settings: SmsSettings | None = None) -> FastAPI:
         if failed is not None:
             return failed
         drafts = [Draft.of({**fields, "dstaddr": number}) for number in numbers]
-        return answer(gateway.send(fields, drafts, bulk=len(drafts) > 1), charset)
+        return answer(gateway.send(fields, drafts, bulk=len(drafts) > 1, legacy=True), charset)
 
     @app.post("/SmSendPost.asp")
     async def smsendpost(request: Request) -> Response:
@@ -433,7 +433,7 @@ def create_app(settings: SmsSettings | None = None) -> FastAPI:
         if read is None:
             return answer(bad_charset, charset)
         drafts = [replace(Draft.of(values), clientid=key) for key, values in sections]
-        return answer(gateway.send(read[0], drafts, bulk=True), charset)
+        return answer(gateway.send(read[0], drafts, bulk=True, legacy=True), charset)
 
     @app.get("/api/v1/messages")
     def messages(to: str | None = None) -> list[dict[str, Any]]:
