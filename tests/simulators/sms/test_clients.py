@@ -326,7 +326,7 @@ def test_java_client_legacy_send_get_post_and_query(sms_url: str) -> None:
 
 def ruby_response(body: str) -> dict[str, str]:
     """response.rb `parse_response`: each line stripped, split on the first "="; success? is statuscode == '1'."""
-    return dict(line.strip().split("=", 1) for line in body.splitlines() if "=" in line)  # type: ignore[misc]
+    return dict(line.strip().split("=", 1) for line in body.splitlines() if "=" in line)
 
 
 def test_ruby_client_send_sms_and_batch_send(sms_url: str) -> None:
