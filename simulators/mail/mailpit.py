@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage, Message
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from simulators.mail.models import Address, Attachment
@@ -124,7 +125,7 @@ def _text(part: Message) -> str:
 def _leaves(part: Message, path: str) -> Iterable[tuple[str, Message]]:
     """Each non-multipart part with enmime's PartID: its position in the tree, dotted, from 1."""
     if part.is_multipart():
-        for index, child in enumerate(part.get_payload(), start=1):  # type: ignore[arg-type]
+        for index, child in enumerate(part.get_payload(), start=1):
             yield from _leaves(child, f"{path}.{index}" if path else str(index))
     else:
         yield path or "1", part
@@ -334,6 +335,18 @@ def parse_date(value: str, zone: str) -> datetime | None:
 Predicate = Callable[[Searchable], bool]
 
 
+def _contains(pick: Callable[[Searchable], str], value: str) -> Predicate:
+    return lambda m: like(pick(m), value)
+
+
+def _compare(pick: Callable[[Searchable], Any], bound: Any, *, above: bool) -> Predicate:
+    return (lambda m: pick(m) >= bound) if above else (lambda m: pick(m) <= bound)
+
+
+def _negated(predicate: Predicate) -> Predicate:
+    return lambda m: not predicate(m)
+
+
 def _word(word: str, zone: str) -> Predicate | None:
     """One search word as a predicate (before any `-`/`!`), None when Mailpit skips it."""
     lower = word.lower()
@@ -348,7 +361,7 @@ def _word(word: str, zone: str) -> Predicate | None:
     for prefix, pick in fields.items():
         if lower.startswith(prefix):
             value = clean(word[len(prefix) :])
-            return (lambda m, pick=pick, value=value: like(pick(m), value)) if value else None
+            return _contains(pick, value) if value else None
     if lower.startswith("addressed:"):
         value = clean(word[10:])
         jsons = ("to_json", "from_json", "cc_json", "bcc_json", "reply_to_json")
@@ -375,11 +388,11 @@ def _word(word: str, zone: str) -> Predicate | None:
             moment = parse_date(clean(word[len(prefix) :]).upper(), zone)
             if moment is None:
                 return None
-            return (lambda m, t=moment: m.created >= t) if after else (lambda m, t=moment: m.created <= t)
+            return _compare(lambda m: m.created, moment, above=after)
     for prefix, larger in (("larger:", True), ("smaller:", False)):
         size = size_in_bytes(clean(word[len(prefix) :])) if lower.startswith(prefix) else 0
         if size:
-            return (lambda m, n=size: m.size > n) if larger else (lambda m, n=size: m.size < n)
+            return _compare(lambda m: m.size, size + 1 if larger else size - 1, above=larger)  # strict, in bytes
     value = clean(word.lower())
     return lambda m: like(m.search_text, value)
 
@@ -393,7 +406,7 @@ def matcher(query: str, zone: str = "") -> Predicate:
         exclude = len(word) > 1 and word[0] in "-!"
         found = _word(word[1:] if exclude else word, zone)
         if found is not None:
-            predicates.append((lambda m, p=found: not p(m)) if exclude else found)
+            predicates.append(_negated(found) if exclude else found)
     return lambda m: all(p(m) for p in predicates)
 
 

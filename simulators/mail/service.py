@@ -23,6 +23,7 @@ from datetime import datetime
 from email.message import EmailMessage
 from email.message import Message as MimePart
 from typing import Any
+from urllib.parse import quote
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
@@ -424,7 +425,7 @@ def create_app(settings: MailSettings | None = None) -> FastAPI:
         return Response(
             content if isinstance(content, bytes) else b"",
             media_type=found.get_content_type(),
-            headers={"Content-Disposition": f'inline; filename="{name}"'},
+            headers={"Content-Disposition": f'inline; filename="{quote(name)}"'},  # Go's url.PathEscape
         )
 
     @app.get("/", response_class=HTMLResponse)
