@@ -23,7 +23,7 @@ class RunningServer:
     def __init__(
         self, app: Any, *, name: str, host: str, port: int, timeout: float, tls: CertificateFiles | None = None
     ) -> None:
-        self.name, self.timeout = name, timeout
+        self.name, self.timeout, self.tls = name, timeout, tls
         config = uvicorn.Config(
             app,
             host=host,
@@ -64,8 +64,20 @@ class RunningServer:
             self.failure.append(error)
 
     def signal_stop(self) -> None:
-        """Ask the server to stop (returns at once)."""
+        """Ask the server to stop (returns at once). Over TLS, idle keep-alive connections are dropped first: closing
+        one waits for the client's close_notify, which an idle client never sends (asyncio waits up to its 30 s
+        ssl_shutdown_timeout, far beyond the graceful timeout, and the transports leak)."""
+        if self.tls is not None and self.server.started:
+            self.server.servers[0].get_loop().call_soon_threadsafe(self._drop_idle_connections)
         self.server.should_exit = True
+
+    def _drop_idle_connections(self) -> None:
+        """On the server's loop: abort each connection between requests (uvicorn's protocols keep the request in
+        progress as `cycle`); a request in flight still gets its answer."""
+        for connection in list(self.server.server_state.connections):
+            cycle = getattr(connection, "cycle", None)
+            if cycle is None or cycle.response_complete:
+                connection.transport.abort()
 
     def join(self) -> None:
         """Wait for the server to have stopped."""

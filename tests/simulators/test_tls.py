@@ -14,7 +14,7 @@ from starlette.applications import Starlette
 from starlette.responses import PlainTextResponse
 from starlette.routing import Route
 
-from simulators._serving import serve_asgi
+from simulators._serving import RunningServer, serve_asgi
 from simulators._tls import LOOPBACK_NAMES, LocalCa
 
 
@@ -50,3 +50,20 @@ def test_a_server_on_tls_is_trusted_with_the_ca_only(tmp_path: Path) -> None:
             with pytest.raises(requests.exceptions.SSLError):
                 requests.get(url, timeout=5)  # the system's CAs do not know it
     assert not files.key.exists()  # the key's folder goes with the server
+
+
+def test_stopping_drops_an_idle_tls_connection_a_client_still_holds(tmp_path: Path) -> None:
+    """A TLS close waits for the client's close_notify; an idle keep-alive client never sends it, so the server drops
+    the connection instead of leaking its transport when the graceful wait runs out."""
+    ca = LocalCa()
+    (tmp_path / "ca.pem").write_bytes(ca.pem)
+    app = Starlette(routes=[Route("/", lambda request: PlainTextResponse("hello"))])
+    with ca.server_files(LOOPBACK_NAMES) as files, requests.Session() as client:
+        server = RunningServer(app, name="tls", host="127.0.0.1", port=0, timeout=5, tls=files)
+        try:
+            kept = client.get(server.url, verify=str(tmp_path / "ca.pem"), timeout=5)  # its socket stays open
+            assert server.server.server_state.connections
+        finally:
+            server.stop()
+        assert kept.text == "hello"
+        assert not server.server.server_state.connections
