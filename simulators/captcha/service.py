@@ -3,7 +3,8 @@
 `GET /recaptcha/api.js` is the page API of developers.google.com/recaptcha/docs/display (see `widget.js`).
 `GET|POST /recaptcha/api/siteverify` takes `secret`, `response` and `remoteip` from the query or a form body and
 answers with Google's JSON shape and error codes; tokens are single use and valid 2 minutes. Optionally the same app
-is also served over HTTPS (`serve_https`) with a CA made for it (`ca_pem`), for clients that hard-code https.
+is also served over HTTPS (`serve_https`) with a CA made for it (`ca_pem`, or `GET /_control/ca.pem`), for clients
+that hard-code https.
 
 Confirmed here (moved out of PROTOCOLS.md's "seen in integrator sample code"):
 - siteverify answers GET with the fields in the query as well as POST: Google's own first PHP library sent GET
@@ -18,8 +19,8 @@ Confirmed here (moved out of PROTOCOLS.md's "seen in integrator sample code"):
   reCAPTCHA is for testing purposes only. Please report to the site admin if you are seeing this." (Drupal
   simple_recaptcha `SimpleRecaptchaJavascriptTest`, asserted against Google's real widget).
 - The response field is a hidden `<textarea id="g-recaptcha-response" name="g-recaptcha-response"
-  class="g-recaptcha-response">` in the container, `id="g-recaptcha-response-1"` for the second widget (DOM of
-  Google's widget saved in public repositories, e.g. the `find_string` hits for `g-recaptcha-response-1`).
+  class="g-recaptcha-response">` in the container, `id="g-recaptcha-response-1"` for the second widget, with Google's
+  inline style (pages saved with Google's live widget in them, found in several public repositories).
 Still ours: the stand-in's own token endpoints (`/recaptcha/api2/userverify`, `/recaptcha/api2/answer`), the image
 challenge, and the widget drawn inline instead of in Google's iframe.
 """
@@ -229,6 +230,14 @@ def create_app(settings: CaptchaSettings | None = None) -> FastAPI:
             ) from error
         captcha.set_mode(chosen)
         return {"mode": chosen.value}
+
+    @app.get("/_control/ca.pem")
+    def ca_certificate() -> Response:
+        if not captcha.settings.tls:
+            raise HTTPException(
+                status_code=404, detail="no HTTPS port: the app was made without CaptchaSettings(tls=True)"
+            )
+        return Response(ca_pem(app), media_type="application/x-pem-file")
 
     @app.get("/recaptcha/api.js")
     def script(request: Request) -> Response:

@@ -8,6 +8,7 @@ import re
 import pytest
 import requests
 
+from simulators._client import SimulatorError
 from simulators._serving import serve_asgi
 from simulators.captcha import (
     GOOGLE_TEST_SECRET,
@@ -19,6 +20,7 @@ from simulators.captcha import (
     create_app,
 )
 from simulators.captcha.faults import ELSEWHERE_HOSTNAME
+from tests.simulators.captcha.conftest import ServedCaptcha
 
 SITE_KEY, SECRET = "tpcd-test-site-key", "tpcd-test-secret"
 
@@ -189,3 +191,10 @@ def test_widget_script_and_unknown_site_key(captcha_url: str, query: str) -> Non
         f"{captcha_url}/recaptcha/api2/userverify", json={"sitekey": "x", "hostname": "h"}, timeout=5
     ).json()
     assert refused["error"] == "ERROR for site owner: Invalid site key"
+
+
+def test_the_https_ports_ca_is_on_the_control_surface(captcha_url: str, served_captcha: ServedCaptcha) -> None:
+    with CaptchaClient(served_captcha.http) as client:
+        assert client.ca_pem() == served_captcha.ca_file.read_bytes()
+    with CaptchaClient(captcha_url) as plain, pytest.raises(SimulatorError, match="404"):
+        plain.ca_pem()  # made without tls: no HTTPS port, no CA
