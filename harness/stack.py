@@ -31,8 +31,10 @@ from simulators.agent import AgentSettings, Desktop, DirectTransport, PcscTransp
 from simulators.captcha import CaptchaSettings
 from simulators.card import CardClient, CardSlot, KeyPool, TestPki, revocation
 from simulators.card.pcscd import acquire_host, release_host
-from simulators.netizen import NetizenSettings
+from simulators.netizen import NetizenClient, NetizenSettings
 from simulators.sms import SmsSettings
+
+NETIZEN_CALLBACK = "/register/netizen/callback"  # the portal's return from 網路市民 (portal/routes/profile.py)
 
 
 class Stack:
@@ -76,10 +78,18 @@ class Stack:
                 self._exit.callback(portal.state.store.close)  # after the server has stopped
                 self._serve("portal", portal, port=self.settings.portal_port)
                 self._twin = self._exit.enter_context(TwinClient(self.urls["portal"]))
+            self._register_netizen_callback()
         except BaseException:
             self.stop()
             raise
         return self
+
+    def _register_netizen_callback(self) -> None:
+        """網路市民 redirects only to a registered URI (RFC 6749 §3.1.2.2): the portal's callback, known only now that
+        the portal runs, is registered as a deployment registers its own with the real service."""
+        netizen = self._clients["netizen"]
+        assert isinstance(netizen, NetizenClient)
+        netizen.register_redirect_uri(self.portal_url.rstrip("/") + NETIZEN_CALLBACK)
 
     def _start_card(self) -> None:
         """The test MOICA CA with its OCSP/CRL service, and a reader slot (real PC/SC unless Settings say direct)."""

@@ -10,6 +10,8 @@ from typing import Any
 
 import uvicorn
 
+from simulators._tls import CertificateFiles
+
 
 class ServiceStartError(RuntimeError):
     """A service did not come up; the message says which and what to do."""
@@ -18,8 +20,10 @@ class ServiceStartError(RuntimeError):
 class RunningServer:
     """One uvicorn server in its thread; stopping is two halves so that many servers can stop at once."""
 
-    def __init__(self, app: Any, *, name: str, host: str, port: int, timeout: float) -> None:
-        self.name, self.timeout = name, timeout
+    def __init__(
+        self, app: Any, *, name: str, host: str, port: int, timeout: float, tls: CertificateFiles | None = None
+    ) -> None:
+        self.name, self.timeout, self.tls = name, timeout, tls
         config = uvicorn.Config(
             app,
             host=host,
@@ -28,6 +32,8 @@ class RunningServer:
             lifespan="off",
             access_log=False,
             timeout_graceful_shutdown=1,  # a request hanging on purpose (a HANG fault) must not hold up the stop
+            ssl_certfile=tls.cert if tls else None,
+            ssl_keyfile=tls.key if tls else None,
         )
         self.server = uvicorn.Server(config)
         self.failure: list[BaseException] = []
@@ -49,7 +55,7 @@ class RunningServer:
             self.stop()
             raise
         bound = self.server.servers[0].sockets[0].getsockname()[1]
-        self.url = f"http://{host}:{bound}"
+        self.url = f"{'https' if tls else 'http'}://{host}:{bound}"
 
     def _run(self) -> None:
         try:
@@ -58,8 +64,20 @@ class RunningServer:
             self.failure.append(error)
 
     def signal_stop(self) -> None:
-        """Ask the server to stop (returns at once)."""
+        """Ask the server to stop (returns at once). Over TLS, idle keep-alive connections are dropped first: closing
+        one waits for the client's close_notify, which an idle client never sends (asyncio waits up to its 30 s
+        ssl_shutdown_timeout, far beyond the graceful timeout, and the transports leak)."""
+        if self.tls is not None and self.server.started:
+            self.server.servers[0].get_loop().call_soon_threadsafe(self._drop_idle_connections)
         self.server.should_exit = True
+
+    def _drop_idle_connections(self) -> None:
+        """On the server's loop: abort each connection between requests (uvicorn's protocols keep the request in
+        progress as `cycle`); a request in flight still gets its answer."""
+        for connection in list(self.server.server_state.connections):
+            cycle = getattr(connection, "cycle", None)
+            if cycle is None or cycle.response_complete:
+                connection.transport.abort()
 
     def join(self) -> None:
         """Wait for the server to have stopped."""
@@ -92,9 +110,17 @@ def stop_together(servers: list[RunningServer]) -> None:
 
 
 @contextmanager
-def serve_asgi(app: Any, *, name: str, host: str = "127.0.0.1", port: int = 0, timeout: float = 10.0) -> Iterator[str]:
-    """Serve `app` on an OS-assigned port (unless `port` is given) and yield its base URL."""
-    running = RunningServer(app, name=name, host=host, port=port, timeout=timeout)
+def serve_asgi(
+    app: Any,
+    *,
+    name: str,
+    host: str = "127.0.0.1",
+    port: int = 0,
+    timeout: float = 10.0,
+    tls: CertificateFiles | None = None,
+) -> Iterator[str]:
+    """Serve `app` on an OS-assigned port (unless `port` is given), over HTTPS with `tls`, and yield its base URL."""
+    running = RunningServer(app, name=name, host=host, port=port, timeout=timeout, tls=tls)
     try:
         yield running.url
     finally:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import quote_plus, urlencode
 
 import requests
 
@@ -31,17 +31,15 @@ class NetizenOAuth:
         except requests.RequestException:
             return False
 
-    def profile(self, code: str) -> dict[str, Any]:
-        """Exchange `code` for a token and read the profile with it."""
+    def profile(self, code: str, redirect_uri: str) -> dict[str, Any]:
+        """Exchange `code` (sent to `redirect_uri`) for a token and read the profile with it."""
         try:
             token = requests.post(
                 f"{self.base_url}/oauth/token",
-                data={
-                    "grant_type": "authorization_code",
-                    "code": code,
-                    "client_id": self.client_id,
-                    "client_secret": self.client_secret,
-                },
+                # RFC 6749 §4.1.3: redirect_uri again, since the authorization request had it.
+                data={"grant_type": "authorization_code", "code": code, "redirect_uri": redirect_uri},
+                # RFC 6749 §2.3.1: HTTP Basic, which every server must accept, id and secret form-urlencoded first.
+                auth=(quote_plus(self.client_id), quote_plus(self.client_secret)),
                 timeout=self.timeout,
             )
             token.raise_for_status()

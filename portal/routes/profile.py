@@ -114,7 +114,7 @@ def netizen_callback(
         request.session["netizen_notice"] = "您已取消取回網路市民資料，可直接填寫基本資料。"
     else:
         try:
-            found = deps.outbound(request).netizen.profile(code)
+            found = deps.outbound(request).netizen.profile(code, _callback_url(request))
         except NetizenUnavailable:
             request.session["netizen_notice"] = NETIZEN_DOWN
         else:

@@ -3,7 +3,17 @@
 from __future__ import annotations
 
 from simulators.captcha.client import CaptchaClient
-from simulators.captcha.faults import CaptchaFault, CaptchaMode
-from simulators.captcha.service import CaptchaSettings, create_app
+from simulators.captcha.faults import GOOGLE_TEST_SECRET, GOOGLE_TEST_SITE_KEY, CaptchaFault, CaptchaMode
+from simulators.captcha.service import CaptchaSettings, ca_pem, create_app, serve_https
 
-__all__ = ["CaptchaClient", "CaptchaFault", "CaptchaMode", "CaptchaSettings", "create_app"]
+__all__ = [
+    "GOOGLE_TEST_SECRET",
+    "GOOGLE_TEST_SITE_KEY",
+    "CaptchaClient",
+    "CaptchaFault",
+    "CaptchaMode",
+    "CaptchaSettings",
+    "ca_pem",
+    "create_app",
+    "serve_https",
+]

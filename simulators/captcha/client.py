@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
-from simulators._client import SimulatorClient, wait_until
+from simulators._client import SimulatorClient, SimulatorError, wait_until
 from simulators.captcha.faults import CaptchaMode
 
 
 class CaptchaClient(SimulatorClient):
     """Controls the 「我不是機器人」 box the portal embeds; a tick that does not pass is a siteverify fault (`arm`)."""
+
+    def ca_pem(self) -> bytes:
+        """The CA certificate behind the simulator's HTTPS port (made with CaptchaSettings(tls=True)), as PEM."""
+        response = self.http.get(self.base_url + "/_control/ca.pem", timeout=self.timeout)
+        if response.status_code != 200:
+            raise SimulatorError(f"GET /_control/ca.pem → {response.status_code}: {response.text[:500]}")
+        return response.content
 
     def set_mode(self, mode: CaptchaMode) -> None:
         """Make the next ticks pass at once or open an image challenge."""

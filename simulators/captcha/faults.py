@@ -22,4 +22,9 @@ class CaptchaMode(StrEnum):
     CHALLENGE = "challenge"  # an image of digits to type first, then a token
 
 
-ELSEWHERE_HOSTNAME = "elsewhere.example.test"
+ELSEWHERE_HOSTNAME = "elsewhere.example.test"  # HOSTNAME_MISMATCH's hostname: a site that is not the portal
+
+# Google's published key pair for automated tests: always passes, for the hostname below (PROTOCOLS.md §8.3).
+GOOGLE_TEST_SITE_KEY = "6LeIxAcTAAAAAJcZVRqyHh71UMIEGNQ_MXjiZKhI"
+GOOGLE_TEST_SECRET = "6LeIxAcTAAAAAGG-vFI1TnRWxMZNFuojJ4WifJWe"  # public by design: Google prints it in its FAQ
+TEST_KEY_HOSTNAME = "testkey.google.com"

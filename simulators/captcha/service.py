@@ -1,45 +1,86 @@
-"""reCAPTCHA v2 checkbox, offline (PROTOCOLS.md §8.4): the widget script, its token endpoints, and siteverify.
+"""reCAPTCHA v2, offline (PROTOCOLS.md §8): the widget script, its token endpoints, and siteverify as Google serves it.
 
-`GET /recaptcha/api.js` renders a 「我不是機器人」 checkbox into every `.g-recaptcha` element (`data-sitekey`,
-`data-callback`, `data-expired-callback`; `grecaptcha.render/getResponse/reset`, `?onload=`), writing the token into
-the form field `g-recaptcha-response`. Unlike Google's, the widget renders inline rather than in an iframe, so the
-checkbox is found by role and name like every other control. `POST /recaptcha/api/siteverify` answers with Google's
-shape and error codes; tokens are single use and valid 2 minutes.
+`GET /recaptcha/api.js` is the page API of developers.google.com/recaptcha/docs/display (see `widget.js`).
+`GET|POST /recaptcha/api/siteverify` takes `secret`, `response` and `remoteip` from the query or a form body and
+answers with Google's JSON shape and error codes; tokens are single use and valid 2 minutes. Optionally the same app
+is also served over HTTPS (`serve_https`) with a CA made for it (`ca_pem`, or `GET /_control/ca.pem`), for clients
+that hard-code https.
+
+Confirmed here (moved out of PROTOCOLS.md's "seen in integrator sample code"):
+- siteverify answers GET with the fields in the query as well as POST: Google's own first PHP library sent GET
+  (google/recaptcha `php/recaptchalib.php`, `_submitHTTPGet`), as Locomotive's RecaptchaService still does
+  (`HTTParty.get(@api, query: {secret:, response:, remoteip:})`); django-recaptcha and Google's current library POST
+  a form (django_recaptcha `client.py`; google/recaptcha `src/ReCaptcha/RequestMethod/Post.php`).
+- Missing fields are all reported, response first: a JSON body (not a form) gets
+  `["missing-input-response", "missing-input-secret"]` from Google (a captured exchange, pastebin.com/eyRm1upv);
+  django-recaptcha's own tests expect `["invalid-input-response", "invalid-input-secret"]` together.
+- Google's test key pair always passes, with `hostname` `testkey.google.com` (django-recaptcha
+  `tests/test_client.py`, `constants.py` citing the reCAPTCHA FAQ), and its widget shows the red banner "This
+  reCAPTCHA is for testing purposes only. Please report to the site admin if you are seeing this." (Drupal
+  simple_recaptcha `SimpleRecaptchaJavascriptTest`, asserted against Google's real widget).
+- The response field is a hidden `<textarea id="g-recaptcha-response" name="g-recaptcha-response"
+  class="g-recaptcha-response">` in the container, `id="g-recaptcha-response-1"` for the second widget, with Google's
+  inline style (pages saved with Google's live widget in them, found in several public repositories).
+Still ours: the stand-in's own token endpoints (`/recaptcha/api2/userverify`, `/recaptcha/api2/answer`), the image
+challenge, and the widget drawn inline instead of in Google's iframe.
 """
 
 from __future__ import annotations
 
+import json
 import secrets
 import time
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import FastAPI, Form, HTTPException, Request
+from fastapi import FastAPI, Form, Header, HTTPException, Request
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse, Response
+from starlette.applications import Starlette
 
 from simulators._control import Simulator, simulator_app
-from simulators.captcha.faults import ELSEWHERE_HOSTNAME, CaptchaFault, CaptchaMode
+from simulators._serving import serve_asgi
+from simulators._tls import LOOPBACK_NAMES, LocalCa
+from simulators.captcha.faults import (
+    ELSEWHERE_HOSTNAME,
+    GOOGLE_TEST_SECRET,
+    GOOGLE_TEST_SITE_KEY,
+    TEST_KEY_HOSTNAME,
+    CaptchaFault,
+    CaptchaMode,
+)
 from simulators.captcha.models import ChallengeAnswer, Tick
 
 WIDGET_JS = (Path(__file__).parent / "widget.js").read_text(encoding="utf-8")
+SCENARIO_HEADER = "X-Tpcd-Scenario"  # the browser's scenario tag (issue #10): a token keeps it for siteverify's faults
+SCRIPT_PARAMS = ("onload", "render", "hl")  # api.js's documented query parameters
 
 
 @dataclass(frozen=True, slots=True)
 class CaptchaSettings:
-    """The key pair the portal is configured with (not Google's: these never leave this machine)."""
+    """The key pair the portal is configured with (not Google's: these never leave this machine); Google's published
+    test pair is accepted as well and always passes, as Google's does."""
 
     site_key: str = "tpcd-test-site-key"
     secret: str = "tpcd-test-secret"
     token_ttl: float = 120.0
+    tls: bool = False  # make a CA for this app, so that `serve_https` can serve it over HTTPS too (`ca_pem`)
+
+
+class SiteverifyDown(Exception):
+    """An armed VERIFY_DOWN: siteverify answers HTTP 503 instead of JSON."""
 
 
 @dataclass(slots=True)
 class Token:
     minted: float
+    sitekey: str
     hostname: str
+    scenario: str | None  # the SCENARIO_HEADER of the browser that ticked the box
     used: bool = False
 
 
@@ -52,7 +93,7 @@ class Captcha(Simulator[CaptchaSettings]):
         with self.lock:
             self.mode = CaptchaMode.PASS
             self.tokens: dict[str, Token] = {}
-            self.challenges: dict[str, str] = {}
+            self.challenges: dict[str, tuple[str, Tick]] = {}  # id → (digits, the tick that opened it)
             self.verifications = 0
 
     def state(self) -> dict[str, Any]:
@@ -61,72 +102,90 @@ class Captcha(Simulator[CaptchaSettings]):
                 "mode": self.mode.value,
                 "tokens": len(self.tokens),
                 "verifications": self.verifications,
-                "challenges": dict(self.challenges),  # id → answer: how the harness solves the image
+                # id → answer: how the harness solves the image
+                "challenges": {key: digits for key, (digits, _) in self.challenges.items()},
             }
+
+    @property
+    def key_pairs(self) -> dict[str, str]:
+        """Site key → secret: the configured pair and Google's test pair."""
+        return {GOOGLE_TEST_SITE_KEY: GOOGLE_TEST_SECRET, self.settings.site_key: self.settings.secret}
 
     def set_mode(self, mode: CaptchaMode) -> None:
         """What the next ticks do."""
         with self.lock:
             self.mode = mode
 
-    def tick(self, tick: Tick) -> dict[str, Any]:
-        """The box was ticked: a token, or an image challenge in CHALLENGE mode."""
-        if tick.sitekey != self.settings.site_key:
+    def tick(self, tick: Tick, scenario: str | None = None) -> dict[str, Any]:
+        """The box was ticked: a token, or an image challenge in CHALLENGE mode (never for Google's test key)."""
+        if tick.sitekey not in self.key_pairs:
             return {"error": "ERROR for site owner: Invalid site key"}
-        if self.mode is CaptchaMode.CHALLENGE:
+        if self.mode is CaptchaMode.CHALLENGE and tick.sitekey != GOOGLE_TEST_SITE_KEY:
             challenge, answer = secrets.token_hex(8), f"{secrets.randbelow(10**5):05d}"
             with self.lock:
-                self.challenges[challenge] = answer
+                self.challenges[challenge] = (answer, tick)
             return {"challenge": challenge, "image": _digits_svg(answer)}
-        return {"token": self._mint(tick.hostname)}
+        return {"token": self._mint(tick, scenario)}
 
-    def answer(self, reply: ChallengeAnswer) -> dict[str, Any]:
+    def answer(self, reply: ChallengeAnswer, scenario: str | None = None) -> dict[str, Any]:
         """The digits typed for an image challenge: a token when right (each challenge is answered once)."""
         with self.lock:
             expected = self.challenges.pop(reply.challenge, None)
-        if expected is None or reply.answer.strip() != expected:
-            return {"error": "驗證失敗，請再試一次"}
-        return {"token": self._mint(reply.hostname)}
+        if expected is None or reply.answer.strip() != expected[0]:
+            return {"error": "incorrect-answer"}
+        return {"token": self._mint(Tick(expected[1].sitekey, reply.hostname), scenario)}
 
-    def _mint(self, hostname: str) -> str:
+    def _mint(self, tick: Tick, scenario: str | None) -> str:
         token = secrets.token_urlsafe(48)
         with self.lock:
-            self.tokens[token] = Token(time.monotonic(), hostname)
+            self.tokens[token] = Token(time.monotonic(), tick.sitekey, tick.hostname, scenario)
         return token
 
     def verify(self, secret: str, response: str) -> dict[str, Any]:
-        """siteverify's JSON for this secret and token."""
+        """siteverify's JSON for this secret and token; SiteverifyDown when a VERIFY_DOWN fault is armed for it."""
         with self.lock:
             self.verifications += 1
-        if not secret:
-            return _failure("missing-input-secret")
-        if secret != self.settings.secret:
-            return _failure("invalid-input-secret")
-        if not response:
-            return _failure("missing-input-response")
-        fault = self.faults.take(among={f.value for f in CaptchaFault} - {CaptchaFault.VERIFY_DOWN.value})
+            token = self.tokens.get(response)
+        target = token.scenario if token else None
+        if self.faults.take(target, among={CaptchaFault.VERIFY_DOWN.value}) is not None:
+            raise SiteverifyDown
+        testing = secret == GOOGLE_TEST_SECRET
+        errors = [
+            "missing-input-response" if not response else "",
+            "missing-input-secret" if not secret else "",
+            "invalid-input-secret" if secret and secret not in self.key_pairs.values() else "",
+        ]
+        if any(errors):
+            return _failure(*errors)
+        fault = self.faults.take(target, among={f.value for f in CaptchaFault} - {CaptchaFault.VERIFY_DOWN.value})
         if fault is not None and fault.fault == CaptchaFault.REJECTED:
             return {"success": False, "error-codes": []}
         if fault is not None and fault.fault != CaptchaFault.HOSTNAME_MISMATCH:
             return _failure(fault.fault)  # the fault's value is the error code
+        elsewhere = fault is not None
+        if testing:  # Google's test secret passes any token, any number of times (PROTOCOLS.md §8.3)
+            return _success(time.monotonic(), ELSEWHERE_HOSTNAME if elsewhere else TEST_KEY_HOSTNAME)
         with self.lock:
-            token = self.tokens.get(response)
-            if token is None:
-                return _failure("invalid-input-response")
-            expired = time.monotonic() - token.minted > self.settings.token_ttl
-            if token.used or expired:
+            if token is None or self.key_pairs.get(token.sitekey) != secret:
+                return _failure("invalid-input-response")  # forged, or minted for another site's key
+            if token.used or time.monotonic() - token.minted > self.settings.token_ttl:
                 return _failure("timeout-or-duplicate")
             token.used = True
-        minted = datetime.now(UTC).timestamp() - (time.monotonic() - token.minted)
-        return {
-            "success": True,
-            "challenge_ts": datetime.fromtimestamp(minted, UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-            "hostname": ELSEWHERE_HOSTNAME if fault is not None else token.hostname,
-        }
+        return _success(token.minted, ELSEWHERE_HOSTNAME if elsewhere else token.hostname)
 
 
-def _failure(code: str) -> dict[str, Any]:
-    return {"success": False, "error-codes": [code]}
+def _failure(*codes: str) -> dict[str, Any]:
+    return {"success": False, "error-codes": [code for code in codes if code]}
+
+
+def _success(minted: float, hostname: str) -> dict[str, Any]:
+    """Google's success shape; `challenge_ts` is when the box was ticked, ISO 8601 in UTC."""
+    when = datetime.now(UTC).timestamp() - (time.monotonic() - minted)
+    return {
+        "success": True,
+        "challenge_ts": datetime.fromtimestamp(when, UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "hostname": hostname,
+    }
 
 
 def _digits_svg(digits: str) -> str:
@@ -143,10 +202,21 @@ def _digits_svg(digits: str) -> str:
     )
 
 
+async def _fields(request: Request) -> Mapping[str, str]:
+    """siteverify's fields from the query and, on POST, a form body (which wins); any other body adds nothing."""
+    fields = dict(request.query_params)
+    if request.method == "POST":
+        form = await request.form()
+        fields.update({key: value for key, value in form.items() if isinstance(value, str)})
+    return fields
+
+
 def create_app(settings: CaptchaSettings | None = None) -> FastAPI:
     """The reCAPTCHA simulator as an ASGI app."""
     captcha = Captcha(settings or CaptchaSettings())
     app = simulator_app("reCAPTCHA v2 simulator", captcha)
+    if captcha.settings.tls:
+        app.state.ca = LocalCa("tpcd-harness reCAPTCHA simulator CA")
     # The widget runs on the portal's page and calls back here: any origin may ask for a token (no credentials).
     app.add_middleware(CORSMiddleware, allow_origins=["*"], allow_methods=["GET", "POST"], allow_headers=["*"])
 
@@ -161,30 +231,63 @@ def create_app(settings: CaptchaSettings | None = None) -> FastAPI:
         captcha.set_mode(chosen)
         return {"mode": chosen.value}
 
+    @app.get("/_control/ca.pem")
+    def ca_certificate() -> Response:
+        if not captcha.settings.tls:
+            raise HTTPException(
+                status_code=404, detail="no HTTPS port: the app was made without CaptchaSettings(tls=True)"
+            )
+        return Response(ca_pem(app), media_type="application/x-pem-file")
+
     @app.get("/recaptcha/api.js")
     def script(request: Request) -> Response:
-        base = str(request.base_url).rstrip("/")
-        body = WIDGET_JS.replace("__SIMULATOR__", base).replace(
-            "__TTL_MS__", str(int(captcha.settings.token_ttl * 1000))
+        params = {name: request.query_params[name] for name in SCRIPT_PARAMS if name in request.query_params}
+        body = (
+            WIDGET_JS.replace("__SIMULATOR__", str(request.base_url).rstrip("/"))
+            .replace("__TTL_MS__", str(int(captcha.settings.token_ttl * 1000)))
+            .replace("__TEST_SITE_KEY__", GOOGLE_TEST_SITE_KEY)
+            .replace("__PARAMS__", json.dumps(params).replace("<", "\\u003c"))
         )
         return Response(body, media_type="text/javascript; charset=utf-8")
 
     @app.post("/recaptcha/api2/userverify")
-    def tick(ticked: Tick) -> dict[str, Any]:
-        return captcha.tick(ticked)
+    def tick(ticked: Tick, scenario: Annotated[str | None, Header(alias=SCENARIO_HEADER)] = None) -> dict[str, Any]:
+        return captcha.tick(ticked, scenario)
 
     @app.post("/recaptcha/api2/answer")
-    def answer(reply: ChallengeAnswer) -> dict[str, Any]:
-        return captcha.answer(reply)
+    def answer(
+        reply: ChallengeAnswer, scenario: Annotated[str | None, Header(alias=SCENARIO_HEADER)] = None
+    ) -> dict[str, Any]:
+        return captcha.answer(reply, scenario)
 
-    @app.post("/recaptcha/api/siteverify")
-    def siteverify(
-        secret: Annotated[str, Form()] = "",
-        response: Annotated[str, Form()] = "",
-        remoteip: Annotated[str, Form()] = "",
-    ) -> Response:
-        if captcha.faults.take(among={CaptchaFault.VERIFY_DOWN.value}) is not None:
+    @app.api_route("/recaptcha/api/siteverify", methods=["GET", "POST"])
+    async def siteverify(request: Request) -> Response:
+        fields = await _fields(request)
+        try:
+            verdict = captcha.verify(fields.get("secret", ""), fields.get("response", ""))
+        except SiteverifyDown:
             return Response("Service Unavailable", status_code=503)
-        return JSONResponse(captcha.verify(secret, response))
+        return JSONResponse(verdict)
 
     return app
+
+
+def ca_pem(app: Starlette) -> bytes:
+    """The PEM certificate of the CA behind `serve_https`: what a client trusts to reach this app over HTTPS."""
+    ca = getattr(app.state, "ca", None)
+    if not isinstance(ca, LocalCa):
+        raise ValueError("this captcha app has no CA: create it with CaptchaSettings(tls=True)")
+    return ca.pem
+
+
+@contextmanager
+def serve_https(app: Starlette, host: str = "127.0.0.1", timeout: float = 10.0) -> Iterator[tuple[str, str]]:
+    """The same app on its own HTTPS port (a certificate for `host` and the loopback names, from its CA): yields
+    `("captcha_https", url)`, the shape of a stack sidecar (harness/simulators.py)."""
+    ca_pem(app)  # refuses an app made without tls, before anything starts
+    ca: LocalCa = app.state.ca
+    with (
+        ca.server_files([host, *LOOPBACK_NAMES]) as files,
+        serve_asgi(app, name="captcha-https", host=host, timeout=timeout, tls=files) as url,
+    ):
+        yield "captcha_https", url

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
+
 from simulators._client import SimulatorClient
-from simulators.netizen.models import NetizenAccount
+from simulators.netizen.models import NetizenAccount, RedirectUriRegistration
 
 
 class NetizenClient(SimulatorClient):
-    """Adds legacy accounts for citizens to import from."""
+    """Adds legacy accounts for citizens to import from, and registers where the portal's callback is."""
+
+    def register_redirect_uri(self, redirect_uri: str) -> None:
+        """Register an exact redirect URI for the portal's client; it stays registered across resets."""
+        self._call("POST", "/_control/redirect_uris", json=asdict(RedirectUriRegistration(redirect_uri)))
 
     def add_account(
         self,

@@ -29,3 +29,10 @@ class NetizenAccount:
         if shown["id_number"] is None or not with_id_number:
             del shown["id_number"]
         return shown
+
+
+@dataclass(frozen=True, slots=True)
+class RedirectUriRegistration:
+    """`POST /_control/redirect_uris`'s body: one more exact redirect URI for the portal's client."""
+
+    redirect_uri: str

@@ -1,120 +1,93 @@
-"""網路市民 (citizen.taipei) legacy account, OAuth2-style (PROTOCOLS.md §11; no public specification exists).
+"""網路市民 (citizen.taipei) legacy account as a standard OAuth 2.0 provider (PROTOCOLS.md §11: the real API is not
+public, so this is our design; it keeps to RFC 6749 and RFC 6750 so that any OAuth2 client library works with it).
 
-Our own API, documented here because the real one is not public:
-- `GET /oauth/authorize?response_type=code&client_id&redirect_uri&state`: the 網路市民 login page (帳號, 密碼, [登入]),
-  then a consent page ([同意授權] / [取消]); consent redirects to `redirect_uri?code=…&state=…`, cancel to
-  `redirect_uri?error=access_denied&state=…`.
-- `POST /oauth/token` (form: grant_type=authorization_code, code, client_id, client_secret) →
-  `{"access_token", "token_type": "bearer", "expires_in"}`; a used or unknown code → 400 `{"error": "invalid_grant"}`.
-- `GET /api/v1/profile` with `Authorization: Bearer …` → `{"account", "name", "id_number"?, "email", "mobile",
-  "address"}`; `id_number` may be absent, as the real sign-up form left it optional.
-Accounts are added through the control surface (`POST /_control/accounts`).
+- `GET /oauth/authorize?response_type=code&client_id&redirect_uri&state[&scope=profile][&code_challenge…]`: the
+  網路市民 login page (帳號, 密碼, [登入]), then a consent page ([同意授權] / [取消]); consent redirects to
+  `redirect_uri` with `code` and `state` added to its own query, cancel with `error=access_denied`. An unknown client
+  or a redirect URI not registered exactly is refused on the page, never redirected (RFC 6749 §4.1.2.1).
+- `POST /oauth/token` (form: grant_type=authorization_code, code, redirect_uri as sent to /oauth/authorize,
+  code_verifier with PKCE), the client authenticated by HTTP Basic (client_secret_basic) or client_id and
+  client_secret in the form (client_secret_post) → `{"access_token", "token_type": "bearer", "expires_in"[, "scope"]}`
+  with `Cache-Control: no-store`; errors as RFC 6749 §5.2 (`invalid_client` is 401 with `WWW-Authenticate`).
+- `GET /api/v1/profile` with `Authorization: Bearer …` (or `?access_token=`, RFC 6750 §2.3) → `{"account", "name",
+  "id_number"?, "email", "mobile", "address"}` (our field names; `id_number` may be absent, as the real sign-up form
+  left it optional); a missing, bad or expired token is 401 with `WWW-Authenticate: Bearer …` (RFC 6750 §3).
+The control surface adds accounts (`POST /_control/accounts`) and registered redirect URIs
+(`POST /_control/redirect_uris`; they survive `/_control/reset`, as a client's registration would).
 """
 
 from __future__ import annotations
 
 import html
-import secrets
-from dataclasses import dataclass
 from typing import Annotated, Any
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl
 
-from fastapi import FastAPI, Form, Header, HTTPException, Request
+from fastapi import FastAPI, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
-from simulators._control import Simulator, simulator_app
+from simulators._control import simulator_app
 from simulators.netizen.faults import NetizenFault
-from simulators.netizen.models import NetizenAccount
+from simulators.netizen.models import NetizenAccount, RedirectUriRegistration
+from simulators.netizen.oauth import (
+    REALM,
+    Netizen,
+    NetizenSettings,
+    OAuthError,
+    OAuthErrorCode,
+    RedirectedError,
+    RedirectRefused,
+    TokenRequest,
+)
+
+NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}  # RFC 6749 §5.1: tokens are never cached
 
 
-@dataclass(frozen=True, slots=True)
-class NetizenSettings:
-    """The client the portal is registered as."""
-
-    client_id: str = "tpcd-portal"
-    client_secret: str = "tpcd-netizen-secret"
-
-
-@dataclass(frozen=True, slots=True)
-class Grant:
-    account: str
-    client_id: str
-    redirect_uri: str
-
-
-class Netizen(Simulator[NetizenSettings]):
-    """Accounts, issued codes and tokens."""
-
-    fault_enum = NetizenFault
-
-    def reset(self) -> None:
-        with self.lock:
-            self.accounts: dict[str, NetizenAccount] = {}
-            self.codes: dict[str, Grant] = {}
-            self.tokens: dict[str, str] = {}
-            self.logins = 0
-
-    def state(self) -> dict[str, Any]:
-        with self.lock:
-            return {"accounts": sorted(self.accounts), "logins": self.logins, "tokens": len(self.tokens)}
-
-    def add_account(self, account: NetizenAccount) -> None:
-        """Create (or replace) a legacy account."""
-        with self.lock:
-            self.accounts[account.account] = account
-
-    def log_in(self, grant: Grant, password: str) -> str | None:
-        """An authorization code for `grant` when the password is right (and no fault refuses it)."""
-        with self.lock:
-            self.logins += 1
-            known = self.accounts.get(grant.account)
-        refused = self.faults.take(grant.account, among={NetizenFault.WRONG_PASSWORD.value})
-        if known is None or known.password != password or refused:
-            return None
-        code = secrets.token_urlsafe(16)
-        with self.lock:
-            self.codes[code] = grant
-        return code
-
-    def decide(self, code: str, *, allow: bool) -> Grant | None:
-        """The grant behind `code`, which a refusal voids; None for an unknown code."""
-        with self.lock:
-            if allow:
-                return self.codes.get(code)
-            return self.codes.pop(code, None)
-
-    def exchange(self, code: str) -> str | None:
-        """An access token for a code, used up by the exchange; None for a used or unknown code."""
-        with self.lock:
-            grant = self.codes.pop(code, None)
-            if grant is None:
-                return None
-            access = secrets.token_urlsafe(24)
-            self.tokens[access] = grant.account
-        return access
-
-    def profile(self, access_token: str) -> dict[str, Any] | None:
-        """What the token's account shares, as the profile endpoint answers; None for an unknown token."""
-        with self.lock:
-            account = self.accounts.get(self.tokens.get(access_token, ""))
-        if account is None:
-            return None
-        if account.id_number is None:
-            return account.profile()
-        hidden = self.faults.take(account.account, among={NetizenFault.NO_ID_NUMBER.value})
-        return account.profile(with_id_number=hidden is None)
-
-
-def _page(title: str, body: str) -> HTMLResponse:
+def _page(title: str, body: str, status_code: int = 200) -> HTMLResponse:
     return HTMLResponse(
         f"<!doctype html><html lang='zh-Hant-TW'><meta charset='utf-8'><title>{title}｜網路市民</title>"
         f"<body style='font-family:sans-serif;max-width:32rem;margin:2rem auto'><p>臺北市網路市民服務中心（模擬）</p>"
-        f"<h1>{title}</h1>{body}</body></html>"
+        f"<h1>{title}</h1>{body}</body></html>",
+        status_code=status_code,
+        headers={"Cache-Control": "no-store"},
     )
+
+
+def _refused(message: str, status_code: int = 400) -> HTMLResponse:
+    return _page("無法授權", f"<p role='alert'>{html.escape(message)}</p>", status_code)
 
 
 def _hidden(**fields: str) -> str:
     return "".join(f"<input type='hidden' name='{k}' value='{html.escape(v, quote=True)}'>" for k, v in fields.items())
+
+
+def _login_form(request_id: str, error: str = "") -> HTMLResponse:
+    alert = f"<p role='alert' style='color:#b00'>{error}</p>" if error else ""
+    return _page(
+        "網路市民登入",
+        f"{alert}<form method='post' action='/oauth/authorize'>{_hidden(request=request_id)}"
+        "<p><label>帳號 <input name='account' autocomplete='username'></label></p>"
+        "<p><label>密碼 <input name='password' type='password' autocomplete='current-password'></label></p>"
+        "<button type='submit'>登入</button></form>",
+    )
+
+
+def _token_error(error: OAuthError) -> JSONResponse:
+    """RFC 6749 §5.2: 400, or 401 with a challenge for invalid_client (RFC 7235 §3.1: every 401 carries one)."""
+    body = {"error": error.code.value, "error_description": error.description}
+    if error.code is OAuthErrorCode.INVALID_CLIENT:
+        return JSONResponse(body, 401, headers={**NO_STORE, "WWW-Authenticate": f'Basic realm="{REALM}"'})
+    return JSONResponse(body, 400, headers=NO_STORE)
+
+
+def _bearer_challenge(error: OAuthError | None) -> Response:
+    """RFC 6750 §3: no error code when no token came, else the code; invalid_request is 400, invalid_token 401."""
+    challenge = f'Bearer realm="{REALM}"'
+    if error is None:
+        return Response(status_code=401, headers={"WWW-Authenticate": challenge})
+    challenge += f', error="{error.code.value}", error_description="{error.description}"'
+    status = 400 if error.code is OAuthErrorCode.INVALID_REQUEST else 401
+    body = {"error": error.code.value, "error_description": error.description}
+    return JSONResponse(body, status, headers={"WWW-Authenticate": challenge})
 
 
 def create_app(settings: NetizenSettings | None = None) -> FastAPI:
@@ -136,75 +109,72 @@ def create_app(settings: NetizenSettings | None = None) -> FastAPI:
         netizen.add_account(account)
         return {"account": account.account}
 
-    def login_form(client_id: str, redirect_uri: str, state: str, error: str = "") -> HTMLResponse:
-        alert = f"<p role='alert' style='color:#b00'>{error}</p>" if error else ""
-        return _page(
-            "網路市民登入",
-            f"{alert}<form method='post' action='/oauth/authorize'>"
-            f"{_hidden(client_id=client_id, redirect_uri=redirect_uri, state=state)}"
-            "<p><label>帳號 <input name='account' autocomplete='username'></label></p>"
-            "<p><label>密碼 <input name='password' type='password' autocomplete='current-password'></label></p>"
-            "<button type='submit'>登入</button></form>",
-        )
+    @app.post("/_control/redirect_uris")
+    def register(registration: RedirectUriRegistration) -> dict[str, list[str]]:
+        try:
+            netizen.register_redirect_uri(registration.redirect_uri)
+        except ValueError as error:
+            raise HTTPException(status_code=422, detail=str(error)) from error
+        return {"redirect_uris": list(netizen.redirect_uris)}
 
     @app.get("/oauth/authorize", response_class=HTMLResponse)
-    def authorize(client_id: str, redirect_uri: str, state: str = "", response_type: str = "code") -> HTMLResponse:
-        if client_id != netizen.settings.client_id or response_type != "code":
-            return _page("無法授權", "<p role='alert'>申請授權的網站未註冊。</p>")
-        return login_form(client_id, redirect_uri, state)
+    def authorize(request: Request) -> Response:
+        try:
+            request_id, _ = netizen.authorize(request.query_params.multi_items())
+        except RedirectRefused as refused:
+            return _refused(refused.message)
+        except RedirectedError as error:
+            return RedirectResponse(error.location, status_code=302)
+        return _login_form(request_id)
 
     @app.post("/oauth/authorize", response_class=HTMLResponse)
     def login(
-        client_id: Annotated[str, Form()],
-        redirect_uri: Annotated[str, Form()],
+        request: Annotated[str, Form()] = "",
         account: Annotated[str, Form()] = "",
         password: Annotated[str, Form()] = "",
-        state: Annotated[str, Form()] = "",
     ) -> HTMLResponse:
-        code = netizen.log_in(Grant(account, client_id, redirect_uri), password)
-        if code is None:
-            return login_form(client_id, redirect_uri, state, "帳號或密碼錯誤")
+        if netizen.pending(request) is None:
+            return _refused("授權請求已逾時，請回到原網站重新開始。")
+        ticket = netizen.log_in(request, account, password)
+        if ticket is None:
+            return _login_form(request, "帳號或密碼錯誤")
         return _page(
             "授權網站讀取您的資料",
-            f"<p>臺北卡3.0 網站要求讀取您的網路市民資料（姓名、身分證字號、電子郵件、手機、地址）。</p>"
-            f"<form method='post' action='/oauth/consent'>{_hidden(code=code, state=state)}"
+            "<p>臺北卡3.0 網站要求讀取您的網路市民資料（姓名、身分證字號、電子郵件、手機、地址）。</p>"
+            f"<form method='post' action='/oauth/consent'>{_hidden(ticket=ticket)}"
             "<button name='decision' value='allow'>同意授權</button> "
             "<button name='decision' value='deny'>取消</button></form>",
         )
 
     @app.post("/oauth/consent")
-    def consent(
-        code: Annotated[str, Form()], decision: Annotated[str, Form()], state: Annotated[str, Form()] = ""
-    ) -> RedirectResponse:
-        grant = netizen.decide(code, allow=decision == "allow")
-        if grant is None:
-            raise HTTPException(status_code=400, detail="授權碼無效")
-        query = {"code": code, "state": state} if decision == "allow" else {"error": "access_denied", "state": state}
-        return RedirectResponse(f"{grant.redirect_uri}?{urlencode(query)}", status_code=303)
+    def consent(ticket: Annotated[str, Form()] = "", decision: Annotated[str, Form()] = "") -> Response:
+        location = netizen.decide(ticket, allow=decision == "allow")
+        if location is None:
+            return _refused("授權請求已逾時，請回到原網站重新開始。")
+        return RedirectResponse(location, status_code=303)
 
     @app.post("/oauth/token")
-    def token(
-        code: Annotated[str, Form()] = "",
-        client_id: Annotated[str, Form()] = "",
-        client_secret: Annotated[str, Form()] = "",
-        grant_type: Annotated[str, Form()] = "",
-    ) -> JSONResponse:
-        if (client_id, client_secret) != (netizen.settings.client_id, netizen.settings.client_secret):
-            return JSONResponse({"error": "invalid_client"}, status_code=401)
-        if grant_type != "authorization_code":
-            return JSONResponse({"error": "unsupported_grant_type"}, status_code=400)
-        access = netizen.exchange(code)
-        if access is None:
-            return JSONResponse(
-                {"error": "invalid_grant", "error_description": f"Invalid authorization code: {code}"}, 400
-            )
-        return JSONResponse({"access_token": access, "token_type": "bearer", "expires_in": 3600})
+    async def token(request: Request) -> JSONResponse:
+        try:
+            if request.headers.get("content-type", "").split(";")[0].strip() != "application/x-www-form-urlencoded":
+                raise OAuthError(OAuthErrorCode.INVALID_REQUEST, "the body must be application/x-www-form-urlencoded")
+            body = (await request.body()).decode("utf-8", errors="replace")
+            form = TokenRequest.parse(parse_qsl(body, keep_blank_values=True))
+            client_id = netizen.authenticate(request.headers.get("authorization", ""), form)
+            answer = netizen.exchange(client_id, form)
+        except OAuthError as error:
+            return _token_error(error)
+        return JSONResponse(answer, headers=NO_STORE)
 
     @app.get("/api/v1/profile")
-    def profile(authorization: Annotated[str, Header()] = "") -> dict[str, Any]:
-        shown = netizen.profile(authorization.removeprefix("Bearer ").strip())
+    def profile(request: Request) -> Response:
+        try:
+            shown = netizen.profile(request.headers.get("authorization", ""), request.query_params.get("access_token"))
+        except OAuthError as error:
+            return _bearer_challenge(error)
         if shown is None:
-            raise HTTPException(status_code=401, detail="invalid_token")
-        return shown
+            return _bearer_challenge(None)
+        private = {"Cache-Control": "private"} if "access_token" in request.query_params else {}  # RFC 6750 §2.3
+        return JSONResponse(shown, headers=private)
 
     return app

@@ -1,19 +1,34 @@
-"""The reCAPTCHA simulator as a site's server sees it: Google's siteverify shape and error codes."""
+"""The reCAPTCHA simulator as a site's server sees it: siteverify as Google serves it, its error codes, test keys."""
 
 from __future__ import annotations
 
+import json
+import re
+
+import pytest
 import requests
 
+from simulators._client import SimulatorError
 from simulators._serving import serve_asgi
-from simulators.captcha import CaptchaClient, CaptchaFault, CaptchaMode, CaptchaSettings, create_app
+from simulators.captcha import (
+    GOOGLE_TEST_SECRET,
+    GOOGLE_TEST_SITE_KEY,
+    CaptchaClient,
+    CaptchaFault,
+    CaptchaMode,
+    CaptchaSettings,
+    create_app,
+)
 from simulators.captcha.faults import ELSEWHERE_HOSTNAME
+from tests.simulators.captcha.conftest import ServedCaptcha
 
 SITE_KEY, SECRET = "tpcd-test-site-key", "tpcd-test-secret"
 
 
-def _token(url: str, hostname: str = "127.0.0.1") -> str:
+def _token(url: str, hostname: str = "127.0.0.1", *, sitekey: str = SITE_KEY, scenario: str | None = None) -> str:
+    headers = {"X-Tpcd-Scenario": scenario} if scenario else {}
     reply = requests.post(
-        f"{url}/recaptcha/api2/userverify", json={"sitekey": SITE_KEY, "hostname": hostname}, timeout=5
+        f"{url}/recaptcha/api2/userverify", json={"sitekey": sitekey, "hostname": hostname}, headers=headers, timeout=5
     ).json()
     token: str = reply["token"]
     return token
@@ -29,11 +44,22 @@ def test_a_token_passes_once(captcha_url: str) -> None:
     first = _verify(captcha_url, secret=SECRET, response=token, remoteip="127.0.0.1")
     assert first["success"] is True
     assert first["hostname"] == "127.0.0.1"
-    assert str(first["challenge_ts"]).endswith("Z")
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", str(first["challenge_ts"]))
     assert _verify(captcha_url, secret=SECRET, response=token) == {
         "success": False,
         "error-codes": ["timeout-or-duplicate"],
     }
+
+
+def test_siteverify_takes_get_with_a_query_and_post_with_a_query_or_a_form(captcha_url: str) -> None:
+    verify = f"{captcha_url}/recaptcha/api/siteverify"
+    by_get = requests.get(verify, params={"secret": SECRET, "response": _token(captcha_url)}, timeout=5)
+    by_query = requests.post(verify, params={"secret": SECRET, "response": _token(captcha_url)}, timeout=5)
+    by_form = requests.post(verify, data={"secret": SECRET, "response": _token(captcha_url)}, timeout=5)
+    for answer in (by_get, by_query, by_form):
+        assert answer.status_code == 200
+        assert answer.headers["content-type"].startswith("application/json")
+        assert answer.json()["success"] is True
 
 
 def test_documented_error_codes(captcha_url: str) -> None:
@@ -42,6 +68,38 @@ def test_documented_error_codes(captcha_url: str) -> None:
     assert _verify(captcha_url, secret="nope", response=token)["error-codes"] == ["invalid-input-secret"]
     assert _verify(captcha_url, secret=SECRET)["error-codes"] == ["missing-input-response"]
     assert _verify(captcha_url, secret=SECRET, response="forged")["error-codes"] == ["invalid-input-response"]
+    assert _verify(captcha_url, secret=SECRET, response=token)["success"] is True  # none of that used the token up
+
+
+def test_every_missing_field_is_reported_and_a_json_body_counts_for_nothing(captcha_url: str) -> None:
+    """As Google answers a JSON body: both fields missing, response first."""
+    answer = requests.post(
+        f"{captcha_url}/recaptcha/api/siteverify",
+        data=json.dumps({"secret": SECRET, "response": _token(captcha_url)}),
+        headers={"Content-Type": "application/json"},
+        timeout=5,
+    ).json()
+    assert answer == {"success": False, "error-codes": ["missing-input-response", "missing-input-secret"]}
+
+
+def test_googles_test_secret_passes_any_token_any_number_of_times(captcha_url: str) -> None:
+    for response in ("anything", "anything", _token(captcha_url, sitekey=GOOGLE_TEST_SITE_KEY)):
+        answer = _verify(captcha_url, secret=GOOGLE_TEST_SECRET, response=response)
+        assert answer["success"] is True
+        assert answer["hostname"] == "testkey.google.com"
+
+
+def test_googles_test_site_key_never_asks_for_an_image(captcha_url: str) -> None:
+    with CaptchaClient(captcha_url) as client:
+        client.set_mode(CaptchaMode.CHALLENGE)
+        assert _token(captcha_url, sitekey=GOOGLE_TEST_SITE_KEY)
+
+
+def test_a_token_only_passes_with_the_secret_of_its_own_site_key(captcha_url: str) -> None:
+    token = _token(captcha_url)
+    assert _verify(captcha_url, secret="nope", response=token)["error-codes"] == ["invalid-input-secret"]
+    testing_token = _token(captcha_url, sitekey=GOOGLE_TEST_SITE_KEY)
+    assert _verify(captcha_url, secret=SECRET, response=testing_token)["error-codes"] == ["invalid-input-response"]
 
 
 def test_token_expires_after_its_ttl() -> None:
@@ -78,6 +136,22 @@ def test_faults(captcha_url: str) -> None:
         assert _verify(captcha_url, secret=SECRET, response=token)["success"] is True  # the next one passes
 
 
+def test_faults_also_hold_for_googles_test_keys(captcha_url: str) -> None:
+    with CaptchaClient(captcha_url) as client:
+        client.arm(CaptchaFault.REJECTED)
+        assert _verify(captcha_url, secret=GOOGLE_TEST_SECRET, response="x") == {"success": False, "error-codes": []}
+
+
+def test_a_fault_for_one_scenario_spares_the_tokens_of_another(captcha_url: str) -> None:
+    """The browser's scenario tag travels with the token to siteverify, which the portal calls without it."""
+    with CaptchaClient(captcha_url) as client:
+        client.arm(CaptchaFault.REJECTED, match="scenario-a")
+        other = _verify(captcha_url, secret=SECRET, response=_token(captcha_url, scenario="scenario-b"))
+        assert other["success"] is True
+        mine = _verify(captcha_url, secret=SECRET, response=_token(captcha_url, scenario="scenario-a"))
+        assert mine == {"success": False, "error-codes": []}
+
+
 def test_image_challenge(captcha_url: str) -> None:
     with CaptchaClient(captcha_url) as client:
         client.set_mode(CaptchaMode.CHALLENGE)
@@ -85,13 +159,13 @@ def test_image_challenge(captcha_url: str) -> None:
             f"{captcha_url}/recaptcha/api2/userverify", json={"sitekey": SITE_KEY, "hostname": "h"}, timeout=5
         ).json()
         assert opened["image"].startswith("<svg")
-        answer = client.challenge_answer()
+        assert client.challenge_answer()
         wrong = requests.post(
             f"{captcha_url}/recaptcha/api2/answer",
             json={"challenge": opened["challenge"], "answer": "x", "hostname": "h"},
             timeout=5,
         )
-        assert "error" in wrong.json()
+        assert wrong.json() == {"error": "incorrect-answer"}
         again = requests.post(
             f"{captcha_url}/recaptcha/api2/userverify", json={"sitekey": SITE_KEY, "hostname": "h"}, timeout=5
         ).json()
@@ -100,17 +174,27 @@ def test_image_challenge(captcha_url: str) -> None:
             json={"challenge": again["challenge"], "answer": client.challenge_answer(), "hostname": "h"},
             timeout=5,
         ).json()
-        assert answer
         client.set_mode(CaptchaMode.PASS)
-        assert _verify(captcha_url, secret=SECRET, response=solved["token"])["success"] is True
+        assert _verify(captcha_url, secret=SECRET, response=solved["token"])["hostname"] == "h"
 
 
-def test_widget_script_and_unknown_site_key(captcha_url: str) -> None:
-    script = requests.get(f"{captcha_url}/recaptcha/api.js", timeout=5)
+@pytest.mark.parametrize("query", ["", "?onload=ready&render=explicit&hl=en"])
+def test_widget_script_and_unknown_site_key(captcha_url: str, query: str) -> None:
+    script = requests.get(f"{captcha_url}/recaptcha/api.js{query}", timeout=5)
     assert script.headers["content-type"].startswith("text/javascript")
     assert "g-recaptcha-response" in script.text
     assert captcha_url in script.text
+    params = re.search(r"var PARAMS = (\{.*?\});", script.text)
+    assert params
+    assert json.loads(params.group(1)) == ({"onload": "ready", "render": "explicit", "hl": "en"} if query else {})
     refused = requests.post(
         f"{captcha_url}/recaptcha/api2/userverify", json={"sitekey": "x", "hostname": "h"}, timeout=5
     ).json()
-    assert "Invalid site key" in refused["error"]
+    assert refused["error"] == "ERROR for site owner: Invalid site key"
+
+
+def test_the_https_ports_ca_is_on_the_control_surface(captcha_url: str, served_captcha: ServedCaptcha) -> None:
+    with CaptchaClient(served_captcha.http) as client:
+        assert client.ca_pem() == served_captcha.ca_file.read_bytes()
+    with CaptchaClient(captcha_url) as plain, pytest.raises(SimulatorError, match="404"):
+        plain.ca_pem()  # made without tls: no HTTPS port, no CA

@@ -1,0 +1,56 @@
+"""The captcha simulator on HTTP and HTTPS (one app), its CA in a file; a page server for the widget in Chromium."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import django
+import pytest
+from django.conf import settings
+from playwright.sync_api import Browser, BrowserContext
+
+from simulators._serving import serve_asgi
+from simulators.captcha import CaptchaSettings, ca_pem, create_app, serve_https
+
+if (
+    not settings.configured
+):  # before django_recaptcha is imported: the least a Django site sets for its field and widget
+    settings.configure(
+        INSTALLED_APPS=["django_recaptcha"], USE_I18N=False, RECAPTCHA_DOMAIN="www.google.com", SECRET_KEY="tests"
+    )
+    django.setup()
+
+
+@dataclass(frozen=True)
+class ServedCaptcha:
+    """The simulator's two ports and the CA a client must trust for the HTTPS one."""
+
+    http: str
+    https: str
+    ca_file: Path
+
+    @property
+    def https_domain(self) -> str:
+        """`host:port` of the HTTPS side: what django-recaptcha's RECAPTCHA_DOMAIN holds."""
+        return self.https.removeprefix("https://")
+
+
+@pytest.fixture
+def served_captcha(tmp_path: Path) -> Iterator[ServedCaptcha]:
+    app = create_app(CaptchaSettings(tls=True, token_ttl=1.5))
+    ca_file = tmp_path / "captcha-ca.pem"
+    ca_file.write_bytes(ca_pem(app))
+    with serve_asgi(app, name="captcha") as http, serve_https(app) as (_, https):
+        yield ServedCaptcha(http, https, ca_file)
+
+
+@pytest.fixture
+def widget_context(browser: Browser) -> Iterator[BrowserContext]:
+    """A zh-TW context that accepts the simulator's certificate (Chromium has its own trust store, not ours)."""
+    context = browser.new_context(locale="zh-TW", ignore_https_errors=True)
+    try:
+        yield context
+    finally:
+        context.close()
