@@ -1,0 +1,46 @@
+"""Run cells in a real Jupyter kernel of the project's venv, as JupyterLab or nbclient would."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import nbformat
+from nbclient import NotebookClient
+from nbformat import NotebookNode
+
+ROOT = Path(__file__).resolve().parents[2]
+KERNEL = "tpcd"  # installed into the venv by `make setup` (python -m ipykernel install --sys-prefix --name tpcd)
+_DATA_URI = re.compile(r"data:image/(?:jpeg|png);base64,[A-Za-z0-9+/=]+")
+
+
+def notebook(*cells: str) -> NotebookNode:
+    """A notebook of code cells on the project's kernel."""
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(cell) for cell in cells])
+    nb.metadata["kernelspec"] = {"name": KERNEL, "display_name": "tpcd-harness", "language": "python"}
+    return nb
+
+
+def execute(nb: NotebookNode, *, timeout: int = 180, **options: Any) -> NotebookNode:
+    """Run every cell top to bottom in a fresh kernel started in notebooks/, then shut the kernel down."""
+    client = NotebookClient(
+        nb, timeout=timeout, kernel_name=KERNEL, resources={"metadata": {"path": str(ROOT / "notebooks")}}, **options
+    )
+    client.execute()
+    return nb
+
+
+def html_of(cell: NotebookNode) -> list[str]:
+    """The HTML outputs of a cell, in order (each update of a live output already applied)."""
+    return [output["data"]["text/html"] for output in cell.outputs if "text/html" in output.get("data", {})]
+
+
+def text_of(cell: NotebookNode) -> str:
+    """What a cell printed."""
+    return "".join(output.get("text", "") for output in cell.outputs if output.output_type == "stream")
+
+
+def images(html: str) -> list[str]:
+    """The inline images of an HTML output."""
+    return _DATA_URI.findall(html)

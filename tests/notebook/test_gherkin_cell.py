@@ -1,0 +1,58 @@
+"""%%gherkin in a real kernel: each step shown with its status and the page after it; a failing step with its error
+and the page at that moment; the cell's result can be asserted on; the run joins Allure results."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from tests.notebook.kernel import ROOT, execute, html_of, images, notebook, text_of
+
+TWO_STEPS = """%%gherkin
+假如 市民開啟臺北卡網站
+當 市民按下「申請臺北卡」
+"""
+FAILING = """%%gherkin --continue
+那麼 市民看到「金質會員認證」頁面
+"""
+
+
+def test_two_steps_render_with_status_and_image_then_a_failing_step_renders_its_error() -> None:
+    nb = execute(
+        notebook(
+            "%load_ext harness.notebook",
+            "%tpcd up --seed 11",
+            TWO_STEPS,
+            "run = _\nprint(run.passed, [(s.text, s.status, s.screenshot is not None) for s in run.steps])",
+            FAILING,
+            "failed = _\nprint(failed.passed, failed.failed_step.text)",
+            "%tpcd down",
+        )
+    )
+    passed = html_of(nb.cells[2])
+    header, steps = passed[0], passed[1:3]
+    assert "場景：第 1 格" in header
+    for html, text in zip(steps, ("<b>假如</b> 市民開啟臺北卡網站", "<b>當</b> 市民按下「申請臺北卡」"), strict=True):
+        assert text in html
+        assert 'data-status="passed"' in html
+        assert len(images(html)) == 1
+    assert text_of(nb.cells[3]).startswith(
+        "True [('假如 市民開啟臺北卡網站', 'passed', True), ('當 市民按下「申請臺北卡」', 'passed', True)]"
+    )
+
+    failing = html_of(nb.cells[4])[1]
+    assert 'data-status="failed"' in failing
+    assert "市民看到「金質會員認證」頁面" in failing
+    assert "expected the 「金質會員認證」 screen" in failing  # the page object's own message
+    assert "選擇會員類型" in failing  # the page it found instead, from Playwright's error
+    assert len(images(failing)) == 1  # the page at that moment
+    assert text_of(nb.cells[5]).startswith("False 那麼 市民看到「金質會員認證」頁面")
+
+
+def test_a_cell_run_joins_allure_results() -> None:
+    results = ROOT / "reports" / "notebook" / "allure-results"
+    before = set(results.glob("*-result.json")) if results.is_dir() else set()
+    execute(notebook("%load_ext harness.notebook", "%tpcd up", TWO_STEPS, "%tpcd down"))
+    new = [json.loads(Path(p).read_text(encoding="utf-8")) for p in set(results.glob("*-result.json")) - before]
+    assert [(r["name"], r["status"]) for r in new] == [("第 1 格", "passed")]
+    assert [s["name"] for s in new[0]["steps"]] == ["假如 市民開啟臺北卡網站", "當 市民按下「申請臺北卡」"]
