@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 PYTHON ?= python3
 REPORTS := reports
 
-.PHONY: setup system run test lint typecheck unit suite report up doctor trace bench clean
+.PHONY: setup system run test lint typecheck unit suite report up notebook doctor trace bench clean
 
 setup: system $(VENV)/.installed node_modules/.installed
 	@scripts/link-playwright-ffmpeg.sh $(VENV)
@@ -19,6 +19,7 @@ $(VENV)/.installed: pyproject.toml scripts/link-virtualsmartcard.sh
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check --upgrade pip
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check -e '.[dev]'
 	scripts/link-virtualsmartcard.sh $(VENV)
+	$(PY) -m ipykernel install --sys-prefix --name tpcd --display-name "tpcd-harness (.venv)" > /dev/null
 	@touch $@
 
 node_modules/.installed: package.json package-lock.json
@@ -29,7 +30,8 @@ node_modules/.installed: package.json package-lock.json
 run: setup
 	$(VENV)/bin/tpcd run
 
-## The project's own checks: lint, types, unit/integration tests, the Gherkin suite, then its step matrix.
+## The project's own checks: lint, types, unit/integration tests (every notebook in notebooks/ among them), the
+## Gherkin suite, then its step matrix.
 test: setup lint typecheck unit suite
 	$(VENV)/bin/tpcd trace --results $(REPORTS)/tests/suite-results > /dev/null
 
@@ -53,6 +55,10 @@ report: setup
 
 up: setup
 	$(VENV)/bin/tpcd up
+
+## JupyterLab on the project's kernel (offline), the notebooks in notebooks/; prints the URL to open.
+notebook: setup
+	$(VENV)/bin/tpcd notebook
 
 doctor: setup
 	$(VENV)/bin/tpcd doctor

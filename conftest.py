@@ -8,6 +8,7 @@ pytest_plugins = [
     "harness.plugin.citizens",
     "harness.plugin.reporting",
     "harness.plugin.attacker",
+    "harness.plugin.notebook",
     "steps.common",
     "steps.registration",
     "steps.contact",

@@ -156,6 +156,13 @@ def cmd_certify_agent(settings: Settings, args: argparse.Namespace) -> int:
     return code
 
 
+def cmd_notebook(settings: Settings, args: argparse.Namespace) -> int:
+    """JupyterLab on the project's kernel, offline (harness/notebook/lab.py); `--reopen` a failed scenario."""
+    from harness.notebook.lab import main as lab  # JupyterLab's imports only for this command
+
+    return lab(args.lab_args)
+
+
 def parser() -> argparse.ArgumentParser:
     """The `tpcd` command line."""
     top = argparse.ArgumentParser(prog="tpcd", description="臺北卡3.0 金質會員申請 test and simulation harness")
@@ -180,6 +187,12 @@ def parser() -> argparse.ArgumentParser:
     certify_agent.add_argument("--reader", help="the PC/SC reader (slotDescription) holding the card")
     certify_agent.add_argument("--report", default="reports/certify-agent", help="where the report and summary go")
     certify_agent.set_defaults(handler=cmd_certify_agent)
+    notebook = commands.add_parser(
+        "notebook",
+        help="JupyterLab on the project's kernel",
+        usage="tpcd notebook [PATH] [--reopen RESULT|NAME] [--port N]",
+    )
+    notebook.set_defaults(handler=cmd_notebook)
     trace = commands.add_parser("trace", help="documented step → scenario matrix")
     trace.add_argument("--json", action="store_true")
     trace.add_argument("--results", help="allure-results to read statuses from (default reports/allure-results)")
@@ -190,10 +203,10 @@ def parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `tpcd` console script."""
     argv = list(sys.argv[1:] if argv is None else argv)
-    # Everything after `run` belongs to pytest, options included (`tpcd run -n 2 -k 金質`).
-    split = argv.index("run") + 1 if "run" in argv else len(argv)
+    # Everything after `run` belongs to pytest, options included (`tpcd run -n 2 -k 金質`); after `notebook`, to it.
+    split = min((argv.index(word) + 1 for word in ("run", "notebook") if word in argv), default=len(argv))
     args = parser().parse_args(argv[:split])
-    args.pytest_args = argv[split:]
+    args.pytest_args = args.lab_args = argv[split:]
     try:
         settings = load_settings(
             {"base_url": args.base_url, "seed": args.seed, "portal_port": getattr(args, "portal_port", None)}

@@ -14,8 +14,7 @@ from IPython.core.magic import Magics, cell_magic, line_magic, magics_class
 from IPython.display import HTML, DisplayHandle, display
 
 from harness.notebook import views
-from harness.notebook.model import Event, GherkinRun, Problem, ScenarioStarted
-from harness.notebook.runner import CellOptions
+from harness.notebook.model import Event, GherkinRun, Problem, ScenarioEnded, ScenarioStarted
 from harness.notebook.session import Notebook
 
 
@@ -99,6 +98,10 @@ class LiveView:
         if isinstance(event, Problem):
             show(views.run_summary_html(run))  # a problem outside the scenarios (the feature did not parse)
             return
+        if isinstance(event, ScenarioEnded):  # the steps it never reached are "not run" now
+            for number, step in enumerate(run.scenarios[event.scenario].steps):
+                if step.status == "not run":
+                    self._show((event.scenario, number), views.step_html(step))
         index: int | None = getattr(event, "step", None)
         scenario = run.scenarios[event.scenario]
         html = views.scenario_html(scenario) if index is None else views.step_html(scenario.steps[index])
@@ -119,6 +122,8 @@ class TpcdMagics(Magics):
     def __init__(self, shell: InteractiveShell, notebook: Notebook) -> None:
         super().__init__(shell)
         self.notebook = notebook
+        self._shared = -1  # the notebook's `changes` last put in the user's namespace
+        notebook.live = LiveView
 
     @line_magic
     def tpcd(self, line: str) -> Any:
@@ -173,9 +178,10 @@ class TpcdMagics(Magics):
     def gherkin(self, line: str, cell: str) -> GherkinRun:
         """Run the cell's Gherkin (zh-TW; steps, scenarios or a whole feature) through the project's steps."""
         args = _gherkin_parser().parse_args(shlex.split(line))
-        options = CellOptions(proceed=args.proceed, seed=args.seed, worker=args.worker, markers=args.markers)
         try:
-            run = self.notebook.run_gherkin(cell, options, LiveView())
+            run = self.notebook.gherkin(
+                cell, proceed=args.proceed, seed=args.seed, worker=args.worker, markers=args.markers
+            )
         except ValueError as error:
             raise UsageError(str(error)) from error
         self._share()
@@ -197,17 +203,34 @@ class TpcdMagics(Magics):
             exec(body, namespace)
             return eval(value, namespace) if value is not None else None
 
+        scene = self.notebook.scene
+        before = (scene.page.url, {name: id(value) for name, value in scene.carry.items()}) if scene else None
         try:
             result = self.notebook.in_browser(work)
         finally:
-            if "--no-shot" not in line and self.notebook.scene is not None:
+            if scene is not None and scene is self.notebook.scene:
+                # A cell that moved on (`screen = screen.fill_and_continue(citizen)`) hands its fixtures to the next
+                # %%gherkin --continue, and leaves a comment where a kept .feature needs a step instead.
+                scene.carry.update({name: namespace[name] for name in scene.carry if name in namespace})
+                after = (scene.page.url, {name: id(value) for name, value in scene.carry.items()})
+                if after != before:
+                    first = next((text.strip() for text in cell.splitlines() if text.strip()), "")
+                    scene.journal.append(f"# %%browser: {first}（以步驟取代這一行）")
+            if scene is not None and "--no-shot" not in line:
                 show(views.screenshot_html(self.notebook.screenshot_evidence()))
         self._share()
         return result
 
     def _share(self) -> None:
-        """Put the current scenario in the user's namespace: `page`, `citizen`, and its steps' fixtures."""
-        if self.shell is None or self.notebook.scene is None:
-            return
+        """`page`, `citizen` and the scenario's step fixtures (`screen`, `codes` …) in the user's namespace, whenever
+        the scenario changed (a %%gherkin cell, `tpcd.gherkin(…)`, `%tpcd new`); the extension also calls this after
+        every cell. A variable the user set in between stays until the scenario changes again."""
         scene = self.notebook.scene
+        if self.shell is None or scene is None or self.notebook.changes == self._shared:
+            return
+        self._shared = self.notebook.changes
         self.shell.user_ns.update({"page": scene.page, "citizen": scene.citizen, **scene.carry})
+
+    def after_cell(self, result: object) -> None:
+        """IPython's post_run_cell event."""
+        self._share()

@@ -7,13 +7,29 @@ object the cell returns, so a notebook can assert on it (`assert _.passed`, `_.s
 from __future__ import annotations
 
 import base64
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
+
+from simulators._inbox import find_otp
+from simulators._secrets import mask
 
 StepStatus = Literal["pending", "running", "passed", "failed", "not run"]
 ScenarioStatus = Literal["running", "passed", "failed", "skipped"]
 IMAGE_TYPES = frozenset({"image/jpeg", "image/png"})
 MIME_ALIASES = {"image/jpg": "image/jpeg"}  # Allure's JPG attachment type says image/jpg
+
+
+def scrub(text: str, secrets: Sequence[str] = (), *, codes: bool = True) -> str:
+    """`text` with the citizen's secrets masked, and with `codes` any six-digit number (a one-time code, as in a
+    message or a `fill` in Playwright's call log): what a notebook output may show. JSON evidence (the citizen, APDUs,
+    agent requests) is masked by the harness already and keeps its numbers (`codes=False`)."""
+    for secret in secrets:
+        if len(secret) >= 4:
+            text = text.replace(secret, mask(secret))
+    while codes and (code := find_otp(text)) is not None:
+        text = text.replace(code, mask(code))
+    return text
 
 
 @dataclass(frozen=True, slots=True)

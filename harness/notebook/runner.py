@@ -23,7 +23,7 @@ import re
 import threading
 import time
 import types
-from collections.abc import Callable, Generator, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -46,13 +46,13 @@ from harness.notebook.model import (
     ScenarioStatus,
     StepEnded,
     StepStarted,
+    scrub,
 )
 from harness.plugin.browser import PAGE_KEY
+from harness.plugin.reporting import SEEN_KEY
 from harness.plugin.services import STACK_KEY
 from harness.settings import Settings
 from harness.stack import Stack
-from simulators._inbox import find_otp
-from simulators._secrets import mask
 
 if TYPE_CHECKING:
     from harness.notebook.session import Notebook
@@ -88,16 +88,7 @@ class Scene:
     page: Page
     carry: dict[str, Any] = field(default_factory=dict)  # fixture name → value (`screen`, `installer`, `codes` …)
     journal: list[str] = field(default_factory=list)  # the steps that passed, keyword and text, across cells
-
-
-def scrub(text: str, secrets: Sequence[str]) -> str:
-    """`text` with the citizen's secrets and any one-time code masked: what a notebook output may show."""
-    for secret in secrets:
-        if len(secret) >= 4:
-            text = text.replace(secret, mask(secret))
-    while (code := find_otp(text)) is not None:
-        text = text.replace(code, mask(code))
-    return text
+    seen: dict[str, int] = field(default_factory=dict)  # how many APDUs and agent requests the report already has
 
 
 def write_cell(folder: Path, feature: str) -> Path:
@@ -187,8 +178,9 @@ def _fixtures(notebook: Notebook, options: CellOptions) -> types.ModuleType:
     def kept_context() -> BrowserContext:
         return notebook.require_scene().context
 
-    def kept_page(request: pytest.FixtureRequest) -> Page:
-        """The page as the previous cell left it; the report's screenshots after each step come from it."""
+    def kept_page(request: pytest.FixtureRequest, fresh_stack: Stack) -> Page:
+        """The page as the previous cell left it; the report's screenshots after each step come from it (and, as
+        the project's page does, it brings the stack to the report's hooks: APDUs, agent requests)."""
         page = notebook.require_scene().page
         request.node.stash[PAGE_KEY] = page
         return page
@@ -244,7 +236,8 @@ class _Driver:
 
     def attached(self, evidence: Evidence) -> None:
         if not evidence.is_image and evidence.body:
-            evidence = Evidence(evidence.name, evidence.mime, scrub(evidence.text, self.secrets).encode())
+            text = scrub(evidence.text, self.secrets, codes=evidence.mime.startswith("text/plain"))
+            evidence = Evidence(evidence.name, evidence.mime, text.encode())
         if self.pending is not None:
             self.pending.append(evidence)  # the scenario's own (its citizen): shown once the scenario is
         elif self.scenario >= 0:
@@ -263,6 +256,7 @@ class _Driver:
         if scene is not None:
             for name, value in scene.carry.items():
                 inject_fixture(request, name, value)
+            request.node.stash[SEEN_KEY] = dict(scene.seen)  # APDUs and agent requests already reported
         self.pending = []
         try:
             citizen: CitizenProfile = request.getfixturevalue("citizen")
@@ -321,7 +315,8 @@ class _Driver:
         if self.options.proceed and self.notebook.scene is not None:
             carry = {**self.notebook.scene.carry, **carry}
         citizen: CitizenProfile = request.getfixturevalue("citizen")
-        self.notebook.scene = Scene(citizen, page.context, page, carry, self.journal)
+        seen = dict(request.node.stash.get(SEEN_KEY, {}))
+        self.notebook.scene = Scene(citizen, page.context, page, carry, self.journal, seen)
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         if report.nodeid != self.nodeid:  # it failed or was skipped before its first step: no scenario hook ran

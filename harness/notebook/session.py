@@ -6,6 +6,7 @@ atexit hook, as ipykernel ends its process normally on a shutdown request).
 
 from __future__ import annotations
 
+import os
 import queue
 import secrets
 import shutil
@@ -73,7 +74,8 @@ class Notebook:
         self.settings = settings
         self.stack: Stack | None = None
         self.browser: BrowserThread | None = None
-        self.scene: Scene | None = None
+        self._scene: Scene | None = None
+        self.changes = 0  # bumped whenever the scene changes: the extension then shares it with the user's namespace
         self.base_seed = 0
         self.headed = False
         self.last: GherkinRun | None = None
@@ -81,6 +83,17 @@ class Notebook:
         self._cells = 0
         self._home: Path | None = None
         self._clients: dict[str, SimulatorClient] = {}
+        self.live: Callable[[], Callable[[GherkinRun, Event], None]] | None = None  # the extension's live view
+
+    @property
+    def scene(self) -> Scene | None:
+        """The scenario being explored: its citizen, page and the fixtures its steps made."""
+        return self._scene
+
+    @scene.setter
+    def scene(self, scene: Scene | None) -> None:
+        self._scene = scene
+        self.changes += 1
 
     @property
     def root(self) -> Path:
@@ -202,6 +215,14 @@ class Notebook:
 
     # Cells
 
+    def gherkin(
+        self, text: str, *, proceed: bool = False, seed: int | None = None, worker: int = 0, markers: str | None = None
+    ) -> GherkinRun:
+        """What a %%gherkin cell does, from Python (for Gherkin a cell builds, e.g. from a report): `proceed` goes
+        on with the current scenario, `seed` and `worker` pick its citizen, `markers` selects scenarios by tag."""
+        options = CellOptions(proceed=proceed, seed=seed, worker=worker, markers=markers)
+        return self.run_gherkin(text, options, self.live() if self.live else lambda run, event: None)
+
     def run_gherkin(self, cell: str, options: CellOptions, on_event: Callable[[GherkinRun, Event], None]) -> GherkinRun:
         """Run a %%gherkin cell on the browser thread; fold its events into the result here, calling `on_event`
         after each (the live view), until the run ends. Ctrl-C stops it before its next step."""
@@ -212,7 +233,7 @@ class Notebook:
         self._cells += 1
         title = f"第 {self._cells} 格" + ("（接續）" if options.proceed else "")
         feature = as_feature(cell, title=title)
-        module = write_cell(self.workdir / "cells" / f"{self._cells:03d}", feature)
+        module = write_cell(self.workdir / "cells" / f"{os.getpid()}-{self._cells:03d}", feature)
         events: queue.Queue[Event] = queue.Queue()
         stop = threading.Event()
         run = GherkinRun(str(module.parent / "cell.feature"))

@@ -12,8 +12,7 @@ from typing import Any
 from cryptography import x509
 
 from harness.citizens import CitizenProfile
-from harness.notebook.model import Evidence, GherkinRun, ScenarioResult, StepResult
-from harness.notebook.runner import scrub
+from harness.notebook.model import Evidence, GherkinRun, ScenarioResult, StepResult, scrub
 from harness.notebook.session import ArmedFaults, Links
 from simulators._secrets import mask_fields
 from simulators.agent import AgentClient
@@ -174,14 +173,14 @@ def links_html(links: Links) -> str:
 
 def sms_html(client: SmsClient) -> str:
     """The SMS inbox, newest last (one-time codes masked)."""
-    rows = [(esc(m.received_at), esc(m.to), esc(scrub(m.body, ())), esc(m.status)) for m in client.messages()]
+    rows = [(esc(m.received_at), esc(m.to), esc(scrub(m.body)), esc(m.status)) for m in client.messages()]
     return _box("簡訊收件匣（SMS）", _table(("時間", "收件手機", "內容", "狀態"), rows, empty="（沒有簡訊）"))
 
 
 def mail_html(client: MailClient) -> str:
     """The mailbox, newest first (one-time codes masked)."""
     rows = [
-        (esc(m.created), esc(", ".join(a.address for a in m.to)), esc(m.subject), esc(scrub(m.snippet, ())))
+        (esc(m.created), esc(", ".join(a.address for a in m.to)), esc(m.subject), esc(scrub(m.snippet)))
         for m in client.messages()
     ]
     return _box("電子郵件收件匣", _table(("時間", "收件者", "主旨", "摘要"), rows, empty="（沒有郵件）"))

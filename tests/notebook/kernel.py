@@ -17,7 +17,8 @@ _DATA_URI = re.compile(r"data:image/(?:jpeg|png);base64,[A-Za-z0-9+/=]+")
 
 def notebook(*cells: str) -> NotebookNode:
     """A notebook of code cells on the project's kernel."""
-    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(cell) for cell in cells])
+    code = [nbformat.v4.new_code_cell(cell) for cell in cells]  # type: ignore[no-untyped-call]
+    nb: NotebookNode = nbformat.v4.new_notebook(cells=code)  # type: ignore[no-untyped-call]
     nb.metadata["kernelspec"] = {"name": KERNEL, "display_name": "tpcd-harness", "language": "python"}
     return nb
 
