@@ -111,8 +111,15 @@ def as_text(notebook: NotebookNode) -> str:
     return str(nbformat.writes(notebook))  # type: ignore[no-untyped-call]
 
 
+def _attachments(node: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    """A result's attachments and its steps', in order (the citizen is attached by the step that first needs one)."""
+    yield from node.get("attachments", [])
+    for step in node.get("steps", []):
+        yield from _attachments(step)
+
+
 def _attachment(result: dict[str, Any], folder: Path, name_starts: str) -> str | None:
-    for attachment in result.get("attachments", []):
+    for attachment in _attachments(result):
         if str(attachment.get("name", "")).startswith(name_starts):
             source = folder / str(attachment.get("source", ""))
             return source.read_text(encoding="utf-8") if source.is_file() else None
