@@ -42,6 +42,8 @@ def lab_command(settings: Settings, *, port: int, token: str) -> list[str]:
     """JupyterLab on loopback over the whole project (notebooks/, reports/notebooks/), offline."""
     command = [sys.executable, "-m", "jupyter", "lab", *OFFLINE, f"--ServerApp.root_dir={settings.project_root}"]
     command += [f"--ServerApp.ip={settings.host}", f"--ServerApp.port={port}", "--ServerApp.port_retries=0"]
+    if os.geteuid() == 0:  # the harness runs as root where pcscd needs it (README); JupyterLab refuses that unless told
+        command.append("--ServerApp.allow_root=True")
     return [*command, f"--IdentityProvider.token={token}"]
 
 
