@@ -22,8 +22,8 @@ import requests
 from nbclient import NotebookClient
 from playwright.sync_api import expect, sync_playwright
 
-from harness.notebook.browser import OFFLINE_RESOLVER
 from harness.notebook.lab import free_port, lab_command
+from harness.plugin.browser import OFFLINE_RESOLVER
 from harness.settings import load_settings
 
 NOTEBOOK = "01_journey_step_by_step"
