@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from harness.settings import load_settings
+from harness.stack import Stack
 from tests.notebook.kernel import ROOT, execute, html_of, images, notebook, text_of
 
 TWO_STEPS = """%%gherkin
@@ -49,10 +51,28 @@ def test_two_steps_render_with_status_and_image_then_a_failing_step_renders_its_
     assert text_of(nb.cells[5]).startswith("False 那麼 市民看到「金質會員認證」頁面")
 
 
-def test_a_cell_run_joins_allure_results() -> None:
+def test_a_cell_run_joins_allure_results_and_their_report() -> None:
     results = ROOT / "reports" / "notebook" / "allure-results"
     before = set(results.glob("*-result.json")) if results.is_dir() else set()
-    execute(notebook("%load_ext harness.notebook", "%tpcd up", TWO_STEPS, "%tpcd down"))
+    nb = execute(notebook("%load_ext harness.notebook", "%tpcd up", TWO_STEPS, "%tpcd report", "%tpcd down"))
     new = [json.loads(Path(p).read_text(encoding="utf-8")) for p in set(results.glob("*-result.json")) - before]
     assert [(r["name"], r["status"]) for r in new] == [("第 1 格", "passed")]
     assert [s["name"] for s in new[0]["steps"]] == ["假如 市民開啟臺北卡網站", "當 市民按下「申請臺北卡」"]
+    report = Path(text_of(nb.cells[3]).split("：", 1)[1].strip())
+    assert report == ROOT / "reports" / "notebook" / "allure-report" / "index.html"
+    assert "臺北卡3.0 金質會員申請" in report.read_text(encoding="utf-8")  # the project's Allure configuration
+
+
+def test_a_deployed_portal_is_explored_by_url(tmp_path: Path) -> None:
+    with Stack(load_settings(root=tmp_path, environ={})) as deployed:  # stands in for a portal deployed elsewhere
+        portal = deployed.portal_url
+        nb = execute(
+            notebook(
+                "%load_ext harness.notebook",
+                f"%tpcd up --base-url {portal}",
+                "%%gherkin\n假如 市民開啟臺北卡網站\n當 市民按下「申請臺北卡」\n那麼 市民看到「選擇會員類型」頁面",
+                "print(_.passed, tpcd.require_stack().portal_url, 'portal' in tpcd.require_stack().urls)",
+                "%tpcd down",
+            )
+        )
+    assert text_of(nb.cells[3]) == f"True {portal} False\n"  # no twin of its own: the URL's portal
