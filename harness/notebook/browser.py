@@ -10,18 +10,22 @@ from __future__ import annotations
 
 import os
 import queue
+import shlex
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future
 from pathlib import Path
 from typing import Any, TypeVar
 
+from playwright._impl._driver import compute_driver_executable
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
 
 from harness.plugin.browser import OFFLINE_RESOLVER
 from harness.settings import Settings
 
 T = TypeVar("T")
+NODE_VARIABLE = "PLAYWRIGHT_NODEJS_PATH"  # where Playwright takes its Node.js from (playwright/_impl/_driver.py)
+_DRIVER_LOCK = threading.Lock()
 
 
 class BrowserError(RuntimeError):
@@ -57,8 +61,8 @@ def context_options(settings: Settings, portal_url: str) -> dict[str, Any]:
 class BrowserThread:
     """Playwright and one Chromium on a thread of their own; `call` runs a function there and returns its result."""
 
-    def __init__(self, launch: dict[str, Any]) -> None:
-        self._launch = launch
+    def __init__(self, launch: dict[str, Any], *, home: Path) -> None:
+        self._launch, self._home = launch, home
         self._work: queue.Queue[tuple[Callable[[], Any], Future[Any]] | None] = queue.Queue()
         self._thread = threading.Thread(target=self._run, name="tpcd-browser", daemon=True)
         self._ready: Future[tuple[Playwright, Browser]] = Future()
@@ -118,9 +122,31 @@ class BrowserThread:
             self._work.put(None)
             self._thread.join(timeout)
 
+    def _driver_in_own_session(self) -> Path:
+        """A launcher that runs Playwright's Node.js driver in a session of its own.
+
+        Jupyter interrupts a kernel by signalling its whole process group (jupyter_client's LocalProvisioner uses
+        killpg), which would end the driver and with it the browser. Playwright already starts each browser detached
+        (a process group of its own); this does the same for the driver. It still ends with the kernel: it exits when
+        its stdin, a pipe from this process, closes."""
+        node, _ = compute_driver_executable()
+        launcher = self._home / "playwright-node"
+        launcher.write_text(f'#!/bin/sh\nexec setsid {shlex.quote(node)} "$@"\n', encoding="utf-8")
+        launcher.chmod(0o700)
+        return launcher
+
     def _run(self) -> None:
         try:
-            playwright: Playwright = sync_playwright().start()
+            with _DRIVER_LOCK:  # Playwright reads the driver's path from the environment when it starts
+                before = os.environ.get(NODE_VARIABLE)
+                os.environ[NODE_VARIABLE] = str(self._driver_in_own_session())
+                try:
+                    playwright: Playwright = sync_playwright().start()
+                finally:
+                    if before is None:
+                        del os.environ[NODE_VARIABLE]
+                    else:
+                        os.environ[NODE_VARIABLE] = before
         except BaseException as error:  # reported to start() in the kernel's thread
             self._ready.set_exception(error)
             return

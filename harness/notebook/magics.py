@@ -14,8 +14,17 @@ from IPython.core.magic import Magics, cell_magic, line_magic, magics_class
 from IPython.display import HTML, DisplayHandle, display
 
 from harness.notebook import views
+from harness.notebook.browser import BrowserError
 from harness.notebook.model import Event, GherkinRun, Problem, ScenarioEnded, ScenarioStarted
-from harness.notebook.session import Notebook
+from harness.notebook.reopen import ReopenError
+from harness.notebook.session import Notebook, NotUp
+from harness.report import ReportError
+from harness.settings import SettingsError
+from simulators._client import SimulatorError
+
+# What a magic reports as a one-line usage error: nothing up yet, a bad seed or fault name, a simulator's refusal, a
+# browser or report that cannot start. Anything else keeps its traceback.
+EXPECTED = (NotUp, ValueError, KeyError, SimulatorError, SettingsError, BrowserError, ReportError, ReopenError)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -129,6 +138,12 @@ class TpcdMagics(Magics):
     def tpcd(self, line: str) -> Any:
         """%tpcd up|down|status|new|fault|faults|shot|feature|report|certify — see `%tpcd --help`."""
         args = _tpcd_parser().parse_args(shlex.split(line) or ["status"])
+        try:
+            return self._command(args)
+        except EXPECTED as error:  # said in one line, without a traceback into the harness
+            raise UsageError(f"%tpcd {args.command}: {error}") from error
+
+    def _command(self, args: argparse.Namespace) -> Any:
         notebook = self.notebook
         if args.command == "up":
             if args.attach:
@@ -182,8 +197,8 @@ class TpcdMagics(Magics):
             run = self.notebook.gherkin(
                 cell, proceed=args.proceed, seed=args.seed, worker=args.worker, markers=args.markers
             )
-        except ValueError as error:
-            raise UsageError(str(error)) from error
+        except (NotUp, ValueError) as error:  # nothing up yet; a cell with no Gherkin
+            raise UsageError(f"%%gherkin: {error}") from error
         self._share()
         return run
 
@@ -192,6 +207,8 @@ class TpcdMagics(Magics):
         """Run the cell's Python on the browser thread, with `page`, `citizen`, the page objects and the step
         fixtures of the current scenario; then show the page. The last expression's value is the cell's."""
         self._share()
+        if self.notebook.scene is None:
+            raise UsageError("%%browser: no page yet: run %tpcd up first")
         tree = ast.parse(cell, filename="<%%browser>")
         last = tree.body.pop() if tree.body and isinstance(tree.body[-1], ast.Expr) else None
         assert last is None or isinstance(last, ast.Expr)

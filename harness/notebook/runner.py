@@ -345,6 +345,9 @@ def pytest_args(notebook: Notebook, module: Path, options: CellOptions) -> list[
     # first imported (assertion-rewritten then, when the steps were), which pytest warns about, and the project turns
     # warnings into errors.
     args += ["-W", "ignore::pytest.PytestAssertRewriteWarning"]
+    # Python's unraisable-exception and thread-exception hooks are the process's: in a kernel they would blame the
+    # scenario for what the kernel's own threads do meanwhile. The suite keeps both (make test).
+    args += ["-p", "no:unraisableexception", "-p", "no:threadexception"]
     args += ["-o", f"bdd_features_base_dir={folder}", "--output", str(folder / "playwright")]
     args += ["--alluredir", str(notebook.results_dir), "--citizen-seed", str(notebook.base_seed)]
     if settings.base_url is not None:

@@ -10,6 +10,7 @@ import os
 import queue
 import secrets
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -17,6 +18,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from types import FrameType
 from typing import Any, TypeVar
 
 from playwright.sync_api import BrowserContext
@@ -27,7 +29,7 @@ from harness.citizens import CitizenProfile, card_services, make_citizen, scenar
 from harness.codes import CodeReader
 from harness.notebook.browser import BrowserThread, context_options, launch_options
 from harness.notebook.feature import as_feature, exploration_feature
-from harness.notebook.model import Event, Evidence, GherkinRun, fold
+from harness.notebook.model import Event, Evidence, GherkinRun, ScenarioEnded, fold
 from harness.notebook.runner import CellOptions, Scene, run_cell, write_cell
 from harness.report import build_report
 from harness.settings import Settings, load_settings
@@ -125,7 +127,7 @@ class Notebook:
             launch = launch_options(settings, headed=headed, home=self._home)
             self.stack = Stack(settings).start()
             self._clients = {c.fixture: c.client(self.stack.urls[c.name]) for c in CONTROLLED}
-            self.browser = BrowserThread(launch).start()
+            self.browser = BrowserThread(launch, home=self._home).start()
             self.new_scenario()
         except BaseException:
             self.close()
@@ -237,21 +239,32 @@ class Notebook:
         events: queue.Queue[Event] = queue.Queue()
         stop = threading.Event()
         run = GherkinRun(str(module.parent / "cell.feature"))
+
+        def interrupted(signum: int, frame: FrameType | None) -> None:
+            """Jupyter's interrupt (SIGINT): the run stops before its next step; the step running now finishes."""
+            stop.set()
+            run.interrupted = True
+
         done = browser.submit(lambda: run_cell(self, module, options, events.put, stop))
-        while True:
-            try:
-                event = events.get(timeout=0.1)
-            except queue.Empty:
-                if done.done() and events.empty():
-                    break
-                continue
-            except KeyboardInterrupt:
-                stop.set()
-                run.interrupted = True
-                continue
-            fold(run, event)
-            on_event(run, event)
+        main = threading.current_thread() is threading.main_thread()  # only the main thread may handle signals
+        previous = signal.signal(signal.SIGINT, interrupted) if main else None
+        try:
+            while not (done.done() and events.empty()):
+                try:
+                    event = events.get(timeout=0.1)
+                except queue.Empty:
+                    continue
+                fold(run, event)
+                on_event(run, event)
+        finally:
+            if main:
+                signal.signal(signal.SIGINT, previous)
         run.exit_code = done.result()
+        for index, scenario in enumerate(run.scenarios):  # stopped (Ctrl-C) before its teardown: never ended
+            if scenario.status == "running":
+                ended = ScenarioEnded(index, "skipped", "中斷：在這一步之前停止（interrupted）")
+                fold(run, ended)
+                on_event(run, ended)
         self.last = run
         return run
 

@@ -45,3 +45,19 @@ def text_of(cell: NotebookNode) -> str:
 def images(html: str) -> list[str]:
     """The inline images of an HTML output."""
     return _DATA_URI.findall(html)
+
+
+def run_in(client: Any, code: str, *, allow_errors: bool = False) -> str:
+    """Execute `code` in a running kernel (a jupyter_client client); return what it printed and its error."""
+    printed: list[str] = []
+
+    def keep(message: dict[str, Any]) -> None:
+        kind, content = message["header"]["msg_type"], message["content"]
+        if kind == "stream":
+            printed.append(content["text"])
+        elif kind == "error":
+            printed.append(f"{content['ename']}: {content['evalue']}")
+
+    reply = client.execute_interactive(code, timeout=120, output_hook=keep)
+    assert allow_errors or reply["content"]["status"] == "ok", printed
+    return "".join(printed)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from jupyter_client.manager import KernelManager
 
-from tests.notebook.kernel import KERNEL, ROOT
+from tests.notebook.kernel import KERNEL, ROOT, run_in
 
 STATE = """import json, os
 print(json.dumps({
@@ -47,19 +47,6 @@ def _alive(pid: int) -> bool:
     return state != "Z"  # a zombie has ended; only its parent has not read its status yet
 
 
-def _run(client: object, code: str) -> str:
-    printed: list[str] = []
-
-    def keep(message: dict[str, object]) -> None:
-        content = message["content"]
-        if message["header"]["msg_type"] == "stream":  # type: ignore[index]
-            printed.append(content["text"])  # type: ignore[index]
-
-    reply = client.execute_interactive(code, timeout=120, output_hook=keep)  # type: ignore[attr-defined]
-    assert reply["content"]["status"] == "ok", reply["content"]
-    return "".join(printed)
-
-
 def test_a_shutdown_request_stops_the_stack_the_browser_and_pcscd() -> None:
     manager = KernelManager(kernel_name=KERNEL)
     manager.start_kernel(cwd=str(ROOT / "notebooks"))
@@ -67,10 +54,10 @@ def test_a_shutdown_request_stops_the_stack_the_browser_and_pcscd() -> None:
     client.start_channels()
     try:
         client.wait_for_ready(timeout=60)
-        _run(client, "%load_ext harness.notebook")
-        _run(client, "%tpcd up")
-        _run(client, "%%gherkin\n假如 市民開啟臺北卡網站")
-        state = json.loads(_run(client, STATE))
+        run_in(client, "%load_ext harness.notebook")
+        run_in(client, "%tpcd up")
+        run_in(client, "%%gherkin\n假如 市民開啟臺北卡網站")
+        state = json.loads(run_in(client, STATE))
         started = _descendants(state["pid"])
         names = {Path(f"/proc/{pid}/comm").read_text().strip() for pid in started if _alive(pid)}
         assert {"pcscd", "chromium"} <= names | {n.split("-")[0] for n in names}, names
@@ -83,3 +70,32 @@ def test_a_shutdown_request_stops_the_stack_the_browser_and_pcscd() -> None:
     assert not _alive(state["pid"])
     assert [pid for pid in started if _alive(pid)] == []
     assert [d for d in state["dirs"] if os.path.exists(d)] == []
+
+
+def test_an_interrupt_stops_a_run_before_its_next_step_and_magics_say_what_is_missing() -> None:
+    manager = KernelManager(kernel_name=KERNEL)
+    manager.start_kernel(cwd=str(ROOT / "notebooks"))
+    client = manager.client()
+    client.start_channels()
+    try:
+        client.wait_for_ready(timeout=60)
+        run_in(client, "%load_ext harness.notebook")
+        missing = run_in(client, "%%gherkin\n假如 市民開啟臺北卡網站", allow_errors=True)
+        assert missing.strip() == "UsageError: %%gherkin: no browser in this kernel: run %tpcd up first"
+        run_in(client, "%tpcd up")
+        slow = "那麼 市民看到「金質會員認證」頁面"  # not the page shown: it waits its 5 s, then fails
+        cell = f"%%gherkin\n場景: 慢\n  假如 市民開啟臺北卡網站\n  {slow}\n場景: 之後\n  假如 市民開啟臺北卡網站"
+        client.execute(cell)
+        deadline = time.monotonic() + 60
+        while True:  # the slow step is shown running: interrupt then, as a person pressing ■ would
+            message = client.get_iopub_msg(timeout=max(deadline - time.monotonic(), 0.1))
+            html = message["content"].get("data", {}).get("text/html", "")
+            if 'data-status="running"' in html and slow in html:
+                break
+        manager.interrupt_kernel()
+        client.get_shell_msg(timeout=60)  # the cell's reply: the run ended
+        outcome = run_in(client, "r = tpcd.last\nprint(r.interrupted, r.exit_code, [s.status for s in r.steps])")
+    finally:
+        client.stop_channels()
+        manager.shutdown_kernel(now=False)
+    assert outcome == "True 2 ['passed', 'failed', 'not run']\n"
