@@ -157,8 +157,11 @@ tpcd.agent
 
 # %%
 outcomes = _
-assert outcomes and all(outcome.status.lower() in ("passed", "pass") for outcome in outcomes), outcomes
-len(outcomes)
+failed = [outcome for outcome in outcomes if outcome.status.lower() in ("failed", "broken", "fail", "error")]
+assert not failed, failed
+passed = [outcome.requirement for outcome in outcomes if outcome.status.lower() in ("passed", "pass")]
+assert {f"AG-{number:02d}" for number in range(1, 17)} <= set(passed), passed
+len(passed)
 
 # %%
 # %tpcd down

@@ -61,7 +61,7 @@ def _tpcd_parser() -> _Parser:
     commands.add_parser("faults", help="every simulator's armed faults")
     commands.add_parser("shot", help="the current page, as the citizen sees it")
     keep = commands.add_parser("feature", help="keep this scenario's steps that passed as a .feature file")
-    keep.add_argument("path", help="where to write it, e.g. features/10_explored.feature")
+    keep.add_argument("path", help="where to write it (relative to the project), e.g. features/10_explored.feature")
     keep.add_argument("--feature", required=True, help="the 功能 line")
     keep.add_argument("--scenario", required=True, help="the 場景 line")
     keep.add_argument("--tags", default="", help="comma-separated tags, e.g. doc-step-4,sms,fault")
@@ -178,6 +178,9 @@ class TpcdMagics(Magics):
             tags = tuple(tag.strip() for tag in args.tags.split(",") if tag.strip())
             path = notebook.keep_as_feature(args.path, feature=args.feature, scenario=args.scenario, tags=tags)
             print(f"已寫入 {path}")
+            gaps = sum(line.startswith("#") for line in notebook.require_scene().journal)
+            if gaps:
+                print(f"其中 {gaps} 行是 %%browser 格子做的事（# 註解）：請以步驟取代，這個場景才完整。")
             return path
         if args.command == "report":
             index = notebook.report()
@@ -205,7 +208,8 @@ class TpcdMagics(Magics):
     @cell_magic
     def browser(self, line: str, cell: str) -> Any:
         """Run the cell's Python on the browser thread, with `page`, `citizen`, the page objects and the step
-        fixtures of the current scenario; then show the page. The last expression's value is the cell's."""
+        fixtures of the current scenario; then show the page (not with `%%browser --no-shot`). The last expression's
+        value is the cell's."""
         self._share()
         if self.notebook.scene is None:
             raise UsageError("%%browser: no page yet: run %tpcd up first")

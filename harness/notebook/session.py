@@ -363,5 +363,7 @@ class Notebook:
         target = report_dir or self.workdir / "certify-agent"
         command = [sys.executable, "-m", "harness.cli", "certify-agent", "--agent-url", stack.urls["agent"]]
         command += ["--control-url", stack.urls["agent_desktop"], "--report", str(target)]
-        subprocess.run(command, cwd=self.root, check=False, capture_output=True, text=True)
+        finished = subprocess.run(command, cwd=self.root, check=False, capture_output=True, text=True)
+        if finished.returncode not in (0, 1):  # 1: some requirement failed, which the outcomes show
+            raise RuntimeError(f"certify-agent could not run ({finished.returncode}):\n{finished.stderr[-2000:]}")
         return certify.outcomes(target / "allure-results")

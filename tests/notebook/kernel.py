@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import nbformat
+from jupyter_client.manager import KernelManager
 from nbclient import NotebookClient
 from nbformat import NotebookNode
 
@@ -61,3 +64,20 @@ def run_in(client: Any, code: str, *, allow_errors: bool = False) -> str:
     reply = client.execute_interactive(code, timeout=120, output_hook=keep)
     assert allow_errors or reply["content"]["status"] == "ok", printed
     return "".join(printed)
+
+
+@contextmanager
+def kernel() -> Iterator[tuple[KernelManager, Any]]:
+    """A kernel of the project started in notebooks/, as JupyterLab starts one, with its client; shut down after with
+    a shutdown request (JupyterLab's "Shut Down Kernel"), not a kill."""
+    manager = KernelManager(kernel_name=KERNEL)
+    manager.start_kernel(cwd=str(ROOT / "notebooks"))
+    client = manager.client()
+    client.start_channels()
+    try:
+        client.wait_for_ready(timeout=60)
+        run_in(client, "%load_ext harness.notebook")
+        yield manager, client
+    finally:
+        client.stop_channels()
+        manager.shutdown_kernel(now=False)

@@ -7,9 +7,7 @@ import os
 import time
 from pathlib import Path
 
-from jupyter_client.manager import KernelManager
-
-from tests.notebook.kernel import KERNEL, ROOT, run_in
+from tests.notebook.kernel import kernel, run_in
 
 STATE = """import json, os
 print(json.dumps({
@@ -48,13 +46,7 @@ def _alive(pid: int) -> bool:
 
 
 def test_a_shutdown_request_stops_the_stack_the_browser_and_pcscd() -> None:
-    manager = KernelManager(kernel_name=KERNEL)
-    manager.start_kernel(cwd=str(ROOT / "notebooks"))
-    client = manager.client()
-    client.start_channels()
-    try:
-        client.wait_for_ready(timeout=60)
-        run_in(client, "%load_ext harness.notebook")
+    with kernel() as (_, client):
         run_in(client, "%tpcd up")
         run_in(client, "%%gherkin\n假如 市民開啟臺北卡網站")
         state = json.loads(run_in(client, STATE))
@@ -62,24 +54,13 @@ def test_a_shutdown_request_stops_the_stack_the_browser_and_pcscd() -> None:
         names = {Path(f"/proc/{pid}/comm").read_text().strip() for pid in started if _alive(pid)}
         assert {"pcscd", "chromium"} <= names | {n.split("-")[0] for n in names}, names
         assert all(Path(d).is_dir() for d in state["dirs"])
-    finally:
-        client.stop_channels()
-        began = time.monotonic()
-        manager.shutdown_kernel(now=False)  # JupyterLab's "Shut Down Kernel": a shutdown request, not a kill
-    print(f"shutdown took {time.monotonic() - began:.1f} s")
     assert not _alive(state["pid"])
     assert [pid for pid in started if _alive(pid)] == []
     assert [d for d in state["dirs"] if os.path.exists(d)] == []
 
 
 def test_an_interrupt_stops_a_run_before_its_next_step_and_magics_say_what_is_missing() -> None:
-    manager = KernelManager(kernel_name=KERNEL)
-    manager.start_kernel(cwd=str(ROOT / "notebooks"))
-    client = manager.client()
-    client.start_channels()
-    try:
-        client.wait_for_ready(timeout=60)
-        run_in(client, "%load_ext harness.notebook")
+    with kernel() as (manager, client):
         missing = run_in(client, "%%gherkin\n假如 市民開啟臺北卡網站", allow_errors=True)
         assert missing.strip() == "UsageError: %%gherkin: no browser in this kernel: run %tpcd up first"
         run_in(client, "%tpcd up")
@@ -95,7 +76,4 @@ def test_an_interrupt_stops_a_run_before_its_next_step_and_magics_say_what_is_mi
         manager.interrupt_kernel()
         client.get_shell_msg(timeout=60)  # the cell's reply: the run ended
         outcome = run_in(client, "r = tpcd.last\nprint(r.interrupted, r.exit_code, [s.status for s in r.steps])")
-    finally:
-        client.stop_channels()
-        manager.shutdown_kernel(now=False)
     assert outcome == "True 2 ['passed', 'failed', 'not run']\n"
