@@ -28,6 +28,20 @@ _BLOCKS = tuple(
     )
 )
 NOTEBOOK_FEATURE = "在筆記本中探索"
+STEP_KEYWORDS = tuple(
+    sorted(
+        {
+            keyword.strip()
+            for keyword in (
+                *_DIALECT.given_keywords,
+                *_DIALECT.when_keywords,
+                *_DIALECT.then_keywords,
+                *_DIALECT.and_keywords,
+                *_DIALECT.but_keywords,
+            )
+        }
+    )
+)  # 假如 當 那麼 而且 但是 … and *
 
 
 def _starts(line: str, keywords: tuple[str, ...]) -> bool:

@@ -1,6 +1,6 @@
 """Run a %%gherkin cell through pytest-bdd and the project's own plugins, in this process, against the kernel's stack.
 
-The cell's feature and a one-line test module are written under reports/notebook/cells/NNN/, inside the project, so
+The cell's feature and a one-line test module are written under reports/notebook/cells/<pid>-<n>/, in the project, so
 pytest loads the root conftest.py exactly as for the suite (every harness plugin and step module). Two plugin objects
 of ours join the run:
 
@@ -23,8 +23,8 @@ import re
 import threading
 import time
 import types
-from collections.abc import Callable, Generator, Iterator
-from dataclasses import asdict, dataclass, field
+from collections.abc import Callable, Generator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -36,6 +36,7 @@ from pytest_bdd.compat import inject_fixture
 from pytest_bdd.scenario import get_step_function
 
 from harness.citizens import CitizenProfile
+from harness.notebook.feature import STEP_KEYWORDS
 from harness.notebook.model import (
     Attached,
     Event,
@@ -66,7 +67,7 @@ from pytest_bdd import scenarios
 scenarios("cell.feature")
 '''
 CARRIED = ("codes",)  # fixtures a continuing cell keeps beside the steps' target fixtures: the codes already read
-_STEP_LINE = re.compile(r"^\s*(?:假如|假設|假定|當|那麼|而且|並且|同時|但是|\*)\s*(.+?)\s*$")
+_STEP_LINE = re.compile(r"^\s*(?:" + "|".join(map(re.escape, STEP_KEYWORDS)) + r")\s*(.+?)\s*$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -367,18 +368,3 @@ def run_cell(
     driver = _Driver(notebook, options, emit, stop)
     with (module.parent / "pytest.log").open("w", encoding="utf-8") as log, contextlib.redirect_stdout(log):
         return int(pytest.main(pytest_args(notebook, module, options), plugins=[driver]))
-
-
-def events_of(queue_get: Callable[[float], Event | None], done: Callable[[], bool]) -> Iterator[Event]:
-    """The run's events as they arrive, until the run is done and none is left."""
-    while True:
-        event = queue_get(0.1)
-        if event is not None:
-            yield event
-        elif done():
-            return
-
-
-def as_dict(options: CellOptions) -> dict[str, Any]:
-    """The options as shown in a run's header."""
-    return {key: value for key, value in asdict(options).items() if value not in (None, False, 0)}

@@ -59,7 +59,7 @@ def test_a_shutdown_request_stops_the_stack_the_browser_and_pcscd() -> None:
     assert [d for d in state["dirs"] if os.path.exists(d)] == []
 
 
-def test_an_interrupt_stops_a_run_before_its_next_step_and_magics_say_what_is_missing() -> None:
+def test_an_interrupt_stops_a_run_before_its_next_step_and_magics_say_what_is_wrong() -> None:
     with kernel() as (manager, client):
         missing = run_in(client, "%%gherkin\n假如 市民開啟臺北卡網站", allow_errors=True)
         assert missing.strip() == "UsageError: %%gherkin: no browser in this kernel: run %tpcd up first"
@@ -76,4 +76,10 @@ def test_an_interrupt_stops_a_run_before_its_next_step_and_magics_say_what_is_mi
         manager.interrupt_kernel()
         client.get_shell_msg(timeout=60)  # the cell's reply: the run ended
         outcome = run_in(client, "r = tpcd.last\nprint(r.interrupted, r.exit_code, [s.status for s in r.steps])")
+        typo = run_in(client, "%%gherkin\n假如 市民開啟臺北卡網頁")  # 網頁: the step says 網站
+        undefined = run_in(client, "print(_.failed_step.error)")
     assert outcome == "True 2 ['passed', 'failed', 'not run']\n"
+    assert typo == ""
+    assert undefined.startswith(
+        "沒有符合「市民開啟臺北卡網頁」的步驟定義（steps/）；相近的步驟：\n  市民開啟臺北卡網站"
+    )
