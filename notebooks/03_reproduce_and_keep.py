@@ -84,6 +84,8 @@ assert len(attached) == 1
 import nbformat
 
 reopen = nbformat.read(attached[0], as_version=4)
+assert reopen.cells[3].source == f"%%gherkin --seed {failure.seed}\n{failure.before}"  # the steps before, same citizen
+assert reopen.cells[-1].source == f"%%gherkin --continue\n{failure.rest}"  # the failing step, waiting
 print(reopen.cells[3].source)
 
 # %% [markdown]

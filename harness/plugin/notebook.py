@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 import allure
@@ -24,11 +25,12 @@ def _step_text(step: Any) -> str:
 
 
 def _attach_notebook(request: pytest.FixtureRequest, scenario: Any, step: Any, error: str) -> None:
-    try:
-        citizen: CitizenProfile | None = request.getfixturevalue("citizen")
+    citizen: CitizenProfile | None = None  # a scenario without one: the notebook draws a citizen
+    worker = 0  # without pytest-xdist
+    with contextlib.suppress(pytest.FixtureLookupError):
+        citizen = request.getfixturevalue("citizen")
+    with contextlib.suppress(pytest.FixtureLookupError):
         worker = worker_number(request.getfixturevalue("worker_id"))
-    except pytest.FixtureLookupError:  # a scenario without a citizen: the notebook draws one
-        citizen, worker = None, 0
     failure = Failure(
         scenario=scenario.name,
         steps=tuple(_step_text(candidate) for candidate in scenario.steps),
