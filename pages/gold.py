@@ -57,7 +57,7 @@ class CardVerificationPage(Screen):
 
     def enter_pin(self, pin: str) -> None:
         """Type the PIN and press [OK]: the page signs through the agent's popup."""
-        self.pin.fill(pin)
+        self.enter_secret(self.pin, pin)
         self.ok.click()
 
     def verify(self, id_number: str, pin: str) -> None:
@@ -104,6 +104,6 @@ class LoginPage(Screen):
     def log_in(self, account: str, password: str) -> MemberHomePage:
         """Type both and press [登入]: the member's own page."""
         self.field("帳號").fill(account)
-        self.field("密碼").fill(password)
+        self.enter_secret(self.field("密碼"), password)
         self.press("登入")
         return MemberHomePage(self.page).expect_shown()
