@@ -82,24 +82,30 @@ class Scrubber:
     """Masks `secrets` (and, by shape, what any password field holds) in each kind of artefact."""
 
     secrets: tuple[str, ...] = ()
+    _forms: tuple[str, ...] = field(init=False, repr=False, compare=False, default=())
     _values: re.Pattern[str] | None = field(init=False, repr=False, compare=False, default=None)
     _bytes: re.Pattern[bytes] | None = field(init=False, repr=False, compare=False, default=None)
 
     def __post_init__(self) -> None:
         forms = {form for secret in self.secrets if len(secret) >= MIN_SECRET for form in encodings(secret)}
         if forms:  # longest first, so a form is never cut short by another that starts it
-            alternatives = "|".join(re.escape(form) for form in sorted(forms, key=len, reverse=True))
+            object.__setattr__(self, "_forms", tuple(sorted(forms, key=len, reverse=True)))
+            alternatives = "|".join(re.escape(form) for form in self._forms)
             pattern = f"{_BEFORE}(?:{alternatives}){_AFTER}"
             object.__setattr__(self, "_values", re.compile(pattern))
             object.__setattr__(self, "_bytes", re.compile(pattern.encode()))
 
     def text(self, text: str) -> str:
         """`text` (HTML, a form body, a log line, a message) with every secret masked."""
-        text = _JSON_MEMBER.sub(_masked_member, text)
-        text = _FORM_FIELD.sub(lambda match: _mask_group(match, "value"), text)
-        if "<" in text:
-            text = _INPUT_TAG.sub(_masked_input, text)
-        return self._values.sub(lambda match: mask(match.group(0)), text) if self._values else text
+        lowered = text.lower()
+        if any(key in lowered for key in SECRET_FIELDS):  # by shape: a field or key named pin, puk or password
+            text = _JSON_MEMBER.sub(_masked_member, text)
+            text = _FORM_FIELD.sub(lambda match: _mask_group(match, "value"), text)
+            if "<" in text:
+                text = _INPUT_TAG.sub(_masked_input, text)
+        if self._values is None or not any(form in text for form in self._forms):  # the usual case, and fast
+            return text
+        return self._values.sub(lambda match: mask(match.group(0)), text)
 
     def json(self, value: Any) -> Any:
         """A JSON value with every string scrubbed, secret members and password inputs masked; numbers untouched."""
@@ -144,7 +150,9 @@ class Scrubber:
 
     def binary(self, data: bytes) -> bytes:
         """A video, an image: a secret in its metadata masked at equal length, so every length field still holds."""
-        return self._bytes.sub(lambda match: mask(match.group(0)), data) if self._bytes else data
+        if self._bytes is None or not any(form.encode() in data for form in self._forms):
+            return data
+        return self._bytes.sub(lambda match: mask(match.group(0)), data)
 
     def data(self, data: bytes, name: str) -> bytes:
         """The artefact `name` (its suffix says what it holds) scrubbed: a zip member by member, JSON as JSON."""

@@ -7,6 +7,7 @@ one-time code the scenario's CodeReader handed out. Loaded by harness.plugin.rep
 
 from __future__ import annotations
 
+import functools
 import os
 import tempfile
 from collections.abc import Callable, Generator
@@ -38,7 +39,13 @@ class ScenarioSecrets:
         """A scrubber for everything known so far (codes are read during the scenario, so ask late)."""
         values = [secret for citizen in self.citizens for secret in citizen.secrets()]
         values += [code for reader in self.readers for code in reader.handed_out]
-        return Scrubber(tuple(dict.fromkeys(values)))
+        return _scrubber(tuple(dict.fromkeys(values)))
+
+
+@functools.lru_cache(maxsize=64)
+def _scrubber(secrets: tuple[str, ...]) -> Scrubber:
+    """One scrubber per set of secrets: a scenario asks for it at every attachment."""
+    return Scrubber(secrets)
 
 
 SECRETS_KEY = pytest.StashKey[ScenarioSecrets]()
@@ -48,7 +55,7 @@ RUNNING_KEY = pytest.StashKey[list[pytest.Item]]()  # the item this process runs
 def scrubber_for(item: pytest.Item | None) -> Scrubber:
     """The scrubber of `item`'s secrets; outside a scenario, one that masks password fields by shape only."""
     if item is None or SECRETS_KEY not in item.stash:
-        return Scrubber()
+        return _scrubber(())
     return item.stash[SECRETS_KEY].scrubber()
 
 
