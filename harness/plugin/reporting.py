@@ -20,6 +20,8 @@ from harness.plugin.citizens import BASE_SEED_KEY
 from harness.plugin.services import SETTINGS_KEY, STACK_KEY
 from harness.trace import DOC_STEPS
 
+pytest_plugins = ["harness.plugin.scrubbing"]  # every artefact below is scrubbed of the scenario's secrets
+
 # Identifier tags (STYLE.md §3); a mistyped tag fails collection under --strict-markers.
 TAGS = {
     "registration": "申請與註冊 (documented steps 1–9)",
