@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import secrets
 import signal
 import subprocess
 import sys
@@ -20,6 +22,8 @@ from harness.report import ReportError, build_report
 from harness.settings import Settings, SettingsError, load_settings
 from harness.stack import Stack
 from harness.trace import as_json, as_table, coverage
+from simulators.card.client import RemoteReader
+from simulators.card.service import CardService, CardServiceSettings, is_loopback
 from simulators.registry import RegistryClient
 
 
@@ -156,6 +160,50 @@ def cmd_certify_agent(settings: Settings, args: argparse.Namespace) -> int:
     return code
 
 
+def cmd_card(settings: Settings, args: argparse.Namespace) -> int:
+    """Plug the virtual card into a remote vpcd reader; serve its OCSP/CRL and control surface until Ctrl-C/SIGTERM."""
+    try:
+        reader = RemoteReader.parse(args.vpcd)
+    except ValueError as error:
+        print(f"tpcd card: {error}", file=sys.stderr)
+        return 2
+    token, token_file = None, None
+    if not is_loopback(args.listen):  # the control surface beyond loopback: only with a token (DESIGN.md §4)
+        token = secrets.token_urlsafe(32)
+        token_file = Path(args.token_file or settings.path(settings.reports_dir) / "card-control.token").resolve()
+        token_file.parent.mkdir(parents=True, exist_ok=True)
+        descriptor = os.open(token_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(descriptor, "w") as handle:
+            handle.write(token)
+    stopped = _stop_on_sigterm()
+    seed = settings.seed if settings.seed is not None else 20180423
+    citizen = make_citizen(seed)
+    ports = {"control_port": args.control_port, "ocsp_port": args.ocsp_port}
+    wanted = CardServiceSettings(reader, listen=args.listen, advertise=args.advertise, token=token, **ports)
+    try:
+        with CardService(wanted) as service:
+            service.insert(card_holder(citizen))
+            demo = {"name": citizen.name, "id_number": citizen.id_number, "pin": citizen.pin, "seed": seed}
+            if args.json:
+                lines = {**service.urls, "token_file": str(token_file) if token_file else None, "citizen": demo}
+                print(json.dumps(lines, ensure_ascii=False), flush=True)
+            else:
+                print(f"自然人憑證已插入遠端讀卡機 {reader.host}:{reader.port}（Ctrl-C 拔出並停止）")
+                print(f"  control  {service.urls['control']}   (tpcd certify-agent --control-url)")
+                print(f"  ocsp     {service.urls['ocsp']}/ocsp   crl {service.urls['ocsp']}/crl")
+                if token_file:
+                    print(f"  token    {token_file}   (tpcd certify-agent --control-token-file)")
+                print(f"  卡片持有人 {citizen.name} {citizen.id_number} PIN {citizen.pin}", flush=True)
+            stopped.wait()
+    except (ConnectionError, TimeoutError, ValueError) as error:
+        print(f"tpcd card: {error}", file=sys.stderr)
+        return 1
+    finally:
+        if token_file:
+            token_file.unlink(missing_ok=True)
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     """The `tpcd` command line."""
     top = argparse.ArgumentParser(prog="tpcd", description="臺北卡3.0 金質會員申請 test and simulation harness")
@@ -180,6 +228,15 @@ def parser() -> argparse.ArgumentParser:
     certify_agent.add_argument("--reader", help="the PC/SC reader (slotDescription) holding the card")
     certify_agent.add_argument("--report", default="reports/certify-agent", help="where the report and summary go")
     certify_agent.set_defaults(handler=cmd_certify_agent)
+    card = commands.add_parser("card", help="the virtual card in a remote vpcd reader, with OCSP/CRL and controls")
+    card.add_argument("--vpcd", required=True, help="HOST:PORT of vsmartcard's vpcd reader (default port 35963)")
+    card.add_argument("--listen", default="127.0.0.1", help="address for the control surface and OCSP/CRL")
+    card.add_argument("--advertise", help="the address others reach them on (default: --listen)")
+    card.add_argument("--control-port", type=int, default=0, help="the control surface's port (default: any)")
+    card.add_argument("--ocsp-port", type=int, default=0, help="the OCSP/CRL service's port (default: any)")
+    card.add_argument("--token-file", help="where the control token goes when listening beyond loopback")
+    card.add_argument("--json", action="store_true", help="print one JSON line of URLs once the card is in")
+    card.set_defaults(handler=cmd_card)
     trace = commands.add_parser("trace", help="documented step → scenario matrix")
     trace.add_argument("--json", action="store_true")
     trace.add_argument("--results", help="allure-results to read statuses from (default reports/allure-results)")
