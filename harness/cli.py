@@ -141,23 +141,42 @@ def cmd_trace(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_certify_agent(settings: Settings, args: argparse.Namespace) -> int:
-    """Run the agent conformance suite against --agent-url; Allure report and one-page summary in --report."""
+    """Run the agent conformance suite against --agent-url; write the verdict, JUnit, summary and Allure report."""
     report_dir = Path(args.report).resolve()
     report_dir.mkdir(parents=True, exist_ok=True)
-    code = certify.run_suite(
-        args.agent_url, report_dir, control_url=args.control_url, reader=args.reader, chromium=str(settings.chromium)
+    try:
+        previous = certify.load_verdict(Path(args.compare)) if args.compare else None
+        token = Path(args.control_token_file).read_text(encoding="utf-8").strip() if args.control_token_file else None
+    except (ValueError, OSError) as error:
+        print(f"tpcd certify-agent: {error}", file=sys.stderr)
+        return 2
+    request = certify.CertifyRequest(
+        agent_url=args.agent_url.rstrip("/"),
+        control_url=args.control_url,
+        control_token=token,
+        reader=args.reader,
+        pin=args.pin,
+        holder=args.holder,
+        chromium=str(settings.chromium),
     )
+    code = certify.run_suite(request, report_dir)
     rows = certify.outcomes(report_dir / "allure-results")
-    version = certify.agent_version(args.agent_url)
-    summary = certify.write_summary(report_dir, args.agent_url, version, rows)
-    certify.print_summary(args.agent_url, version, rows)
+    profile = certify.card_profile(request)
+    document = certify.verdict(request, rows, version=certify.agent_version(request.agent_url), profile=profile)
+    written = [certify.write_verdict(report_dir, document), certify.write_junit(report_dir, document)]
+    written.append(certify.write_summary(report_dir, document))
+    certify.print_summary(document)
+    if previous is not None:
+        certify.print_comparison(certify.compare(previous, document), previous)
     try:
         index = build_report(settings, results=report_dir / "allure-results", output=report_dir / "allure-report")
         print(f"\nAllure 報告：{index}")
     except ReportError as error:
         print(f"\n報告無法產生：{error}", file=sys.stderr)
-    print(f"一頁摘要：{summary}")
-    return code
+    print("判定與摘要：" + "  ".join(str(path) for path in written))
+    if code not in (0, 1):  # pytest itself could not run the suite (usage error, interrupted, internal error)
+        return code
+    return 1 if document["totals"]["FAIL"] or document["totals"]["ERROR"] else 0
 
 
 def cmd_card(settings: Settings, args: argparse.Namespace) -> int:
@@ -224,9 +243,13 @@ def parser() -> argparse.ArgumentParser:
     commands.add_parser("doctor", help="check this machine for what the harness needs").set_defaults(handler=cmd_doctor)
     certify_agent = commands.add_parser("certify-agent", help="the agent conformance suite against an agent by URL")
     certify_agent.add_argument("--agent-url", required=True, help="e.g. http://127.0.0.1:61161")
-    certify_agent.add_argument("--control-url", help="a tpcd agent desktop controlling the virtual card (optional)")
+    certify_agent.add_argument("--control-url", help="the card's control surface: a `tpcd card`, a tpcd agent desktop")
+    certify_agent.add_argument("--control-token-file", help="the control surface's bearer token (a `tpcd card` file)")
     certify_agent.add_argument("--reader", help="the PC/SC reader (slotDescription) holding the card")
+    certify_agent.add_argument("--pin", help="the PIN of a card not under control (the only PIN then sent)")
+    certify_agent.add_argument("--holder", help="the 身分證字號 of that card's holder")
     certify_agent.add_argument("--report", default="reports/certify-agent", help="where the report and summary go")
+    certify_agent.add_argument("--compare", metavar="PREVIOUS.json", help="list regressions and fixes since a verdict")
     certify_agent.set_defaults(handler=cmd_certify_agent)
     card = commands.add_parser("card", help="the virtual card in a remote vpcd reader, with OCSP/CRL and controls")
     card.add_argument("--vpcd", required=True, help="HOST:PORT of vsmartcard's vpcd reader (default port 35963)")

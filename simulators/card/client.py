@@ -107,7 +107,7 @@ class CardSlot:
         self.holder, self.certificates = holder, certificates
         if self.host is not None and self.plugged:
             try:
-                self._connect(timeout=2.0)
+                self._connect(timeout=1.0)  # pcscd polls every ~0.4 s: a card not seen by then will not be
             except TimeoutError:
                 # After a card dropped out in the middle of a command, vpcd ignores the next connection once
                 # (seen every time here): take it out again, let pcscd see the slot empty, connect once more.
@@ -250,7 +250,8 @@ class CardClient:
         return self.slot.pki.chain_pem()
 
     def reset(self) -> None:
-        """No card in the reader, nothing revoked: a fresh start for the next scenario."""
+        """No card in the reader (plugged in), nothing revoked: a fresh start for the next scenario."""
+        self.slot.plug()
         self.slot.remove()
         self.slot.pki.reset()
 
@@ -303,6 +304,10 @@ class CardControlClient(ServiceClient):
     def remove(self) -> None:
         """Pull the card out of the reader."""
         self._call("POST", "/_control/card/remove")
+
+    def reset_card(self) -> None:
+        """No card in the reader (plugged back in), nothing revoked."""
+        self._call("POST", "/_control/card/reset")
 
     def set_tries_left(self, tries: int) -> None:
         """Set the PIN retry counter of the inserted card (0 blocks it)."""

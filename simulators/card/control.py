@@ -1,7 +1,8 @@
 """The card's control surface over HTTP: what a person, a test or `tpcd certify-agent --control-url` does to the card.
 
 `GET /_control/card` (reader, holder, PIN tries, profile), `POST /_control/card/insert` (JSON holder),
-`/_control/card/remove`, `/_control/card/tries` (form `tries`), `/_control/card/faults` (JSON `{"fault": …}`, a
+`/_control/card/remove`, `/_control/card/reset` (no card, the reader plugged in, nothing revoked),
+`/_control/card/tries` (form `tries`), `/_control/card/faults` (JSON `{"fault": …}`, a
 CardFault: block, revoke, expire, not yet valid, removed mid-signature), `/_control/card/reader` (JSON
 `{"plugged": …}`; 409 when the reader is not ours to unplug), `GET /_control/card/chain` (the issuing CA chain, PEM).
 The agent simulator's desktop carries these routes for its own reader; `tpcd card` serves them for a card plugged
@@ -57,6 +58,11 @@ def card_router(card: CardClient) -> APIRouter:
     @router.post("/_control/card/insert")
     def insert(holder: HolderRequest) -> dict[str, Any]:
         card.insert(CardHolder(**holder.model_dump()))
+        return card.state()
+
+    @router.post("/_control/card/reset")
+    def reset() -> dict[str, Any]:
+        card.reset()
         return card.state()
 
     @router.post("/_control/card/remove")
