@@ -10,6 +10,7 @@ the agent signed with the portal's own server-side verification (portal/realname
 from __future__ import annotations
 
 import base64
+import html
 import secrets
 import threading
 from dataclasses import dataclass
@@ -33,6 +34,8 @@ from portal.realname import Evidence, RealNameError, verify
 
 PORTAL_DIR = Path(portal.__file__).parent
 DETECTING = "正在偵測安控元件…"  # gold.html's status before the script has an answer
+FRAMING_PAGE = """<!doctype html><html><meta charset="utf-8"><title>framing</title>
+<iframe title="agent" width="600" height="400" src="{src}" onload="document.title = 'loaded'"></iframe></html>"""
 DONE_PAGE = """<!doctype html><html lang="zh-Hant-TW"><meta charset="utf-8"><title>實名認證成功</title>
 <h1>實名認證成功</h1></html>"""
 
@@ -123,6 +126,13 @@ class PortalStandIn:
         @app.get("/gold/done", response_class=HTMLResponse)
         def done() -> str:
             return DONE_PAGE
+
+        @app.get("/framing", response_class=HTMLResponse)
+        def framing(src: str) -> str:
+            # Another site's page framing `src` (AG-19). Served over the network, not faked in the browser: a page
+            # Chromium did not fetch from an address would make the frame a Local Network Access request and block
+            # it for that reason instead.
+            return FRAMING_PAGE.format(src=html.escape(src))
 
         return app
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import secrets
 from typing import Any
-from urllib.parse import urlparse
+from urllib.parse import urlencode, urlparse
 
 import pytest
 from playwright.sync_api import Page
@@ -74,19 +74,13 @@ def test_null_origin_is_untrusted(agent: Agent, note: Any) -> None:
     note("Origin: null → 0x76000031, no signature")
 
 
-FRAMING_PAGE = """<!doctype html><html><meta charset="utf-8"><title>framing</title>
-<iframe title="agent" width="600" height="400" src="{src}" onload="document.title = 'loaded'"></iframe></html>"""
-
-
 @pytest.mark.requirement("AG-19")
 def test_add_domain_page_is_not_frameable(agent: Agent, page: Page, fresh_site: str, note: Any) -> None:
     domain = urlparse(fresh_site).hostname or ""
     source = f"{agent.url}/addDomain?domain={domain}"
     headers = agent.call("/addDomain?domain=" + domain, method="GET").headers
     shown = {k: v for k, v in headers.items() if k.lower() in ("content-security-policy", "x-frame-options")}
-    framing = FRAMING_PAGE.format(src=source)
-    page.route(fresh_site + "/framing", lambda route: route.fulfill(content_type="text/html", body=framing))
-    page.goto(fresh_site + "/framing")
+    page.goto(f"{fresh_site}/framing?{urlencode({'src': source})}")
     page.wait_for_function("document.title === 'loaded'", timeout=15_000)
     framed = page.frame_locator("iframe").get_by_role("button", name="是")
     assert framed.count() == 0, "the confirmation page (with its [是]) is shown inside another site's frame"
