@@ -32,7 +32,7 @@ class PcscUnavailable(RuntimeError):
     """PC/SC cannot be offered here; the message names the missing package or privilege."""
 
 
-def _listening(pid: int, port: int) -> bool:
+def listening(pid: int, port: int) -> bool:
     """Whether something in the namespace of `pid` listens on TCP `port` (read from /proc: probing vpcd would
     be taken for a card)."""
     try:
@@ -119,7 +119,7 @@ class PcscHost:
             )
         deadline = time.monotonic() + self.timeout
         while not (
-            self.socket_path.exists() and all(_listening(self.process.pid, self.port(i)) for i in range(self.entries))
+            self.socket_path.exists() and all(listening(self.process.pid, self.port(i)) for i in range(self.entries))
         ):
             if self.process.poll() is not None or time.monotonic() > deadline:
                 output = (self.workdir / "pcscd.log").read_text(errors="replace")[-2000:]
