@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import signal
+import sys
 import threading
 from contextlib import ExitStack
 
@@ -54,5 +55,6 @@ with ExitStack() as running:
     if card is not None:
         card.insert(DEMO)
     desktop_url = running.enter_context(serve_asgi(create_desktop_app(desktop), name="agent-desktop", host=args.host))
-    print(f"agent simulator listening on {desktop.agent_url} (desktop and controls: {desktop_url}); {where}", flush=True)
+    print(f"agent simulator listening on {desktop.agent_url} (desktop and controls: {desktop_url}); {where}")
+    sys.stdout.flush()
     stopped.wait()

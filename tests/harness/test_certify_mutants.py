@@ -86,9 +86,7 @@ def test_each_flaw_fails_its_requirements(
     machine: Machine, tmp_path: Path, mixed_in: tuple[type[SecurityAgent], ...], desktop: type[Desktop]
 ) -> None:
     build = type("Build", mixed_in, {}) if mixed_in else SecurityAgent
-    caught = {
-        requirement for flaw in (*mixed_in, desktop) for requirement in getattr(flaw, "catches", frozenset())
-    }
+    caught = {requirement for flaw in (*mixed_in, desktop) for requirement in getattr(flaw, "catches", frozenset())}
     statuses = certify(machine, build, desktop, tmp_path)
     assert statuses, "the suite wrote no results"
     failing = {requirement: status for requirement, status in statuses.items() if status != "PASS"}
