@@ -17,6 +17,8 @@ import requests
 from cryptography import x509
 from smartcard.System import readers
 
+from harness.settings import SettingsError, load_settings
+from harness.stack import Stack
 from simulators._client import SimulatorError
 from simulators.card import CardHolder, CardSlot, TestPki
 from simulators.card.client import CardControlClient, RemoteReader
@@ -192,3 +194,20 @@ def _readers() -> list[object]:
         return list(readers())
     except Exception:  # no PC/SC service at all: no reader
         return []
+
+
+def test_a_stack_puts_its_card_in_the_remote_reader_its_settings_name(vpcd: FakeVpcd, tmp_path: Path) -> None:
+    settings = load_settings(root=tmp_path, environ={"TPCD_CARD_VPCD": f"127.0.0.1:{vpcd.port}"})
+    with Stack(settings) as stack:
+        assert stack.urls["reader"] == f"vpcd 127.0.0.1:{vpcd.port}"
+        assert stack.pcsc_socket is None  # no private pcscd: the reader is elsewhere
+        with CardControlClient(stack.urls["agent_desktop"]) as control:
+            control.insert(HOLDER)
+            assert control.state().card_number == HOLDER.card_number
+        assert vpcd.done.wait(5)
+        assert vpcd.atr == ATR
+
+
+def test_a_misspelt_vpcd_setting_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(SettingsError, match="card_vpcd 'vendor-pc' must be HOST:PORT"):
+        load_settings(root=tmp_path, environ={"TPCD_CARD_VPCD": "vendor-pc"})
