@@ -16,6 +16,7 @@ from types import FrameType
 
 from harness import certify
 from harness.cards import card_holder
+from harness.certify.requirements import REQUIREMENTS
 from harness.citizens import card_services, make_citizen
 from harness.doctor import run_checks
 from harness.report import ReportError, build_report
@@ -144,6 +145,11 @@ def cmd_certify_agent(settings: Settings, args: argparse.Namespace) -> int:
     """Run the agent conformance suite against --agent-url; write the verdict, JUnit, summary and Allure report."""
     report_dir = Path(args.report).resolve()
     report_dir.mkdir(parents=True, exist_ok=True)
+    only = tuple(requirement.strip().upper() for requirement in (args.only or "").split(",") if requirement.strip())
+    unknown = [requirement for requirement in only if requirement not in REQUIREMENTS]
+    if unknown:
+        print(f"tpcd certify-agent: --only: no requirement {', '.join(unknown)} (AG-01 … AG-25)", file=sys.stderr)
+        return 2
     try:
         previous = certify.load_verdict(Path(args.compare)) if args.compare else None
         token = Path(args.control_token_file).read_text(encoding="utf-8").strip() if args.control_token_file else None
@@ -158,9 +164,10 @@ def cmd_certify_agent(settings: Settings, args: argparse.Namespace) -> int:
         pin=args.pin,
         holder=args.holder,
         chromium=str(settings.chromium),
+        only=only,
     )
     code = certify.run_suite(request, report_dir)
-    rows = certify.outcomes(report_dir / "allure-results")
+    rows = certify.outcomes(report_dir / "allure-results", only=only)
     profile = certify.card_profile(request)
     document = certify.verdict(request, rows, version=certify.agent_version(request.agent_url), profile=profile)
     written = [certify.write_verdict(report_dir, document), certify.write_junit(report_dir, document)]
@@ -198,7 +205,9 @@ def cmd_card(settings: Settings, args: argparse.Namespace) -> int:
     seed = settings.seed if settings.seed is not None else 20180423
     citizen = make_citizen(seed)
     ports = {"control_port": args.control_port, "ocsp_port": args.ocsp_port}
-    wanted = CardServiceSettings(reader, listen=args.listen, advertise=args.advertise, token=token, **ports)
+    wanted = CardServiceSettings(
+        reader, listen=args.listen, advertise=args.advertise, token=token, ready_timeout=settings.ready_timeout, **ports
+    )
     try:
         with CardService(wanted) as service:
             service.insert(card_holder(citizen))
@@ -250,6 +259,7 @@ def parser() -> argparse.ArgumentParser:
     certify_agent.add_argument("--holder", help="the 身分證字號 of that card's holder")
     certify_agent.add_argument("--report", default="reports/certify-agent", help="where the report and summary go")
     certify_agent.add_argument("--compare", metavar="PREVIOUS.json", help="list regressions and fixes since a verdict")
+    certify_agent.add_argument("--only", metavar="AG-07,AG-20", help="run these requirements only (the rest: NOT RUN)")
     certify_agent.set_defaults(handler=cmd_certify_agent)
     card = commands.add_parser("card", help="the virtual card in a remote vpcd reader, with OCSP/CRL and controls")
     card.add_argument("--vpcd", required=True, help="HOST:PORT of vsmartcard's vpcd reader (default port 35963)")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import re
 import signal
+import socket
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
@@ -171,3 +172,21 @@ def test_an_agent_started_alone_passes_every_requirement(tmp_path: Path) -> None
     assert verdict["card"]["controlled"] is True
     assert verdict["card"]["card_number"] == "CERT000000000001"
     assert (tmp_path / "allure-report" / "index.html").exists()
+
+
+def test_the_tools_own_failure_is_an_error_not_the_agents(demo: tuple[Stack, CitizenProfile], tmp_path: Path) -> None:
+    stack, _ = demo
+    with socket.create_server(("127.0.0.1", 0)) as closed:
+        nowhere = f"http://127.0.0.1:{closed.getsockname()[1]}"  # a control surface that is not there
+    code, output, verdict = certify(
+        tmp_path, "--agent-url", stack.urls["agent"], "--control-url", nowhere, "--only", "ag-01,AG-07"
+    )
+    found = statuses(verdict)
+    # Every requirement starts from a fresh card, so none can run without the control surface: the tool's failure.
+    assert (found.pop("AG-01"), found.pop("AG-07")) == ("ERROR", "ERROR"), output[-3000:]
+    assert set(found.values()) == {"NOT RUN"}
+    evidence = {row["id"]: row["evidence"] for row in verdict["requirements"]}
+    assert "the card's control surface could not report the card" in evidence["AG-07"]
+    assert evidence["AG-02"] == "not selected (--only)"
+    assert code == 1
+    assert "錯誤 ERROR" in output

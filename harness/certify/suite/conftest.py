@@ -67,19 +67,27 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption("--reader", default=None, help="the PC/SC reader (slotDescription) holding the card")
     parser.addoption("--holder", default=None, help="the card holder's 身分證字號 (a card not under control)")
     parser.addoption("--chromium", default="/usr/bin/chromium", help="Chromium for the browser requirements")
+    parser.addoption("--only", default="", help="comma-separated requirements to run (default: all)")
 
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "requirement(id): the numbered conformance requirement a test checks")
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    only = {requirement for requirement in config.getoption("only").split(",") if requirement}
+    kept: list[pytest.Item] = []
+    dropped: list[pytest.Item] = []
     for item in items:
         marker = item.get_closest_marker("requirement")
         if marker is None:
             raise pytest.UsageError(f"{item.nodeid} checks no numbered requirement")
         if marker.args[0] not in REQUIREMENTS:
             raise pytest.UsageError(f"{item.nodeid}: unknown requirement {marker.args[0]}")
+        (kept if not only or marker.args[0] in only else dropped).append(item)
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = kept
 
 
 @pytest.hookimpl(wrapper=True)
