@@ -75,9 +75,10 @@ BUILDS = [
         Desktop,
         id="issue-14-flaws",
     ),
-    pytest.param((flaws.TrustsEverySite,), Desktop, id="trusts-every-site"),
-    # issue #16's: the tries-left codes dropped, other bytes signed, refusals as HTTP 500
-    pytest.param((flaws.DropsTriesLeft, flaws.SignsOtherBytes), flaws.ErrorsAsHttp500, id="codes-signature-http"),
+    # issue #16's: every site trusted, the tries-left codes dropped, other bytes signed, refusals as HTTP 500
+    pytest.param(
+        (flaws.TrustsEverySite, flaws.DropsTriesLeft, flaws.SignsOtherBytes), flaws.ErrorsAsHttp500, id="issue-16-flaws"
+    ),
 ]
 
 
