@@ -7,9 +7,11 @@ pytest_plugins = [
     "harness.plugin.browser",
     "harness.plugin.citizens",
     "harness.plugin.reporting",
+    "harness.plugin.attacker",
     "steps.common",
     "steps.registration",
     "steps.contact",
     "steps.profile",
     "steps.gold",
+    "steps.security",
 ]

@@ -17,7 +17,9 @@
     那麼 市民看到「會員專區」頁面
     而且 左上角狀態顯示「未實名」
 
+  # The notice reaches the phone, not the page: the page answers as for any number, so whoever types a number
+  # cannot learn from it whether it is registered (features/09_security.feature).
   @doc-step-4 @negative @sms
   場景: 已註冊的手機號碼無法再次註冊
     當 市民再次以同一支手機申請金質會員
-    那麼 市民看到提示「此手機號碼已註冊為會員，請直接登入」
+    那麼 市民的手機收到不含驗證碼的簡訊「此手機號碼已註冊為會員，請直接登入」

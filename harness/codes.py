@@ -28,7 +28,7 @@ class CodeReader:
         else:
             mail = self.mail.wait_for_message(to, timeout, after=self._seen_mail.get(to, ""))
             self._seen_mail[to] = mail.id
-            code, shown = mail.otp, f"收件者：{to}\n主旨：{mail.subject}\n時間：{mail.created}\n\n{mail.text}"
+            code, shown = mail.otp, f"收件者：{to}\n主旨：{mail.subject}\n時間：{mail.date}\n\n{mail.text}"
         if self.on_read is not None:
             self.on_read(channel, to, shown)
         assert code is not None  # wait_for_message only returns a message that carries one

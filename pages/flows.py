@@ -40,14 +40,18 @@ def verify_contact(page: Page, citizen: CitizenProfile, channel: Channel, codes:
     return BasicDataPage(page).expect_shown()
 
 
-def fill_basic_data(page: Page, citizen: CitizenProfile, codes: CodeSource) -> SetPasswordPage:
-    """Steps 1–7 by phone: basic data saved; the password page is open."""
-    return verify_contact(page, citizen, Channel.MOBILE, codes).fill_and_continue(citizen)
+def fill_basic_data(
+    page: Page, citizen: CitizenProfile, codes: CodeSource, channel: Channel = Channel.MOBILE
+) -> SetPasswordPage:
+    """Steps 1–7 (by phone unless `channel` says otherwise): basic data saved; the password page is open."""
+    return verify_contact(page, citizen, channel, codes).fill_and_continue(citizen)
 
 
-def register(page: Page, citizen: CitizenProfile, codes: CodeSource) -> RegistrationDonePage:
+def register(
+    page: Page, citizen: CitizenProfile, codes: CodeSource, channel: Channel = Channel.MOBILE
+) -> RegistrationDonePage:
     """Steps 1–8: the citizen is a registered member, asked whether to go on to gold verification."""
-    password = fill_basic_data(page, citizen, codes)
+    password = fill_basic_data(page, citizen, codes, channel)
     password.set_password(citizen.password)
     password.press("註冊")
     return RegistrationDonePage(page).expect_shown()

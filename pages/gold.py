@@ -103,7 +103,11 @@ class LoginPage(Screen):
 
     def log_in(self, account: str, password: str) -> MemberHomePage:
         """Type both and press [登入]: the member's own page."""
+        self.try_log_in(account, password)
+        return MemberHomePage(self.page).expect_shown()
+
+    def try_log_in(self, account: str, password: str) -> None:
+        """Type both and press [登入], whatever the portal answers (a lockout notice, say)."""
         self.field("帳號").fill(account)
         self.field("密碼").fill(password)
         self.press("登入")
-        return MemberHomePage(self.page).expect_shown()

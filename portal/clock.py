@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import math
 import threading
 import time
+
+MAX_OFFSET = 100 * 365 * 24 * 3600.0  # a century ahead: dates stay within what datetime and the templates handle
 
 
 class Clock:
@@ -18,10 +21,15 @@ class Clock:
             return time.time() + self._offset
 
     def advance(self, seconds: float) -> float:
-        """Move the portal's time forward (never back); return the new offset."""
-        if seconds < 0:
-            raise ValueError("the clock only moves forward")
+        """Move the portal's time forward (never back); return the new offset. A value that is no such step (NaN,
+        infinite, negative, beyond a century in all) changes nothing and raises ValueError saying why."""
+        if not math.isfinite(seconds) or seconds < 0:
+            raise ValueError(
+                f"seconds must be a finite number, 0 or more (the clock only moves forward), not {seconds!r}"
+            )
         with self._lock:
+            if self._offset + seconds > MAX_OFFSET:
+                raise ValueError(f"seconds={seconds!r} would put the clock more than a century ahead")
             self._offset += seconds
             return self._offset
 

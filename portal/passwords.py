@@ -27,6 +27,9 @@ RULES = (
 )
 # scrypt cost: n=2**14, r=8, p=1 (RFC 7914's interactive-login figures).
 _N, _R, _P = 2**14, 8, 1
+# Checked against when nobody holds the account typed, so that path costs one scrypt like a wrong password; no
+# password matches an all-zero digest in practice, and the route refuses an unknown account whatever it returns.
+UNKNOWN_ACCOUNT_HASH = f"scrypt${base64.b64encode(bytes(16)).decode()}${base64.b64encode(bytes(64)).decode()}"
 
 
 def unmet(password: str) -> list[Rule]:

@@ -4,6 +4,9 @@ send the browser elsewhere when it lacks what a route needs.
 A route declares what it needs (`application: ContactVerified`, `member: LoggedIn`); the guard either returns it
 or raises `SessionLacks`, which the app answers once for every route. Whose session it is (an applicant's, a
 member's) is written only here (`begin_application`, `end_application`, `sign_in`, `sign_out`).
+
+The signed cookie carries only the session's id; what it stands for lives in the store, so the server can end it:
+after logout a copy of the cookie reads nothing, and an application that became a member is read by no session.
 """
 
 from __future__ import annotations
@@ -16,9 +19,10 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 
 from portal import deps
 from portal.basic_data import saved_problems
-from portal.store import Application, Member
+from portal.store import Application, Member, Session
 
 NOT_LOGGED_IN = "請先登入。"
+SESSION_ID = "sid"  # the one key of the cookie that says whose session it is
 
 
 class SessionLacks(Exception):
@@ -34,36 +38,59 @@ def _go(location: str) -> SessionLacks:
 
 
 # what the session holds
+def _session(request: Request) -> Session | None:
+    """The server's record of this browser's session, unless there is none or it has ended."""
+    session_id = request.session.get(SESSION_ID)
+    return deps.store(request).session(session_id) if isinstance(session_id, str) else None
+
+
 def current_application(request: Request) -> Application | None:
-    """The application this browser is filling in, if any."""
-    application_id = request.session.get("application_id")
-    return deps.store(request).application(application_id) if isinstance(application_id, int) else None
+    """The application this browser is filling in, if any (never one that already became a member)."""
+    session = _session(request)
+    if session is None or session.application_id is None:
+        return None
+    application = deps.store(request).application(session.application_id)
+    return application if application is not None and application.finished_at is None else None
 
 
 def current_member(request: Request) -> Member | None:
     """The member logged in on this browser, if any."""
-    member_id = request.session.get("member_id")
-    return deps.store(request).member_by("id", str(member_id)) if isinstance(member_id, int) else None
+    session = _session(request)
+    if session is None or session.member_id is None:
+        return None
+    return deps.store(request).member_by("id", str(session.member_id))
 
 
 def begin_application(request: Request, application: Application) -> None:
     """The citizen consented: this browser now fills in `application`."""
-    request.session["application_id"] = application.id
+    session = _session(request)
+    if session is not None:
+        deps.store(request).attach_application(session.id, application.id)
+        return
+    now = deps.clock(request).now()
+    request.session[SESSION_ID] = deps.store(request).open_session(now=now, application_id=application.id)
 
 
 def end_application(request: Request) -> None:
     """The application became a member: nothing is left for this browser to fill in."""
-    request.session.pop("application_id", None)
+    session = _session(request)
+    if session is not None:
+        deps.store(request).attach_application(session.id, None)
 
 
 def sign_in(request: Request, member: Member) -> None:
-    """This browser is `member`'s from now on."""
-    request.session["member_id"] = member.id
+    """This browser is `member`'s from now on, under a new session id (the old one, and any copy of it, ends)."""
+    sign_out(request)
+    now = deps.clock(request).now()
+    request.session[SESSION_ID] = deps.store(request).open_session(now=now, member_id=member.id)
 
 
 def sign_out(request: Request) -> None:
-    """Nobody is logged in on this browser any more."""
-    request.session.pop("member_id", None)
+    """Nobody is logged in on this browser any more, and the session ends on the server: a copy reads nothing."""
+    session = _session(request)
+    if session is not None:
+        deps.store(request).end_session(session.id, now=deps.clock(request).now())
+    request.session.pop(SESSION_ID, None)
 
 
 # guards: each returns what the route needs or raises SessionLacks

@@ -26,6 +26,9 @@ class PortalSettings:
     captcha_verify_url: str = "https://www.google.com/recaptcha/api/siteverify"
     captcha_site_key: str = "6LeIxAcTAAAAAJcZVRqyHh71UMIEGNQ_MXjiZKhI"
     captcha_secret: str = "6LeIxAcTAAAAAGG-vFI1TnRWxMZNFuojJ4WifJWe"
+    # The hostnames siteverify may vouch for (its reply's `hostname`): the portal's own names. Empty: the one this
+    # request was addressed to, which is right on loopback; a deployment lists its public names.
+    captcha_hostnames: tuple[str, ...] = ()
     # 網路市民 (PROTOCOLS.md §11, our documented API).
     netizen_url: str = "http://citizen.taipei"
     netizen_client_id: str = "tpcd-portal"
@@ -33,7 +36,13 @@ class PortalSettings:
     # One-time code rules.
     otp_ttl: float = 300.0  # seconds a code stays valid
     otp_tries: int = 5  # wrong entries before the code is void
-    otp_cooldown: float = 60.0  # seconds before a new code may be sent
+    otp_cooldown: float = 60.0  # seconds before the same number or address gets another message, from any session
+    otp_hourly_cap: int = 5  # messages one number or address gets in an hour, from every session together
+    otp_key: str = ""  # HMAC key of the stored code hashes; empty: derived from secret_key
+    # Login throttling: failures counted over a sliding window, per account and per client address.
+    login_window: float = 900.0  # seconds a failure counts, and the longest a lockout lasts
+    login_account_limit: int = 10  # failures on one account (known or not) before it is locked
+    login_client_limit: int = 50  # failures from one client address, over every account, before it is locked
     outbound_timeout: float = 5.0  # seconds the portal waits for any external system
     # The 安控元件 on the citizen's computer (PROTOCOLS.md §2) and how long the page waits for its answer.
     agent_url: str = "http://127.0.0.1:61161"

@@ -1,11 +1,22 @@
-"""The portal twin's SQLite store: applications in progress, one-time-code challenges, and members."""
+"""The portal twin's SQLite store: applications in progress, one-time-code challenges, members, the messages sent
+to each recipient, the sessions and the failed logins.
+
+What must hold under concurrent requests (five tries per code, one message per recipient per cooldown, ten failed
+logins per account) is checked and counted in one `BEGIN IMMEDIATE` transaction, so it holds across threads and
+across processes sharing the file.
+"""
 
 from __future__ import annotations
 
+import hmac
+import secrets
 import sqlite3
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, fields
 from datetime import UTC, datetime
+from enum import StrEnum
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -15,7 +26,8 @@ CREATE TABLE IF NOT EXISTS applications (
     tier TEXT NOT NULL CHECK (tier IN ('general', 'gold')),
     consented_at TEXT NOT NULL,
     channel TEXT, contact TEXT, contact_verified_at TEXT,
-    name TEXT, id_number TEXT, birth_date TEXT, sex TEXT, address TEXT
+    name TEXT, id_number TEXT, birth_date TEXT, sex TEXT, address TEXT,
+    netizen_prefill TEXT, finished_at TEXT
 );
 CREATE TABLE IF NOT EXISTS challenges (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -35,7 +47,25 @@ CREATE TABLE IF NOT EXISTS nonces (
     member_id INTEGER NOT NULL REFERENCES members(id),
     nonce TEXT NOT NULL, issued_at REAL NOT NULL, used INTEGER NOT NULL DEFAULT 0
 );
+CREATE TABLE IF NOT EXISTS deliveries (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    channel TEXT NOT NULL, recipient TEXT NOT NULL, sent_at REAL NOT NULL, answered INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX IF NOT EXISTS deliveries_by_recipient ON deliveries (channel, recipient, sent_at);
+CREATE TABLE IF NOT EXISTS sessions (
+    id TEXT PRIMARY KEY,
+    application_id INTEGER REFERENCES applications(id), member_id INTEGER REFERENCES members(id),
+    started_at REAL NOT NULL, ended_at REAL
+);
+CREATE TABLE IF NOT EXISTS login_failures (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    scope TEXT NOT NULL CHECK (scope IN ('account', 'client')), key TEXT NOT NULL, at REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS login_failures_by_key ON login_failures (scope, key, at);
 """
+# Columns added since the first schema: a file made by an older twin gets them on open.
+ADDED_COLUMNS = {"applications": {"netizen_prefill": "TEXT", "finished_at": "TEXT"}}
+HOUR = 3600.0
 LOOKUP_COLUMNS = {"id", "id_number", "mobile", "email", "account", "cert_serial"}  # members are looked up by these
 
 
@@ -54,6 +84,8 @@ class Application:
     birth_date: str | None = None
     sex: str | None = None
     address: str | None = None
+    netizen_prefill: str | None = None  # JSON of what 網路市民 gave, shown in the form until it is sent
+    finished_at: str | None = None  # when it became a member: from then on no session reads it
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,8 +124,57 @@ class Member:
     verified_at: str | None = None
 
 
-Row = TypeVar("Row", Application, Challenge, Member)
-TABLES: dict[type[Any], str] = {Application: "applications", Challenge: "challenges", Member: "members"}
+@dataclass(frozen=True, slots=True)
+class Session:
+    """One browser's session as the server knows it; the cookie only carries its id, so ending it here ends it."""
+
+    id: str
+    application_id: int | None
+    member_id: int | None
+    started_at: float
+    ended_at: float | None
+
+
+class CodeCheck(StrEnum):
+    """What one entry of a one-time code came to."""
+
+    ACCEPTED = "accepted"  # right: the code is spent and the application's contact is verified
+    WRONG = "wrong"  # wrong: one try spent (the code is void once none is left)
+    EXPIRED = "expired"  # too late: the code is void
+    VOID = "void"  # already spent, retired or out of tries: nothing was compared
+
+
+@dataclass(frozen=True, slots=True)
+class Busy:
+    """Why a recipient gets no message now, and for how many more seconds."""
+
+    seconds: float
+    hourly_cap: bool  # True: the hour's quota is used up; False: the cooldown since the last message
+
+
+@dataclass(frozen=True, slots=True)
+class LoginLocked:
+    """Too many failed logins for this account, or from this client; `seconds` until one more may be tried."""
+
+    scope: str  # 'account' or 'client'
+    seconds: float
+
+
+@dataclass(frozen=True, slots=True)
+class LoginAttempt:
+    """A login being checked, counted as a failure until it succeeds."""
+
+    account_row: int
+    client_row: int
+
+
+Row = TypeVar("Row", Application, Challenge, Member, Session)
+TABLES: dict[type[Any], str] = {
+    Application: "applications",
+    Challenge: "challenges",
+    Member: "members",
+    Session: "sessions",
+}
 
 
 class Store:
@@ -104,7 +185,13 @@ class Store:
         self._lock = threading.Lock()
         self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
         self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA busy_timeout = 5000")  # another process's write transaction: wait, don't fail
         self._db.executescript(SCHEMA)
+        for table, added in ADDED_COLUMNS.items():
+            present = {row[1] for row in self._db.execute(f"PRAGMA table_info({table})")}
+            for column, kind in added.items():
+                if column not in present:
+                    self._db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
 
     def close(self) -> None:
         """Release the file."""
@@ -123,6 +210,18 @@ class Store:
             cursor = self._db.execute(sql, args)
         return int(cursor.lastrowid or 0)
 
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        """Check and write as one step: BEGIN IMMEDIATE takes the file's write lock before the first read."""
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._db
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+
     # applications
     def open_application(self, tier: str) -> Application:
         """Record a consented application for `tier` ('general' or 'gold')."""
@@ -136,7 +235,7 @@ class Store:
 
     def update_application(self, application_id: int, **values: str | None) -> None:
         """Save what the citizen typed so far (nothing typed is lost when a later check fails)."""
-        allowed = {f.name for f in fields(Application)} - {"id", "tier", "consented_at"}
+        allowed = {f.name for f in fields(Application)} - {"id", "tier", "consented_at", "finished_at"}
         unknown = set(values) - allowed
         if unknown:
             raise ValueError(f"not application fields: {sorted(unknown)}")
@@ -166,13 +265,72 @@ class Store:
         """The newest challenge of the application, used or not."""
         return self._one(Challenge, "application_id = ? ORDER BY id DESC LIMIT 1", application_id)
 
-    def spend_try(self, challenge_id: int) -> None:
-        """One wrong entry."""
-        self._write("UPDATE challenges SET tries_left = tries_left - 1 WHERE id = ?", challenge_id)
-
     def use_challenge(self, challenge_id: int) -> None:
-        """A right entry: the code is spent."""
+        """The code is spent (it expired)."""
         self._write("UPDATE challenges SET used = 1 WHERE id = ?", challenge_id)
+
+    def try_code(self, challenge_id: int, code_hash: str, *, now: float, verified_at: str) -> tuple[CodeCheck, int]:
+        """Compare one entry with the challenge's code and count it, as one step: of any number of concurrent
+        entries, at most `tries` are ever compared. A right one verifies the challenge's own contact (not whatever
+        the application was given since). Returns the outcome and the tries left."""
+        with self._transaction() as db:
+            row = db.execute(
+                "SELECT application_id, channel, contact, code_hash, expires_at, tries_left, used FROM challenges"
+                " WHERE id = ?",
+                (challenge_id,),
+            ).fetchone()
+            if row is None or row[6] or row[5] <= 0:
+                return CodeCheck.VOID, 0
+            application_id, channel, contact, stored, expires_at, tries_left, _ = row
+            if now > expires_at:
+                db.execute("UPDATE challenges SET used = 1 WHERE id = ?", (challenge_id,))
+                return CodeCheck.EXPIRED, tries_left
+            if hmac.compare_digest(code_hash, stored):
+                db.execute("UPDATE challenges SET used = 1 WHERE id = ?", (challenge_id,))
+                db.execute(
+                    "UPDATE applications SET channel = ?, contact = ?, contact_verified_at = ? WHERE id = ?",
+                    (channel, contact, verified_at, application_id),
+                )
+                # Its owner answered: the resend cooldown of this recipient is lifted (the hourly cap still counts).
+                db.execute("UPDATE deliveries SET answered = 1 WHERE channel = ? AND recipient = ?", (channel, contact))
+                return CodeCheck.ACCEPTED, tries_left
+            left = tries_left - 1
+            db.execute(
+                "UPDATE challenges SET tries_left = ?, used = ? WHERE id = ?", (left, int(left <= 0), challenge_id)
+            )
+            return CodeCheck.WRONG, left
+
+    # messages per recipient (resend cooldown and hourly cap, whichever session asks)
+    def reserve_delivery(
+        self, channel: str, recipient: str, *, now: float, cooldown: float, hourly_cap: int
+    ) -> int | Busy:
+        """Count a message to `recipient` about to be sent, or say how long it must wait; one step, so concurrent
+        sessions cannot all slip through the same gap."""
+        with self._transaction() as db:
+            (last,) = db.execute(
+                "SELECT MAX(sent_at) FROM deliveries WHERE channel = ? AND recipient = ? AND answered = 0",
+                (channel, recipient),
+            ).fetchone()
+            if last is not None and now < last + cooldown:
+                return Busy(last + cooldown - now, hourly_cap=False)
+            recent = [
+                at
+                for (at,) in db.execute(
+                    "SELECT sent_at FROM deliveries WHERE channel = ? AND recipient = ? AND sent_at > ?"
+                    " ORDER BY sent_at DESC LIMIT ?",
+                    (channel, recipient, now - HOUR, hourly_cap),
+                )
+            ]
+            if len(recent) >= hourly_cap:
+                return Busy(recent[-1] + HOUR - now, hourly_cap=True)
+            cursor = db.execute(
+                "INSERT INTO deliveries (channel, recipient, sent_at) VALUES (?, ?, ?)", (channel, recipient, now)
+            )
+            return int(cursor.lastrowid or 0)
+
+    def cancel_delivery(self, delivery_id: int) -> None:
+        """The message never left (the gateway refused it): it does not count."""
+        self._write("DELETE FROM deliveries WHERE id = ?", delivery_id)
 
     # members
     def member_by(self, column: str, value: str) -> Member | None:
@@ -182,15 +340,32 @@ class Store:
         return self._one(Member, f"{column} = ?", value)
 
     def add_member(self, application: Application, password_hash: str) -> Member:
-        """Create the member from a complete application."""
+        """Create the member from a complete application, which is finished with it: no session reads it again."""
         mobile = application.contact if application.channel == "mobile" else None
         email = application.contact if application.channel == "email" else None
-        new_id = self._write(
-            "INSERT INTO members (tier, name, id_number, birth_date, sex, address, mobile, email, password_hash,"
-            " created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            application.tier, application.name, application.id_number, application.birth_date, application.sex,
-            application.address, mobile, email, password_hash, datetime.now(UTC).isoformat(),
-        )  # fmt: skip
+        now = datetime.now(UTC).isoformat()
+        with self._transaction() as db:
+            cursor = db.execute(
+                "INSERT INTO members (tier, name, id_number, birth_date, sex, address, mobile, email, password_hash,"
+                " created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    application.tier,
+                    application.name,
+                    application.id_number,
+                    application.birth_date,
+                    application.sex,
+                    application.address,
+                    mobile,
+                    email,
+                    password_hash,
+                    now,
+                ),
+            )
+            new_id = int(cursor.lastrowid or 0)
+            db.execute(
+                "UPDATE applications SET finished_at = ?, netizen_prefill = NULL WHERE id = ?", (now, application.id)
+            )
+            db.execute("UPDATE sessions SET application_id = NULL WHERE application_id = ?", (application.id,))
         member = self.member_by("id", str(new_id))
         assert member is not None
         return member
@@ -220,3 +395,59 @@ class Store:
             level, cert_serial, verified_at, account, member_id,
         )  # fmt: skip
         return account
+
+    # sessions (the cookie holds only the id)
+    def open_session(self, *, now: float, application_id: int | None = None, member_id: int | None = None) -> str:
+        """A new session; its id is what the cookie carries."""
+        session_id = secrets.token_urlsafe(32)
+        self._write(
+            "INSERT INTO sessions (id, application_id, member_id, started_at) VALUES (?, ?, ?, ?)",
+            session_id,
+            application_id,
+            member_id,
+            now,
+        )
+        return session_id
+
+    def session(self, session_id: str) -> Session | None:
+        """The session with that id, unless it has ended."""
+        return self._one(Session, "id = ? AND ended_at IS NULL", session_id)
+
+    def attach_application(self, session_id: str, application_id: int | None) -> None:
+        """The session fills in this application from now on (None: no application)."""
+        self._write(
+            "UPDATE sessions SET application_id = ? WHERE id = ? AND ended_at IS NULL", application_id, session_id
+        )
+
+    def end_session(self, session_id: str, *, now: float) -> None:
+        """Logged out: a copy of the cookie reads nothing from now on."""
+        self._write("UPDATE sessions SET ended_at = ? WHERE id = ? AND ended_at IS NULL", now, session_id)
+
+    # failed logins (per account, known or not, and per client address)
+    def reserve_login(
+        self, account: str, client: str, *, now: float, window: float, account_limit: int, client_limit: int
+    ) -> LoginAttempt | LoginLocked:
+        """Count a login about to be checked as a failure, unless the account or the client is locked; one step,
+        so concurrent guesses cannot all slip under the limit."""
+        with self._transaction() as db:
+            db.execute("DELETE FROM login_failures WHERE at <= ?", (now - window,))
+            for scope, key, limit in (("account", account, account_limit), ("client", client, client_limit)):
+                recent = [
+                    at
+                    for (at,) in db.execute(
+                        "SELECT at FROM login_failures WHERE scope = ? AND key = ? AND at > ? ORDER BY at DESC LIMIT ?",
+                        (scope, key, now - window, limit),
+                    )
+                ]
+                if len(recent) >= limit:  # locked until the oldest of the last `limit` failures leaves the window
+                    return LoginLocked(scope, recent[-1] + window - now)
+            insert = "INSERT INTO login_failures (scope, key, at) VALUES (?, ?, ?)"
+            account_row = db.execute(insert, ("account", account, now)).lastrowid
+            client_row = db.execute(insert, ("client", client, now)).lastrowid
+        return LoginAttempt(int(account_row or 0), int(client_row or 0))
+
+    def login_succeeded(self, attempt: LoginAttempt, account: str) -> None:
+        """The password was right: the account's failures are forgiven, and this attempt was none."""
+        with self._transaction() as db:
+            db.execute("DELETE FROM login_failures WHERE scope = 'account' AND key = ?", (account,))
+            db.execute("DELETE FROM login_failures WHERE id = ?", (attempt.client_row,))

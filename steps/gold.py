@@ -123,7 +123,7 @@ def _(card: CardClient, fault: str) -> None:
 
 @given("憑證的 OCSP 服務暫停，只能查 CRL")
 def _(ocsp: SimulatorClient) -> None:
-    ocsp.arm(RevocationFault.OCSP_UNAVAILABLE, times=None)
+    ocsp.arm(RevocationFault.TRY_LATER, times=None)  # RFC 6960 tryLater: the responder answers, with no status
 
 
 @given("本網站不在安控元件的信任網站中")

@@ -33,6 +33,7 @@ TAGS = {
     "agent": "uses the security-agent simulator",
     "card": "uses the virtual citizen-certificate card",
     "journey": "walks all 24 documented steps in one scenario",
+    "security": "an attack any portal (the twin or a deployment) must withstand; the attacker scripts HTTP",
 }
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import re
+import math
 import secrets
 from typing import Annotated
 
@@ -15,17 +15,18 @@ from pydantic import BaseModel
 from portal import deps
 from portal.adapters import DeliveryError
 from portal.adapters.captcha import CaptchaUnavailable
+from portal.contacts import AddressError, normalized
 from portal.rendering import render
 from portal.security import require_csrf
 from portal.session import Applying
-from portal.store import Application
+from portal.settings import PortalSettings
+from portal.store import Application, Busy, CodeCheck
 
 router = APIRouter()
 
 CHANNELS = {"mobile": "手機號碼", "email": "電子郵件"}
-MOBILE = re.compile(r"09\d{8}")
-EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 TITLE = "驗證手機或電子郵件"
+CAPTCHA_FAILED = "「我不是機器人」驗證未通過，請重新勾選。"
 
 
 class ContactForm(BaseModel):
@@ -45,8 +46,17 @@ class Refused(Exception):
         self.message, self.status = message, status
 
 
-def _hash(challenge_salt: str, code: str) -> str:
-    return hashlib.sha256(f"{challenge_salt}:{code}".encode()).hexdigest()
+def code_hash(settings: PortalSettings, challenge: tuple[int, str, str], code: str) -> str:
+    """HMAC-SHA256 of the code under the server's key, bound to its (application, channel, recipient): the stored
+    hash of a six-digit code is worthless without the key (an unkeyed hash falls to a million guesses)."""
+    key = settings.otp_key.encode() or hmac.digest(settings.secret_key.encode(), b"tpcd one-time code key", "sha256")
+    application_id, channel, contact = challenge
+    return hmac.new(key, f"{application_id}:{channel}:{contact}:{code}".encode(), hashlib.sha256).hexdigest()
+
+
+def accepted_hostnames(configured: tuple[str, ...], request: Request) -> set[str]:
+    """The hostnames a 「我不是機器人」 token may have been solved on: the configured ones, else this request's."""
+    return set(configured) if configured else {request.url.hostname or ""}
 
 
 def _page(
@@ -93,39 +103,60 @@ def _deliver(request: Request, channel: str, contact: str, code: str, *, clienti
     deps.outbound(request).mail.send(contact, "臺北卡3.0 會員註冊驗證碼", text, html)
 
 
-def _send(request: Request, application: Application, channel: str, contact: str) -> None:
-    """Validate the address, respect the cooldown, send a fresh six-digit code; Refused says why not."""
+def _tell_registered(request: Request, channel: str, contact: str, *, clientid: str) -> None:
+    """Tell the owner of an address that is already a member's, instead of sending a code: only they read it."""
+    said = f"此{CHANNELS[channel]}已註冊為會員，請直接登入臺北卡3.0。"
+    if channel == "mobile":
+        body = f"【臺北卡】{said}如非本人操作，請忽略此訊息。"
+        deps.outbound(request).sms.send(contact, body, clientid=clientid)
+        return
+    text = f"您好：\n\n有人以此電子郵件申請臺北卡3.0 會員。{said}\n如非本人操作，請忽略此信。"
+    html = f"<p>您好：</p><p>有人以此電子郵件申請臺北卡3.0 會員。{said}</p><p>如非本人操作，請忽略此信。</p>"
+    deps.outbound(request).mail.send(contact, "臺北卡3.0 會員註冊通知", text, html)
+
+
+def _send(request: Request, application: Application, channel: str, typed: str) -> None:
+    """Validate the address, respect its cooldown and hourly cap, send a fresh six-digit code; Refused says why not.
+
+    To an address a member already holds, the same page follows but the message says so instead of carrying a code:
+    the page never tells whoever typed the address whether it is registered (account enumeration), its owner does
+    learn it, and the code to enter is one nobody knows.
+    """
     settings, store, now = deps.settings(request), deps.store(request), deps.clock(request).now()
     if channel not in CHANNELS:
         raise Refused("請選擇以手機號碼或電子郵件接收驗證碼。")
-    if channel == "mobile" and not MOBILE.fullmatch(contact):
-        raise Refused("手機號碼格式不正確，請輸入 09 開頭的 10 碼數字。")
-    if channel == "email" and not EMAIL.fullmatch(contact):
-        raise Refused("電子郵件格式不正確，請確認後再試。")
-    if store.member_by(channel, contact) is not None:
-        raise Refused(f"此{CHANNELS[channel]}已註冊為會員，請直接登入。", 409)
-    previous = store.latest_challenge(application.id)
-    if previous is not None and now < previous.sent_at + settings.otp_cooldown:
-        wait = int(previous.sent_at + settings.otp_cooldown - now + 0.999)
-        raise Refused(f"驗證碼剛寄出，請於 {wait} 秒後再重新寄送。", 429)
+    try:
+        contact = normalized(channel, typed)
+    except AddressError as error:
+        raise Refused(str(error)) from error
+    registered = store.member_by(channel, contact) is not None
+    reserved = store.reserve_delivery(
+        channel, contact, now=now, cooldown=settings.otp_cooldown, hourly_cap=settings.otp_hourly_cap
+    )
+    if isinstance(reserved, Busy):
+        if reserved.hourly_cap:
+            minutes = max(1, math.ceil(reserved.seconds / 60))
+            raise Refused(f"此{CHANNELS[channel]}一小時內已收到多次驗證碼，請於 {minutes} 分鐘後再試。", 429)
+        raise Refused(f"驗證碼剛寄出，請於 {int(reserved.seconds + 0.999)} 秒後再重新寄送。", 429)
 
     code = f"{secrets.randbelow(10**6):06d}"
+    digest = code_hash(settings, (application.id, channel, contact), code)
     challenge_id = store.add_challenge(
-        application.id,
-        channel,
-        contact,
-        _hash(str(application.id), code),
-        sent_at=now,
-        ttl=settings.otp_ttl,
-        tries=settings.otp_tries,
+        application.id, channel, contact, digest, sent_at=now, ttl=settings.otp_ttl, tries=settings.otp_tries
     )
     try:
-        _deliver(request, channel, contact, code, clientid=f"tpcd-otp-{challenge_id}")
+        if registered:
+            _tell_registered(request, channel, contact, clientid=f"tpcd-otp-{challenge_id}")
+        else:
+            _deliver(request, channel, contact, code, clientid=f"tpcd-otp-{challenge_id}")
     except DeliveryError as error:
         store.drop_challenge(challenge_id)
+        store.cancel_delivery(reserved)
         raise Refused(error.message, 502) from error
     store.retire_challenges(application.id, keep=challenge_id)  # only now: a failed resend voids no code
-    store.update_application(application.id, channel=channel, contact=contact)
+    if (channel, contact) != (application.channel, application.contact):
+        # Another number or address: verified it is not, whatever the earlier one was (the code decides again).
+        store.update_application(application.id, channel=channel, contact=contact, contact_verified_at=None)
 
 
 def _check(request: Request, application: Application, code: str, captcha_token: str) -> None:
@@ -145,17 +176,19 @@ def _check(request: Request, application: Application, code: str, captcha_token:
         verdict = deps.outbound(request).siteverify.check(captcha_token, request.client.host if request.client else "")
     except CaptchaUnavailable as error:
         raise Refused("目前無法確認「我不是機器人」驗證，請稍後再試。", 503) from error
-    if not verdict.success:
-        raise Refused("「我不是機器人」驗證未通過，請重新勾選。")
-    if not hmac.compare_digest(_hash(str(application.id), code.strip()), challenge.code_hash):
-        store.spend_try(challenge.id)
-        left = challenge.tries_left - 1
-        if left <= 0:
-            store.use_challenge(challenge.id)
-            raise Refused(f"驗證碼錯誤已達 {settings.otp_tries} 次，本次驗證碼已失效，請重新寄送驗證碼。")
+    # A token solved on another site (PROTOCOLS.md §8.2: siteverify names the site in `hostname`) proves nothing here.
+    if not verdict.success or verdict.hostname not in accepted_hostnames(settings.captcha_hostnames, request):
+        raise Refused(CAPTCHA_FAILED)
+    digest = code_hash(settings, (application.id, challenge.channel, challenge.contact), code.strip())
+    outcome, left = store.try_code(challenge.id, digest, now=now, verified_at=str(now))
+    if outcome is CodeCheck.EXPIRED:
+        raise Refused("驗證碼已逾時，請重新寄送驗證碼。", 410)
+    if outcome is CodeCheck.VOID:
+        raise Refused("本次驗證碼已失效，請重新寄送驗證碼。")
+    if outcome is CodeCheck.WRONG and left <= 0:
+        raise Refused(f"驗證碼錯誤已達 {settings.otp_tries} 次，本次驗證碼已失效，請重新寄送驗證碼。")
+    if outcome is CodeCheck.WRONG:
         raise Refused(f"驗證碼錯誤，您還可以再試 {left} 次。")
-    store.use_challenge(challenge.id)
-    store.update_application(application.id, contact_verified_at=str(now))
 
 
 @router.get("/register/contact")

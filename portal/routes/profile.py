@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import secrets
 from datetime import date
 from typing import Annotated
@@ -32,7 +33,7 @@ def _profile_page(
     errors: list[str] | None = None,
     notice: str = "",
 ) -> Response:
-    draft = {**_saved(application), **request.session.get("netizen_prefill", {})}
+    draft = {**_saved(application), **json.loads(application.netizen_prefill or "{}")}
     return render(request, "profile.html", status_code=status_code, title="基本資料", errors=errors or [],
                   notice=notice, draft=draft, application=application)  # fmt: skip
 
@@ -64,7 +65,8 @@ def _save_draft(request: Request, application: Application, form: ProfileForm) -
     """Keep what was typed before anything else is checked: nothing the citizen typed is lost."""
     store = deps.store(request)
     store.update_application(application.id, name=form.name.strip(), id_number=form.id_number.strip(),
-                             birth_date=form.birth_date, sex=form.sex, address=form.address.strip())  # fmt: skip
+                             birth_date=form.birth_date, sex=form.sex, address=form.address.strip(),
+                             netizen_prefill=None)  # fmt: skip
     saved = store.application(application.id)
     assert saved is not None
     return saved
@@ -75,7 +77,6 @@ def save_profile(request: Request, application: ContactVerified, form: Annotated
     """[下一步]: save what was typed first (nothing is lost), then check it."""
     store = deps.store(request)
     saved = _save_draft(request, application, form)
-    request.session.pop("netizen_prefill", None)
     today = date.fromtimestamp(deps.clock(request).now())
     errors = check_profile(form.name, form.id_number, form.birth_date, form.sex, form.address, today)
     if not errors and store.member_by("id_number", form.id_number.strip()) is not None:
@@ -118,7 +119,8 @@ def netizen_callback(
             request.session["netizen_notice"] = NETIZEN_DOWN
         else:
             prefill = {key: str(found[key]) for key in ("name", "id_number", "address") if found.get(key)}
-            request.session["netizen_prefill"] = prefill
+            # Kept with the application, not in the cookie: a signed cookie is still readable by whoever holds it.
+            deps.store(request).update_application(application.id, netizen_prefill=json.dumps(prefill))
             request.session["netizen_notice"] = (
                 "已帶入網路市民資料，請確認後按「下一步」。"
                 if "id_number" in prefill

@@ -1,4 +1,14 @@
-"""HiPKI LocalSignServer result codes (PROTOCOLS.md §2.6): `ret_code` is the major code, `last_error` the minor one."""
+"""HiPKI LocalSignServer result codes (PROTOCOLS.md §2.6): `ret_code` is the major code, `last_error` the minor one.
+
+Confirmed (PROTOCOLS.md §2.6 said "can arrive negative"): both travel as JSON numbers holding a *signed 32-bit*
+integer, so a code at or above 0x80000000 arrives negative — `last_error` 0x80000001 as -2147483647. The sources:
+zkmopro/zkID deserialises them as `i32` (`CardSignResponse { _last_error: i32, _ret_code: i32 }`, in
+`wallet-unit-poc/ecdsa-spartan2/src/circuits/rs256_circuit.rs` and zkid-input-builder's `types.rs`), which refuses
+2147483649; wl02964036/VictorProject `…/vendor/application/errorcode.js` normalises a negative major code with
+`if (rcode<0) rcode=0xFFFFFFFF + rcode + 1;` and matches the tries-left minor codes only as `case -2147483647:` /
+`case -2147483646:` (or their 64-bit sign extensions `0xFFFFFFFF80000001` …), never as 0x80000001. `wire` makes that
+conversion; the enums keep the codes as the vendor tables write them.
+"""
 
 from __future__ import annotations
 
@@ -66,6 +76,12 @@ MESSAGES = {
 }
 
 
+def wire(code: int) -> int:
+    """A code as the agent puts it in JSON: the unsigned 32-bit value read as a signed 32-bit integer."""
+    code &= 0xFFFFFFFF
+    return code - 0x1_0000_0000 if code & 0x8000_0000 else code
+
+
 class AgentError(Exception):
     """A HiPKI outcome other than success: answered with HTTP 200 and these codes, as the real agent does."""
 
@@ -75,7 +91,7 @@ class AgentError(Exception):
 
     def answer(self) -> dict[str, Any]:
         """The body fields HiPKI answers with: ret_code, last_error, and the free-text `message` when there is one."""
-        body: dict[str, Any] = {"ret_code": self.ret, "last_error": self.last}
+        body: dict[str, Any] = {"ret_code": wire(self.ret), "last_error": wire(self.last)}
         return body | {"message": self.message} if self.message else body
 
 

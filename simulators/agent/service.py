@@ -1,9 +1,23 @@
 """The security agent (安控元件) as the portal's pages reach it: HiPKI LocalSignServer-compatible (PROTOCOLS.md §2).
 
-`GET /` (`version:<a.b.c.d>`), `GET|POST /pkcs11info[?withcert=true]`, `POST /sign` and `POST /decrypt` (form field
-`tbsPackage`), `GET /popupForm` (the postMessage bridge), `GET /addDomain?domain=`. Every protocol outcome is HTTP 200
-with `ret_code`/`last_error`, as the real agent answers. `SecurityAgent` does the work and is tested without HTTP;
-`create_app` maps routes to its methods and answers in HiPKI's shapes.
+`GET /` (`version:<a.b.c.d>`), `GET|POST /pkcs11info[?withcert=true]`, `GET /p11Image.bmp` (the same answer in a
+BMP, p11image.py), `POST /sign` and `POST /decrypt` (form field `tbsPackage`), `GET /popupForm` (the postMessage
+bridge), `GET /addDomain?domain=`. Every protocol outcome is HTTP 200 with `ret_code`/`last_error`, as the real agent
+answers. `SecurityAgent` does the work and is tested without HTTP; `create_app` maps routes to its methods and answers
+in HiPKI's shapes.
+
+Answer shapes, each replayed from the integrators' own code in tests/simulators/agent/test_integrators.py:
+- codes are signed 32-bit JSON numbers (codes.py); `func`, `ret_code`, `last_error` and `version` in every answer;
+  /sign adds `signature`, `certb64`, `cardSN` (zkID's `CardSignResponse` requires all seven).
+- /pkcs11info: `serverVersion` on GET and POST (zkID `web/src/hipki-client.ts`: "Present on both GET + POST"), and
+  `slots` always an array (zkID's `requestPkcs11Info` throws without one); a tbsPackage `slotDescription` scopes it
+  to that reader (zkID `popupPkcs11Info`: "pass `slotDescription` to scope to a specific reader"). A slot's `token`
+  is absent for an empty reader and the string "unknown token" for a card the library cannot read (both seen in
+  integrator sample code, PROTOCOLS.md §2.5; which condition gives which is our choice). Every parser we know treats
+  both as "no card": the samples' `slots[index].token instanceof Object`, zkID's detector `s.token &&
+  s.token.serialNumber`, zkID's serde `#[serde(default)] token: Option<…>` (for the absent key).
+- with `withcert=true`, the token's `certs` begin with the issuing CA's certificate (tokens.py).
+- `GET /` carries `version:<a.b.c.d>` for the admin scripts' regex `version:(?<version>[\\d\\.]+)` (PROTOCOLS.md §2.1).
 
 Trusted sites (our reading of the integrator samples): a request carrying an Origin not on the list gets
 0x76000031 until `/addDomain` adds it, after the user confirms on the agent's own page. A request with no Origin (a
@@ -41,12 +55,14 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from simulators._control import control_router
 from simulators._faults import FaultBook
 from simulators._secrets import mask_fields
-from simulators.agent import pages
+from simulators.agent import p11image, pages
 from simulators.agent.cms import signed_data
 from simulators.agent.codes import AgentError, Minor, Ret
 from simulators.agent.faults import AgentFault
 from simulators.agent.models import AgentRequest
 from simulators.agent.tokens import CardTransport, check_validity, decipher, login, read_token, sign_digest
+
+UNKNOWN_TOKEN = "unknown token"  # a slot's `token` when the card in it is not one the library can read
 
 
 class Call(StrEnum):
@@ -188,9 +204,10 @@ class SecurityAgent:
         slow = self.faults.take(among={AgentFault.SLOW.value})
         return 0.0 if slow is None else slow.seconds or 5.0
 
-    def pkcs11info(self, *, with_certs: bool = False) -> dict[str, Any]:
-        """CheckEnvir / GetUserCert: the library, every reader and the card in it, with its certificates if asked."""
-        slots = [{"slotDescription": reader, "token": self._token(reader, with_certs)} for reader in self._readers()]
+    def pkcs11info(self, *, with_certs: bool = False, reader: str | None = None) -> dict[str, Any]:
+        """CheckEnvir / GetUserCert: every reader (or just `reader`), the card in each, its certificates if asked."""
+        readers = [name for name in self._readers() if reader in (None, name)]
+        slots = [{"slotDescription": name, **self._token(name, with_certs)} for name in readers]
         return {
             "ret_code": Ret.OK,
             "last_error": Minor.NONE,
@@ -254,7 +271,7 @@ class SecurityAgent:
         pin = self._pin(package)
         with self.transport.session(self._reader(readers, package)) as session:
             token = read_token(session)
-            check_validity(token.certificates[1].cert)
+            check_validity(token.encryption.cert)
             login(session, pin)
             plain = decipher(session, cryptogram)
         as_text = str(package.get("plainEncoding", "base64")).lower() in ("none", "")
@@ -273,13 +290,13 @@ class SecurityAgent:
         if refused is not None:
             raise AgentError(Ret.CANCELLED if refused.fault == AgentFault.USER_CANCELLED else Ret.TIMEOUT)
 
-    def _token(self, reader: str, with_certs: bool) -> dict[str, Any] | None:
-        """The card in `reader` as /pkcs11info lists it, or None for an empty reader or an unreadable card."""
+    def _token(self, reader: str, with_certs: bool) -> dict[str, Any]:
+        """The `token` of `reader`'s slot: no key for an empty reader, "unknown token" for a card it cannot read."""
         try:
             with self.transport.session(reader) as session:
                 token = read_token(session)
-        except AgentError:
-            return None
+        except AgentError as error:
+            return {} if error.ret == Ret.NO_CARD else {"token": UNKNOWN_TOKEN}
         listed: dict[str, Any] = {
             "serialNumber": token.card_number,
             "label": "MOICA",
@@ -288,7 +305,7 @@ class SecurityAgent:
         }
         if with_certs:
             listed["certs"] = [certificate.describe() for certificate in token.certificates]
-        return listed
+        return {"token": listed}
 
     def _reader(self, readers: list[str], package: dict[str, Any]) -> str:
         """The reader named by `slotDescription`, else the first one holding a card, as a user with one card expects."""
@@ -354,10 +371,26 @@ def create_app(agent: SecurityAgent, *, on_crash: Callable[[], None]) -> FastAPI
         banner = f"HiPKI LocalSignServer (tpcd-harness simulator) version:{agent.settings.version}\n"
         return Response(banner, media_type="text/plain")
 
+    def listing(with_certs: bool) -> Callable[[dict[str, Any]], dict[str, Any]]:
+        """The work of one /pkcs11info call: its certificates or not, scoped by the package's slotDescription."""
+
+        def work(package: dict[str, Any]) -> dict[str, Any]:
+            return agent.pkcs11info(with_certs=with_certs, reader=package.get("slotDescription") or None)
+
+        return work
+
     @app.api_route("/pkcs11info", methods=["GET", "POST"])
     async def pkcs11info(request: Request) -> Response:
         with_certs = request.query_params.get("withcert") == "true"
-        return await _call(agent, request, Call.PKCS11INFO, lambda _: agent.pkcs11info(with_certs=with_certs), on_crash)
+        return await _call(agent, request, Call.PKCS11INFO, listing(with_certs), on_crash)
+
+    @app.get("/p11Image.bmp")
+    async def p11_image(request: Request) -> Response:
+        answer = await _answer(agent, request, Call.PKCS11INFO, listing(False), on_crash)
+        if answer is None:
+            return Response(status_code=500)  # never sent: the agent died (see _call)
+        headers = {"Access-Control-Allow-Origin": "*", "Cache-Control": "no-store"}  # p11image.py says why
+        return Response(p11image.paint(answer), media_type="image/bmp", headers=headers)
 
     @app.post("/sign")
     async def sign(request: Request) -> Response:
@@ -388,14 +421,14 @@ def create_app(agent: SecurityAgent, *, on_crash: Callable[[], None]) -> FastAPI
     return app
 
 
-async def _call(
+async def _answer(
     agent: SecurityAgent,
     request: Request,
     call: Call,
     work: Callable[[dict[str, Any]], dict[str, Any]],
     on_crash: Callable[[], None],
-) -> Response:
-    """One call answered as HiPKI does: HTTP 200 with its ret_code/last_error, or nothing if the agent died."""
+) -> dict[str, Any] | None:
+    """One call's answer body as HiPKI gives it, errors included; None if the agent died under it (CRASH)."""
     form = await request.form() if request.method == "POST" else {}
     site = _calling_site(request, str(form.get("origin", "") or ""))
     try:
@@ -409,8 +442,21 @@ async def _call(
     except AgentCrashed:
         on_crash()  # the process dies: its port closes and every open connection drops
         await _until_disconnected(request)
+        return None
+    return {"func": call, **body, "version": agent.settings.version}
+
+
+async def _call(
+    agent: SecurityAgent,
+    request: Request,
+    call: Call,
+    work: Callable[[dict[str, Any]], dict[str, Any]],
+    on_crash: Callable[[], None],
+) -> Response:
+    """One call answered as HiPKI does: HTTP 200 with its ret_code/last_error, or nothing if the agent died."""
+    answer = await _answer(agent, request, call, work, on_crash)
+    if answer is None:
         return Response(status_code=500)  # never sent: the connection is already gone, as a dead process leaves it
-    answer = {"func": call, **body, "version": agent.settings.version}
     return JSONResponse(answer, headers=_cors_headers(agent, request))
 
 

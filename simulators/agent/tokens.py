@@ -1,7 +1,16 @@
 """How the agent reaches the card: through PC/SC with pyscard (any reader, a physical card too), or in-process.
 
 It speaks the card's APDUs (simulators/card/APDU.md) and turns status words into HiPKI codes, as real middleware
-(HiCOS PKCS#11 under the real agent) does.
+(HiCOS PKCS#11 under the real agent) does. `CardCertificate.describe` is the certificate entry of
+/pkcs11info?withcert=true, field for field.
+
+Confirmed (PROTOCOLS.md §2.5 had only the citizen's certificates): the token's `certs` also carry the issuing CA's
+certificate, labelled "CA Cert" with usage "keyCertSign|cRLSign", listed first — zkmopro/zkID
+`wallet-unit-poc/ecdsa-spartan2/tests/testdata/pkcs11info_test.json` (entries "CA Cert" then "cert1"), and both zkID
+clients depend on it: `extract_issuer_cert` (ecdsa-spartan2, `.find(|c| c.label == "CA Cert")` in the first slot's
+token) and `buildCardContext` (`web/src/pipeline.ts`: `token.certs.find((c) => c.label === "CA Cert")`, and the user
+certificate is the first entry with another label). `subjectDN`/`issuerDN` are the RDNs in certificate order joined
+by "," with no spaces ("C=TW,CN=Test User,serialNumber=0000000000000000" in that fixture); `sn` is the serial in hex.
 """
 
 from __future__ import annotations
@@ -22,7 +31,7 @@ from smartcard.System import readers as pcsc_readers
 from simulators.agent.codes import AgentError, Ret, pin_status
 from simulators.card.card_os import SHA256_DIGEST_INFO, CardPulledOut
 from simulators.card.der import LAST4_ID, SUBJECT_DIRECTORY_ATTRIBUTES, read_subject_directory_attributes
-from simulators.card.profile import DO_CARD_NUMBER, EF_ENC_CERT, EF_SIGN_CERT, MOICA_AID
+from simulators.card.profile import DO_CARD_NUMBER, EF_CA_CERT, EF_ENC_CERT, EF_SIGN_CERT, MOICA_AID
 
 
 class CardSession(Protocol):
@@ -159,11 +168,14 @@ class Token:
     """What the agent learned from the card in one reader."""
 
     card_number: str
-    certificates: tuple[CardCertificate, ...]
+    signing: CardCertificate  # "cert1"
+    encryption: CardCertificate  # "cert2"
+    issuer: CardCertificate | None  # "CA Cert": the issuing CA's certificate, when the card carries it
 
     @property
-    def signing(self) -> CardCertificate:
-        return self.certificates[0]
+    def certificates(self) -> tuple[CardCertificate, ...]:
+        """In /pkcs11info's order: the CA's first (as in zkID's fixture), then the signing and encryption ones."""
+        return (*([self.issuer] if self.issuer else []), self.signing, self.encryption)
 
 
 def _ok(response: tuple[bytes, int], failure: Ret) -> bytes:
@@ -173,8 +185,12 @@ def _ok(response: tuple[bytes, int], failure: Ret) -> bytes:
     return data
 
 
-def _select_and_read(session: CardSession, fid: int) -> bytes:
-    _ok(session.transmit(bytes([0x00, 0xA4, 0x02, 0x0C, 0x02]) + fid.to_bytes(2, "big")), Ret.CERT_READ)
+def _select_and_read(session: CardSession, fid: int) -> bytes | None:
+    """The whole EF `fid` by SELECT and READ BINARY; None when the card has no such file (6A82)."""
+    data, sw = session.transmit(bytes([0x00, 0xA4, 0x02, 0x0C, 0x02]) + fid.to_bytes(2, "big"))
+    if sw == 0x6A82:
+        return None
+    _ok((data, sw), Ret.CERT_READ)
     content = b""
     while True:
         data, sw = session.transmit(bytes([0x00, 0xB0, len(content) >> 8, len(content) & 0xFF, 0xE0]))
@@ -185,18 +201,21 @@ def _select_and_read(session: CardSession, fid: int) -> bytes:
             return content
 
 
+def _certificate(session: CardSession, fid: int, label: str, usage: str) -> CardCertificate | None:
+    der = _select_and_read(session, fid)
+    return None if der is None else CardCertificate(label, usage, x509.load_der_x509_certificate(der))
+
+
 def read_token(session: CardSession) -> Token:
-    """Select the MOICA application and read the card number and both certificates."""
+    """Select the MOICA application and read the card number, both certificates and the CA's (if the card has it)."""
     _ok(session.transmit(bytes([0x00, 0xA4, 0x04, 0x00, len(MOICA_AID)]) + MOICA_AID), Ret.CERT_READ)
     number = _ok(session.transmit(bytes([0x00, 0xCA]) + DO_CARD_NUMBER.to_bytes(2, "big") + b"\x00"), Ret.CERT_READ)
-    signing = x509.load_der_x509_certificate(_select_and_read(session, EF_SIGN_CERT))
-    encryption = x509.load_der_x509_certificate(_select_and_read(session, EF_ENC_CERT))
+    signing = _certificate(session, EF_SIGN_CERT, "cert1", "digitalSignature")
+    encryption = _certificate(session, EF_ENC_CERT, "cert2", "keyEncipherment|dataEncipherment")
+    if signing is None or encryption is None:
+        raise AgentError(Ret.CERT_READ)
     return Token(
-        number.decode("ascii"),
-        (
-            CardCertificate("cert1", "digitalSignature", signing),
-            CardCertificate("cert2", "keyEncipherment|dataEncipherment", encryption),
-        ),
+        number.decode("ascii"), signing, encryption, _certificate(session, EF_CA_CERT, "CA Cert", "keyCertSign|cRLSign")
     )
 
 

@@ -24,6 +24,7 @@ from simulators.card.iso7816 import SW
 from simulators.card.profile import (
     ATR,
     DO_CARD_NUMBER,
+    EF_CA_CERT,
     EF_ENC_CERT,
     EF_SIGN_CERT,
     KEY_ENC,
@@ -101,6 +102,7 @@ class CardContent:
     sign_cert_der: bytes = field(repr=False)
     enc_key: rsa.RSAPrivateKey = field(repr=False)
     enc_cert_der: bytes = field(repr=False)
+    ca_cert_der: bytes = field(default=b"", repr=False)  # the issuing CA's certificate; b"": the card holds none
 
 
 @dataclass(frozen=True, slots=True)
@@ -186,7 +188,7 @@ class MoicaCardOS(SmartcardOS):  # type: ignore[misc]
             if len(apdu.data) != 2:
                 raise SwError(SW.WRONG_LENGTH)
             fid = int.from_bytes(apdu.data, "big")
-            if fid not in (EF_SIGN_CERT, EF_ENC_CERT):
+            if not self._file(fid):
                 raise SwError(SW.FILE_NOT_FOUND)
             self.current_ef = fid
             size = len(self._file(fid))
@@ -195,7 +197,13 @@ class MoicaCardOS(SmartcardOS):  # type: ignore[misc]
         raise SwError(SW.WRONG_P1P2)
 
     def _file(self, fid: int) -> bytes:
-        return self.content.sign_cert_der if fid == EF_SIGN_CERT else self.content.enc_cert_der
+        """The content of the EF `fid`; b"" when the card has no such file."""
+        files = {
+            EF_SIGN_CERT: self.content.sign_cert_der,
+            EF_ENC_CERT: self.content.enc_cert_der,
+            EF_CA_CERT: self.content.ca_cert_der,
+        }
+        return files.get(fid, b"")
 
     def _read_binary(self, apdu: Apdu) -> bytes:
         if apdu.p1 & 0x80:

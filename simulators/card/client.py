@@ -102,7 +102,7 @@ class CardSlot:
         self.card = MoicaCardOS(
             CardContent(holder.card_number, holder.pin, holder.puk, certificates.sign_key,
                         certificates.sign_cert.public_bytes(der), certificates.enc_key,
-                        certificates.enc_cert.public_bytes(der))
+                        certificates.enc_cert.public_bytes(der), self.pki.ca_cert.public_bytes(der))
         )  # fmt: skip
         self.holder, self.certificates = holder, certificates
         if self.host is not None and self.plugged:

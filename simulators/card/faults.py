@@ -1,4 +1,4 @@
-"""Card faults in PC/SC and X.509 terms, and the revocation service's faults in HTTP terms."""
+"""Card faults in PC/SC and X.509 terms, and the OCSP responder's faults in RFC 6960 (and HTTP) terms."""
 
 from __future__ import annotations
 
@@ -17,7 +17,8 @@ class CardFault(StrEnum):
 
 
 class RevocationFault(StrEnum):
-    """What the test CA's revocation service answers instead of an OCSP response."""
+    """What the test CA's OCSP responder answers instead of the certificates' status (RFC 6960 §4.2.1 names)."""
 
-    # POST/GET /ocsp → HTTP 503, no OCSPResponse at all (not RFC 6960's tryLater): relying parties fall back to the CRL
-    OCSP_UNAVAILABLE = "ocsp_unavailable"
+    TRY_LATER = "tryLater"  # OCSPResponse responseStatus 3, no responseBytes: "Try again later" (HTTP 200)
+    INTERNAL_ERROR = "internalError"  # responseStatus 2: "Internal error in issuer" (HTTP 200)
+    HTTP_503 = "http_503"  # no OCSPResponse at all: the responder's front end answers HTTP 503, as when it is down

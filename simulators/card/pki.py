@@ -2,6 +2,13 @@
 
 Never chains to the real GRCA: every name carries a test marker. RSA-2048 keys take tens of milliseconds each, so a
 KeyPool makes them in a background thread and a scenario takes a ready one.
+
+The CRL follows RFC 5280 §5 as MOICA publishes one (PROTOCOLS.md §5.5): a v2 CRL whose issuer is the CA's subject,
+signed by the CA's key, with the two extensions §5.2 makes mandatory for a conforming CA (authorityKeyIdentifier,
+§5.2.1; cRLNumber, §5.2.3, "monotonically increasing"), a nextUpdate (§5.1.2.5: "Conforming CRL issuers MUST include
+the nextUpdate time"), and a reasonCode per entry (§5.3.1; absent for "unspecified", as it recommends). A CRL is
+reissued, with the next number, when the revocation list changes or half of its day of validity has passed; between
+those, every fetch gets the same bytes, as from a CA's repository.
 """
 
 from __future__ import annotations
@@ -16,7 +23,7 @@ from typing import Any
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
-from cryptography.x509 import ocsp
+from cryptography.x509.ocsp import OCSPCertStatus
 from cryptography.x509.oid import AuthorityInformationAccessOID, NameOID
 
 from simulators.card.der import LAST4_ID, SUBJECT_DIRECTORY_ATTRIBUTES, subject_directory_attributes
@@ -35,6 +42,7 @@ MOICA_NAME = x509.Name([
     x509.NameAttribute(NameOID.COMMON_NAME, f"MOICA {TEST_MARKER}"),
 ])  # fmt: skip
 VALIDITY = timedelta(days=5 * 365)  # 5 years (PROTOCOLS.md §5.2)
+CRL_LIFETIME = timedelta(days=1)  # thisUpdate → nextUpdate
 
 
 class KeyPool:
@@ -92,6 +100,8 @@ class TestPki:
         self.issued: dict[int, x509.Certificate] = {}
         self.revoked: dict[int, tuple[datetime, x509.ReasonFlags]] = {}
         self.lock = threading.Lock()
+        self._crl: x509.CertificateRevocationList | None = None
+        self._crl_number = 0  # the cRLNumber of the last CRL issued: never goes down, not even on reset
 
     @staticmethod
     def _ca_cert(subject: x509.Name, key: rsa.RSAPrivateKey, issuer: x509.Name, issuer_key: rsa.RSAPrivateKey,
@@ -169,67 +179,61 @@ class TestPki:
             if serial not in self.issued:
                 raise KeyError(f"no certificate with serial {serial:x} was issued here")
             self.revoked[serial] = (datetime.now(UTC) - timedelta(seconds=1), reason)
+            self._crl = None
 
     def unrevoke(self, serial: int) -> None:
         """Back to 正常 (MOICA's 復用)."""
         with self.lock:
-            self.revoked.pop(serial, None)
+            if self.revoked.pop(serial, None) is not None:
+                self._crl = None
 
     def reset(self) -> None:
         """Nothing revoked."""
         with self.lock:
-            self.revoked.clear()
+            if self.revoked:
+                self.revoked.clear()
+                self._crl = None
+
+    def status(self, serial: int) -> tuple[OCSPCertStatus, datetime | None, x509.ReasonFlags | None]:
+        """Whether the certificate with `serial` is good, revoked (when, why) or was never issued by this CA."""
+        with self.lock:
+            if serial not in self.issued:
+                return OCSPCertStatus.UNKNOWN, None, None
+            if serial in self.revoked:
+                when, reason = self.revoked[serial]
+                return OCSPCertStatus.REVOKED, when, reason
+            return OCSPCertStatus.GOOD, None, None
 
     def state(self) -> dict[str, Any]:
         """How many certificates were issued and which are revoked, for `GET /_control/state`."""
         with self.lock:
-            return {"issued": len(self.issued), "revoked": [f"{serial:x}" for serial in self.revoked]}
+            revoked = [f"{serial:x}" for serial in self.revoked]
+            return {"issued": len(self.issued), "revoked": revoked, "crl_number": self._crl_number}
 
     def chain_pem(self) -> bytes:
         """The MOICA-like CA and the test root, PEM: what a relying party is configured to trust."""
         return b"".join(cert.public_bytes(serialization.Encoding.PEM) for cert in (self.ca_cert, self.root_cert))
 
     def crl(self) -> x509.CertificateRevocationList:
-        """A fresh CRL of everything revoked, valid for a day."""
-        now = datetime.now(UTC) - timedelta(minutes=1)
-        builder = x509.CertificateRevocationListBuilder().issuer_name(self.ca_cert.subject)
-        builder = builder.last_update(now).next_update(now + timedelta(days=1))
+        """The CA's current CRL of everything revoked (RFC 5280 §5), reissued with a new number when it changes."""
+        now = datetime.now(UTC)
         with self.lock:
-            revoked = dict(self.revoked)
-        for serial, (when, reason) in revoked.items():
-            entry = (
-                x509.RevokedCertificateBuilder().serial_number(serial).revocation_date(when)
-                .add_extension(x509.CRLReason(reason), critical=False).build()
-            )  # fmt: skip
-            builder = builder.add_revoked_certificate(entry)
-        return builder.sign(self.ca_key, hashes.SHA256())
-
-    def ocsp_response(self, request_der: bytes) -> bytes:
-        """RFC 6960 answer to one request: good, revoked or unknown, signed by the CA itself."""
-        try:
-            request = ocsp.load_der_ocsp_request(request_der)
-        except ValueError:
-            return ocsp.OCSPResponseBuilder.build_unsuccessful(ocsp.OCSPResponseStatus.MALFORMED_REQUEST).public_bytes(
-                serialization.Encoding.DER
+            if self._crl is not None and now < self._crl.last_update_utc + CRL_LIFETIME / 2:
+                return self._crl
+            self._crl_number += 1
+            this_update = now.replace(microsecond=0) - timedelta(minutes=1)
+            builder = (
+                x509.CertificateRevocationListBuilder()
+                .issuer_name(self.ca_cert.subject)
+                .last_update(this_update)
+                .next_update(this_update + CRL_LIFETIME)
+                .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(self.ca_key.public_key()), False)
+                .add_extension(x509.CRLNumber(self._crl_number), critical=False)
             )
-        with self.lock:
-            cert = self.issued.get(request.serial_number)
-            revoked = self.revoked.get(request.serial_number)
-        now = datetime.now(UTC) - timedelta(minutes=1)
-        when: datetime | None = None
-        reason: x509.ReasonFlags | None = None
-        if cert is None:
-            status = ocsp.OCSPCertStatus.UNKNOWN
-        elif revoked is not None:
-            status, (when, reason) = ocsp.OCSPCertStatus.REVOKED, revoked
-        else:
-            status = ocsp.OCSPCertStatus.GOOD
-        builder = ocsp.OCSPResponseBuilder().add_response_by_hash(
-            issuer_name_hash=request.issuer_name_hash, issuer_key_hash=request.issuer_key_hash,
-            serial_number=request.serial_number, algorithm=request.hash_algorithm, cert_status=status,
-            this_update=now, next_update=now + timedelta(hours=1), revocation_time=when, revocation_reason=reason,
-        ).responder_id(ocsp.OCSPResponderEncoding.HASH, self.ca_cert).certificates([self.ca_cert])  # fmt: skip
-        for extension in request.extensions:
-            if isinstance(extension.value, x509.OCSPNonce):
-                builder = builder.add_extension(extension.value, critical=False)
-        return builder.sign(self.ca_key, hashes.SHA256()).public_bytes(serialization.Encoding.DER)
+            for serial, (when, reason) in self.revoked.items():
+                entry = x509.RevokedCertificateBuilder().serial_number(serial).revocation_date(when)
+                if reason is not x509.ReasonFlags.unspecified:
+                    entry = entry.add_extension(x509.CRLReason(reason), critical=False)
+                builder = builder.add_revoked_certificate(entry.build())
+            self._crl = builder.sign(self.ca_key, hashes.SHA256())
+            return self._crl

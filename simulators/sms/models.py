@@ -9,20 +9,35 @@ from typing import Any
 from simulators._inbox import find_otp
 
 DELIVERED = "DELIVRD"  # Mitake's statusstr once the message reached the phone (PROTOCOLS.md §7.4)
+CANCELLED = "DELETED"  # statusstr of a scheduled message cancelled with SmCancel (spec v2.14 附錄三)
+SCHEDULED = "scheduled"  # ours: waiting for its dlvtime
+QUEUED = "queued"  # ours: accepted, on its way to the phone
+# Mitake's statuscode for each state, as SmQuery and SmCancel report it (spec v2.14 附錄一: 0 預約傳送中, 1 已送達業者,
+# 4 已送達手機, 9 預約已取消).
+STATUSCODES = {SCHEDULED: "0", QUEUED: "1", DELIVERED: "4", CANCELLED: "9"}
 
 
 @dataclass(frozen=True, slots=True)
 class SmsMessage:
-    """One message the gateway accepted; `status` goes queued → DELIVRD when it reaches the (simulated) phone."""
+    """One message the gateway accepted; `status` goes (scheduled →) queued → DELIVRD when it reaches the (simulated)
+    phone, or scheduled → DELETED when SmCancel cancels it."""
 
     id: int
-    msgid: str  # Mitake's own id, as the SmSend reply gave it
+    msgid: str  # Mitake's own id: SmSend's reply puts "#" before it, SmQuery and the delivery report do not
     to: str
     body: str
     destname: str
     clientid: str
     received_at: str
-    status: str = "queued"
+    status: str = QUEUED
+    status_at: str = ""  # when it last changed status ("" until it does)
+    scheduled_for: str = ""  # its dlvtime when it was sent for later, ISO 8601
+    points: int = 1  # what it cost (Mitake's smsPoint)
+
+    @property
+    def statuscode(self) -> str:
+        """Its state as Mitake's statuscode."""
+        return STATUSCODES[self.status]
 
     @property
     def delivered(self) -> bool:

@@ -1,8 +1,26 @@
-"""Mitake SmSend-compatible gateway (PROTOCOLS.md §7): what the portal sends its one-time codes through.
+"""Mitake-compatible SMS gateway (PROTOCOLS.md §7): what the portal sends its one-time codes through.
 
-Protocol surface: `POST /api/mtk/SmSend` and `/b2c/mtk/SmSend`, form fields as Mitake documents them, `CharsetURL`
-(Big5 when absent), 0x06 as the newline in `smbody`, `clientid` answered from the first result with `Duplicate=Y`
-for 12 h, and the delivery report GET to `response`, retried until the receiver answers `magicid=sms_gateway_rpack`.
+Protocol surface, under `/api/mtk/` (enterprise) and `/b2c/mtk/` (B2C), as Mitake's specification v2.14 documents it
+(codepower-tw/sms-mitake-php `docs/HTTP_MitakeAPI_v2.14.pdf`):
+- `SmSend`: parameters from the query string or the form, GET or POST (clients put the account in either: the PyPI
+  `mitake` package in the query, go-mitake and codepower-tw in the form); `CharsetURL` (Big5 when absent); 0x06 as the
+  newline; the `[clientid]` section (`[1]` without one); `smsPointFlag=1` adds `smsPoint`; `clientid` answered from the
+  first result with `Duplicate=Y` for 12 h; `dlvtime` in the future (YYYYMMDDHHMMSS or seconds) schedules it
+  (`statuscode=0`); `dstaddr` normalised (no "+", ".", "-", spaces; 88609 → 8869).
+- `SmBulkSend`: account, `Encoding_PostIn`, `objectID`, `smsPointFlag` in the query; up to 500 `$$` records in the body.
+- `SmQuery`: balance (`AccountPoint=N`) without `msgid`; else tab-separated status rows, msgid without "#".
+- `SmCancel`: `msgid=9` cancelled, `=0`…`8` too late, `=?` unknown.
+- The delivery report: GET to `response` with the msgid as SmQuery writes it (no "#"), retried until the receiver
+  answers `magicid=sms_gateway_rpack` (spec p. 13).
+- Legacy endpoints still in SDKs (PROTOCOLS.md §7.5; mitaketw/sms-java `MitakeSmsSender.java`): `SmSendGet.asp`
+  (query, `encoding`, several `dstaddr` comma-separated), `SmSendPost.asp` (INI body), `SmQueryGet.asp`, `SmCancel.asp`.
+
+Confirmed by the specification (once "not confirmed" or "seen in integrator sample code" in PROTOCOLS.md §7):
+`objectID` is the batch name (16 chars), accepted and ignored; `clientid`'s 12-hour window and `Duplicate=Y`; the
+callback's answer `magicid=sms_gateway_rpack[LF]msgid=…[LF]`; statusstr values (附錄三); 15 concurrent connections;
+SmQuery without msgid is the balance. Still our choices (not in the spec): the error replies' layout
+(`faults.ACCOUNT_LEVEL`), the reply charset (the declared one), statuscode 5 for a body not in the declared charset,
+an unparseable `dlvtime` sent at once, and no delivery report for a cancelled message.
 Read side: `GET /api/v1/messages[?to=…]`, `GET /api/v1/messages/{id}`, `DELETE /api/v1/messages`, an HTML inbox at `/`.
 """
 
@@ -10,13 +28,12 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-import re
 import threading
 import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
-from urllib.parse import parse_qsl
 from zoneinfo import ZoneInfo
 
 import requests
@@ -26,13 +43,16 @@ from fastapi.responses import HTMLResponse, Response
 from simulators._control import Simulator, simulator_app
 from simulators._faults import ArmedFault
 from simulators._inbox import inbox_page
-from simulators.sms.faults import ACCOUNT_LEVEL, STATUS_TEXT, STATUSCODE_FAULTS, UNREACHABLE_MOBILE, SmsFault
-from simulators.sms.models import DELIVERED, SmsMessage
+from simulators.sms import mitake
+from simulators.sms.faults import QUERY_FAULTS, STATUSCODE_FAULTS, UNREACHABLE_MOBILE, SmsFault
+from simulators.sms.mitake import Outcome
+from simulators.sms.models import CANCELLED, DELIVERED, QUEUED, SCHEDULED, SmsMessage
 
 TAIPEI = ZoneInfo("Asia/Taipei")
-MOBILE = re.compile(r"09\d{8}")
+MOBILE_FORMS = ("09", "8869")  # 0912345678, or 886912345678 once normalised (spec v2.14 p. 5)
 DUPLICATE_WINDOW = timedelta(hours=12)
 RPACK = "magicid=sms_gateway_rpack"
+STAMP = "%Y%m%d%H%M%S"  # Mitake's YYYYMMDDHHMMSS
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +66,30 @@ class SmsSettings:
     callback_interval: float = 0.2
 
 
+@dataclass(frozen=True, slots=True)
+class Draft:
+    """One message as a request asks for it, before the gateway judges it."""
+
+    dstaddr: str
+    smbody: str
+    clientid: str = ""
+    destname: str = ""
+    dlvtime: str = ""
+    response: str = ""
+
+    @classmethod
+    def of(cls, fields: Mapping[str, str]) -> Draft:
+        """From SmSend's fields (the legacy endpoints spell two of them `DestName` and `ClientID`)."""
+        return cls(
+            dstaddr=fields.get("dstaddr", ""),
+            smbody=fields.get("smbody", ""),
+            clientid=fields.get("clientid", fields.get("ClientID", "")),
+            destname=fields.get("destname", fields.get("DestName", "")),
+            dlvtime=fields.get("dlvtime", ""),
+            response=fields.get("response", ""),
+        )
+
+
 class SmsGateway(Simulator[SmsSettings]):
     """The gateway's state: accepted messages, points left, clientid memory and delivery-report attempts."""
 
@@ -53,94 +97,152 @@ class SmsGateway(Simulator[SmsSettings]):
 
     def __init__(self, settings: SmsSettings) -> None:
         self._ids = itertools.count(1)  # never restarted: a delivery timer from before a reset finds no message
+        self._timers: list[threading.Timer] = []
         super().__init__(settings)
 
     def reset(self) -> None:
-        """Empty inbox, full points, no memory of clientids."""
+        """Empty inbox, full points, no memory of clientids, no message waiting for its time."""
         with self.lock:
+            for timer in self._timers:
+                timer.cancel()
+            self._timers = []
             self.messages: list[SmsMessage] = []
             self.points = self.settings.account_points
-            self.clientids: dict[str, tuple[datetime, str]] = {}
+            self.clientids: dict[str, tuple[datetime, Outcome, int]] = {}  # clientid → (first, outcome, balance)
+            self.report_urls: dict[str, str] = {}  # msgid → its `response` URL
             self.callbacks: list[dict[str, Any]] = []
 
     def state(self) -> dict[str, Any]:
         with self.lock:
             return {"messages": len(self.messages), "account_points": self.points, "callbacks": list(self.callbacks)}
 
-    def accept(self, fields: dict[str, str]) -> str:
-        """Validate one SmSend request and answer in Mitake's INI-like reply (without the charset)."""
+    def account_refusal(self, fields: Mapping[str, str]) -> str | None:
+        """The statuscode refusing a request's account (c, d, e), if any (spec 附錄二)."""
         if not fields.get("username"):
-            return _error("c")
+            return "c"
         if not fields.get("password"):
-            return _error("d")
+            return "d"
         if (fields["username"], fields["password"]) != (self.settings.username, self.settings.password):
-            return _error("e")
-        dstaddr, body, clientid = fields.get("dstaddr", ""), fields.get("smbody", ""), fields.get("clientid", "")
+            return "e"
+        return None
+
+    def send(self, fields: Mapping[str, str], drafts: list[Draft], *, bulk: bool = False, legacy: bool = False) -> str:
+        """Judge and accept the messages of one SmSend / SmBulkSend request; Mitake's reply (without the charset)."""
+        refused = self.account_refusal(fields)
+        if refused:
+            return mitake.account_error(refused)
+        if bulk and not 0 < len(drafts) <= mitake.BULK_LIMIT:
+            return mitake.account_error("y")
+        outcomes: list[Outcome] = []
+        for number, draft in enumerate(drafts, start=1):
+            outcome = self._accept(draft, section=draft.clientid or str(number))
+            if isinstance(outcome, str):
+                return mitake.account_error(outcome)
+            outcomes.append(outcome)
+        with self.lock:
+            balance = self.points
+            if len(outcomes) == 1 and outcomes[0].duplicate:
+                balance = self.clientids[drafts[0].clientid][2]  # "直接回覆之前發送的回覆值" (spec p. 6)
+        with_points = fields.get("smsPointFlag") == "1"
+        return mitake.send_reply(outcomes, balance, with_points=with_points, bulk=bulk, legacy=legacy)
+
+    def _accept(self, draft: Draft, *, section: str) -> Outcome | str:
+        """One message's outcome, or the account-level statuscode that refuses the whole request."""
         now = datetime.now(TAIPEI)
         with self.lock:
-            if clientid and clientid in self.clientids:
-                first, reply = self.clientids[clientid]
-                if now - first < DUPLICATE_WINDOW:
-                    return reply + "Duplicate=Y\r\n"
+            remembered = self.clientids.get(draft.clientid) if draft.clientid else None
+            if remembered and now - remembered[0] < DUPLICATE_WINDOW:
+                return replace(remembered[1], duplicate=True)
+        dstaddr = mitake.normalise_mobile(draft.dstaddr)
         fault = self.faults.take(dstaddr, among={f.value for f in STATUSCODE_FAULTS})
         if fault is not None:
-            return _error(fault.fault)
-        if not MOBILE.fullmatch(dstaddr):
-            return _error("v")
+            return fault.fault if mitake.is_account_level(fault.fault) else Outcome(section, fault.fault)
+        if not (dstaddr.startswith(MOBILE_FORMS) and dstaddr.isdigit() and len(dstaddr) in (10, 12)):
+            return Outcome(section, "v")
+        body = draft.smbody.replace("\x06", "\n")  # Mitake's newline on the wire
         if not body.strip():
-            return _error("u")
+            return Outcome(section, "u")
+        cost = mitake.points(body)
+        when = _scheduled_time(draft.dlvtime, now)
         with self.lock:
-            if self.points < 1:
-                return _error("s")
-            self.points -= 1
+            if self.points < cost:
+                return "s"
+            self.points -= cost
             number = next(self._ids)
             message = SmsMessage(
                 id=number,
                 msgid=f"{number:010d}",
                 to=dstaddr,
-                body=body.replace("\x06", "\n"),  # Mitake's newline on the wire
-                destname=fields.get("destname", ""),
-                clientid=clientid,
+                body=body,
+                destname=draft.destname,
+                clientid=draft.clientid,
                 received_at=now.isoformat(timespec="milliseconds"),
+                status=SCHEDULED if when else QUEUED,
+                scheduled_for=when.isoformat(timespec="seconds") if when else "",
+                points=cost,
             )
             self.messages.append(message)
-            reply = f"[1]\r\nmsgid=#{message.msgid}\r\nstatuscode=1\r\nAccountPoint={self.points}\r\n"
-            if clientid:
-                self.clientids[clientid] = (now, reply)
-        self._schedule_delivery(message, fields.get("response", ""))
-        return reply
+            if draft.response:
+                self.report_urls[message.msgid] = draft.response
+            outcome = Outcome(section, message.statuscode, message.msgid, cost)
+            if draft.clientid:
+                self.clientids[draft.clientid] = (now, outcome, self.points)
+        if when:
+            self._later((when - now).total_seconds(), self._release, message.id)
+        else:
+            self._schedule_delivery(message)
+        return outcome
 
-    def _schedule_delivery(self, message: SmsMessage, report_url: str) -> None:
+    def _later(self, seconds: float, action: Callable[[int], None], message_id: int) -> None:
+        timer = threading.Timer(max(seconds, 0.0), action, args=(message_id,))
+        timer.daemon = True
+        with self.lock:
+            self._timers = [t for t in self._timers if t.is_alive()] + [timer]
+        timer.start()
+
+    def _release(self, message_id: int) -> None:
+        """A scheduled message's time has come: it leaves for the phone."""
+        message = self._update(message_id, SCHEDULED, QUEUED)
+        if message is not None:
+            self._schedule_delivery(message)
+
+    def _schedule_delivery(self, message: SmsMessage) -> None:
         fault = self.faults.take(message.to, among={SmsFault.DELAY.value, SmsFault.NEVER_DELIVER.value})
         if message.to == UNREACHABLE_MOBILE or (fault is not None and fault.fault == SmsFault.NEVER_DELIVER):
             return
         delay = (fault.seconds or 3.0) if fault is not None else 0.0
-        timer = threading.Timer(delay, self._deliver, args=(message.id, report_url))
-        timer.daemon = True
-        timer.start()
+        self._later(delay, self._deliver, message.id)
 
-    def _deliver(self, message_id: int, report_url: str) -> None:
+    def _update(self, message_id: int, before: str, after: str) -> SmsMessage | None:
+        """Move one message from status `before` to `after`; the updated message, or None if it is not in `before`."""
+        stamp = datetime.now(TAIPEI).isoformat(timespec="milliseconds")
         with self.lock:
             for index, message in enumerate(self.messages):
-                if message.id == message_id:
-                    self.messages[index] = delivered = replace(message, status=DELIVERED)
-                    break
-            else:
-                return  # reset (or deleted) while it was on its way
-        if report_url:
-            self._report(delivered, report_url)
+                if message.id == message_id and message.status == before:
+                    self.messages[index] = updated = replace(message, status=after, status_at=stamp)
+                    return updated
+        return None  # reset, deleted or cancelled meanwhile
+
+    def _deliver(self, message_id: int) -> None:
+        delivered = self._update(message_id, QUEUED, DELIVERED)
+        if delivered is None:
+            return
+        with self.lock:
+            url = self.report_urls.get(delivered.msgid, "")
+        if url:
+            self._report(delivered, url)
 
     def _report(self, message: SmsMessage, url: str) -> None:
-        """GET the delivery report until the receiver acknowledges it (PROTOCOLS.md §7.4)."""
-        stamp = datetime.fromisoformat(message.received_at).strftime("%Y%m%d%H%M%S")
+        """GET the delivery report until the receiver acknowledges it (spec p. 13; PROTOCOLS.md §7.4)."""
+        sent = datetime.fromisoformat(message.scheduled_for or message.received_at)
         params = {
-            "msgid": message.msgid,
+            "msgid": message.msgid,  # as SmQuery writes it, without SmSend's "#" (PROTOCOLS.md §7.3)
             "dstaddr": message.to,
-            "dlvtime": stamp,
-            "donetime": datetime.now(TAIPEI).strftime("%Y%m%d%H%M%S"),
+            "dlvtime": sent.strftime(STAMP),
+            "donetime": datetime.fromisoformat(message.status_at).strftime(STAMP),
             "statusstr": DELIVERED,
             "statuscode": "0",
-            "StatusFlag": "4",
+            "StatusFlag": message.statuscode,
         }
         for attempt in range(1, self.settings.callback_attempts + 1):
             try:
@@ -153,6 +255,50 @@ class SmsGateway(Simulator[SmsSettings]):
             if acknowledged:
                 return
             time.sleep(self.settings.callback_interval * attempt)
+
+    def query(self, fields: Mapping[str, str]) -> str:
+        """SmQuery: the balance without `msgid`, else a status row for each message this account sent."""
+        refused = self.account_refusal(fields) or self._query_fault()
+        if refused:
+            return mitake.account_error(refused)
+        wanted = mitake.msgids(fields.get("msgid", ""))
+        if not wanted:
+            with self.lock:  # no line end, as the spec's example (p. 11): go-mitake's Atoi would choke on one
+                return f"AccountPoint={self.points}"
+        if len(wanted) > mitake.QUERY_LIMIT:
+            return mitake.account_error("w")
+        found = {m.msgid: m for m in self.find() if m.msgid in wanted}
+        rows = [
+            (m.msgid, m.statuscode, datetime.fromisoformat(m.status_at or m.received_at).strftime(STAMP), m.points)
+            for m in (found[msgid] for msgid in wanted if msgid in found)
+        ]
+        return mitake.status_rows(rows, with_points=fields.get("smsPointFlag") == "1")
+
+    def cancel(self, fields: Mapping[str, str]) -> str:
+        """SmCancel: cancel the scheduled messages among `msgid`; the others say why not."""
+        refused = self.account_refusal(fields) or self._query_fault()
+        if refused:
+            return mitake.account_error(refused)
+        wanted = mitake.msgids(fields.get("msgid", ""))
+        if len(wanted) > mitake.QUERY_LIMIT:
+            return mitake.account_error("w")
+        results: dict[str, str] = {}
+        for msgid in wanted:
+            message = next((m for m in self.find() if m.msgid == msgid), None)
+            if message is None:
+                results[msgid] = "?"
+                continue
+            cancelled = self._update(message.id, SCHEDULED, CANCELLED)
+            results[msgid] = cancelled.statuscode if cancelled else self._current(message.id)
+        return mitake.cancel_lines(results)
+
+    def _current(self, message_id: int) -> str:
+        with self.lock:
+            return next(m.statuscode for m in self.messages if m.id == message_id)
+
+    def _query_fault(self) -> str | None:
+        fault = self.faults.take(None, among=QUERY_FAULTS)
+        return fault.fault if fault is not None else None
 
     def find(self, to: str | None = None) -> list[SmsMessage]:
         """The accepted messages (to one number), oldest first."""
@@ -167,14 +313,19 @@ class SmsGateway(Simulator[SmsSettings]):
         return count
 
 
-def _error(code: str) -> str:
-    line = f"statuscode={code}\r\nError={STATUS_TEXT.get(code, '')}\r\n"
-    return line if code in ACCOUNT_LEVEL else "[1]\r\n" + line
-
-
-def _charset(request: Request) -> str:
-    declared = request.query_params.get("CharsetURL", "").upper().replace("-", "")
-    return "utf-8" if declared == "UTF8" else "big5"
+def _scheduled_time(dlvtime: str, now: datetime) -> datetime | None:
+    """When a message sent for later leaves: `dlvtime` as YYYYMMDDHHMMSS or seconds from now (spec p. 5); None for
+    now (empty, past or unparseable)."""
+    value = dlvtime.strip()
+    when: datetime | None = None
+    if value.isdigit() and len(value) == 14:
+        try:
+            when = datetime.strptime(value, STAMP).replace(tzinfo=TAIPEI)
+        except ValueError:
+            when = None
+    elif value.isdigit():
+        when = now + timedelta(seconds=int(value))
+    return when if when is not None and when > now else None
 
 
 def create_app(settings: SmsSettings | None = None) -> FastAPI:
@@ -182,7 +333,7 @@ def create_app(settings: SmsSettings | None = None) -> FastAPI:
     gateway = SmsGateway(settings or SmsSettings())
     app = simulator_app("Mitake SMS gateway simulator", gateway)
 
-    async def transport_fault(dstaddr: str) -> Response | None:
+    async def transport_fault(dstaddr: str | None) -> Response | None:
         fault: ArmedFault | None = gateway.faults.take(dstaddr, among={SmsFault.HTTP_500.value, SmsFault.HANG.value})
         if fault is None:
             return None
@@ -190,23 +341,99 @@ def create_app(settings: SmsSettings | None = None) -> FastAPI:
             await asyncio.sleep(fault.seconds or 30.0)
         return Response(status_code=500)
 
-    @app.post("/api/mtk/SmSend")
-    @app.post("/b2c/mtk/SmSend")
-    async def smsend(request: Request) -> Response:
-        charset = _charset(request)
-        raw = (await request.body()).decode("latin-1")
+    def answer(text: str, charset: str) -> Response:
+        return Response(text.encode(charset, errors="replace"), media_type=f"text/plain; charset={charset}")
+
+    async def parameters(request: Request, *, form: bool = True) -> tuple[dict[str, str], str] | None:
+        """The request's parameters, query then form (the form wins), read in its declared charset; None when they
+        are not in it."""
+        charset = mitake.charset_of(request.scope["query_string"])
         try:
-            fields = dict(parse_qsl(raw, keep_blank_values=True, encoding=charset, errors="strict"))
+            fields = mitake.form_fields(request.scope["query_string"], charset)
+            if form and request.method == "POST":
+                fields.update(mitake.form_fields(await request.body(), charset))
         except UnicodeDecodeError:
-            fields = None
-        if fields is None:
-            reply = "[1]\r\nstatuscode=5\r\nError=內容有錯誤\r\n"  # 5: 內容有錯誤 (body not in the declared charset)
-        else:
-            failed = await transport_fault(fields.get("dstaddr", ""))
-            if failed is not None:
-                return failed
-            reply = gateway.accept(fields)
-        return Response(reply.encode(charset), media_type=f"text/plain; charset={charset}")
+            return None
+        return fields, charset
+
+    bad_charset = "[1]\r\nstatuscode=5\r\nError=內容有錯誤\r\n"  # 5 內容有錯誤: not in the declared charset (ours)
+
+    @app.api_route("/api/mtk/SmSend", methods=["GET", "POST"])
+    @app.api_route("/b2c/mtk/SmSend", methods=["GET", "POST"])
+    async def smsend(request: Request) -> Response:
+        read = await parameters(request)
+        if read is None:
+            return answer(bad_charset, mitake.charset_of(request.scope["query_string"]))
+        fields, charset = read
+        failed = await transport_fault(mitake.normalise_mobile(fields.get("dstaddr", "")))
+        if failed is not None:
+            return failed
+        return answer(gateway.send(fields, [Draft.of(fields)]), charset)
+
+    @app.post("/api/mtk/SmBulkSend")
+    @app.post("/b2c/mtk/SmBulkSend")
+    async def smbulksend(request: Request) -> Response:
+        read = await parameters(request, form=False)
+        charset = mitake.charset_of(request.scope["query_string"])
+        try:
+            body = (await request.body()).decode(charset)
+        except UnicodeDecodeError:
+            read = None
+        if read is None:
+            return answer(bad_charset, charset)
+        records = mitake.bulk_records(body)
+        first = records[0][1] if records and len(records[0]) > 1 else ""
+        failed = await transport_fault(mitake.normalise_mobile(first))
+        if failed is not None:
+            return failed
+        drafts = [Draft(*_bulk_fields(record)) for record in records]
+        return answer(gateway.send(read[0], drafts, bulk=True), charset)
+
+    @app.api_route("/api/mtk/SmQuery", methods=["GET", "POST"])
+    @app.api_route("/b2c/mtk/SmQuery", methods=["GET", "POST"])
+    @app.api_route("/SmQueryGet.asp", methods=["GET", "POST"])
+    async def smquery(request: Request) -> Response:
+        read = await parameters(request)
+        if read is None:
+            return answer(bad_charset, "big5")
+        return answer(gateway.query(read[0]), read[1])
+
+    @app.api_route("/api/mtk/SmCancel", methods=["GET", "POST"])
+    @app.api_route("/b2c/mtk/SmCancel", methods=["GET", "POST"])
+    @app.api_route("/SmCancel.asp", methods=["GET", "POST"])
+    async def smcancel(request: Request) -> Response:
+        read = await parameters(request)
+        if read is None:
+            return answer(bad_charset, "big5")
+        return answer(gateway.cancel(read[0]), read[1])
+
+    @app.api_route("/SmSendGet.asp", methods=["GET", "POST"])
+    async def smsendget(request: Request) -> Response:
+        """Legacy single body, several numbers: `dstaddr=09…,09…` (mitaketw/sms-java `buildSendSingleBodyUrl`)."""
+        read = await parameters(request)
+        if read is None:
+            return answer(bad_charset, "big5")
+        fields, charset = read
+        numbers = [n for n in fields.get("dstaddr", "").split(",") if n.strip()] or [""]
+        failed = await transport_fault(mitake.normalise_mobile(numbers[0]))
+        if failed is not None:
+            return failed
+        drafts = [Draft.of({**fields, "dstaddr": number}) for number in numbers]
+        return answer(gateway.send(fields, drafts, bulk=len(drafts) > 1, legacy=True), charset)
+
+    @app.post("/SmSendPost.asp")
+    async def smsendpost(request: Request) -> Response:
+        """Legacy INI body, one `[key]` section a message (mitaketw/sms-java `transformRequest`)."""
+        read = await parameters(request, form=False)
+        charset = mitake.charset_of(request.scope["query_string"])
+        try:
+            sections = mitake.ini_sections((await request.body()).decode(charset))
+        except UnicodeDecodeError:
+            read = None
+        if read is None:
+            return answer(bad_charset, charset)
+        drafts = [replace(Draft.of(values), clientid=key) for key, values in sections]
+        return answer(gateway.send(read[0], drafts, bulk=True, legacy=True), charset)
 
     @app.get("/api/v1/messages")
     def messages(to: str | None = None) -> list[dict[str, Any]]:
@@ -229,3 +456,9 @@ def create_app(settings: SmsSettings | None = None) -> FastAPI:
         return inbox_page("簡訊收件匣（三竹簡訊模擬）", ("時間", "手機", "狀態", "內容"), rows)
 
     return app
+
+
+def _bulk_fields(record: list[str]) -> tuple[str, str, str, str, str, str]:
+    """A `$$` record as Draft's fields: (dstaddr, smbody, clientid, destname, dlvtime, response)."""
+    clientid, dstaddr, dlvtime, _vldtime, destname, response, smbody = (record + [""] * 7)[:7]
+    return dstaddr, smbody, clientid, destname, dlvtime, response

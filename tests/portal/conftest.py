@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 import requests
+from fastapi import FastAPI
 
 from harness.settings import load_settings
 from harness.stack import Stack
@@ -23,6 +26,7 @@ class Portal:
     url: str
     db_path: Path
     http: requests.Session
+    app: FastAPI
 
     def get(self, path: str) -> requests.Response:
         return self.http.get(self.url + path, allow_redirects=False, timeout=5)
@@ -36,14 +40,22 @@ class Portal:
         return match.group(1)
 
 
-@pytest.fixture
-def portal(tmp_path: Path) -> Iterator[Portal]:
-    app = create_app(PortalSettings(db_path=tmp_path / "portal.sqlite3", secret_key="test-secret"))
+@contextmanager
+def serve_portal(folder: Path, **settings: Any) -> Iterator[Portal]:
+    """A twin with its own SQLite file in `folder` and its clock controls, `settings` overriding the defaults."""
+    db_path = folder / "portal.sqlite3"
+    app = create_app(PortalSettings(db_path=db_path, secret_key="test-secret", twin_controls=True, **settings))
     try:
         with serve_asgi(app, name="portal") as url, requests.Session() as http:
-            yield Portal(url, tmp_path / "portal.sqlite3", http)
+            yield Portal(url, db_path, http, app)
     finally:
         app.state.store.close()
+
+
+@pytest.fixture
+def portal(tmp_path: Path) -> Iterator[Portal]:
+    with serve_portal(tmp_path) as running:
+        yield running
 
 
 @pytest.fixture(scope="module")

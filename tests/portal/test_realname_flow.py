@@ -141,7 +141,7 @@ def test_a_certificate_bound_to_another_member_is_refused(fresh: Stack) -> None:
 
 def test_ocsp_down_falls_back_to_the_crl_and_both_down_is_explained(fresh: Stack) -> None:
     applicant = _member(fresh, 207)
-    unavailable = {"fault": RevocationFault.OCSP_UNAVAILABLE, "times": None}
+    unavailable = {"fault": RevocationFault.HTTP_503, "times": None}
     requests.post(fresh.urls["ocsp"] + "/_control/faults", json=unavailable, timeout=5).raise_for_status()
     assert fresh.card is not None
     fresh.card.arm(CardFault.REVOKED)
@@ -156,3 +156,11 @@ def test_ocsp_down_falls_back_to_the_crl_and_both_down_is_explained(fresh: Stack
         assert other.level() == "0"
     finally:
         fresh.pki.crl_url = working
+
+
+def test_ocsp_try_later_is_answered_from_the_crl(fresh: Stack) -> None:
+    applicant = _member(fresh, 209)
+    try_later = {"fault": RevocationFault.TRY_LATER, "times": 1}  # RFC 6960 §4.2.1 tryLater: no status inside
+    requests.post(fresh.urls["ocsp"] + "/_control/faults", json=try_later, timeout=5).raise_for_status()
+    assert applicant.verify_with_card().json() == {"next": "/gold/done"}
+    assert requests.get(fresh.urls["ocsp"] + "/_control/state", timeout=5).json()["faults"] == []  # OCSP was asked

@@ -65,10 +65,25 @@ def test_pkcs11info_lists_the_reader_and_the_card(agent: SecurityAgent, slot: Ca
     assert listed["token"]["serialNumber"] == HOLDER.card_number
     assert "certs" not in listed["token"]
     certs = agent.pkcs11info(with_certs=True)["slots"][0]["token"]["certs"]
-    assert [c["usage"] for c in certs] == ["digitalSignature", "keyEncipherment|dataEncipherment"]
-    assert certs[0]["subjectID"] == HOLDER.id_number[-4:]
+    assert [c["label"] for c in certs] == ["CA Cert", "cert1", "cert2"]
+    assert [c["usage"] for c in certs] == [
+        "keyCertSign|cRLSign",
+        "digitalSignature",
+        "keyEncipherment|dataEncipherment",
+    ]
+    assert certs[1]["subjectID"] == HOLDER.id_number[-4:]
+    assert agent.pkcs11info(reader="another reader")["slots"] == []
+    assert agent.pkcs11info(reader=DIRECT_READER)["slots"] == plain["slots"]
     slot.remove()
-    assert agent.pkcs11info()["slots"] == [{"slotDescription": DIRECT_READER, "token": None}]
+    assert agent.pkcs11info()["slots"] == [{"slotDescription": DIRECT_READER}]  # an empty reader: no token
+
+
+def test_a_card_the_library_cannot_read_is_an_unknown_token(
+    agent: SecurityAgent, slot: CardSlot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert slot.card is not None
+    monkeypatch.setattr(slot.card, "execute", lambda msg: bytes.fromhex("6A82"))  # not a MOICA card
+    assert agent.pkcs11info()["slots"] == [{"slotDescription": DIRECT_READER, "token": "unknown token"}]
 
 
 def test_pkcs1_signature_verifies_with_the_listed_certificate(agent: SecurityAgent) -> None:
@@ -93,7 +108,8 @@ def test_pkcs7_carries_the_nonce_and_the_card_number_when_asked(agent: SecurityA
 
 
 def test_decrypt_opens_what_the_encryption_certificate_sealed(agent: SecurityAgent) -> None:
-    listed = agent.pkcs11info(with_certs=True)["slots"][0]["token"]["certs"][1]
+    certs = agent.pkcs11info(with_certs=True)["slots"][0]["token"]["certs"]
+    (listed,) = [cert for cert in certs if cert["label"] == "cert2"]
     cryptogram = _public_key(listed["certb64"]).encrypt(b"session key", padding.PKCS1v15())
     package = {"func": "DecryptData", "cipher": base64.b64encode(cryptogram).decode(), "pin": HOLDER.pin}
     assert base64.b64decode(agent.decrypt(package)["plain"]) == b"session key"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from dataclasses import replace
 
 import pytest
 from cryptography import x509
@@ -10,6 +11,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
 from simulators.card.card_os import SHA256_DIGEST_INFO, MoicaCardOS
+from simulators.card.pki import TestPki
 from simulators.card.profile import ATR, MOICA_AID
 from tests.simulators.card.conftest import CARD_NUMBER, PIN, PUK
 
@@ -64,6 +66,15 @@ def test_certificates_read_in_chunks_parse(card: MoicaCardOS) -> None:
     assert sign_cert.subject.get_attributes_for_oid(x509.oid.NameOID.COMMON_NAME)[0].value == "王小明"
     assert sign_cert.extensions.get_extension_for_class(x509.KeyUsage).value.digital_signature
     assert enc_cert.extensions.get_extension_for_class(x509.KeyUsage).value.key_encipherment
+
+
+def test_the_issuing_ca_certificate_is_on_the_card(card: MoicaCardOS, pki: TestPki) -> None:
+    ca = x509.load_der_x509_certificate(read_file(card, "1003"))
+    assert ca == pki.ca_cert
+    x509.load_der_x509_certificate(read_file(card, "1001")).verify_directly_issued_by(ca)
+    without = MoicaCardOS(replace(card.content, ca_cert_der=b""))
+    assert run(without, "00 A4 02 0C 02 1003")[1] == 0x6A82
+    assert run(card, "00 A4 02 0C 02 1004")[1] == 0x6A82
 
 
 def test_select_returns_fci_with_the_file_size(card: MoicaCardOS) -> None:

@@ -7,6 +7,7 @@ import os
 import socket
 import subprocess
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from cryptography import x509
@@ -76,6 +77,16 @@ def test_reader_listed_and_atr(slot: CardSlot, connection: CardConnection) -> No
     assert bytes(connection.getATR()) == ATR
 
 
+def test_pcscd_negotiates_t1_as_with_the_real_moica_card(slot: CardSlot, connection: CardConnection) -> None:
+    assert connection.getProtocol() == CardConnection.T1_protocol  # the ATR offers T=1 only (TD1 81, TD2 31)
+    (reader,) = [r for r in readers() if str(r) == slot.reader]
+    t0_only = reader.createConnection()
+    with pytest.raises(CardConnectionException) as refused:
+        t0_only.connect(CardConnection.T0_protocol)
+    assert refused.value.hresult == scard.SCARD_E_PROTO_MISMATCH
+    t0_only.release()
+
+
 def test_certificates_read_and_parsed(connection: CardConnection) -> None:
     signing = read_certificate(connection, "1001")
     assert signing.subject.get_attributes_for_oid(x509.oid.NameOID.COMMON_NAME)[0].value == HOLDER.name
@@ -122,6 +133,17 @@ def test_other_pcsc_clients_see_the_card(slot: CardSlot, connection: CardConnect
     scan = subprocess.run(["pcsc_scan", "-t", "2"], env=environment, capture_output=True, text=True, timeout=30)
     assert slot.reader in scan.stdout
     assert ATR.hex(" ").upper() in scan.stdout
+
+
+def test_pcsc_scan_identifies_a_moica_card(slot: CardSlot, connection: CardConnection, tmp_path: Path) -> None:
+    # An empty HOME: ATR_analysis reads ~/.cache/smartcard_list.txt first; this way it reads pcsc-tools' own list.
+    environment = {**os.environ, "HOME": str(tmp_path)}
+    scan = subprocess.run(["pcsc_scan", "-t", "2"], env=environment, capture_output=True, text=True, timeout=30)
+    analysis = scan.stdout[scan.stdout.index("Possibly identified card") :]
+    assert "citizen digital certificate (PKI)" in analysis
+    assert "moica.nat.gov.tw" in analysis
+    assert "Protocol T = 1" in scan.stdout
+    assert "Protocol T = 0" not in scan.stdout
 
 
 def test_the_card_port_is_not_reachable_from_this_network_namespace(slot: CardSlot) -> None:

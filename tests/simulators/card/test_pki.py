@@ -1,20 +1,12 @@
-"""The test PKI: MOICA's certificate profile, a chain to the test root, and OCSP / CRL answers over HTTP."""
+"""The test PKI: MOICA's certificate profile and a chain to the test root (OCSP and CRL: the *_contract tests)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
-import pytest
-import requests
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import padding, rsa
-from cryptography.x509 import ocsp
 from cryptography.x509.oid import ExtensionOID, NameOID
 
-from simulators._serving import serve_asgi
-from simulators.card import RevocationFault, revocation
 from simulators.card.der import LAST4_ID, SUBJECT_DIRECTORY_ATTRIBUTES, read_subject_directory_attributes
 from simulators.card.pki import CitizenCertificates, TestPki
 from tests.simulators.card.conftest import ID_NUMBER
@@ -49,53 +41,6 @@ def test_chain_reaches_the_test_root_and_never_the_real_one(pki: TestPki, certif
     assert issuer[NameOID.ORGANIZATIONAL_UNIT_NAME] == "內政部憑證管理中心"
     assert "TEST ONLY" in str(issuer[NameOID.COMMON_NAME])
     assert "TEST ONLY" in pki.root_cert.subject.rfc4514_string()
-
-
-@pytest.fixture
-def responder(pki: TestPki) -> Iterator[str]:
-    pki.reset()
-    with serve_asgi(revocation.create_app(pki), name="ocsp") as url:
-        yield url
-
-
-def _ask(url: str, cert: x509.Certificate, issuer: x509.Certificate) -> ocsp.OCSPResponse:
-    request = ocsp.OCSPRequestBuilder().add_certificate(cert, issuer, hashes.SHA1()).build()
-    reply = requests.post(url + "/ocsp", data=request.public_bytes(serialization.Encoding.DER),
-                          headers={"Content-Type": "application/ocsp-request"}, timeout=5)  # fmt: skip
-    assert reply.headers["content-type"] == "application/ocsp-response"
-    return ocsp.load_der_ocsp_response(reply.content)
-
-
-def test_ocsp_good_revoked_unknown_and_crl(pki: TestPki, certificates: CitizenCertificates, responder: str) -> None:
-    cert = certificates.sign_cert
-    good = _ask(responder, cert, pki.ca_cert)
-    assert good.response_status is ocsp.OCSPResponseStatus.SUCCESSFUL
-    assert good.certificate_status is ocsp.OCSPCertStatus.GOOD
-    pki.revoke(cert.serial_number)
-    assert _ask(responder, cert, pki.ca_cert).certificate_status is ocsp.OCSPCertStatus.REVOKED
-    crl = x509.load_der_x509_crl(requests.get(responder + "/crl", timeout=5).content)
-    assert crl.is_signature_valid(pki.ca_cert.public_key())  # type: ignore[arg-type]
-    assert crl.get_revoked_certificate_by_serial_number(cert.serial_number) is not None
-    pki.unrevoke(cert.serial_number)
-    assert _ask(responder, cert, pki.ca_cert).certificate_status is ocsp.OCSPCertStatus.GOOD
-    stranger = pki.root_cert  # not issued by the MOICA CA
-    assert _ask(responder, stranger, pki.root_cert).certificate_status is ocsp.OCSPCertStatus.UNKNOWN
-
-
-def test_ocsp_response_is_signed_by_the_ca(pki: TestPki, certificates: CitizenCertificates, responder: str) -> None:
-    answer = _ask(responder, certificates.sign_cert, pki.ca_cert)
-    public = pki.ca_cert.public_key()
-    assert isinstance(public, rsa.RSAPublicKey)
-    assert answer.signature_hash_algorithm is not None
-    public.verify(answer.signature, answer.tbs_response_bytes, padding.PKCS1v15(), answer.signature_hash_algorithm)
-
-
-def test_ocsp_unavailable_fault_and_malformed_request(responder: str) -> None:
-    unavailable = {"fault": RevocationFault.OCSP_UNAVAILABLE}
-    requests.post(responder + "/_control/faults", json=unavailable, timeout=5).raise_for_status()
-    assert requests.post(responder + "/ocsp", data=b"x", timeout=5).status_code == 503
-    malformed = ocsp.load_der_ocsp_response(requests.post(responder + "/ocsp", data=b"x", timeout=5).content)
-    assert malformed.response_status is ocsp.OCSPResponseStatus.MALFORMED_REQUEST
 
 
 def test_expired_and_not_yet_valid_certificates(pki: TestPki) -> None:

@@ -32,7 +32,10 @@ def test_accepted_message_reply_and_inbox(sms_url: str) -> None:
         (message,) = client.messages("0912345678")
     assert message.body == "驗證碼 123456\n請於5分鐘內輸入"  # 0x06 is Mitake's newline
     (wire,) = requests.get(f"{sms_url}/api/v1/messages", params={"to": "0912345678"}, timeout=5).json()
-    assert sorted(wire) == ["body", "clientid", "destname", "id", "msgid", "received_at", "status", "to"]
+    assert sorted(wire) == [
+        *("body", "clientid", "destname", "id", "msgid", "points", "received_at"),
+        *("scheduled_for", "status", "status_at", "to"),
+    ]
     assert (wire["id"], wire["msgid"], wire["status"]) == (1, "0000000001", "DELIVRD")
     assert requests.get(f"{sms_url}/api/v1/messages/1", timeout=5).json() == wire
 

@@ -1,0 +1,432 @@
+"""攻擊者: a script against the portal's public pages, with plain HTTP and no browser, as a bot or a thief would.
+
+It reads each page as a browser without JavaScript does: the forms (their CSRF tokens included) are found by the
+documented label of their button and filled by their fields' labels, so it works on any portal whose pages carry
+the documented labels, like the page objects. The routes it opens directly are the page objects' own `ROUTE`s;
+the only other address it uses is the 「我不是機器人」 widget's, read off the page it is embedded in.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import random
+import re
+import time
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from functools import partial
+from html.parser import HTMLParser
+from typing import Any, Self, TypeVar
+from urllib.parse import urljoin, urlparse
+
+import requests
+from playwright.sync_api import Page
+from requests.adapters import HTTPAdapter
+
+from harness.citizens import Channel, CitizenProfile, with_check_digit
+from pages.apply import HomePage
+from pages.base import Screen
+from pages.gold import LoginPage
+from pages.register import BasicDataPage, MemberHomePage, RegistrationDonePage, SetPasswordPage, VerifyContactPage
+
+T = TypeVar("T")
+CodeSource = Callable[[Channel, str], str]  # (channel, address) → the newest code received there
+# What the widget script does when its box is ticked (simulators/captcha/widget.js; Google's own is api2/userverify).
+CAPTCHA_TICK = "/recaptcha/api2/userverify"
+CHANNEL_CHOICE = {Channel.MOBILE: "以手機號碼驗證", Channel.EMAIL: "以電子郵件驗證"}
+ADDRESS_FIELD = {Channel.MOBILE: "手機號碼", Channel.EMAIL: "電子郵件"}
+APPLICATION_SCREENS = (VerifyContactPage, BasicDataPage, SetPasswordPage, RegistrationDonePage, MemberHomePage)
+# Ways to smuggle something past an e-mail field (another recipient, a header), by the name the Gherkin gives them;
+# each builds the typed text from the victim's address and the attacker's.
+MALFORMED_ADDRESSES: dict[str, Callable[[str, str], str]] = {
+    "角括號": lambda victim, attacker: f"<{victim}>",
+    "雙引號": lambda victim, attacker: '"{}"@{}'.format(*victim.split("@")),
+    "逗號": lambda victim, attacker: f"{victim.split('@')[0]},{attacker}",
+    "換行": lambda victim, attacker: f"{victim}\r\nBcc: {attacker}",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Field:
+    """An input of a form, with the text of the label it sits in."""
+
+    name: str
+    kind: str  # the input's type: text, hidden, radio, checkbox, password …
+    value: str
+    label: str
+    checked: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Button:
+    """A submit button of a form, by its visible label."""
+
+    label: str
+    name: str
+    value: str
+    action: str  # formaction, or "" for the form's own
+
+
+@dataclass(frozen=True, slots=True)
+class Form:
+    """One form as the page serves it."""
+
+    action: str
+    fields: tuple[Field, ...]
+    buttons: tuple[Button, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """A page as the attacker got it: status, level-1 heading, notices (alerts and status lines), text and forms."""
+
+    status: int
+    url: str
+    title: str
+    notices: tuple[str, ...]
+    text: str
+    forms: tuple[Form, ...]
+    links: dict[str, str]  # visible text → href
+    captcha: tuple[str, str] | None  # (site key, widget script URL) when the page embeds 「我不是機器人」
+    elapsed: float = 0.0  # seconds from sending the request to the whole reply
+
+    def says(self, text: str) -> bool:
+        """Whether a notice on the page contains `text`."""
+        return any(text in notice for notice in self.notices)
+
+    def shown(self, text: str) -> bool:
+        """Whether `text` appears anywhere on the page (fields' values included)."""
+        return text in self.text or any(text in f.value for form in self.forms for f in form.fields)
+
+    def masked(self, address: str) -> tuple[int, str, tuple[str, ...], str]:
+        """What an onlooker compares: status, title, notices and text, with `address` and every number masked."""
+
+        def mask(text: str) -> str:
+            return re.sub(r"\d+", "#", text.replace(address, "<address>"))
+
+        return self.status, self.title, tuple(mask(n) for n in self.notices), mask(self.text)
+
+    def form(self, button: str) -> tuple[Form, Button]:
+        """The form with a button labelled `button`, and that button; LookupError lists the buttons there are."""
+        for form in self.forms:
+            for candidate in form.buttons:
+                if candidate.label == button:
+                    return form, candidate
+        labels = [b.label for f in self.forms for b in f.buttons]
+        raise LookupError(f"no button 「{button}」 on 「{self.title}」 ({self.url}); buttons: {labels}")
+
+
+VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
+
+
+class _Reader(HTMLParser):
+    """Collects what a Reply holds from one HTML document."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.title = ""
+        self.notices: list[str] = []
+        self.text: list[str] = []
+        self.links: dict[str, str] = {}
+        self.forms: list[Form] = []
+        self.captcha_key = self.captcha_script = ""
+        self._open: list[tuple[str, dict[str, str]]] = []  # elements not closed yet, with their attributes
+        self._texts: dict[int, list[str]] = {}  # depth of an element whose text is wanted → its text so far
+        self._form: dict[str, Any] | None = None
+        self._label_fields: list[dict[str, Any]] = []  # inputs inside the <label> being read
+        self._in_main = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        found = {k: v or "" for k, v in attrs}
+        if "data-sitekey" in found:
+            self.captcha_key = found["data-sitekey"]
+        if tag == "script" and "recaptcha" in found.get("src", ""):
+            self.captcha_script = found["src"]
+        if tag == "form":
+            self._form = {"action": found.get("action", ""), "fields": [], "buttons": []}
+        if tag == "input" and self._form is not None:
+            kind, checked = found.get("type", "text"), "checked" in found
+            entry = {"name": found.get("name", ""), "kind": kind, "value": found.get("value", ""), "checked": checked}
+            entry["label"] = ""
+            self._form["fields"].append(entry)
+            if any(t == "label" for t, _ in self._open):
+                self._label_fields.append(entry)
+        if tag in VOID:
+            return
+        self._open.append((tag, found))
+        depth = len(self._open)
+        if tag in {"h1", "button", "label", "a"} or found.get("role") in {"alert", "status"}:
+            self._texts[depth] = []
+        if tag == "main":
+            self._in_main = True
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in VOID or not any(t == tag for t, _ in self._open):
+            return
+        while self._open:
+            depth = len(self._open)
+            open_tag, attrs = self._open.pop()
+            text = " ".join("".join(self._texts.pop(depth, [])).split())
+            self._closed(open_tag, attrs, text)
+            if open_tag == tag:
+                break
+
+    def _closed(self, tag: str, attrs: dict[str, str], text: str) -> None:
+        if tag == "h1" and not self.title:
+            self.title = text
+        if attrs.get("role") in {"alert", "status"} and text:
+            self.notices.append(text)
+        if tag == "a" and "href" in attrs:
+            self.links[text] = attrs["href"]
+        if tag == "label":
+            for entry in self._label_fields:
+                entry["label"] = text
+            self._label_fields = []
+        if tag == "button" and self._form is not None and attrs.get("type", "submit") == "submit":
+            button = Button(text, attrs.get("name", ""), attrs.get("value", ""), attrs.get("formaction", ""))
+            self._form["buttons"].append(button)
+        if tag == "form" and self._form is not None:
+            fields = tuple(Field(**entry) for entry in self._form["fields"])
+            self.forms.append(Form(self._form["action"], fields, tuple(self._form["buttons"])))
+            self._form = None
+        if tag == "main":
+            self._in_main = False
+
+    def handle_data(self, data: str) -> None:
+        for collected in self._texts.values():
+            collected.append(data)
+        if self._in_main:
+            self.text.append(data)
+
+
+def read(response: requests.Response, elapsed: float = 0.0) -> Reply:
+    """The Reply of an HTTP response (its HTML parsed; anything else gives an empty page)."""
+    reader = _Reader()
+    if "html" in response.headers.get("content-type", ""):
+        reader.feed(response.text)
+        reader.close()
+    captcha = (reader.captcha_key, urljoin(response.url, reader.captcha_script)) if reader.captcha_key else None
+    text = " ".join("".join(reader.text).split())
+    forms, notices = tuple(reader.forms), tuple(reader.notices)
+    return Reply(response.status_code, response.url, reader.title, notices, text, forms, reader.links, captcha, elapsed)
+
+
+class _FromAddress(HTTPAdapter):
+    """Connect from a chosen local address: another loopback address is, to the portal, another machine."""
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+        super().__init__()
+
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        kwargs["source_address"] = (self.source, 0)
+        super().init_poolmanager(*args, **kwargs)
+
+
+class Tab:
+    """One cookie jar against the portal: what a browser tab is to a citizen, without JavaScript."""
+
+    def __init__(self, portal_url: str, source: str | None, cookies: Iterable[tuple[str, str]] = ()) -> None:
+        self.portal_url, self.source = portal_url.rstrip("/"), source
+        self.http = requests.Session()
+        if source is not None:
+            adapter = _FromAddress(source)
+            self.http.mount("http://", adapter)
+            self.http.mount("https://", adapter)
+        for name, value in cookies:
+            self.http.cookies.set(name, value)
+        self.last: Reply | None = None
+
+    def close(self) -> None:
+        self.http.close()
+
+    def copy(self) -> Tab:
+        """Another tab holding the same cookies and showing the same page (for requests sent at the same time)."""
+        twin = Tab(self.portal_url, self.source, ((c.name, c.value or "") for c in self.http.cookies))
+        twin.last = self.last
+        return twin
+
+    def _keep(self, response: requests.Response, started: float) -> Reply:
+        self.last = read(response, time.perf_counter() - started)
+        return self.last
+
+    def open(self, screen: type[Screen] | str) -> Reply:
+        """GET a screen by its route (or a path), following redirects as a browser does."""
+        path = screen if isinstance(screen, str) else screen.ROUTE
+        started = time.perf_counter()
+        return self._keep(self.http.get(urljoin(self.portal_url + "/", path.lstrip("/")), timeout=30), started)
+
+    def follow(self, link: str) -> Reply:
+        """Follow the link (or link-styled button) labelled `link` on the page shown."""
+        assert self.last is not None, "no page is shown yet"
+        started = time.perf_counter()
+        return self._keep(self.http.get(urljoin(self.last.url, self.last.links[link]), timeout=30), started)
+
+    def submit(self, button: str, labelled: dict[str, str] | None = None, **named: str) -> Reply:
+        """Press `button` on the page shown: its form as served (hidden fields, ticked boxes), the fields labelled
+        as in `labelled` filled in (a radio or checkbox label: ticked), plus `named` fields a script would add."""
+        assert self.last is not None, "no page is shown yet"
+        form, pressed = self.last.form(button)
+        data: dict[str, str] = {
+            f.name: f.value for f in form.fields if f.kind not in {"radio", "checkbox"} or f.checked
+        }
+        for label, value in (labelled or {}).items():
+            matches = [f for f in form.fields if f.label == label]
+            if not matches:
+                raise LookupError(f"no field labelled 「{label}」 in the form of 「{button}」: {form.fields}")
+            data[matches[0].name] = matches[0].value if matches[0].kind in {"radio", "checkbox"} else value
+        if pressed.name:
+            data[pressed.name] = pressed.value
+        data.update(named)
+        target = urljoin(self.last.url, pressed.action or form.action or self.last.url)
+        started = time.perf_counter()
+        return self._keep(self.http.post(target, data=data, timeout=30), started)
+
+
+def _loopback(portal_url: str) -> bool:
+    try:
+        return ipaddress.ip_address(urlparse(portal_url).hostname or "").is_loopback
+    except ValueError:
+        return False
+
+
+def _together(jobs: Sequence[Callable[[], T]]) -> list[T]:
+    """Run `jobs` at the same time; their results in order."""
+    with ThreadPoolExecutor(max(1, len(jobs))) as pool:
+        return list(pool.map(lambda job: job(), jobs))
+
+
+@dataclass
+class Attacker:
+    """攻擊者: a person of their own (their own phone and mailbox) scripting HTTP requests from their own address."""
+
+    portal_url: str
+    identity: CitizenProfile
+    rng: random.Random
+    source: str | None = None  # the local address requests leave from; None: the machine's default
+    tabs: list[Tab] = field(default_factory=list)
+
+    @classmethod
+    def at(cls, portal_url: str, identity: CitizenProfile) -> Self:
+        """An attacker against `portal_url`; against a portal on loopback, from a loopback address of their own
+        (127.x.y.z), so to the portal they are another client than the citizen's browser."""
+        rng = random.Random(identity.seed)
+        source = None
+        if _loopback(portal_url):
+            source = f"127.{rng.randrange(1, 255)}.{rng.randrange(1, 255)}.{rng.randrange(2, 255)}"
+        return cls(portal_url, identity, rng, source)
+
+    @property
+    def has_own_address(self) -> bool:
+        """Whether the portal tells this attacker apart from the citizen's browser by address."""
+        return self.source is not None
+
+    def close(self) -> None:
+        for tab in self.tabs:
+            tab.close()
+
+    def tab(self, cookies: Iterable[tuple[str, str]] = ()) -> Tab:
+        """A fresh session of the attacker's (optionally holding `cookies`)."""
+        opened = Tab(self.portal_url, self.source, cookies)
+        self.tabs.append(opened)
+        return opened
+
+    # registration (documented steps 1–8), as a script walks it
+    def apply(self) -> Tab:
+        """Steps 1–3 in a new session: 申請臺北卡, 金質會員註冊, the consent ticked; the contact page is shown."""
+        tab = self.tab()
+        tab.open(HomePage)
+        tab.follow("申請臺北卡")
+        tab.submit("金質會員註冊")
+        tab.submit("下一步", {"我已詳閱並同意上述個人資料使用相關內容": "yes"})
+        return tab
+
+    def request_code(self, tab: Tab, channel: Channel, address: str) -> Reply:
+        """Step 4: the contact page's 「寄送驗證碼簡訊」 with `address` typed for `channel`."""
+        if tab.last is None or tab.last.title != VerifyContactPage.TITLE or not _has(tab.last, "寄送驗證碼簡訊"):
+            tab.open(VerifyContactPage)
+        return tab.submit("寄送驗證碼簡訊", {CHANNEL_CHOICE[channel]: "", ADDRESS_FIELD[channel]: address})
+
+    def captcha_token(self, tab: Tab, hostname: str | None = None) -> str:
+        """A 「我不是機器人」 token for the widget on the page shown, solved as if on `hostname` (default: the portal's
+        own; another site's is what a captcha farm sells)."""
+        shown = tab.last.captcha if tab.last is not None else None
+        if shown is None:
+            raise LookupError("the page shown has no 「我不是機器人」 box")
+        sitekey, script = shown
+        widget = urljoin(script, CAPTCHA_TICK)
+        solved_on = hostname or urlparse(self.portal_url).hostname
+        reply = tab.http.post(widget, json={"sitekey": sitekey, "hostname": solved_on}, timeout=30)
+        token: str = reply.json()["token"]
+        return token
+
+    def enter_code(self, tab: Tab, code: str, *, solved_on: str | None = None) -> Reply:
+        """Step 6: the code, a 「我不是機器人」 token (solved on `solved_on`, default here), then 「下一步」."""
+        token = self.captcha_token(tab, solved_on)
+        return tab.submit("下一步", {"驗證碼": code}, **{"g-recaptcha-response": token})
+
+    def verified_application(self, codes: CodeSource) -> Tab:
+        """Steps 1–6 with the attacker's own phone: an application whose contact is verified."""
+        tab = self.apply()
+        self.request_code(tab, Channel.MOBILE, self.identity.mobile)
+        reply = self.enter_code(tab, codes(Channel.MOBILE, self.identity.mobile))
+        assert reply.title == BasicDataPage.TITLE, f"the attacker's own phone did not verify: {reply.notices}"
+        return tab
+
+    def flood(self, channel: Channel, address: str, sessions: int) -> list[Reply]:
+        """`sessions` new sessions, each asking at the same moment for a code to `address`."""
+        tabs = [self.apply() for _ in range(sessions)]
+        return _together([partial(self.request_code, tab, channel, address) for tab in tabs])
+
+    def guess_together(self, tab: Tab, guesses: list[str]) -> list[Reply]:
+        """Every guess sent at the same moment from copies of `tab`, each with a 「我不是機器人」 token of its own."""
+        tokens = [self.captcha_token(tab) for _ in guesses]
+        copies = [tab.copy() for _ in guesses]
+        self.tabs.extend(copies)
+        captcha = "g-recaptcha-response"  # the field the widget's script adds to the form
+        jobs = [
+            partial(copy.submit, "下一步", {"驗證碼": guess}, **{captcha: token})
+            for copy, guess, token in zip(copies, guesses, tokens, strict=True)
+        ]
+        return _together(jobs)
+
+    def guesses(self, count: int) -> list[str]:
+        """`count` different six-digit guesses."""
+        return [f"{n:06d}" for n in self.rng.sample(range(1_000_000), count)]
+
+    # login (documented step 24)
+    def log_in(self, account: str, password: str, tab: Tab | None = None) -> Reply:
+        """The login form with `account` and `password`; the reply's `elapsed` times the form's POST alone."""
+        tab = tab or self.tab()
+        tab.open(LoginPage)
+        return tab.submit("登入", {"帳號": account, "密碼": password})
+
+    def unknown_accounts(self, count: int) -> list[str]:
+        """`count` valid 身分證字號 drawn at random: a portal has next to no chance of holding any of them."""
+        letters = "ABCDEFGHJKLMNPQRSTUVXYWZIO"
+        return [
+            with_check_digit(self.rng.choice(letters) + self.rng.choice("12") + f"{self.rng.randrange(10**7):07d}")
+            for _ in range(count)
+        ]
+
+    # sessions copied off the citizen's computer
+    def copy_session(self, browser: Page) -> Tab:
+        """A tab holding the cookies the citizen's browser holds for the portal, as if copied off their computer."""
+        host = urlparse(self.portal_url).hostname
+        cookies = [
+            (c["name"], c["value"]) for c in browser.context.cookies() if c.get("domain", "").lstrip(".") == host
+        ]
+        return self.tab(cookies)
+
+    def read_everything(self, tab: Tab) -> list[Reply]:
+        """Every registration and member screen, opened with `tab`'s cookies."""
+        return [tab.open(screen) for screen in APPLICATION_SCREENS]
+
+
+def _has(reply: Reply, button: str) -> bool:
+    try:
+        reply.form(button)
+    except LookupError:
+        return False
+    return True
