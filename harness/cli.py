@@ -148,7 +148,8 @@ def cmd_certify_agent(settings: Settings, args: argparse.Namespace) -> int:
     only = tuple(requirement.strip().upper() for requirement in (args.only or "").split(",") if requirement.strip())
     unknown = [requirement for requirement in only if requirement not in REQUIREMENTS]
     if unknown:
-        print(f"tpcd certify-agent: --only: no requirement {', '.join(unknown)} (AG-01 … AG-25)", file=sys.stderr)
+        known = f"{next(iter(REQUIREMENTS))} … {next(reversed(REQUIREMENTS))}"
+        print(f"tpcd certify-agent: --only: no requirement {', '.join(unknown)} ({known})", file=sys.stderr)
         return 2
     try:
         previous = certify.load_verdict(Path(args.compare)) if args.compare else None

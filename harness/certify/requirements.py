@@ -57,6 +57,8 @@ REQUIREMENTS: dict[str, str] = {
     "AG-24": "An expired certificate: /sign answers 0x76500002 and the portal's page says the card has expired",
     "AG-25": "A revoked certificate: the agent still signs (revocation is the relying party's check) and the "
     "portal's page, after its OCSP check, says the card is revoked",
+    "AG-26": "The legacy image probe: /p11Image.bmp, drawn on a canvas by a page of another origin as HiPKI's check "
+    "page does, carries the /pkcs11info answer",
 }
 NEEDS: dict[str, frozenset[Need]] = {
     "AG-04": frozenset({Need.PIN}),

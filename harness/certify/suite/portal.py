@@ -34,6 +34,33 @@ from portal.realname import Evidence, RealNameError, verify
 
 PORTAL_DIR = Path(portal.__file__).parent
 DETECTING = "正在偵測安控元件…"  # gold.html's status before the script has an answer
+# How HiPKI's check page and its integrators read /p11Image.bmp (PROTOCOLS.md §2.2, simulators/agent/p11image.py): a
+# CORS image drawn on a 2000 x 1 canvas, three characters a pixel taken as (blue, green, red) until a pixel whose blue
+# is 0, then JSON.parse; nothing read stands for 0x7600000D.
+IMAGE_PROBE_PAGE = """<!doctype html><html><meta charset="utf-8"><title>image probe</title><script>
+function readAgentImage(src) {
+  return new Promise(function (resolve) {
+    var img = document.createElement("img");
+    img.crossOrigin = "Anonymous";
+    img.onload = function () {
+      var canvas = document.createElement("canvas");
+      canvas.width = 2000; canvas.height = 1;
+      var ctx = canvas.getContext("2d");
+      ctx.drawImage(img, 0, 0);
+      var output = "";
+      for (var i = 0; i < 2000; i++) {
+        var data = ctx.getImageData(i, 0, 1, 1).data;
+        if (data[2] == 0) break;
+        output = output + String.fromCharCode(data[2], data[1], data[0]);
+      }
+      try { resolve(output === "" ? {ret_code: 1979711501} : JSON.parse(output)); }
+      catch (e) { resolve({error: "not JSON: " + output.slice(0, 200)}); }
+    };
+    img.onerror = function () { resolve({error: "the image did not load"}); };
+    img.src = src;
+  });
+}
+</script></html>"""
 FRAMING_PAGE = """<!doctype html><html><meta charset="utf-8"><title>framing</title>
 <iframe title="agent" width="600" height="400" src="{src}" onload="document.title = 'loaded'"></iframe></html>"""
 DONE_PAGE = """<!doctype html><html lang="zh-Hant-TW"><meta charset="utf-8"><title>實名認證成功</title>
@@ -127,6 +154,10 @@ class PortalStandIn:
         def done() -> str:
             return DONE_PAGE
 
+        @app.get("/imageprobe", response_class=HTMLResponse)
+        def image_probe() -> str:
+            return IMAGE_PROBE_PAGE
+
         @app.get("/framing", response_class=HTMLResponse)
         def framing(src: str) -> str:
             # Another site's page framing `src` (AG-19). Served over the network, not faked in the browser: a page
@@ -194,6 +225,12 @@ class GoldPages:
             except Exception:  # still open: reported, not raised
                 closed = popup.is_closed()
         return Outcome(verified, message, closed)
+
+    def image_probe(self, agent_url: str) -> dict[str, Any]:
+        """What a legacy integrator page reads from the agent's /p11Image.bmp."""
+        self.page.goto(self.base_url + "/imageprobe")
+        answer: dict[str, Any] = self.page.evaluate("src => readAgentImage(src)", f"{agent_url}/p11Image.bmp?1")
+        return answer
 
     def trust_site(self, timeout: float = 30.0) -> str:
         """Press 「加入信任網站」, answer [是] on the agent's page, and read what the portal's page says then."""

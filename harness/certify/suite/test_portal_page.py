@@ -112,3 +112,13 @@ def test_revoked_certificate(agent: Agent, card: Card, portal: Portal, page: Pag
     outcome = portal.pages.submit(portal.id_number, agent.pin)
     assert REVOKED in outcome.message, f"the portal's page said: {outcome.message or '實名認證成功'}"
     note(f"signed; the page after OCSP: 「{outcome.message}」")
+
+
+@pytest.mark.requirement("AG-26")
+def test_legacy_image_probe(agent: Agent, portal: Portal, page: Page, note: Any) -> None:
+    trusted_portal(agent, portal, page)
+    answer = portal.pages.image_probe(agent.url)
+    assert "error" not in answer, answer.get("error")
+    assert codes(answer)[0] == 0, answer
+    assert isinstance(answer.get("slots"), list), f"no slots in the image's answer: {answer}"
+    note(f"/p11Image.bmp read through a canvas on {portal.url}: ret_code 0, {len(answer['slots'])} slot(s)")
