@@ -4,7 +4,8 @@ Lifecycle (documented steps 10–19): not installed → installing → Loading �
 to Ready when the page goes. The agent's port is closed until Loading ends, as with a real service starting up. The
 installer is a sequence of local pages the browser drives, each a screen of the real wizard: the security warnings
 ([執行], [確認], [是]), welcome ([下一步]), licence ([我接受] then [下一步]), folder ([安裝]) and [完成]. This desktop
-app also carries the agent's control surface, which must answer even while the agent itself is not running.
+app also carries the agent's control surface, which must answer even while the agent itself is not running, and the
+card's (simulators/card/control.py) when the reader's card is ours to control.
 """
 
 from __future__ import annotations

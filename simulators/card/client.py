@@ -54,6 +54,7 @@ class RemoteReader:
 
     host: str
     port: int = VPCD_PORT
+    wait: float = 10.0  # seconds for that reader to ask for the card (vpcd polls every ~0.4 s; on Windows, 1 s)
 
     @classmethod
     def parse(cls, address: str) -> RemoteReader:
@@ -114,7 +115,7 @@ class CardSlot:
                 self.remove_link()
                 self._connect(timeout=5.0)
         elif self.remote is not None:
-            self._connect(timeout=10.0)  # a remote vpcd looks for the card every second or so (Windows: 1 s)
+            self._connect(timeout=self.remote.wait)
         return self.card
 
     def _connect(self, *, timeout: float) -> None:

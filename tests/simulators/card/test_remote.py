@@ -102,7 +102,7 @@ def test_the_card_goes_into_a_remote_reader(vpcd: FakeVpcd, pki: TestPki) -> Non
 
 def test_a_reader_that_never_asks_for_the_card_is_reported(pki: TestPki) -> None:
     silent = FakeVpcd(polls=False)  # as vpcd leaves a second card in its backlog while another holds the slot
-    slot = CardSlot(RemoteReader("127.0.0.1", silent.port), pki)
+    slot = CardSlot(RemoteReader("127.0.0.1", silent.port, wait=1.0), pki)
     try:
         with pytest.raises(TimeoutError, match="is another card plugged into that reader"):
             slot.insert(HOLDER)
