@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import secrets
 import signal
 import subprocess
 import sys
@@ -14,12 +16,15 @@ from types import FrameType
 
 from harness import certify
 from harness.cards import card_holder
+from harness.certify.requirements import REQUIREMENTS
 from harness.citizens import card_services, make_citizen
 from harness.doctor import run_checks
 from harness.report import ReportError, build_report
 from harness.settings import Settings, SettingsError, load_settings
 from harness.stack import Stack
 from harness.trace import as_json, as_table, coverage
+from simulators.card.client import RemoteReader
+from simulators.card.service import CardService, CardServiceSettings, is_loopback
 from simulators.registry import RegistryClient
 
 
@@ -137,23 +142,95 @@ def cmd_trace(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_certify_agent(settings: Settings, args: argparse.Namespace) -> int:
-    """Run the agent conformance suite against --agent-url; Allure report and one-page summary in --report."""
+    """Run the agent conformance suite against --agent-url; write the verdict, JUnit, summary and Allure report."""
     report_dir = Path(args.report).resolve()
     report_dir.mkdir(parents=True, exist_ok=True)
-    code = certify.run_suite(
-        args.agent_url, report_dir, control_url=args.control_url, reader=args.reader, chromium=str(settings.chromium)
+    only = tuple(requirement.strip().upper() for requirement in (args.only or "").split(",") if requirement.strip())
+    unknown = [requirement for requirement in only if requirement not in REQUIREMENTS]
+    if unknown:
+        known = f"{next(iter(REQUIREMENTS))} … {next(reversed(REQUIREMENTS))}"
+        print(f"tpcd certify-agent: --only: no requirement {', '.join(unknown)} ({known})", file=sys.stderr)
+        return 2
+    try:
+        previous = certify.load_verdict(Path(args.compare)) if args.compare else None
+        token = Path(args.control_token_file).read_text(encoding="utf-8").strip() if args.control_token_file else None
+    except (ValueError, OSError) as error:
+        print(f"tpcd certify-agent: {error}", file=sys.stderr)
+        return 2
+    request = certify.CertifyRequest(
+        agent_url=args.agent_url.rstrip("/"),
+        control_url=args.control_url,
+        control_token=token,
+        reader=args.reader,
+        pin=args.pin,
+        holder=args.holder,
+        chromium=str(settings.chromium),
+        only=only,
     )
-    rows = certify.outcomes(report_dir / "allure-results")
-    version = certify.agent_version(args.agent_url)
-    summary = certify.write_summary(report_dir, args.agent_url, version, rows)
-    certify.print_summary(args.agent_url, version, rows)
+    code = certify.run_suite(request, report_dir)
+    rows = certify.outcomes(report_dir / "allure-results", only=only)
+    profile = certify.card_profile(request)
+    document = certify.verdict(request, rows, version=certify.agent_version(request.agent_url), profile=profile)
+    written = [certify.write_verdict(report_dir, document), certify.write_junit(report_dir, document)]
+    written.append(certify.write_summary(report_dir, document))
+    certify.print_summary(document)
+    if previous is not None:
+        certify.print_comparison(certify.compare(previous, document), previous)
     try:
         index = build_report(settings, results=report_dir / "allure-results", output=report_dir / "allure-report")
         print(f"\nAllure 報告：{index}")
     except ReportError as error:
         print(f"\n報告無法產生：{error}", file=sys.stderr)
-    print(f"一頁摘要：{summary}")
-    return code
+    print("判定與摘要：" + "  ".join(str(path) for path in written))
+    if code not in (0, 1):  # pytest itself could not run the suite (usage error, interrupted, internal error)
+        return code
+    return 1 if document["totals"]["FAIL"] or document["totals"]["ERROR"] else 0
+
+
+def cmd_card(settings: Settings, args: argparse.Namespace) -> int:
+    """Plug the virtual card into a remote vpcd reader; serve its OCSP/CRL and control surface until Ctrl-C/SIGTERM."""
+    try:
+        reader = RemoteReader.parse(args.vpcd)
+    except ValueError as error:
+        print(f"tpcd card: {error}", file=sys.stderr)
+        return 2
+    token, token_file = None, None
+    if not is_loopback(args.listen):  # the control surface beyond loopback: only with a token (DESIGN.md §4)
+        token = secrets.token_urlsafe(32)
+        token_file = Path(args.token_file or settings.path(settings.reports_dir) / "card-control.token").resolve()
+        token_file.parent.mkdir(parents=True, exist_ok=True)
+        descriptor = os.open(token_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(descriptor, "w") as handle:
+            handle.write(token)
+    stopped = _stop_on_sigterm()
+    seed = settings.seed if settings.seed is not None else 20180423
+    citizen = make_citizen(seed)
+    ports = {"control_port": args.control_port, "ocsp_port": args.ocsp_port}
+    wanted = CardServiceSettings(
+        reader, listen=args.listen, advertise=args.advertise, token=token, ready_timeout=settings.ready_timeout, **ports
+    )
+    try:
+        with CardService(wanted) as service:
+            service.insert(card_holder(citizen))
+            demo = {"name": citizen.name, "id_number": citizen.id_number, "pin": citizen.pin, "seed": seed}
+            if args.json:
+                lines = {**service.urls, "token_file": str(token_file) if token_file else None, "citizen": demo}
+                print(json.dumps(lines, ensure_ascii=False), flush=True)
+            else:
+                print(f"自然人憑證已插入遠端讀卡機 {reader.host}:{reader.port}（Ctrl-C 拔出並停止）")
+                print(f"  control  {service.urls['control']}   (tpcd certify-agent --control-url)")
+                print(f"  ocsp     {service.urls['ocsp']}/ocsp   crl {service.urls['ocsp']}/crl")
+                if token_file:
+                    print(f"  token    {token_file}   (tpcd certify-agent --control-token-file)")
+                print(f"  卡片持有人 {citizen.name} {citizen.id_number} PIN {citizen.pin}", flush=True)
+            stopped.wait()
+    except (ConnectionError, TimeoutError, ValueError) as error:
+        print(f"tpcd card: {error}", file=sys.stderr)
+        return 1
+    finally:
+        if token_file:
+            token_file.unlink(missing_ok=True)
+    return 0
 
 
 def parser() -> argparse.ArgumentParser:
@@ -176,10 +253,24 @@ def parser() -> argparse.ArgumentParser:
     commands.add_parser("doctor", help="check this machine for what the harness needs").set_defaults(handler=cmd_doctor)
     certify_agent = commands.add_parser("certify-agent", help="the agent conformance suite against an agent by URL")
     certify_agent.add_argument("--agent-url", required=True, help="e.g. http://127.0.0.1:61161")
-    certify_agent.add_argument("--control-url", help="a tpcd agent desktop controlling the virtual card (optional)")
+    certify_agent.add_argument("--control-url", help="the card's control surface: a `tpcd card`, a tpcd agent desktop")
+    certify_agent.add_argument("--control-token-file", help="the control surface's bearer token (a `tpcd card` file)")
     certify_agent.add_argument("--reader", help="the PC/SC reader (slotDescription) holding the card")
+    certify_agent.add_argument("--pin", help="the PIN of a card not under control (the only PIN then sent)")
+    certify_agent.add_argument("--holder", help="the 身分證字號 of that card's holder")
     certify_agent.add_argument("--report", default="reports/certify-agent", help="where the report and summary go")
+    certify_agent.add_argument("--compare", metavar="PREVIOUS.json", help="list regressions and fixes since a verdict")
+    certify_agent.add_argument("--only", metavar="AG-07,AG-20", help="run these requirements only (the rest: NOT RUN)")
     certify_agent.set_defaults(handler=cmd_certify_agent)
+    card = commands.add_parser("card", help="the virtual card in a remote vpcd reader, with OCSP/CRL and controls")
+    card.add_argument("--vpcd", required=True, help="HOST:PORT of vsmartcard's vpcd reader (default port 35963)")
+    card.add_argument("--listen", default="127.0.0.1", help="address for the control surface and OCSP/CRL")
+    card.add_argument("--advertise", help="the address others reach them on (default: --listen)")
+    card.add_argument("--control-port", type=int, default=0, help="the control surface's port (default: any)")
+    card.add_argument("--ocsp-port", type=int, default=0, help="the OCSP/CRL service's port (default: any)")
+    card.add_argument("--token-file", help="where the control token goes when listening beyond loopback")
+    card.add_argument("--json", action="store_true", help="print one JSON line of URLs once the card is in")
+    card.set_defaults(handler=cmd_card)
     trace = commands.add_parser("trace", help="documented step → scenario matrix")
     trace.add_argument("--json", action="store_true")
     trace.add_argument("--results", help="allure-results to read statuses from (default reports/allure-results)")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
 import tomllib
 import types
 from collections.abc import Mapping
@@ -44,6 +45,7 @@ class Settings:
     ready_timeout: float = 10.0  # seconds a service may take to signal readiness
     agent_port: int = 0  # the 安控元件's port; the real one listens on 61161 (the portal is told the URL)
     card_transport: str = "pcsc"  # "pcsc": the card in a real pcscd reader slot; "direct": in-process, no PC/SC
+    card_vpcd: str | None = None  # HOST:PORT of a vpcd reader on another machine to plug the card into (`tpcd card`)
 
     @property
     def embedded(self) -> bool:
@@ -154,6 +156,8 @@ def load_settings(
     settings = Settings(**values)
     if settings.card_transport not in CARD_TRANSPORTS:
         raise SettingsError(f"card_transport {settings.card_transport!r} must be one of {', '.join(CARD_TRANSPORTS)}")
+    if settings.card_vpcd is not None and not re.fullmatch(r"[\w.\-\[\]:]+:\d{1,5}", settings.card_vpcd):
+        raise SettingsError(f"card_vpcd {settings.card_vpcd!r} must be HOST:PORT of a vpcd reader (e.g. host:35963)")
     if settings.base_url is not None and not settings.base_url.startswith(("http://", "https://")):
         raise SettingsError(f"base_url {settings.base_url!r} must start with http:// or https://")
     return settings

@@ -30,7 +30,8 @@ from simulators._serving import RunningServer, stop_together
 from simulators.agent import AgentSettings, Desktop, DirectTransport, PcscTransport, SecurityAgent, create_desktop_app
 from simulators.captcha import CaptchaSettings
 from simulators.card import CardClient, CardSlot, KeyPool, TestPki, revocation
-from simulators.card.pcscd import acquire_host, release_host
+from simulators.card.client import RemoteReader
+from simulators.card.pcscd import PcscHost, acquire_host, release_host
 from simulators.netizen import NetizenClient, NetizenSettings
 from simulators.sms import SmsSettings
 
@@ -99,8 +100,10 @@ class Stack:
         self.pki = pki
         self._serve("ocsp", revocation.create_app(pki))
         pki.ocsp_url, pki.crl_url = self.urls["ocsp"] + "/ocsp", self.urls["ocsp"] + "/crl"
-        host = None
-        if self.settings.card_transport == "pcsc":
+        host: PcscHost | RemoteReader | None = None
+        if self.settings.card_vpcd:  # the card in a reader on another machine; this stack's agent reads the system's
+            host = RemoteReader.parse(self.settings.card_vpcd)
+        elif self.settings.card_transport == "pcsc":
             host = acquire_host()
             self._exit.callback(release_host)
             self.pcsc_socket = str(host.socket_path)
@@ -108,7 +111,7 @@ class Stack:
         self._exit.callback(slot.close)
         self.card = CardClient(slot)
         self.urls["reader"] = slot.reader
-        self._start_agent(PcscTransport() if host else DirectTransport(slot))
+        self._start_agent(DirectTransport(slot) if host is None else PcscTransport())
 
     def _start_agent(self, transport: PcscTransport | DirectTransport) -> None:
         """The 安控元件 on the citizen's computer: installed and Ready, trusting the portal under test's site."""
