@@ -61,6 +61,9 @@ class AgentSettings:
     library: str = "TPCD MOICA PKCS#11 (simulated)"
     cors: bool = False  # answer CORS and PNA preflights for trusted origins (the real agent sends no CORS headers)
     going_seconds: float = 5.0  # a page used the agent within this long: the tray shows Going
+    # Where pages reach the agent when that is not where it listens: a browser that maps the standard
+    # 127.0.0.1:61161 onto this agent's own port (several agents on one machine) keeps `Host: 127.0.0.1:61161`.
+    public_url: str = ""
 
 
 class SecurityAgent:

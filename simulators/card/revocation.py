@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 
 from cryptography.hazmat.primitives import serialization
+from cryptography.x509 import ocsp
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.responses import Response
 
@@ -14,6 +15,14 @@ from simulators.card.faults import RevocationFault
 from simulators.card.pki import TestPki
 
 
+def _asked_about(request_der: bytes) -> str | None:
+    """The serial (hex) an OCSP request asks about: a fault may be armed for one certificate (a shared stack)."""
+    try:
+        return f"{ocsp.load_der_ocsp_request(request_der).serial_number:x}"
+    except ValueError:
+        return None
+
+
 def create_app(pki: TestPki) -> FastAPI:
     """OCSP at POST /ocsp (and GET /ocsp/{base64}), the CRL at GET /crl, the CA certificates for relying parties."""
     app = FastAPI(title="MOICA test CA: OCSP and CRL", docs_url=None, redoc_url=None)
@@ -21,7 +30,7 @@ def create_app(pki: TestPki) -> FastAPI:
     app.include_router(control_router(faults, pki.state, pki.reset))
 
     def answer(request_der: bytes) -> Response:
-        if faults.take(among={RevocationFault.OCSP_UNAVAILABLE.value}) is not None:
+        if faults.take(_asked_about(request_der), among={RevocationFault.OCSP_UNAVAILABLE.value}) is not None:
             return Response("OCSP responder unavailable", status_code=503)
         return Response(pki.ocsp_response(request_der), media_type="application/ocsp-response")
 

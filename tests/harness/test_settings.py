@@ -17,7 +17,7 @@ def _project(tmp_path: Path, table: str) -> Path:
 def test_defaults_when_nothing_is_set(tmp_path: Path) -> None:
     settings = load_settings(root=_project(tmp_path, ""), environ={})
     assert settings.embedded
-    assert settings.host == "127.0.0.1"
+    assert settings.listen == "127.0.0.1"
     assert settings.portal_port == 0
     assert settings.allure_results == tmp_path / "reports" / "allure-results"
 
