@@ -8,6 +8,7 @@ the portal. Nothing runs against a target the person did not mean.
 from __future__ import annotations
 
 import json
+import os
 import smtplib
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,12 +17,15 @@ from urllib.parse import urlparse
 
 import requests
 
+from harness import portal_config
+from harness.settings import Settings
 from harness.simulators import REMOTE
 
 if TYPE_CHECKING:
     from harness.stack import Stack
 
 SMTP = "mail_smtp"
+STACK_FILE, TOKEN_FILE = "stack.json", "token"
 REQUIRED = (*(service.name for service in REMOTE), SMTP)
 """The services an attached run needs from the stack: the portal calls every one of them."""
 PORTAL_MARKER = "申請臺北卡"
@@ -42,30 +46,44 @@ class AttachedStack:
     token: str | None = None
     token_source: str = ""  # where the token came from, for messages
 
-    def describe(self) -> str:
-        """The stack for the report's environment."""
-        return f"{self.source} (attached, shared)"
 
-
-def describe(
-    stack: Stack,
-    *,
-    token_file: Path | None,
-    portal_config: Path | None,
-    chain: Path | None,
-    deployment: dict[str, str],
-    citizen: dict[str, Any],
-) -> dict[str, Any]:
-    """The JSON `tpcd up --json` prints (and writes as stack.json): every URL, and what a person needs to attach."""
-    return {
+def publish(stack: Stack, citizen: dict[str, Any]) -> dict[str, Any]:
+    """Write what others need into the settings' stack_dir, and return the JSON `tpcd up --json` prints: every URL,
+    the token file (0600; never the token itself), the deployment's configuration and the test MOICA chain."""
+    settings = stack.settings
+    directory = settings.path(settings.stack_dir).resolve()
+    directory.mkdir(parents=True, exist_ok=True)
+    directory.chmod(0o700)
+    token_file = None
+    if stack.token:
+        token_file = directory / TOKEN_FILE
+        descriptor = os.open(token_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(descriptor, "w", encoding="utf-8") as written:
+            os.fchmod(written.fileno(), 0o600)  # also when the file was there before, with other bits
+            written.write(stack.token + "\n")
+    assert stack.pki is not None, "a stack that runs the simulators owns the test PKI"
+    chain = portal_config.write_chain(directory, stack.pki.chain_pem())
+    agent_url = f"http://127.0.0.1:{settings.agent_public_port}"  # where a deployment's pages look for the agent
+    entries = portal_config.deployment_entries(stack.urls, agent_url=agent_url, chain_file=chain)
+    config = portal_config.write(directory, settings.portal_config, entries) if settings.portal_config else None
+    described = {
         **stack.urls,
         "pcsc_socket": stack.pcsc_socket,
-        "token_file": str(token_file) if token_file else None,  # never the token itself: it stays in its 0600 file
-        "portal_config": str(portal_config) if portal_config else None,
-        "ca_chain": str(chain) if chain else None,
-        "deployment": deployment,  # PORTAL_* key → value: what a deployment is configured with
+        "token_file": str(token_file) if token_file else None,
+        "portal_config": str(config) if config else None,
+        "ca_chain": str(chain),
+        "deployment": entries,  # PORTAL_* key → value: what a deployment is configured with
         "citizen": citizen,
     }
+    (directory / STACK_FILE).write_text(json.dumps(described, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    return described
+
+
+def unpublish(settings: Settings) -> None:
+    """Remove what stops being true when the stack stops: its token and its JSON (the configuration may be reused)."""
+    directory = settings.path(settings.stack_dir)
+    for name in (TOKEN_FILE, STACK_FILE):
+        (directory / name).unlink(missing_ok=True)
 
 
 def _why(error: BaseException) -> str:

@@ -64,20 +64,25 @@ def deployment_entries(urls: dict[str, str], *, agent_url: str, chain_file: Path
     return entries | informational
 
 
-def write(directory: Path, fmt: str, urls: dict[str, str], *, agent_url: str, chain: bytes) -> Path:
-    """Write the configuration (`fmt`: dotenv or json) and the test MOICA chain beside it; return the file's path."""
+def write_chain(directory: Path, chain: bytes) -> Path:
+    """The test MOICA chain (PEM) a deployment must trust, in `directory`."""
     directory.mkdir(parents=True, exist_ok=True)
-    chain_file = directory / CHAIN_FILE
-    chain_file.write_bytes(chain)
-    entries = deployment_entries(urls, agent_url=agent_url, chain_file=chain_file.resolve())
+    target = directory / CHAIN_FILE
+    target.write_bytes(chain)
+    return target.resolve()
+
+
+def write(directory: Path, fmt: str, entries: dict[str, str]) -> Path:
+    """Write the configuration `entries` as `fmt` (dotenv or json) in `directory`; return the file's path."""
+    directory.mkdir(parents=True, exist_ok=True)
     target = directory / FORMATS[fmt]
     if fmt == "json":
         target.write_text(json.dumps(entries, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-        return target
+        return target.resolve()
     lines = list(DOTENV_HEADER)
     for key, value in entries.items():
         if not value or any(c in value for c in "\n\"'# "):
             raise ValueError(f"{key}={value!r} cannot be written to a dotenv file as is")
         lines.append(f"{key}={value}")
     target.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return target
+    return target.resolve()

@@ -51,6 +51,9 @@ class Settings:
     seed: int | None = None  # the run's base seed for citizens; None draws one and prints it
     reports_dir: Path = Path("reports")
     ready_timeout: float = 10.0  # seconds a service may take to signal readiness
+    # Seconds a page assertion waits (Playwright's expect); None: 5 against the embedded twin, 15 against a deployment,
+    # whose own waits may be longer (a real page gives the 安控元件 7–30 s, PROTOCOLS.md §2.3).
+    expect_timeout: float | None = None
     agent_port: int = 0  # the 安控元件's port; the real one listens on 61161 (the portal is told the URL)
     agent_public_port: int = 61161  # where a deployment's pages look for the agent (attached runs map it, see browser)
     card_transport: str = "pcsc"  # "pcsc": the card in a real pcscd reader slot; "direct": in-process, no PC/SC
@@ -69,6 +72,13 @@ class Settings:
     def advertised_host(self) -> str:
         """The host in every URL this harness hands out."""
         return self.advertise or self.listen
+
+    @property
+    def page_timeout(self) -> float:
+        """Seconds a page assertion waits."""
+        if self.expect_timeout is not None:
+            return self.expect_timeout
+        return 5.0 if self.embedded else 15.0
 
     def port_of(self, service: str) -> int:
         """The port pinned for `service` (its key in `tpcd up --json`), 0 for any free one."""
@@ -114,12 +124,13 @@ def _read_pyproject(path: Path) -> dict[str, Any]:
 
 def _ports(name: str, raw: Any, source: str) -> dict[str, int]:
     """A table (TOML), `NAME=N,NAME=N` (environment) or ["NAME=N", …] (repeated --port) as service → port."""
+    given = raw
     if isinstance(raw, str):
         raw = [part for part in raw.split(",") if part.strip()]
     if isinstance(raw, list | tuple):
         pairs = [str(item).partition("=") for item in raw]
         if any(not equals for _, equals, _ in pairs):
-            raise SettingsError(f"{source}: {name}={raw!r} is not NAME=PORT pairs (e.g. sms=8001)")
+            raise SettingsError(f"{source}: {name}={given!r} is not NAME=PORT pairs (e.g. sms=8001)")
         raw = {key.strip(): value.strip() for key, _, value in pairs}
     if not isinstance(raw, dict):
         raise SettingsError(f"{source}: {name}={raw!r} is not a table of service = port")

@@ -9,7 +9,7 @@ from typing import Any
 from urllib.parse import urlparse
 
 import pytest
-from playwright.sync_api import Browser, Page
+from playwright.sync_api import Browser, Page, expect
 
 from harness.settings import Settings
 from harness.stack import LOOPBACK, Stack
@@ -85,9 +85,11 @@ def browser_context_args(
 
 
 @pytest.fixture(scope="session")
-def browser(browser: Browser, pytestconfig: pytest.Config) -> Browser:
-    """pytest-playwright's browser, its version noted for the report's environment."""
+def browser(browser: Browser, pytestconfig: pytest.Config, tpcd_settings: Settings) -> Browser:
+    """pytest-playwright's browser, its version noted for the report's environment; page assertions wait as long as
+    the target needs (Settings.page_timeout)."""
     pytestconfig.stash[BROWSER_VERSION_KEY] = f"{browser.browser_type.name} {browser.version}"
+    expect.set_options(timeout=tpcd_settings.page_timeout * 1000)
     return browser
 
 
