@@ -26,15 +26,16 @@ BROWSER_VERSION_KEY = pytest.StashKey[str]()
 OFFLINE_RULES = ("MAP 127.0.0.1 127.0.0.1", "MAP localhost localhost", "MAP * ~NOTFOUND")
 
 
-def resolver_rules(settings: Settings, stack: Stack) -> list[str]:
+def resolver_rules(settings: Settings, mapped_agent_port: int | None) -> list[str]:
     """Chromium's one --host-resolver-rules flag (it keeps only the last one given), or none.
 
     Attached, a deployment's pages call the 安控元件 at 127.0.0.1:61161 (or localhost): several runs and workers
-    share this machine, so each browser maps that address onto its own agent's port. Chromium keeps the request's
-    `Host: 127.0.0.1:61161`, and the agent answers as if it listened there (AgentSettings.public_url)."""
+    share this machine, so each browser maps that address onto its own agent's port (`mapped_agent_port`). Chromium
+    keeps the request's `Host: 127.0.0.1:61161`, and the agent answers as if it listened there
+    (AgentSettings.public_url)."""
     rules: list[str] = []
-    if stack.shared and stack.agent_port is not None:
-        public, own = settings.agent_public_port, stack.agent_port
+    if mapped_agent_port is not None:
+        public, own = settings.agent_public_port, mapped_agent_port
         rules += [f"MAP {LOOPBACK}:{public} {LOOPBACK}:{own}", f"MAP localhost:{public} {LOOPBACK}:{own}"]
     if settings.embedded:
         rules += OFFLINE_RULES
@@ -55,7 +56,7 @@ def browser_type_launch_args(
             "or pass --browser-executable / set TPCD_CHROMIUM"
         )
     home = tmp_path_factory.mktemp("chromium-home")
-    args = resolver_rules(tpcd_settings, stack)
+    args = resolver_rules(tpcd_settings, stack.agent_port if stack.shared else None)
     return {
         "headless": tpcd_settings.headless,
         **browser_type_launch_args,
