@@ -70,6 +70,10 @@ class Stack:
         """Whether other runs use these simulators too: then nothing resets them, and every fault needs a target."""
         return self.attached is not None
 
+    def shares(self, service: str) -> bool:
+        """Whether `service` (its key in `urls`) is the attached stack's, used by other runs too."""
+        return self.attached is not None and service in self.attached.urls
+
     @property
     def portal_url(self) -> str:
         """The portal under test: the twin this stack started, or the deployed portal's URL."""
@@ -93,8 +97,8 @@ class Stack:
                 issuer = self._start_pki()
             self._start_citizen_computer(issuer)
             for controlled in CONTROLLED:
-                local = controlled.name == "agent_desktop" or not self.shared
-                client = controlled.client(self.urls[controlled.name], token=self.token, shared=not local)
+                shared = self.shares(controlled.name)
+                client = controlled.client(self.urls[controlled.name], token=self.token, shared=shared)
                 self._clients[controlled.name] = self._exit.enter_context(client)
             if self.runs_twin:
                 portal = create_app(self._portal_settings())

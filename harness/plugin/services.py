@@ -19,7 +19,7 @@ from harness.attach import AttachedStack, AttachError, read_stack
 from harness.citizens import Channel, CitizenProfile
 from harness.codes import CodeReader
 from harness.settings import Settings, SettingsError, load_settings
-from harness.simulators import AGENT_DESKTOP, CONTROLLED, Controlled, Target
+from harness.simulators import CONTROLLED, Controlled, Target
 from harness.stack import Stack
 from harness.twin import TwinClient
 from simulators._client import SimulatorClient
@@ -126,14 +126,13 @@ def _target(kind: Target | None, citizen: CitizenProfile, scenario_id: str) -> s
 def _client(controlled: Controlled) -> Callable[..., Iterator[SimulatorClient]]:
     """A per-scenario client of one simulator, on the scenario's fresh stack: its faults armed for this scenario's
     target and disarmed when the scenario ends."""
-    shared_kind = controlled is not AGENT_DESKTOP  # the agent is on the citizen's computer: always this run's alone
 
     def fixture(fresh_stack: Stack, citizen: CitizenProfile, scenario_id: str) -> Iterator[SimulatorClient]:
         with controlled.client(
             fresh_stack.urls[controlled.name],
             token=fresh_stack.token,
             target=_target(controlled.target, citizen, scenario_id),
-            shared=fresh_stack.shared and shared_kind,
+            shared=fresh_stack.shares(controlled.name),
         ) as client:
             yield client
             client.disarm_armed()
