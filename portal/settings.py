@@ -54,3 +54,4 @@ class PortalSettings:
     # Where the QR code of documented step 23 sends a phone: the TaipeiPASS app page (PROTOCOLS.md §1).
     app_download_url: str = "https://id.taipei/tpcd/about/taipeipass-app"
     twin_controls: bool = False  # the twin's test clock at /_twin/*; never on a real deployment
+    twin_token: str = ""  # when set, /_twin/* demands `Authorization: Bearer <it>` (required beyond loopback)

@@ -86,7 +86,7 @@ class Desktop:
     ) -> None:
         self.agent, self.host, self.loading_seconds = agent, host, loading_seconds
         self.port = port or _free_port(host)
-        self.agent_url = f"http://{host}:{self.port}"
+        self.agent_url = f"http://{host}:{self.port}"  # where it listens (a browser may reach it on its public port)
         self.lock = threading.Lock()
         self._process: RunningServer | None = None  # the running agent: its HTTP listener
         self._crashed: RunningServer | None = None  # a process that died, still to be waited for

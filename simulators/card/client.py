@@ -21,9 +21,10 @@ from cryptography.hazmat.primitives import serialization
 from simulators._client import ServiceClient, SimulatorError
 from simulators.card.card_os import CardContent, MoicaCardOS
 from simulators.card.faults import CardFault
+from simulators.card.issuer import CardIssuer
 from simulators.card.models import CardState
 from simulators.card.pcscd import PcscHost, wait_for_card
-from simulators.card.pki import CitizenCertificates, TestPki
+from simulators.card.pki import CitizenCertificates
 from simulators.card.profile import ATR
 from simulators.card.vpcd import VpcdLink
 
@@ -78,7 +79,7 @@ class CardSlot:
     by calling `card.execute` instead of through pcscd.
     """
 
-    def __init__(self, host: PcscHost | RemoteReader | None, pki: TestPki) -> None:
+    def __init__(self, host: PcscHost | RemoteReader | None, pki: CardIssuer) -> None:
         self.host = host if isinstance(host, PcscHost) else None
         self.remote = host if isinstance(host, RemoteReader) else None
         self.pki = pki
@@ -234,6 +235,10 @@ class CardClient:
             if holder is None:
                 raise RuntimeError("no card in the reader to expire")
             self.slot.insert(holder, validity=fault)
+
+    def certificate_serial(self) -> str:
+        """The inserted card's signing certificate serial, in hex: what OCSP is asked about, and a fault's target."""
+        return f"{self._certificates().sign_cert.serial_number:x}"
 
     def set_tries_left(self, tries: int) -> None:
         """Set the PIN retry counter of the inserted card."""

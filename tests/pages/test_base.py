@@ -5,9 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from playwright.sync_api import Page, sync_playwright
+from playwright.sync_api import Browser, Page
 
-from harness.settings import Settings
 from pages.base import Screen
 
 FORM = """<h1>表單</h1>
@@ -21,16 +20,14 @@ class Form(Screen):
     TITLE, ROUTE = "表單", "/"
 
 
-@pytest.fixture(scope="module")
-def page() -> Iterator[Page]:
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(Settings().chromium))
-        try:
-            tab = browser.new_page()
-            tab.set_content(FORM)
-            yield tab
-        finally:
-            browser.close()
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    tab = browser.new_page()  # pytest-playwright's browser: one Playwright per process (its sync API nests none)
+    try:
+        tab.set_content(FORM)
+        yield tab
+    finally:
+        tab.close()
 
 
 def test_a_secret_is_typed_into_a_password_field(page: Page) -> None:
