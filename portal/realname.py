@@ -65,8 +65,12 @@ def _revocation(cert: x509.Certificate, issuer: x509.Certificate, timeout: float
     for url in urls:
         request = ocsp.OCSPRequestBuilder().add_certificate(cert, issuer, hashes.SHA1()).build()
         try:
-            reply = requests.post(url, data=request.public_bytes(serialization.Encoding.DER),
-                                  headers={"Content-Type": "application/ocsp-request"}, timeout=timeout)  # fmt: skip
+            reply = requests.post(
+                url,
+                data=request.public_bytes(serialization.Encoding.DER),
+                headers={"Content-Type": "application/ocsp-request"},
+                timeout=timeout,
+            )
             reply.raise_for_status()
             answer = ocsp.load_der_ocsp_response(reply.content)
         except (requests.RequestException, ValueError):

@@ -250,8 +250,14 @@ class Store:
         return self._write(
             "INSERT INTO challenges (application_id, channel, contact, code_hash, sent_at, expires_at, tries_left)"
             " VALUES (?, ?, ?, ?, ?, ?, ?)",
-            application_id, channel, contact, code_hash, sent_at, sent_at + ttl, tries,
-        )  # fmt: skip
+            application_id,
+            channel,
+            contact,
+            code_hash,
+            sent_at,
+            sent_at + ttl,
+            tries,
+        )
 
     def retire_challenges(self, application_id: int, *, keep: int) -> None:
         """Once a new code went out, every earlier one of the application stops counting."""
@@ -373,8 +379,9 @@ class Store:
     # real-name verification (documented steps 20–23)
     def issue_nonce(self, member_id: int, nonce: str, issued_at: float) -> int:
         """A fresh challenge for the card to sign."""
-        return self._write("INSERT INTO nonces (member_id, nonce, issued_at) VALUES (?, ?, ?)", member_id, nonce,
-                           issued_at)  # fmt: skip
+        return self._write(
+            "INSERT INTO nonces (member_id, nonce, issued_at) VALUES (?, ?, ?)", member_id, nonce, issued_at
+        )
 
     def take_nonce(self, nonce_id: int, member_id: int) -> tuple[str, float] | None:
         """The nonce and when it was issued, used up by this call; None when unknown, foreign or used."""
@@ -392,8 +399,12 @@ class Store:
         account = f"TPC{member_id:07d}"
         self._write(
             "UPDATE members SET verified_level = ?, cert_serial = ?, verified_at = ?, account = ? WHERE id = ?",
-            level, cert_serial, verified_at, account, member_id,
-        )  # fmt: skip
+            level,
+            cert_serial,
+            verified_at,
+            account,
+            member_id,
+        )
         return account
 
     # sessions (the cookie holds only the id)

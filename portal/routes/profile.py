@@ -34,8 +34,16 @@ def _profile_page(
     notice: str = "",
 ) -> Response:
     draft = {**_saved(application), **json.loads(application.netizen_prefill or "{}")}
-    return render(request, "profile.html", status_code=status_code, title="基本資料", errors=errors or [],
-                  notice=notice, draft=draft, application=application)  # fmt: skip
+    return render(
+        request,
+        "profile.html",
+        status_code=status_code,
+        title="基本資料",
+        errors=errors or [],
+        notice=notice,
+        draft=draft,
+        application=application,
+    )
 
 
 def _saved(application: Application) -> dict[str, str]:
@@ -64,9 +72,15 @@ class ProfileForm(BaseModel):
 def _save_draft(request: Request, application: Application, form: ProfileForm) -> Application:
     """Keep what was typed before anything else is checked: nothing the citizen typed is lost."""
     store = deps.store(request)
-    store.update_application(application.id, name=form.name.strip(), id_number=form.id_number.strip(),
-                             birth_date=form.birth_date, sex=form.sex, address=form.address.strip(),
-                             netizen_prefill=None)  # fmt: skip
+    store.update_application(
+        application.id,
+        name=form.name.strip(),
+        id_number=form.id_number.strip(),
+        birth_date=form.birth_date,
+        sex=form.sex,
+        address=form.address.strip(),
+        netizen_prefill=None,
+    )
     saved = store.application(application.id)
     assert saved is not None
     return saved

@@ -102,10 +102,17 @@ class CardSlot:
         certificates = self._certificates(holder, validity)
         der = serialization.Encoding.DER
         self.card = MoicaCardOS(
-            CardContent(holder.card_number, holder.pin, holder.puk, certificates.sign_key,
-                        certificates.sign_cert.public_bytes(der), certificates.enc_key,
-                        certificates.enc_cert.public_bytes(der), self.pki.ca_cert.public_bytes(der))
-        )  # fmt: skip
+            CardContent(
+                holder.card_number,
+                holder.pin,
+                holder.puk,
+                certificates.sign_key,
+                certificates.sign_cert.public_bytes(der),
+                certificates.enc_key,
+                certificates.enc_cert.public_bytes(der),
+                self.pki.ca_cert.public_bytes(der),
+            )
+        )
         self.holder, self.certificates = holder, certificates
         if self.host is not None and self.plugged:
             try:
@@ -195,8 +202,9 @@ class CardSlot:
                     CardFault.EXPIRED: (now - timedelta(days=5 * 365 + 1), now - timedelta(days=1)),
                     CardFault.NOT_YET_VALID: (now + timedelta(days=1), now + timedelta(days=5 * 365 + 1)),
                 }.get(validity, (None, None))  # type: ignore[arg-type]
-                self._issued[key] = self.pki.issue(holder.name, holder.id_number, seed=holder.seed,
-                                                   not_before=window[0], not_after=window[1])  # fmt: skip
+                self._issued[key] = self.pki.issue(
+                    holder.name, holder.id_number, seed=holder.seed, not_before=window[0], not_after=window[1]
+                )
             return self._issued[key]
 
 

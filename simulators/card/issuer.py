@@ -28,9 +28,14 @@ class CardIssuer(Protocol):
     """What a card slot needs of a CA: issue a citizen's certificates, revoke one, and undo its revocations."""
 
     def issue(
-        self, name: str, id_number: str, *, seed: int, not_before: datetime | None = None,
+        self,
+        name: str,
+        id_number: str,
+        *,
+        seed: int,
+        not_before: datetime | None = None,
         not_after: datetime | None = None,
-    ) -> CitizenCertificates:  # fmt: skip
+    ) -> CitizenCertificates:
         """Both certificates of one card."""
 
     def revoke(self, serial: int, reason: x509.ReasonFlags = ...) -> None:
@@ -70,9 +75,12 @@ def issuer_router(pki: TestPki) -> APIRouter:
         if request.not_before and request.not_after and request.not_after <= request.not_before:
             raise HTTPException(status_code=422, detail="not_after must come after not_before")
         issued = pki.issue(
-            request.name, request.id_number, seed=request.seed,
-            not_before=request.not_before, not_after=request.not_after,
-        )  # fmt: skip
+            request.name,
+            request.id_number,
+            seed=request.seed,
+            not_before=request.not_before,
+            not_after=request.not_after,
+        )
         return {
             "serial_number": issued.serial_number,
             "sign_key": _key_pem(issued.sign_key),
@@ -117,9 +125,14 @@ class RemoteIssuer(ServiceClient):
         return x509.load_pem_x509_certificates(self.chain_pem())[0]
 
     def issue(
-        self, name: str, id_number: str, *, seed: int, not_before: datetime | None = None,
+        self,
+        name: str,
+        id_number: str,
+        *,
+        seed: int,
+        not_before: datetime | None = None,
         not_after: datetime | None = None,
-    ) -> CitizenCertificates:  # fmt: skip
+    ) -> CitizenCertificates:
         """Both certificates of one card, issued by the stack's CA."""
         body = {"name": name, "id_number": id_number, "seed": seed}
         body |= {"not_before": not_before.isoformat()} if not_before else {}
