@@ -5,8 +5,10 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PYTHON ?= python3
 REPORTS := reports
+SOAK_ROUNDS ?= 10
+SOAK_WORKERS ?= 2
 
-.PHONY: setup system run test lint typecheck unit suite report up notebook doctor trace bench clean
+.PHONY: setup system run test lint typecheck unit suite report up notebook doctor trace bench soak clean
 
 setup: system $(VENV)/.installed node_modules/.installed
 	@scripts/link-playwright-ffmpeg.sh $(VENV)
@@ -77,3 +79,7 @@ bench: setup
 	$(PY) -m bench.agent_sign
 	$(PY) -m bench.journey
 	$(PY) -m bench.suite_parallel
+
+## The whole Gherkin suite SOAK_ROUNDS times (SOAK_WORKERS workers): flaky and broken scenarios, each round's time.
+soak: setup
+	$(PY) -m bench.soak --rounds $(SOAK_ROUNDS) -n $(SOAK_WORKERS)

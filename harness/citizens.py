@@ -94,6 +94,7 @@ class CitizenProfile:
     pin: str = field(repr=False)
     card_number: str = ""
     puk: str = field(repr=False, default="")
+    run: int = 0  # the run's own part of mobile, mail, ID and 網路市民 account; 0 against the embedded twin
 
     def masked(self) -> dict[str, str]:
         """The profile as the report shows it: the password, the PIN and the PUK never appear."""
@@ -113,8 +114,8 @@ class CitizenProvider(BaseProvider):
 
     def taiwan_mobile(self, worker: int = 0) -> str:
         """09xxxxxxxx; the third digit is the pytest-xdist worker's, so parallel workers never collide."""
-        # The other seven come from the seed, which scenario_seed derives from the run's base seed: runs sharing one
-        # attached stack differ there. A fixed run field would only take digits from uniqueness within the run.
+        # The other seven come from the seed (mixed with the run's part, see make_citizen): a deployed portal and a
+        # shared stack remember every earlier run's citizens.
         return f"09{worker % 9 + 1}{self.numerify('#######')}"
 
     def card_pin(self) -> str:
@@ -132,22 +133,36 @@ class CitizenProvider(BaseProvider):
         return TAIPEI_DISTRICTS[district], f"臺北市{district}{self.generator.street_address()}"
 
 
-def make_citizen(seed: int, *, worker: int = 0) -> CitizenProfile:
-    """The citizen for `seed`; `worker` keeps mobile and mail unique across pytest-xdist workers."""
+def _faker(seed: int | str) -> Faker:
     fake = Faker("zh_TW")
     fake.add_provider(CitizenProvider)
     fake.seed_instance(seed)
+    return fake
+
+
+def make_citizen(seed: int, *, worker: int = 0, run: int = 0) -> CitizenProfile:
+    """The citizen for `seed`; `worker` keeps mobile and mail unique across pytest-xdist workers, and `run` (non-zero
+    against a deployed portal or a shared stack, which keep every earlier run's members) across runs: the same seed
+    in another run gives the same person with another mobile, mail address and ID number."""
+    fake = _faker(seed)
     sex = fake.random_element((Sex.MALE, Sex.FEMALE))
     given = fake.first_name_male() if sex is Sex.MALE else fake.first_name_female()
     postcode, address = fake.taipei_address()
+    name = fake.last_name() + given
+    id_number = fake.taiwan_id_number(sex)
+    birth_date = fake.date_between_dates(*BIRTH_WINDOW)
+    mobile = fake.taiwan_mobile(worker)
     mailbox = f"w{worker}+citizen-{seed}" if worker else f"citizen-{seed}"
+    if run:
+        contact = _faker(f"{seed}:{run}")  # the run's part, drawn apart so the rest of the person stays the seed's
+        id_number, mobile, mailbox = contact.taiwan_id_number(sex), contact.taiwan_mobile(worker), f"r{run}-{mailbox}"
     return CitizenProfile(
         seed=seed,
-        name=fake.last_name() + given,
-        id_number=fake.taiwan_id_number(sex),
+        name=name,
+        id_number=id_number,
         sex=sex,
-        birth_date=fake.date_between_dates(*BIRTH_WINDOW),
-        mobile=fake.taiwan_mobile(worker),
+        birth_date=birth_date,
+        mobile=mobile,
         email=f"{mailbox}@{MAIL_DOMAIN}",
         postcode=postcode,
         address=address,
@@ -155,6 +170,7 @@ def make_citizen(seed: int, *, worker: int = 0) -> CitizenProfile:
         pin=fake.card_pin(),
         card_number=fake.moica_card_number(),
         puk=fake.numerify("########"),
+        run=run,
     )
 
 
@@ -175,8 +191,8 @@ class Channel(StrEnum):
 
 
 def netizen_account(citizen: CitizenProfile) -> str:
-    """The legacy 網路市民 account name a citizen signs in with."""
-    return f"tp{citizen.seed}"
+    """The legacy 網路市民 account name a citizen signs in with (a shared stack keeps every run's accounts)."""
+    return f"tp{citizen.seed}r{citizen.run}" if citizen.run else f"tp{citizen.seed}"
 
 
 def mistype_last_digit(id_number: str) -> str:
@@ -201,4 +217,4 @@ def card_services(citizen: CitizenProfile, *, today: date | None = None) -> list
 
 def someone_else(citizen: CitizenProfile) -> CitizenProfile:
     """Another citizen, for a card that is not this citizen's (same PIN, so only the card itself differs)."""
-    return replace(make_citizen(citizen.seed + 1), pin=citizen.pin)
+    return replace(make_citizen(citizen.seed + 1, run=citizen.run), pin=citizen.pin)

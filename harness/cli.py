@@ -4,23 +4,37 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import secrets
 import signal
 import subprocess
 import sys
 import threading
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import fields
 from pathlib import Path
 from types import FrameType
+from typing import Any
 
 from harness import certify
+from harness.attach import AttachError, probe_portal, probe_stack, publish, read_stack, unpublish
 from harness.cards import card_holder
+from harness.certify.requirements import REQUIREMENTS
 from harness.citizens import card_services, make_citizen
 from harness.doctor import run_checks
 from harness.report import ReportError, build_report
-from harness.settings import Settings, SettingsError, load_settings
+from harness.settings import ENV_PREFIX, Settings, SettingsError, load_settings
+from harness.simulators import SERVICE_PORTS
 from harness.stack import Stack
 from harness.trace import as_json, as_table, coverage
+from simulators._serving import ServiceStartError
+from simulators.card.client import RemoteReader
+from simulators.card.service import CardService, CardServiceSettings, is_loopback
 from simulators.registry import RegistryClient
+
+SETTING_NAMES = {f.name for f in fields(Settings)} - {"project_root"}
+"""Settings a command line may set: an option whose `dest` is one of these is a setting (defaults < pyproject <
+environment < command line), and `tpcd run` hands each one given to the pytest it starts."""
 
 
 def _stop_on_sigterm() -> threading.Event:
@@ -36,53 +50,118 @@ def _stop_on_sigterm() -> threading.Event:
 
 
 def cmd_up(settings: Settings, args: argparse.Namespace) -> int:
-    """Hold the stack up until Ctrl-C or SIGTERM; print its URLs (one JSON line with --json)."""
+    """Hold the stack up until Ctrl-C or SIGTERM; print its URLs (one JSON line with --json) and write what a
+    deployment and an attached run need into the stack directory."""
     stopped = _stop_on_sigterm()
+    try:
+        with Stack(settings) as stack:
+            _hold(stack, stopped, as_json=args.json)
+    except (SettingsError, ServiceStartError) as error:
+        print(f"tpcd: {error}", file=sys.stderr)
+        return 2
+    return 0
+
+
+def _hold(stack: Stack, stopped: threading.Event, *, as_json: bool) -> None:
+    """Put the demo citizen's card in, publish the stack, wait for the stop; unpublish on the way out."""
+    settings = stack.settings
     seed = settings.seed if settings.seed is not None else 20180423
     citizen = make_citizen(seed)
-    with Stack(settings) as stack:
-        if stack.card is not None:
-            stack.card.insert(card_holder(citizen))
-        with RegistryClient(stack.urls["registry"]) as registry:
-            registry.set_holdings(citizen.id_number, card_services(citizen))
-        demo = {
-            "name": citizen.name,
-            "id_number": citizen.id_number,
-            "mobile": citizen.mobile,
-            "email": citizen.email,
-            "pin": citizen.pin,  # shown on purpose: a person types it by hand into the PINCODE box
-            "password": citizen.password,
-            "seed": seed,
-        }
-        if args.json:
-            print(
-                json.dumps({**stack.urls, "pcsc_socket": stack.pcsc_socket, "citizen": demo}, ensure_ascii=False),
-                flush=True,
-            )
+    if stack.card is not None:
+        stack.card.insert(card_holder(citizen))
+    with RegistryClient(stack.urls["registry"], token=stack.token) as registry:
+        registry.set_holdings(citizen.id_number, card_services(citizen))
+    demo = {
+        "name": citizen.name,
+        "id_number": citizen.id_number,
+        "mobile": citizen.mobile,
+        "email": citizen.email,
+        "pin": citizen.pin,  # shown on purpose: a person types it by hand into the PINCODE box
+        "password": citizen.password,
+        "seed": seed,
+    }
+    try:
+        described = publish(stack, demo)
+        if as_json:
+            print(json.dumps(described, ensure_ascii=False), flush=True)
         else:
-            print("tpcd-harness 已啟動（Ctrl-C 停止）")
-            for name, url in stack.urls.items():
-                print(f"  {name:<14} {url}")
-            desktop = stack.urls["agent_desktop"]
-            print(f"  簡訊收件匣     {stack.urls['sms']}/   電子郵件收件匣 {stack.urls['mail_api']}/")
-            print(f"  安控元件安裝檔 {desktop}/installer   右下角狀態 {desktop}/tray")
-            print(f"  示範市民  {citizen.name} {citizen.id_number} 手機 {citizen.mobile} PIN {citizen.pin}")
-            if stack.pcsc_socket:
-                print(f"  自然人憑證已插入「{stack.urls['reader']}」；以 PC/SC 工具查看：")
-                print(f"    PCSCLITE_CSOCK_NAME={stack.pcsc_socket} pcsc_scan", flush=True)
+            _print_up(stack, described)
         stopped.wait()
-    return 0
+    finally:
+        unpublish(settings)
+
+
+def _print_up(stack: Stack, described: Mapping[str, Any]) -> None:
+    """`tpcd up` for a person: the URLs, where the token and the deployment's configuration are, the demo citizen."""
+    print("tpcd-harness 已啟動（Ctrl-C 停止）")
+    for name, url in stack.urls.items():
+        print(f"  {name:<14} {url}")
+    desktop = stack.urls["agent_desktop"]
+    print(f"  簡訊收件匣     {stack.urls['sms']}/   電子郵件收件匣 {stack.urls['mail_api']}/")
+    print(f"  安控元件安裝檔 {desktop}/installer   右下角狀態 {desktop}/tray")
+    citizen = described["citizen"]
+    print(f"  示範市民  {citizen['name']} {citizen['id_number']} 手機 {citizen['mobile']} PIN {citizen['pin']}")
+    if stack.pcsc_socket:
+        print(f"  自然人憑證已插入「{stack.urls['reader']}」；以 PC/SC 工具查看：")
+        print(f"    PCSCLITE_CSOCK_NAME={stack.pcsc_socket} pcsc_scan")
+    settings = stack.settings
+    print(f"本 stack 的描述（tpcd run --stack）：{settings.path(settings.stack_dir).resolve()}/stack.json")
+    if described["token_file"]:
+        print(f"控制介面與收件匣需要 token（Authorization: Bearer），存於 {described['token_file']}")
+    if described["portal_config"]:
+        print(f"入口網站部署設定：{described['portal_config']}（測試用 MOICA 憑證鏈：{described['ca_chain']}）")
+    print("入口網站部署需設定：")
+    for key, value in described["deployment"].items():
+        print(f"  {key}={value}")
+    sys.stdout.flush()
+
+
+def _pytest_environ(cli: Mapping[str, Any]) -> dict[str, str]:
+    """The environment of the pytest `tpcd run` starts: every setting given on tpcd's command line as TPCD_*, so the
+    suite reads the same settings (`tpcd --base-url X run` tests X)."""
+    environ = dict(os.environ)
+    for name, value in cli.items():
+        if value is None:
+            continue
+        if isinstance(value, list | tuple):
+            value = ",".join(map(str, value))
+        environ[ENV_PREFIX + name.upper()] = str(value)
+    return environ
+
+
+def _check_target(settings: Settings) -> str | None:
+    """Before a browser starts: the stack answers and takes the token, the base URL is the portal (AttachError
+    otherwise); a warning when a deployed portal is tested without a stack it was configured with."""
+    if settings.stack is not None:
+        probe_stack(read_stack(settings.stack, token=settings.token, token_file=settings.token_file))
+    if settings.base_url is not None:
+        probe_portal(settings.base_url)
+        if settings.stack is None:
+            return (
+                f"tpcd: {settings.base_url} is tested with simulators on this machine's loopback, which it was not "
+                "configured with: past documented step 4 nothing can pass. Give --stack (README: "
+                "「Test your own portal deployment」)"
+            )
+    return None
 
 
 def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
     """Run the Gherkin suite, build the report, print the step summary and the report's path."""
+    try:
+        warning = _check_target(settings)
+    except AttachError as error:
+        print(f"tpcd: {error}", file=sys.stderr)
+        return 2
+    if warning:
+        print(warning, file=sys.stderr)
     results = settings.allure_results
     command = [sys.executable, "-m", "pytest", "steps", "--alluredir", str(results), "--clean-alluredir"]
     command += ["--tracing=retain-on-failure", "--video=retain-on-failure"]
     command += ["--output", str(settings.path(settings.reports_dir) / "playwright")]
     command += ["--junitxml", str(settings.path(settings.reports_dir) / "junit.xml")]  # for CI systems without Allure
     command += list(args.pytest_args)
-    code = subprocess.run(command, cwd=settings.project_root, check=False).returncode
+    environ = _pytest_environ(args.settings)
+    code = subprocess.run(command, cwd=settings.project_root, env=environ, check=False).returncode
     print()
     print(as_table(coverage(settings.path(Path("features")), settings.project_root, results)))
     try:
@@ -137,23 +216,95 @@ def cmd_trace(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_certify_agent(settings: Settings, args: argparse.Namespace) -> int:
-    """Run the agent conformance suite against --agent-url; Allure report and one-page summary in --report."""
+    """Run the agent conformance suite against --agent-url; write the verdict, JUnit, summary and Allure report."""
     report_dir = Path(args.report).resolve()
     report_dir.mkdir(parents=True, exist_ok=True)
-    code = certify.run_suite(
-        args.agent_url, report_dir, control_url=args.control_url, reader=args.reader, chromium=str(settings.chromium)
+    only = tuple(requirement.strip().upper() for requirement in (args.only or "").split(",") if requirement.strip())
+    unknown = [requirement for requirement in only if requirement not in REQUIREMENTS]
+    if unknown:
+        known = f"{next(iter(REQUIREMENTS))} … {next(reversed(REQUIREMENTS))}"
+        print(f"tpcd certify-agent: --only: no requirement {', '.join(unknown)} ({known})", file=sys.stderr)
+        return 2
+    try:
+        previous = certify.load_verdict(Path(args.compare)) if args.compare else None
+        token = Path(args.control_token_file).read_text(encoding="utf-8").strip() if args.control_token_file else None
+    except (ValueError, OSError) as error:
+        print(f"tpcd certify-agent: {error}", file=sys.stderr)
+        return 2
+    request = certify.CertifyRequest(
+        agent_url=args.agent_url.rstrip("/"),
+        control_url=args.control_url,
+        control_token=token,
+        reader=args.reader,
+        pin=args.pin,
+        holder=args.holder,
+        chromium=str(settings.chromium),
+        only=only,
     )
-    rows = certify.outcomes(report_dir / "allure-results")
-    version = certify.agent_version(args.agent_url)
-    summary = certify.write_summary(report_dir, args.agent_url, version, rows)
-    certify.print_summary(args.agent_url, version, rows)
+    code = certify.run_suite(request, report_dir)
+    rows = certify.outcomes(report_dir / "allure-results", only=only)
+    profile = certify.card_profile(request)
+    document = certify.verdict(request, rows, version=certify.agent_version(request.agent_url), profile=profile)
+    written = [certify.write_verdict(report_dir, document), certify.write_junit(report_dir, document)]
+    written.append(certify.write_summary(report_dir, document))
+    certify.print_summary(document)
+    if previous is not None:
+        certify.print_comparison(certify.compare(previous, document), previous)
     try:
         index = build_report(settings, results=report_dir / "allure-results", output=report_dir / "allure-report")
         print(f"\nAllure 報告：{index}")
     except ReportError as error:
         print(f"\n報告無法產生：{error}", file=sys.stderr)
-    print(f"一頁摘要：{summary}")
-    return code
+    print("判定與摘要：" + "  ".join(str(path) for path in written))
+    if code not in (0, 1):  # pytest itself could not run the suite (usage error, interrupted, internal error)
+        return code
+    return 1 if document["totals"]["FAIL"] or document["totals"]["ERROR"] else 0
+
+
+def cmd_card(settings: Settings, args: argparse.Namespace) -> int:
+    """Plug the virtual card into a remote vpcd reader; serve its OCSP/CRL and control surface until Ctrl-C/SIGTERM."""
+    try:
+        reader = RemoteReader.parse(args.vpcd)
+    except ValueError as error:
+        print(f"tpcd card: {error}", file=sys.stderr)
+        return 2
+    token, token_file = None, None
+    if not is_loopback(args.listen):  # the control surface beyond loopback: only with a token (DESIGN.md §4)
+        token = secrets.token_urlsafe(32)
+        token_file = Path(args.card_token_file or settings.path(settings.reports_dir) / "card-control.token").resolve()
+        token_file.parent.mkdir(parents=True, exist_ok=True)
+        descriptor = os.open(token_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(descriptor, "w") as handle:
+            handle.write(token)
+    stopped = _stop_on_sigterm()
+    seed = settings.seed if settings.seed is not None else 20180423
+    citizen = make_citizen(seed)
+    ports = {"control_port": args.control_port, "ocsp_port": args.ocsp_port}
+    wanted = CardServiceSettings(
+        reader, listen=args.listen, advertise=args.advertise, token=token, ready_timeout=settings.ready_timeout, **ports
+    )
+    try:
+        with CardService(wanted) as service:
+            service.insert(card_holder(citizen))
+            demo = {"name": citizen.name, "id_number": citizen.id_number, "pin": citizen.pin, "seed": seed}
+            if args.json:
+                lines = {**service.urls, "token_file": str(token_file) if token_file else None, "citizen": demo}
+                print(json.dumps(lines, ensure_ascii=False), flush=True)
+            else:
+                print(f"自然人憑證已插入遠端讀卡機 {reader.host}:{reader.port}（Ctrl-C 拔出並停止）")
+                print(f"  control  {service.urls['control']}   (tpcd certify-agent --control-url)")
+                print(f"  ocsp     {service.urls['ocsp']}/ocsp   crl {service.urls['ocsp']}/crl")
+                if token_file:
+                    print(f"  token    {token_file}   (tpcd certify-agent --control-token-file)")
+                print(f"  卡片持有人 {citizen.name} {citizen.id_number} PIN {citizen.pin}", flush=True)
+            stopped.wait()
+    except (ConnectionError, TimeoutError, ValueError) as error:
+        print(f"tpcd card: {error}", file=sys.stderr)
+        return 1
+    finally:
+        if token_file:
+            token_file.unlink(missing_ok=True)
+    return 0
 
 
 def cmd_notebook(settings: Settings, args: argparse.Namespace) -> int:
@@ -163,18 +314,46 @@ def cmd_notebook(settings: Settings, args: argparse.Namespace) -> int:
     return lab(args.lab_args)
 
 
-def parser() -> argparse.ArgumentParser:
-    """The `tpcd` command line."""
-    top = argparse.ArgumentParser(prog="tpcd", description="臺北卡3.0 金質會員申請 test and simulation harness")
-    top.add_argument("--base-url", help="a deployed portal to test instead of the embedded twin")
-    top.add_argument("--seed", type=int, help="base seed for citizens")
-    commands = top.add_subparsers(dest="command", required=True)
+def _target_options(parser: argparse.ArgumentParser) -> None:
+    """What to test: given before the command (`tpcd --base-url X run`) or after `run` (`tpcd run --base-url X`)."""
+    parser.add_argument("--base-url", help="a deployed portal to test instead of the embedded twin")
+    parser.add_argument("--stack", help="attach to a running stack: the JSON `tpcd up --json` printed (file or URL)")
+
+
+def run_options() -> argparse.ArgumentParser:
+    """The options `tpcd run` takes for itself before handing the rest to pytest."""
+    run = argparse.ArgumentParser(prog="tpcd run", add_help=False, allow_abbrev=False)
+    _target_options(run)
+    return run
+
+
+def _up_parser(commands: Any) -> None:
     up = commands.add_parser("up", help="start every service and hold them until Ctrl-C/SIGTERM")
     up.add_argument("--json", action="store_true", help="print one JSON line of URLs once everything is ready")
     up.add_argument("--portal-port", type=int, help="pin the portal twin's port (default: any free port)")
+    up.add_argument("--listen", help="address the simulators bind (default 127.0.0.1; beyond it, a token guards them)")
+    up.add_argument("--advertise", help="host in the URLs handed out (default: --listen)")
+    up.add_argument(
+        "--port", dest="ports", action="append", metavar="NAME=N", help=f"pin a port; NAME: {', '.join(SERVICE_PORTS)}"
+    )
+    up.add_argument(
+        "--portal-config", choices=("dotenv", "json"), help="write a deployment's configuration (and start no twin)"
+    )
+    up.add_argument("--out", dest="stack_dir", help="where the token, stack.json and configuration go (.tpcd/stack)")
     up.set_defaults(handler=cmd_up)
+
+
+def parser() -> argparse.ArgumentParser:
+    """The `tpcd` command line: one function per command that has options of its own."""
+    top = argparse.ArgumentParser(prog="tpcd", description="臺北卡3.0 金質會員申請 test and simulation harness")
+    _target_options(top)
+    top.add_argument("--seed", type=int, help="base seed for citizens")
+    commands = top.add_subparsers(dest="command", required=True)
+    _up_parser(commands)
     run = commands.add_parser(
-        "run", help="run the Gherkin suite and build the Allure report", usage="tpcd run [PYTEST ARGS …]"
+        "run",
+        help="run the Gherkin suite and build the Allure report",
+        usage="tpcd run [--base-url URL] [--stack STACK] [PYTEST ARGS …]",
     )
     run.set_defaults(handler=cmd_run)
     commands.add_parser("report", help="build the HTML report from reports/allure-results").set_defaults(
@@ -183,10 +362,26 @@ def parser() -> argparse.ArgumentParser:
     commands.add_parser("doctor", help="check this machine for what the harness needs").set_defaults(handler=cmd_doctor)
     certify_agent = commands.add_parser("certify-agent", help="the agent conformance suite against an agent by URL")
     certify_agent.add_argument("--agent-url", required=True, help="e.g. http://127.0.0.1:61161")
-    certify_agent.add_argument("--control-url", help="a tpcd agent desktop controlling the virtual card (optional)")
+    certify_agent.add_argument("--control-url", help="the card's control surface: a `tpcd card`, a tpcd agent desktop")
+    certify_agent.add_argument("--control-token-file", help="the control surface's bearer token (a `tpcd card` file)")
     certify_agent.add_argument("--reader", help="the PC/SC reader (slotDescription) holding the card")
+    certify_agent.add_argument("--pin", help="the PIN of a card not under control (the only PIN then sent)")
+    certify_agent.add_argument("--holder", help="the 身分證字號 of that card's holder")
     certify_agent.add_argument("--report", default="reports/certify-agent", help="where the report and summary go")
+    certify_agent.add_argument("--compare", metavar="PREVIOUS.json", help="list regressions and fixes since a verdict")
+    certify_agent.add_argument("--only", metavar="AG-07,AG-20", help="run these requirements only (the rest: NOT RUN)")
     certify_agent.set_defaults(handler=cmd_certify_agent)
+    card = commands.add_parser("card", help="the virtual card in a remote vpcd reader, with OCSP/CRL and controls")
+    card.add_argument("--vpcd", required=True, help="HOST:PORT of vsmartcard's vpcd reader (default port 35963)")
+    card.add_argument("--listen", default="127.0.0.1", help="address for the control surface and OCSP/CRL")
+    card.add_argument("--advertise", help="the address others reach them on (default: --listen)")
+    card.add_argument("--control-port", type=int, default=0, help="the control surface's port (default: any)")
+    card.add_argument("--ocsp-port", type=int, default=0, help="the OCSP/CRL service's port (default: any)")
+    card.add_argument(
+        "--token-file", dest="card_token_file", help="where the control token goes when listening beyond loopback"
+    )
+    card.add_argument("--json", action="store_true", help="print one JSON line of URLs once the card is in")
+    card.set_defaults(handler=cmd_card)
     notebook = commands.add_parser(
         "notebook",
         help="JupyterLab on the project's kernel",
@@ -203,14 +398,19 @@ def parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `tpcd` console script."""
     argv = list(sys.argv[1:] if argv is None else argv)
-    # Everything after `run` belongs to pytest, options included (`tpcd run -n 2 -k 金質`); after `notebook`, to it.
+    # Everything after `run` belongs to pytest, options included (`tpcd run -n 2 -k 金質`), except run's own; after
+    # `notebook`, to JupyterLab's launcher.
     split = min((argv.index(word) + 1 for word in ("run", "notebook") if word in argv), default=len(argv))
     args = parser().parse_args(argv[:split])
     args.pytest_args = args.lab_args = argv[split:]
+    if args.command == "run":
+        own, args.pytest_args = run_options().parse_known_args(args.pytest_args)
+        for name, value in vars(own).items():
+            if value is not None:
+                setattr(args, name, value)  # after `run` wins over before it
+    args.settings = {name: value for name, value in vars(args).items() if name in SETTING_NAMES and value is not None}
     try:
-        settings = load_settings(
-            {"base_url": args.base_url, "seed": args.seed, "portal_port": getattr(args, "portal_port", None)}
-        )
+        settings = load_settings(args.settings)
     except SettingsError as error:
         print(f"tpcd: {error}", file=sys.stderr)
         return 2

@@ -18,6 +18,7 @@ class CodeReader:
         self.sms, self.mail, self.on_read = sms, mail, on_read
         self._seen_sms: dict[str, int] = {}  # address → id of the message whose code was handed out
         self._seen_mail: dict[str, str] = {}
+        self.handed_out: list[str] = []  # every code read: secrets the report scrubs out of its artefacts (scrub.py)
 
     def newest(self, channel: Channel, to: str, timeout: float = 5.0) -> str:
         """The code in the newest message to `to` not read before, waiting up to `timeout` seconds."""
@@ -29,6 +30,8 @@ class CodeReader:
             mail = self.mail.wait_for_message(to, timeout, after=self._seen_mail.get(to, ""))
             self._seen_mail[to] = mail.id
             code, shown = mail.otp, f"收件者：{to}\n主旨：{mail.subject}\n時間：{mail.date}\n\n{mail.text}"
+        if code is not None:
+            self.handed_out.append(code)  # before on_read: the attached message is already scrubbed of it
         if self.on_read is not None:
             self.on_read(channel, to, shown)
         assert code is not None  # wait_for_message only returns a message that carries one

@@ -45,7 +45,7 @@ def build_report(settings: Settings, *, results: Path | None = None, output: Pat
     results = results or settings.allure_results
     if not results.is_dir() or not any(results.glob("*-result.json")):
         raise ReportError(f"no test results in {results}: run the suite first (`tpcd run` or `make run`)")
-    config_dir = settings.path(settings.reports_dir)
+    config_dir = settings.project_root / "reports"  # the committed configuration, wherever reports_dir points
     output = output or settings.allure_report
     shutil.rmtree(output, ignore_errors=True)
     command = [str(cli), "awesome", str(results), "--config", str(config_dir / "allurerc.mjs"), "-o", str(output)]

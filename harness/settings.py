@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
 import tomllib
 import types
 from collections.abc import Mapping
@@ -13,6 +14,8 @@ from typing import Any, Union, get_args, get_origin, get_type_hints
 
 ENV_PREFIX = "TPCD_"
 CARD_TRANSPORTS = ("pcsc", "direct")
+PORTAL_CONFIG_FORMATS = (None, "dotenv", "json")
+UNSPECIFIED = ("0.0.0.0", "::", "")  # every interface: no URL can be built from it
 # Step 10 supports only Windows 7+ with IE or Chrome: the suite's browser presents itself as Chrome on Windows 10.
 WINDOWS_CHROME = (
     "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0.0.0 Safari/537.36"
@@ -31,8 +34,15 @@ class Settings:
 
     project_root: Path = field(default_factory=Path.cwd)
     base_url: str | None = None  # a deployed portal to test; None starts the embedded portal twin
-    host: str = "127.0.0.1"  # every service binds loopback only
+    stack: str | None = None  # attach to this running stack (the JSON `tpcd up --json` printed: a file or a URL)
+    token: str | None = None  # the attached stack's bearer token (TPCD_TOKEN), else read from token_file
+    token_file: Path | None = None  # where that token is; default: the file the stack's JSON names, if readable
+    listen: str = "127.0.0.1"  # what the simulators' protocol surfaces bind; beyond loopback only for a deployment
+    advertise: str | None = None  # the host in the URLs handed out (to the deployment); default: `listen`
+    ports: dict[str, int] = field(default_factory=dict)  # service → pinned port ([tool.tpcd.ports], --port NAME=N)
     portal_port: int = 0  # 0 lets the OS choose; `tpcd up --portal-port 8000` pins it for a person
+    portal_config: str | None = None  # `tpcd up` writes the deployment's configuration: "dotenv" or "json"
+    stack_dir: Path = Path(".tpcd/stack")  # where `tpcd up` writes its token, JSON, portal config and test CA chain
     db_path: Path | None = None  # the portal twin's SQLite file; None puts it in the stack's temp dir
     chromium: Path = Path("/usr/bin/chromium")  # Debian's Chromium: `playwright install` cannot download here
     headless: bool = True
@@ -42,13 +52,41 @@ class Settings:
     seed: int | None = None  # the run's base seed for citizens; None draws one and prints it
     reports_dir: Path = Path("reports")
     ready_timeout: float = 10.0  # seconds a service may take to signal readiness
+    # Seconds a page assertion waits (Playwright's expect); None: 5 against the embedded twin, 15 against a deployment,
+    # whose own waits may be longer (a real page gives the 安控元件 7–30 s, PROTOCOLS.md §2.3).
+    expect_timeout: float | None = None
     agent_port: int = 0  # the 安控元件's port; the real one listens on 61161 (the portal is told the URL)
+    agent_public_port: int = 61161  # where a deployment's pages look for the agent (attached runs map it, see browser)
     card_transport: str = "pcsc"  # "pcsc": the card in a real pcscd reader slot; "direct": in-process, no PC/SC
+    card_vpcd: str | None = None  # HOST:PORT of a vpcd reader on another machine to plug the card into (`tpcd card`)
 
     @property
     def embedded(self) -> bool:
         """True when the suite targets the portal twin this harness starts itself."""
         return self.base_url is None
+
+    @property
+    def attached(self) -> bool:
+        """True when the simulators are a stack already running (shared, never reset as a whole)."""
+        return self.stack is not None
+
+    @property
+    def advertised_host(self) -> str:
+        """The host in every URL this harness hands out."""
+        return self.advertise or self.listen
+
+    @property
+    def page_timeout(self) -> float:
+        """Seconds a page assertion waits."""
+        if self.expect_timeout is not None:
+            return self.expect_timeout
+        return 5.0 if self.embedded else 15.0
+
+    def port_of(self, service: str) -> int:
+        """The port pinned for `service` (its key in `tpcd up --json`), 0 for any free one."""
+        if service == "portal":
+            return self.ports.get("portal", self.portal_port)
+        return self.ports.get(service, 0)
 
     def path(self, relative: Path) -> Path:
         """`relative` resolved against the project root (absolute paths stay as they are)."""
@@ -86,9 +124,34 @@ def _read_pyproject(path: Path) -> dict[str, Any]:
         raise SettingsError(f"{path} is not valid TOML: {error}") from error
 
 
+def _ports(name: str, raw: Any, source: str) -> dict[str, int]:
+    """A table (TOML), `NAME=N,NAME=N` (environment) or ["NAME=N", …] (repeated --port) as service → port."""
+    given = raw
+    if isinstance(raw, str):
+        raw = [part for part in raw.split(",") if part.strip()]
+    if isinstance(raw, list | tuple):
+        pairs = [str(item).partition("=") for item in raw]
+        if any(not equals for _, equals, _ in pairs):
+            raise SettingsError(f"{source}: {name}={given!r} is not NAME=PORT pairs (e.g. sms=8001)")
+        raw = {key.strip(): value.strip() for key, _, value in pairs}
+    if not isinstance(raw, dict):
+        raise SettingsError(f"{source}: {name}={raw!r} is not a table of service = port")
+    ports: dict[str, int] = {}
+    for service, port in raw.items():
+        try:
+            ports[str(service)] = int(port)
+        except (TypeError, ValueError):
+            raise SettingsError(f"{source}: port of {service!r}={port!r} is not an integer") from None
+        if not 0 <= ports[str(service)] <= 65535:
+            raise SettingsError(f"{source}: port of {service!r}={port} is not between 0 and 65535")
+    return ports
+
+
 def _coerce(name: str, raw: Any, annotation: Any, source: str) -> Any:
     """Turn `raw` (a TOML value or an environment string) into the field's type, or say why not."""
     origin = get_origin(annotation)
+    if origin is dict:
+        return _ports(name, raw, source)
     if origin in (Union, types.UnionType):
         options = [a for a in get_args(annotation) if a is not type(None)]
         if raw is None or (isinstance(raw, str) and raw.strip() == ""):
@@ -152,8 +215,29 @@ def load_settings(
         values[name] = _coerce(name, raw, hints[name], f"option --{name.replace('_', '-')}")
 
     settings = Settings(**values)
+    _check(settings)
+    return settings
+
+
+def _check(settings: Settings) -> None:
+    """What no single value shows: the combinations that cannot work."""
     if settings.card_transport not in CARD_TRANSPORTS:
         raise SettingsError(f"card_transport {settings.card_transport!r} must be one of {', '.join(CARD_TRANSPORTS)}")
+    if settings.card_vpcd is not None and not re.fullmatch(r"[\w.\-\[\]:]+:\d{1,5}", settings.card_vpcd):
+        raise SettingsError(f"card_vpcd {settings.card_vpcd!r} must be HOST:PORT of a vpcd reader (e.g. host:35963)")
     if settings.base_url is not None and not settings.base_url.startswith(("http://", "https://")):
         raise SettingsError(f"base_url {settings.base_url!r} must start with http:// or https://")
-    return settings
+    if settings.stack is not None and settings.base_url is None:
+        raise SettingsError(
+            f"stack {settings.stack!r} needs base_url (--base-url): the portal deployment configured with that stack"
+        )
+    if settings.portal_config not in PORTAL_CONFIG_FORMATS:
+        formats = ", ".join(f for f in PORTAL_CONFIG_FORMATS if f)
+        raise SettingsError(f"portal_config {settings.portal_config!r} must be one of {formats}")
+    if settings.advertise is None and settings.listen in UNSPECIFIED:
+        raise SettingsError(
+            f"listen {settings.listen} binds every interface: give advertise (--advertise HOST), the name or address "
+            "the deployment reaches this machine by"
+        )
+    if not 0 < settings.agent_public_port < 65536:
+        raise SettingsError(f"agent_public_port {settings.agent_public_port} is not a port (1–65535)")

@@ -1,9 +1,14 @@
-"""Start every service of one harness run on loopback, wait for each one's readiness, stop them all in `finally`.
+"""Start every service of one harness run, wait for each one's readiness, stop them all in `finally`.
 
 One Stack per pytest-xdist worker (each on its own ports and temp dir), one for `tpcd up`, or one in a notebook:
 
     with Stack(load_settings()) as stack:
         print(stack.urls["portal"])
+
+Two topologies (DESIGN.md §4b). Embedded: the twin and every simulator on loopback, reset before each scenario.
+Attached (`attach=` a stack `tpcd up` runs for a deployment): only the citizen's computer starts here (the card in a
+private PC/SC reader, with certificates the shared stack's CA issues, and the 安控元件); the shared simulators are
+never reset. Bound beyond loopback (`listen`), every control and read API asks for the stack's token.
 """
 
 from __future__ import annotations
@@ -19,34 +24,44 @@ from typing import Any
 from urllib.parse import urlparse
 
 import requests
-from cryptography.hazmat.primitives import serialization
 
-from harness.settings import Settings
-from harness.simulators import CONTROLLED, SIMULATORS, settings_of
+from harness.attach import AttachedStack
+from harness.portal_config import systems
+from harness.settings import Settings, SettingsError
+from harness.simulators import CONTROLLED, OCSP, SERVICE_PORTS, SIMULATORS
 from harness.twin import TwinClient
 from portal import PortalSettings, create_app
+from portal.config import is_loopback
 from simulators._client import SimulatorClient, SimulatorError
+from simulators._control import BearerGate
 from simulators._serving import RunningServer, stop_together
 from simulators.agent import AgentSettings, Desktop, DirectTransport, PcscTransport, SecurityAgent, create_desktop_app
-from simulators.captcha import CaptchaSettings
 from simulators.card import CardClient, CardSlot, KeyPool, TestPki, revocation
-from simulators.card.pcscd import acquire_host, release_host
-from simulators.netizen import NetizenClient, NetizenSettings
-from simulators.sms import SmsSettings
+from simulators.card.client import RemoteReader
+from simulators.card.issuer import CardIssuer, RemoteIssuer, issuer_router
+from simulators.card.pcscd import PcscHost, acquire_host, release_host
+from simulators.netizen import NetizenClient
 
+LOOPBACK = "127.0.0.1"  # the citizen's computer (card, pcscd, agent) never listens anywhere else
 NETIZEN_CALLBACK = "/register/netizen/callback"  # the portal's return from 網路市民 (portal/routes/profile.py)
 
 
 class Stack:
     """The portal twin (unless a deployed portal is the target) and every simulator, as one unit."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, attach: AttachedStack | None = None) -> None:
         self.settings = settings
+        self.attached = attach
         self.urls: dict[str, str] = {}
+        # Made per stack once it binds beyond loopback; an attached stack's is the one it was read with.
+        self.token: str | None = attach.token if attach else None
+        if attach is None and not is_loopback(settings.listen):
+            self.token = secrets.token_urlsafe(32)
+        self.runs_twin = settings.embedded and not settings.portal_config  # a portal config is for a deployment
         self._servers: list[RunningServer] = []
         self._clients: dict[str, SimulatorClient] = {}  # the stack's own, for reset and state: name → client
         self._twin: TwinClient | None = None
-        self.pki: TestPki | None = None  # the test MOICA CA: it issues every card's certificates
+        self.pki: TestPki | None = None  # the test MOICA CA (not on an attached run: the shared stack owns it)
         self.card: CardClient | None = None
         self.desktop: Desktop | None = None
         self.pcsc_socket: str | None = None
@@ -54,31 +69,47 @@ class Stack:
         self._exit = ExitStack()
 
     @property
+    def shared(self) -> bool:
+        """Whether other runs use these simulators too: then nothing resets them, and every fault needs a target."""
+        return self.attached is not None
+
+    def shares(self, service: str) -> bool:
+        """Whether `service` (its key in `urls`) is the attached stack's, used by other runs too."""
+        return self.attached is not None and service in self.attached.urls
+
+    @property
     def portal_url(self) -> str:
         """The portal under test: the twin this stack started, or the deployed portal's URL."""
         return self.settings.base_url or self.urls["portal"]
+
+    @property
+    def agent_port(self) -> int | None:
+        """The port the 安控元件 really listens on (an attached run's browser maps the public one onto it)."""
+        return self.desktop.port if self.desktop is not None else None
 
     def start(self) -> Stack:
         """Bring every service up, or leave none running if one fails."""
         try:
             self.workdir = Path(tempfile.mkdtemp(prefix="tpcd-stack-"))
             self._exit.callback(shutil.rmtree, self.workdir, ignore_errors=True)
-            for spec in SIMULATORS:
-                app = spec.create_app(spec.settings)
-                if spec.sidecar is not None:
-                    sidecar = spec.sidecar(app, self.settings.host, self.settings.ready_timeout)
-                    key, url = self._exit.enter_context(sidecar)
-                    self.urls[key] = url
-                self._serve(spec.name, app)
-            self._start_card()
+            if self.attached is not None:
+                self.urls.update(self.attached.urls)
+                issuer: CardIssuer = self._exit.enter_context(RemoteIssuer(self.urls["ocsp"], token=self.token))
+            else:
+                self._start_simulators()
+                issuer = self._start_pki()
+            self._start_citizen_computer(issuer)
             for controlled in CONTROLLED:
-                self._clients[controlled.name] = self._exit.enter_context(controlled.client(self.urls[controlled.name]))
-            if self.settings.embedded:
+                shared = self.shares(controlled.name)
+                client = controlled.client(self.urls[controlled.name], token=self.token, shared=shared)
+                self._clients[controlled.name] = self._exit.enter_context(client)
+            if self.runs_twin:
                 portal = create_app(self._portal_settings())
                 self._exit.callback(portal.state.store.close)  # after the server has stopped
-                self._serve("portal", portal, port=self.settings.portal_port)
-                self._twin = self._exit.enter_context(TwinClient(self.urls["portal"]))
-            self._register_netizen_callback()
+                self._serve("portal", portal)
+                self._twin = self._exit.enter_context(TwinClient(self.urls["portal"], token=self.token))
+            if self.runs_twin or self.settings.base_url:
+                self._register_netizen_callback()
         except BaseException:
             self.stop()
             raise
@@ -86,48 +117,82 @@ class Stack:
 
     def _register_netizen_callback(self) -> None:
         """網路市民 redirects only to a registered URI (RFC 6749 §3.1.2.2): the portal's callback, known only now that
-        the portal runs, is registered as a deployment registers its own with the real service."""
+        the portal runs, is registered as a deployment registers its own with the real service (idempotent, so every
+        run attached to a shared stack may do it)."""
         netizen = self._clients["netizen"]
         assert isinstance(netizen, NetizenClient)
         netizen.register_redirect_uri(self.portal_url.rstrip("/") + NETIZEN_CALLBACK)
 
-    def _start_card(self) -> None:
-        """The test MOICA CA with its OCSP/CRL service, and a reader slot (real PC/SC unless Settings say direct)."""
+    def _start_simulators(self) -> None:
+        unknown = sorted(set(self.settings.ports) - set(SERVICE_PORTS))
+        if unknown:
+            raise SettingsError(f"ports: no service named {', '.join(unknown)}; known: {', '.join(SERVICE_PORTS)}")
+        for spec in SIMULATORS:
+            app = spec.create_app(spec.settings)
+            if spec.sidecar is not None:
+                key, url = self._exit.enter_context(spec.sidecar(app, self.settings))
+                self.urls[key] = url
+            self._serve(spec.name, app, public=spec.public)
+
+    def _start_pki(self) -> TestPki:
+        """The test MOICA CA with its OCSP/CRL service, which also issues cards (simulators.card.issuer)."""
         pool = KeyPool()
         self._exit.callback(pool.close)
         pki = TestPki(pool)
         self.pki = pki
-        self._serve("ocsp", revocation.create_app(pki))
+        app = revocation.create_app(pki)
+        app.include_router(issuer_router(pki))
+        self._serve("ocsp", app, public=OCSP.public)
         pki.ocsp_url, pki.crl_url = self.urls["ocsp"] + "/ocsp", self.urls["ocsp"] + "/crl"
-        host = None
-        if self.settings.card_transport == "pcsc":
+        return pki
+
+    def _start_citizen_computer(self, issuer: CardIssuer) -> None:
+        """A reader slot (real PC/SC unless Settings say direct) with cards from `issuer`, and the 安控元件."""
+        host: PcscHost | RemoteReader | None = None
+        if self.settings.card_vpcd:  # the card in a reader on another machine; this stack's agent reads the system's
+            host = RemoteReader.parse(self.settings.card_vpcd)
+        elif self.settings.card_transport == "pcsc":
             host = acquire_host()
             self._exit.callback(release_host)
             self.pcsc_socket = str(host.socket_path)
-        slot = CardSlot(host, pki)
+        slot = CardSlot(host, issuer)
         self._exit.callback(slot.close)
         self.card = CardClient(slot)
         self.urls["reader"] = slot.reader
         self._start_agent(PcscTransport() if host else DirectTransport(slot))
 
     def _start_agent(self, transport: PcscTransport | DirectTransport) -> None:
-        """The 安控元件 on the citizen's computer: installed and Ready, trusting the portal under test's site."""
-        portal_host = urlparse(self.settings.base_url).hostname if self.settings.base_url else self.settings.host
-        agent = SecurityAgent(AgentSettings(), transport, trusted={portal_host or self.settings.host})
-        self.desktop = Desktop(agent, host=self.settings.host, port=self.settings.agent_port, card=self.card)
+        """The 安控元件 on the citizen's computer: installed and Ready, trusting the portal under test's site.
+
+        Attached, it answers as if on the standard port the deployment's pages call (agent_public_port), while it
+        listens on a port of its own: several runs and workers share one machine, and each browser maps the standard
+        address onto its own agent (harness.plugin.browser)."""
+        portal_host = urlparse(self.settings.base_url).hostname if self.settings.base_url else LOOPBACK
+        public = self.settings.agent_public_port if self.shared else 0
+        agent = SecurityAgent(AgentSettings(public_port=public), transport, trusted={portal_host or LOOPBACK})
+        self.desktop = Desktop(agent, host=LOOPBACK, port=self.settings.agent_port, card=self.card)
         self._exit.callback(self.desktop.close)
         self.urls["agent"] = self.desktop.agent_url
-        self._serve("agent_desktop", create_desktop_app(self.desktop))
+        self._serve("agent_desktop", create_desktop_app(self.desktop), local=True)
 
-    def _serve(self, name: str, app: object, *, port: int = 0) -> None:
-        running = RunningServer(app, name=name, host=self.settings.host, port=port, timeout=self.settings.ready_timeout)
+    def _serve(self, name: str, app: Any, *, public: tuple[str, ...] = (), local: bool = False) -> None:
+        """Serve `app` as service `name`: on loopback when `local`, else where the settings say, behind the token."""
+        if self.token and not local:
+            app = BearerGate(app, token=self.token, public=public)
+        host = LOOPBACK if local else self.settings.listen
+        advertise = None if local else self.settings.advertised_host
+        port = 0 if local else self.settings.port_of(name)
+        timeout = self.settings.ready_timeout
+        running = RunningServer(app, name=name, host=host, port=port, timeout=timeout, advertise=advertise)
         self._servers.append(running)
         self.urls[name] = running.url
 
     def reset(self) -> None:
-        """Every simulator empty and unarmed, the twin on real time: a fresh start for the next scenario."""
+        """A fresh start for the next scenario: every simulator empty and unarmed, the twin on real time; on a shared
+        stack only what is this run's alone (the card, the agent)."""
         for client in self._clients.values():
-            client.reset()
+            if not client.shared:
+                client.reset()
         if self.card is not None:
             self.card.reset()
         if self._twin is not None:
@@ -140,11 +205,12 @@ class Stack:
         return [asdict(request) for request in self.desktop.agent.requests()]
 
     def simulator_state(self) -> dict[str, Any]:
-        """Every simulator's control-surface state, for a failure's evidence (no secrets: PINs are masked)."""
+        """Every simulator's control-surface state, for a failure's evidence (no secrets: PINs are masked); of a
+        shared simulator only what is armed, as the rest is every run's."""
         state: dict[str, Any] = {}
         for name, client in self._clients.items():
             try:
-                state[name] = client.state()
+                state[name] = {"faults": client.faults()} if client.shared else client.state()
             except (SimulatorError, requests.RequestException, ValueError) as error:
                 state[name] = f"unavailable: {error}"
         if self.card is not None:
@@ -165,31 +231,13 @@ class Stack:
         """The twin configured with the simulators' real URLs, as a deployment is with the real systems'."""
         assert self.workdir is not None
         assert self.pki is not None
-        smtp_port = urlparse(self.urls["mail_smtp"]).port
-        assert smtp_port is not None
-        sms, captcha, netizen = settings_of(SmsSettings), settings_of(CaptchaSettings), settings_of(NetizenSettings)
         return PortalSettings(
             db_path=self.settings.db_path or self.workdir / "portal.sqlite3",
             secret_key=secrets.token_urlsafe(32),
-            sms_gateway_url=self.urls["sms"] + "/api/mtk/SmSend",
-            sms_username=sms.username,
-            sms_password=sms.password,
-            smtp_host=self.settings.host,
-            smtp_port=smtp_port,
-            captcha_script_url=self.urls["captcha"] + "/recaptcha/api.js",
-            captcha_verify_url=self.urls["captcha"] + "/recaptcha/api/siteverify",
-            captcha_site_key=captcha.site_key,
-            captcha_secret=captcha.secret,
-            netizen_url=self.urls["netizen"],
-            netizen_client_id=netizen.client_id,
-            netizen_client_secret=netizen.client_secret,
-            agent_url=self.urls["agent"],
+            **systems(self.urls, agent_url=self.urls["agent"], chain=self.pki.chain_pem()),
             agent_timeout=4.0,  # a missing or crashed agent is reported within seconds, not the real page's 10 s
-            trusted_ca_pem=b"".join(
-                cert.public_bytes(serialization.Encoding.PEM) for cert in (self.pki.ca_cert, self.pki.root_cert)
-            ),
-            registry_url=self.urls["registry"],
             twin_controls=True,
+            twin_token=self.token or "",
         )
 
     def __enter__(self) -> Stack:

@@ -59,6 +59,14 @@ class Screen:
         """The form field whose label is exactly `label`."""
         return self.page.get_by_label(label, exact=True)
 
+    def enter_secret(self, field: Locator, secret: str) -> None:
+        """Type a PIN or password into `field`, which must mask it (type=password): a field that shows it would put
+        it in every screenshot and video of the scenario, where no scrubber reaches."""
+        expect(field, "a PIN or password field must mask what is typed (type=password)").to_have_attribute(
+            "type", "password"
+        )
+        field.fill(secret)
+
     def control(self, label: str) -> Locator:
         """The button (or link styled as one) whose accessible name is exactly `label`."""
         return self.page.get_by_role("button", name=label, exact=True)

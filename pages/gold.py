@@ -57,7 +57,7 @@ class CardVerificationPage(Screen):
 
     def enter_pin(self, pin: str) -> None:
         """Type the PIN and press [OK]: the page signs through the agent's popup."""
-        self.pin.fill(pin)
+        self.enter_secret(self.pin, pin)
         self.ok.click()
 
     def verify(self, id_number: str, pin: str) -> None:
@@ -109,5 +109,5 @@ class LoginPage(Screen):
     def try_log_in(self, account: str, password: str) -> None:
         """Type both and press [登入], whatever the portal answers (a lockout notice, say)."""
         self.field("帳號").fill(account)
-        self.field("密碼").fill(password)
+        self.enter_secret(self.field("密碼"), password)
         self.press("登入")

@@ -21,6 +21,6 @@ class NetizenLoginPage(Screen):
     def sign_in_and_consent(self, account: str, password: str) -> None:
         """Log in, then press [同意授權] on the consent page."""
         self.account.fill(account)
-        self.password.fill(password)
+        self.enter_secret(self.password, password)
         self.login.click()
         self.page.get_by_role("button", name="同意授權").click()

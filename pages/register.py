@@ -103,8 +103,8 @@ class SetPasswordPage(Screen):
 
     def set_password(self, password: str) -> None:
         """Type the password twice."""
-        self.password.fill(password)
-        self.confirm.fill(password)
+        self.enter_secret(self.password, password)
+        self.enter_secret(self.confirm, password)
 
     def rule(self, label: str) -> Locator:
         """The rule line that starts with `label`."""

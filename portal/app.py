@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import secrets
 from pathlib import Path
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
@@ -42,6 +43,14 @@ class SecurityHeaders:
         await self.app(scope, receive, send_with_headers)
 
 
+def _twin_token(request: Request) -> None:
+    """The twin's clock, bound beyond loopback, answers only to its token (DESIGN.md §4)."""
+    expected: str = request.app.state.settings.twin_token
+    given = request.headers.get("authorization", "")
+    if not secrets.compare_digest(given.encode(), f"Bearer {expected}".encode()):
+        raise HTTPException(401, "send Authorization: Bearer <PORTAL_TWIN_TOKEN>", {"WWW-Authenticate": "Bearer"})
+
+
 def create_app(settings: PortalSettings) -> FastAPI:
     """The portal twin as an ASGI app; it knows the systems it calls only through `settings`."""
     app = FastAPI(title="臺北卡3.0 portal twin", docs_url=None, redoc_url=None, openapi_url=None)
@@ -60,13 +69,15 @@ def create_app(settings: PortalSettings) -> FastAPI:
     for routes in (apply, contact, profile, member, gold, login):
         app.include_router(routes.router)
     if settings.twin_controls:
-        app.include_router(twin.router)
+        app.include_router(twin.router, dependencies=[Depends(_twin_token)] if settings.twin_token else [])
 
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, error: HTTPException) -> Response:
         title = ERROR_TITLES.get(error.status_code, "發生錯誤")
         detail = error.detail if error.status_code != 404 else "網址可能有誤，請回到首頁重新開始。"
-        return render(request, "error.html", status_code=error.status_code, title=title, message=detail)
+        shown = render(request, "error.html", status_code=error.status_code, title=title, message=detail)
+        shown.headers.update(error.headers or {})  # e.g. the 401's WWW-Authenticate
+        return shown
 
     @app.exception_handler(SessionLacks)
     async def session_lacks(request: Request, lack: SessionLacks) -> Response:

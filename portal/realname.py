@@ -2,15 +2,17 @@
 
 In order: the typed 身分證字號 (checksum, and the member's own); the nonce (issued to this member, unused, fresh);
 the signature over it with the signing certificate's key; the chain to the configured MOICA CA; the validity; the
-revocation status (OCSP from the AIA, falling back to the CRL); the last four ID digits in 2.16.886.1.100.2.51; and
+revocation status (OCSP from the AIA, its answer signed by the CA or its OCSP delegate, about this certificate, with
+our nonce and current; else the CA's current CRL); the last four ID digits in 2.16.886.1.100.2.51; and
 that no other member holds this certificate. Each failure has its own plain-Chinese message and changes nothing.
 """
 
 from __future__ import annotations
 
 import base64
+import secrets
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import requests
 from asn1crypto import x509 as asn1_x509
@@ -55,29 +57,106 @@ def last4_of(cert_der: bytes) -> str | None:
     return None
 
 
+OCSP_SKEW = timedelta(minutes=5)  # clock difference tolerated between the portal and the responder
+OCSP_MAX_AGE = timedelta(days=1)  # an answer without nextUpdate is taken as fresh this long (RFC 5019 §2.2.4)
+
+
+def _ocsp_signer(answer: ocsp.OCSPResponse, issuer: x509.Certificate) -> x509.Certificate | None:
+    """Who may have signed `answer` (RFC 6960 §4.2.2.2): the CA itself, or a responder certificate the CA issued
+    for OCSP signing (id-kp-OCSPSigning) that the answer carries; None for anyone else."""
+    issuer_key_hash = x509.SubjectKeyIdentifier.from_public_key(issuer.public_key()).digest
+    if answer.responder_name == issuer.subject or answer.responder_key_hash == issuer_key_hash:
+        return issuer
+    for delegate in answer.certificates:
+        named = answer.responder_name == delegate.subject
+        hashed = answer.responder_key_hash == x509.SubjectKeyIdentifier.from_public_key(delegate.public_key()).digest
+        if not (named or hashed) or delegate.issuer != issuer.subject:
+            continue
+        try:
+            delegate.verify_directly_issued_by(issuer)
+            usages = delegate.extensions.get_extension_for_class(x509.ExtendedKeyUsage).value
+        except (ValueError, TypeError, InvalidSignature, x509.ExtensionNotFound):
+            continue
+        if x509.oid.ExtendedKeyUsageOID.OCSP_SIGNING in usages:
+            return delegate
+    return None
+
+
+def _ocsp_status(
+    answer: ocsp.OCSPResponse, cert: x509.Certificate, issuer: x509.Certificate, nonce: bytes
+) -> str | None:
+    """The status `answer` gives `cert`, if the answer is one to trust: signed by the CA or its delegate, about this
+    certificate of this issuer, echoing our nonce when it echoes one, and current; None otherwise (then the CRL is
+    asked). A forged or replayed 'good' would otherwise let a revoked card through."""
+    if answer.response_status is not ocsp.OCSPResponseStatus.SUCCESSFUL:
+        return None
+    signer = _ocsp_signer(answer, issuer)
+    if signer is None or answer.signature_hash_algorithm is None:
+        return None
+    public = signer.public_key()
+    if not isinstance(public, rsa.RSAPublicKey):
+        return None
+    try:
+        public.verify(answer.signature, answer.tbs_response_bytes, padding.PKCS1v15(), answer.signature_hash_algorithm)
+    except InvalidSignature:
+        return None
+    try:
+        echoed = answer.extensions.get_extension_for_class(x509.OCSPNonce).value.nonce
+    except x509.ExtensionNotFound:
+        echoed = None  # RFC 8954 §2.1: a responder may leave the nonce out; freshness is then checked by time alone
+    if echoed is not None and echoed != nonce:
+        return None
+    issuer_key_hash = hashes.Hash(answer.hash_algorithm)
+    issuer_key_hash.update(
+        issuer.public_key().public_bytes(serialization.Encoding.DER, serialization.PublicFormat.PKCS1)
+    )
+    now = datetime.now(UTC)
+    for single in answer.responses:
+        if single.serial_number != cert.serial_number or single.issuer_key_hash != issuer_key_hash.finalize():
+            continue
+        fresh_until = single.next_update_utc or single.this_update_utc + OCSP_MAX_AGE
+        if single.this_update_utc > now + OCSP_SKEW or fresh_until < now - OCSP_SKEW:
+            return None
+        return single.certificate_status.name.lower()
+    return None
+
+
 def _revocation(cert: x509.Certificate, issuer: x509.Certificate, timeout: float) -> str:
-    """'good', 'revoked' or 'unknown' from OCSP, else from the CRL; RealNameError when neither answers."""
+    """'good', 'revoked' or 'unknown' from a trustworthy OCSP answer, else from a current CRL the CA signed;
+    RealNameError when neither can be had."""
     try:
         aia = cert.extensions.get_extension_for_class(x509.AuthorityInformationAccess).value
         urls = [d.access_location.value for d in aia if d.access_method == AuthorityInformationAccessOID.OCSP]
     except x509.ExtensionNotFound:
         urls = []
     for url in urls:
-        request = ocsp.OCSPRequestBuilder().add_certificate(cert, issuer, hashes.SHA1()).build()
+        nonce = secrets.token_bytes(16)
+        request = (
+            ocsp.OCSPRequestBuilder()
+            .add_certificate(cert, issuer, hashes.SHA1())
+            .add_extension(x509.OCSPNonce(nonce), critical=False)
+            .build()
+        )
         try:
-            reply = requests.post(url, data=request.public_bytes(serialization.Encoding.DER),
-                                  headers={"Content-Type": "application/ocsp-request"}, timeout=timeout)  # fmt: skip
+            reply = requests.post(
+                url,
+                data=request.public_bytes(serialization.Encoding.DER),
+                headers={"Content-Type": "application/ocsp-request"},
+                timeout=timeout,
+            )
             reply.raise_for_status()
             answer = ocsp.load_der_ocsp_response(reply.content)
         except (requests.RequestException, ValueError):
             continue  # OCSP down: fall back to the CRL
-        if answer.response_status is ocsp.OCSPResponseStatus.SUCCESSFUL:
-            return answer.certificate_status.name.lower()
+        status = _ocsp_status(answer, cert, issuer, nonce)
+        if status is not None:
+            return status
     try:
         points = cert.extensions.get_extension_for_class(x509.CRLDistributionPoints).value
         crl_urls = [name.value for point in points for name in (point.full_name or [])]
     except x509.ExtensionNotFound:
         crl_urls = []
+    now = datetime.now(UTC)
     for url in crl_urls:
         try:
             reply = requests.get(url, timeout=timeout)
@@ -85,8 +164,10 @@ def _revocation(cert: x509.Certificate, issuer: x509.Certificate, timeout: float
             crl = x509.load_der_x509_crl(reply.content)
         except (requests.RequestException, ValueError):
             continue
-        if not crl.is_signature_valid(issuer.public_key()):  # type: ignore[arg-type]
+        if crl.issuer != issuer.subject or not crl.is_signature_valid(issuer.public_key()):  # type: ignore[arg-type]
             continue
+        if crl.next_update_utc is not None and crl.next_update_utc < now - OCSP_SKEW:
+            continue  # a stale CRL says nothing of revocations since (RFC 5280 §6.3.3 (a)(2))
         return "revoked" if crl.get_revoked_certificate_by_serial_number(cert.serial_number) else "good"
     raise RealNameError("目前無法確認自然人憑證的狀態（OCSP 與 CRL 都無法連線），請稍後再試。")
 

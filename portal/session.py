@@ -41,7 +41,13 @@ def _go(location: str) -> SessionLacks:
 def _session(request: Request) -> Session | None:
     """The server's record of this browser's session, unless there is none or it has ended."""
     session_id = request.session.get(SESSION_ID)
-    return deps.store(request).session(session_id) if isinstance(session_id, str) else None
+    if not isinstance(session_id, str):
+        return None
+    settings = deps.settings(request)
+    now = deps.clock(request).now()
+    return deps.store(request).session(
+        session_id, now=now, idle=settings.session_idle, lifetime=settings.session_lifetime
+    )
 
 
 def current_application(request: Request) -> Application | None:
@@ -67,8 +73,7 @@ def begin_application(request: Request, application: Application) -> None:
     if session is not None:
         deps.store(request).attach_application(session.id, application.id)
         return
-    now = deps.clock(request).now()
-    request.session[SESSION_ID] = deps.store(request).open_session(now=now, application_id=application.id)
+    _open(request, application_id=application.id)
 
 
 def end_application(request: Request) -> None:
@@ -81,8 +86,14 @@ def end_application(request: Request) -> None:
 def sign_in(request: Request, member: Member) -> None:
     """This browser is `member`'s from now on, under a new session id (the old one, and any copy of it, ends)."""
     sign_out(request)
-    now = deps.clock(request).now()
-    request.session[SESSION_ID] = deps.store(request).open_session(now=now, member_id=member.id)
+    _open(request, member_id=member.id)
+
+
+def _open(request: Request, *, application_id: int | None = None, member_id: int | None = None) -> None:
+    """A new server-side session for this browser; records of sessions long over are dropped on the way."""
+    store, now = deps.store(request), deps.clock(request).now()
+    store.forget_sessions(before=now - deps.settings(request).session_lifetime)
+    request.session[SESSION_ID] = store.open_session(now=now, application_id=application_id, member_id=member_id)
 
 
 def sign_out(request: Request) -> None:

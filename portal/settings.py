@@ -43,6 +43,10 @@ class PortalSettings:
     login_window: float = 900.0  # seconds a failure counts, and the longest a lockout lasts
     login_account_limit: int = 10  # failures on one account (known or not) before it is locked
     login_client_limit: int = 50  # failures from one client address, over every account, before it is locked
+    # Sessions end on their own too: after this long without a request, and this long after they began.
+    session_idle: float = 1800.0
+    session_lifetime: float = 43200.0
+    id_probe_limit: int = 3  # registered 身分證字號 one application may be told of before it must start over
     outbound_timeout: float = 5.0  # seconds the portal waits for any external system
     # The 安控元件 on the citizen's computer (PROTOCOLS.md §2) and how long the page waits for its answer.
     agent_url: str = "http://127.0.0.1:61161"
@@ -54,3 +58,4 @@ class PortalSettings:
     # Where the QR code of documented step 23 sends a phone: the TaipeiPASS app page (PROTOCOLS.md §1).
     app_download_url: str = "https://id.taipei/tpcd/about/taipeipass-app"
     twin_controls: bool = False  # the twin's test clock at /_twin/*; never on a real deployment
+    twin_token: str = ""  # when set, /_twin/* demands `Authorization: Bearer <it>` (required beyond loopback)

@@ -55,7 +55,11 @@ CREATE INDEX IF NOT EXISTS deliveries_by_recipient ON deliveries (channel, recip
 CREATE TABLE IF NOT EXISTS sessions (
     id TEXT PRIMARY KEY,
     application_id INTEGER REFERENCES applications(id), member_id INTEGER REFERENCES members(id),
-    started_at REAL NOT NULL, ended_at REAL
+    started_at REAL NOT NULL, ended_at REAL, seen_at REAL
+);
+CREATE TABLE IF NOT EXISTS id_probes (
+    application_id INTEGER NOT NULL REFERENCES applications(id), id_number TEXT NOT NULL,
+    PRIMARY KEY (application_id, id_number)
 );
 CREATE TABLE IF NOT EXISTS login_failures (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -64,7 +68,7 @@ CREATE TABLE IF NOT EXISTS login_failures (
 CREATE INDEX IF NOT EXISTS login_failures_by_key ON login_failures (scope, key, at);
 """
 # Columns added since the first schema: a file made by an older twin gets them on open.
-ADDED_COLUMNS = {"applications": {"netizen_prefill": "TEXT", "finished_at": "TEXT"}}
+ADDED_COLUMNS = {"applications": {"netizen_prefill": "TEXT", "finished_at": "TEXT"}, "sessions": {"seen_at": "REAL"}}
 HOUR = 3600.0
 LOOKUP_COLUMNS = {"id", "id_number", "mobile", "email", "account", "cert_serial"}  # members are looked up by these
 
@@ -133,6 +137,7 @@ class Session:
     member_id: int | None
     started_at: float
     ended_at: float | None
+    seen_at: float | None
 
 
 class CodeCheck(StrEnum):
@@ -250,8 +255,14 @@ class Store:
         return self._write(
             "INSERT INTO challenges (application_id, channel, contact, code_hash, sent_at, expires_at, tries_left)"
             " VALUES (?, ?, ?, ?, ?, ?, ?)",
-            application_id, channel, contact, code_hash, sent_at, sent_at + ttl, tries,
-        )  # fmt: skip
+            application_id,
+            channel,
+            contact,
+            code_hash,
+            sent_at,
+            sent_at + ttl,
+            tries,
+        )
 
     def retire_challenges(self, application_id: int, *, keep: int) -> None:
         """Once a new code went out, every earlier one of the application stops counting."""
@@ -373,8 +384,9 @@ class Store:
     # real-name verification (documented steps 20–23)
     def issue_nonce(self, member_id: int, nonce: str, issued_at: float) -> int:
         """A fresh challenge for the card to sign."""
-        return self._write("INSERT INTO nonces (member_id, nonce, issued_at) VALUES (?, ?, ?)", member_id, nonce,
-                           issued_at)  # fmt: skip
+        return self._write(
+            "INSERT INTO nonces (member_id, nonce, issued_at) VALUES (?, ?, ?)", member_id, nonce, issued_at
+        )
 
     def take_nonce(self, nonce_id: int, member_id: int) -> tuple[str, float] | None:
         """The nonce and when it was issued, used up by this call; None when unknown, foreign or used."""
@@ -392,8 +404,12 @@ class Store:
         account = f"TPC{member_id:07d}"
         self._write(
             "UPDATE members SET verified_level = ?, cert_serial = ?, verified_at = ?, account = ? WHERE id = ?",
-            level, cert_serial, verified_at, account, member_id,
-        )  # fmt: skip
+            level,
+            cert_serial,
+            verified_at,
+            account,
+            member_id,
+        )
         return account
 
     # sessions (the cookie holds only the id)
@@ -409,9 +425,37 @@ class Store:
         )
         return session_id
 
-    def session(self, session_id: str) -> Session | None:
-        """The session with that id, unless it has ended."""
-        return self._one(Session, "id = ? AND ended_at IS NULL", session_id)
+    def session(self, session_id: str, *, now: float, idle: float, lifetime: float) -> Session | None:
+        """The session with that id, unless it has ended, sat idle longer than `idle` or is older than `lifetime`
+        seconds (OWASP Session Management: idle and absolute timeouts); a session found counts as seen now."""
+        found = self._one(
+            Session,
+            "id = ? AND ended_at IS NULL AND started_at > ? AND COALESCE(seen_at, started_at) > ?",
+            session_id,
+            now - lifetime,
+            now - idle,
+        )
+        if found is not None:
+            self._write("UPDATE sessions SET seen_at = ? WHERE id = ?", now, session_id)
+        return found
+
+    def forget_sessions(self, *, before: float) -> None:
+        """Drop the records of sessions that ended, or were last seen, before `before`: nothing keeps them."""
+        self._write("DELETE FROM sessions WHERE COALESCE(ended_at, seen_at, started_at) < ?", before)
+
+    def registered_ids_told(self, application_id: int, registered: str | None) -> int:
+        """How many different members' ID numbers this application has been told of, `registered` (one it is about
+        to be told of) included: the answer would let anyone with one verified phone test ID numbers."""
+        with self._transaction() as connection:
+            if registered is not None:
+                connection.execute(
+                    "INSERT OR IGNORE INTO id_probes (application_id, id_number) VALUES (?, ?)",
+                    (application_id, registered),
+                )
+            (count,) = connection.execute(
+                "SELECT COUNT(*) FROM id_probes WHERE application_id = ?", (application_id,)
+            ).fetchone()
+        return int(count)
 
     def attach_application(self, session_id: str, application_id: int | None) -> None:
         """The session fills in this application from now on (None: no application)."""

@@ -17,12 +17,17 @@ class SimulatorError(RuntimeError):
 
 
 class ServiceClient:
-    """HTTP client for one service; owns its URLs so steps never build one."""
+    """HTTP client for one service; owns its URLs so steps never build one.
 
-    def __init__(self, base_url: str, *, timeout: float = 5.0) -> None:
+    `token`: the stack's bearer token, needed for every control and read call once the stack is bound beyond loopback.
+    """
+
+    def __init__(self, base_url: str, *, timeout: float = 5.0, token: str | None = None) -> None:
         self.base_url = base_url.rstrip("/")
         self.timeout = timeout
         self.http = requests.Session()
+        if token:
+            self.http.headers["Authorization"] = f"Bearer {token}"
 
     def __enter__(self) -> Self:
         return self
@@ -42,22 +47,66 @@ class ServiceClient:
 
 
 class SimulatorClient(ServiceClient):
-    """Client of a simulator's control surface (STYLE.md §6); each simulator's client adds its typed readers."""
+    """Client of a simulator's control surface (STYLE.md §6); each simulator's client adds its typed readers.
+
+    `target`: what this client's faults apply to when `arm` is given no `match` (the scenario's mobile, mail address,
+    ID number or browser session). `shared`: the simulator serves other runs too, so a fault for every target is
+    refused and `reset` is never sent (DESIGN.md §4: nothing wipes a shared stack).
+    """
+
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        timeout: float = 5.0,
+        token: str | None = None,
+        target: str | None = None,
+        shared: bool = False,
+    ) -> None:
+        super().__init__(base_url, timeout=timeout, token=token)
+        self.target, self.shared = target, shared
+        self.armed: list[int] = []  # ids of the faults this client armed, for `disarm_armed`
 
     def state(self) -> dict[str, Any]:
         """The control surface's state document, armed faults included: evidence for a report, kept as JSON."""
         state: dict[str, Any] = self._call("GET", "/_control/state")
         return state
 
+    def faults(self) -> list[dict[str, Any]]:
+        """What is armed now (every run's, on a shared stack), with ids and uses left."""
+        faults: list[dict[str, Any]] = self._call("GET", "/_control/faults")["faults"]
+        return faults
+
     def reset(self) -> None:
         """Forget every message and fault: a fresh simulator for the next scenario."""
+        if self.shared:
+            raise SimulatorError(f"{self.base_url} is shared with other runs: it is never reset as a whole")
         self._call("POST", "/_control/reset")
 
-    def arm(self, fault: str, *, match: str | None = None, times: int | None = 1, seconds: float | None = None) -> None:
-        """Arm `fault` (a member of the simulator's fault enum) for `match`, `times` uses (None: until reset)."""
-        self._call(
+    def arm(self, fault: str, *, match: str | None = None, times: int | None = 1, seconds: float | None = None) -> int:
+        """Arm `fault` (a member of the simulator's fault enum) for `match` (default: this client's target), `times`
+        uses (None: until disarmed); returns its id."""
+        match = match if match is not None else self.target
+        if match is None and self.shared:
+            raise SimulatorError(
+                f"{fault} would hit every run sharing {self.base_url}: arm it for one target (match=…)"
+            )
+        answer = self._call(
             "POST", "/_control/faults", json={"fault": str(fault), "match": match, "times": times, "seconds": seconds}
         )
+        armed_id = int(answer["id"])
+        self.armed.append(armed_id)
+        return armed_id
+
+    def disarm(self, *ids: int) -> None:
+        """Disarm the faults with these ids (used-up ones are already gone)."""
+        if ids:
+            self._call("DELETE", "/_control/faults", params={"id": list(ids)})
+        self.armed = [armed for armed in self.armed if armed not in ids]
+
+    def disarm_armed(self) -> None:
+        """Disarm every fault this client armed: a scenario's teardown on a stack other runs share."""
+        self.disarm(*self.armed)
 
 
 def wait_until(probe: Callable[[], T | None], *, timeout: float, what: str, interval: float = 0.05) -> T:

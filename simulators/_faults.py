@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import itertools
 import threading
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -19,6 +21,7 @@ class ArmedFault:
 
 @dataclass(slots=True)
 class _Armed:
+    id: int  # what `arm` answered: the handle to disarm it by
     fault: ArmedFault
     remaining: int | None  # uses left; None until reset
 
@@ -29,16 +32,19 @@ class FaultBook:
     def __init__(self, known: set[str]) -> None:
         self._known = known
         self._armed: list[_Armed] = []
+        self._ids = itertools.count(1)  # never restarted: an old id never disarms a newer fault
         self._lock = threading.Lock()
 
-    def arm(self, fault: ArmedFault) -> None:
-        """Add `fault`; an unknown name is refused with the list of known ones."""
+    def arm(self, fault: ArmedFault) -> int:
+        """Add `fault` and return its id; an unknown name is refused with the list of known ones."""
         if fault.fault not in self._known:
             raise ValueError(f"unknown fault {fault.fault!r}; known: {', '.join(sorted(self._known))}")
         if fault.times is not None and fault.times < 1:
             raise ValueError(f"times must be at least 1 (or null for until reset), not {fault.times}")
         with self._lock:
-            self._armed.append(_Armed(fault, fault.times))
+            armed = _Armed(next(self._ids), fault, fault.times)
+            self._armed.append(armed)
+        return armed.id
 
     def take(self, target: str | None = None, *, among: set[str] | None = None) -> ArmedFault | None:
         """The first armed fault that applies to `target` (and is one of `among`), using up one of its times."""
@@ -54,12 +60,23 @@ class FaultBook:
                 return fault
         return None
 
+    def disarm(self, ids: Iterable[int]) -> int:
+        """Disarm the faults with these ids (those already used up or unknown are skipped); how many went.
+
+        On a stack that several runs share, a scenario takes back only what it armed (DESIGN.md §4)."""
+        wanted = set(ids)
+        with self._lock:
+            kept = [armed for armed in self._armed if armed.id not in wanted]
+            gone = len(self._armed) - len(kept)
+            self._armed = kept
+        return gone
+
     def clear(self) -> None:
         """Disarm everything."""
         with self._lock:
             self._armed.clear()
 
     def state(self) -> list[dict[str, Any]]:
-        """What is armed, with uses left, for `GET /_control/state`."""
+        """What is armed, with ids and uses left, for `GET /_control/state`."""
         with self._lock:
-            return [{**asdict(armed.fault), "remaining": armed.remaining} for armed in self._armed]
+            return [{"id": a.id, **asdict(a.fault), "remaining": a.remaining} for a in self._armed]

@@ -1,4 +1,8 @@
-"""Run an ASGI app on 127.0.0.1 port 0 in a thread: wait for uvicorn's own readiness, stop in `finally`."""
+"""Run an ASGI app on 127.0.0.1 port 0 in a thread: wait for uvicorn's own readiness, stop in `finally`.
+
+A stack a deployment is configured with binds elsewhere and pins its ports; its URLs then carry the advertised host
+(the name the deployment reaches it by), not the bind address.
+"""
 
 from __future__ import annotations
 
@@ -21,7 +25,15 @@ class RunningServer:
     """One uvicorn server in its thread; stopping is two halves so that many servers can stop at once."""
 
     def __init__(
-        self, app: Any, *, name: str, host: str, port: int, timeout: float, tls: CertificateFiles | None = None
+        self,
+        app: Any,
+        *,
+        name: str,
+        host: str,
+        port: int,
+        timeout: float,
+        tls: CertificateFiles | None = None,
+        advertise: str | None = None,
     ) -> None:
         self.name, self.timeout, self.tls = name, timeout, tls
         config = uvicorn.Config(
@@ -55,7 +67,7 @@ class RunningServer:
             self.stop()
             raise
         bound = self.server.servers[0].sockets[0].getsockname()[1]
-        self.url = f"{'https' if tls else 'http'}://{host}:{bound}"
+        self.url = f"{'https' if tls else 'http'}://{advertise or host}:{bound}"
 
     def _run(self) -> None:
         try:

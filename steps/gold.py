@@ -122,13 +122,14 @@ def _(card: CardClient, fault: str) -> None:
 
 
 @given("憑證的 OCSP 服務暫停，只能查 CRL")
-def _(ocsp: SimulatorClient) -> None:
-    ocsp.arm(RevocationFault.TRY_LATER, times=None)  # RFC 6960 tryLater: the responder answers, with no status
+def _(ocsp: SimulatorClient, card: CardClient) -> None:
+    # RFC 6960 tryLater, for this card's certificate only: the responder answers, with no status
+    ocsp.arm(RevocationFault.TRY_LATER, match=card.certificate_serial(), times=None)
 
 
 @given("本網站不在安控元件的信任網站中")
-def _(agent: AgentClient) -> None:
-    agent.distrust("127.0.0.1")
+def _(agent: AgentClient, portal_site: str) -> None:
+    agent.distrust(portal_site)
 
 
 @given("安控元件已停止執行")

@@ -7,6 +7,7 @@ from pytest_bdd import given, parsers, then, when
 
 from harness.citizens import Channel, CitizenProfile, mistype_last_digit, netizen_account
 from harness.codes import CodeReader
+from harness.stack import Stack
 from pages.base import Screen
 from pages.flows import verify_contact
 from pages.netizen import NetizenLoginPage
@@ -60,7 +61,7 @@ def _(netizen: NetizenClient, citizen: CitizenProfile) -> None:
 
 
 @given("網路市民服務暫停中")
-def _(netizen: NetizenClient) -> None:
+def _(netizen: NetizenClient, private_stack: Stack) -> None:
     netizen.arm(NetizenFault.UNAVAILABLE, times=None)
 
 

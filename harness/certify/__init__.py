@@ -1,21 +1,54 @@
-"""`tpcd certify-agent`: run the agent conformance suite against any agent by URL; report and one-page summary."""
+"""`tpcd certify-agent`: run the agent conformance suite against any agent by URL, and write the evidence.
+
+The evidence a vendor hands to a customer: a one-page summary (summary.html), a machine-readable verdict
+(verdict.json: the agent and its version, each requirement's status and evidence, the tool's version, the date, the
+card profile used), JUnit XML (junit.xml, one test case per requirement) and the Allure report. `--compare
+PREVIOUS.json` lists what regressed and what was fixed since an earlier verdict.
+
+Statuses: PASS; FAIL (the agent's failure); ERROR (the suite could not do its part: never the agent's fault); NOT RUN
+(the requirement needs something this run was not given, and says what).
+"""
 
 from __future__ import annotations
 
 import html
+import importlib.metadata
 import json
+import os
 import subprocess
 import sys
-from dataclasses import dataclass
-from datetime import datetime
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import requests
 
 from harness.certify.requirements import REQUIREMENTS
+from harness.certify.suite.conftest import HOLDER, PIN_VARIABLE, TOKEN_VARIABLE
+from simulators._client import SimulatorError
+from simulators.card.client import CardControlClient
 
 SUITE = Path(__file__).parent / "suite"
-SHOWN = {"passed": "通過 PASS", "failed": "未通過 FAIL", "broken": "錯誤 ERROR", "skipped": "未測 NOT RUN"}
+STATUS = {"passed": "PASS", "failed": "FAIL", "broken": "ERROR", "skipped": "NOT RUN"}
+SHOWN = {"PASS": "通過 PASS", "FAIL": "未通過 FAIL", "ERROR": "錯誤 ERROR", "NOT RUN": "未測 NOT RUN"}
+WORST = ["ERROR", "FAIL", "NOT RUN", "PASS"]  # when several tests check one requirement, the worst status counts
+VERDICT_FORMAT = 1
+
+
+@dataclass(frozen=True, slots=True)
+class CertifyRequest:
+    """What certify-agent was asked to do."""
+
+    agent_url: str
+    control_url: str | None = None
+    control_token: str | None = field(default=None, repr=False)
+    reader: str | None = None
+    pin: str | None = field(default=None, repr=False)  # the card's PIN, for a card not under control
+    holder: str | None = field(default=None, repr=False)  # the card holder's 身分證字號, for a card not under control
+    chromium: str = "/usr/bin/chromium"
+    only: tuple[str, ...] = ()  # the requirements to run; () for all
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,11 +57,11 @@ class Outcome:
 
     requirement: str
     text: str
-    status: str
-    detail: str
+    status: str  # PASS, FAIL, ERROR or NOT RUN
+    evidence: str
 
 
-def run_suite(agent_url: str, report_dir: Path, *, control_url: str | None, reader: str | None, chromium: str) -> int:
+def run_suite(request: CertifyRequest, report_dir: Path) -> int:
     """Run the suite in its own pytest (the project's configuration stays out of it); return pytest's exit code."""
     command = [
         sys.executable,
@@ -45,28 +78,43 @@ def run_suite(agent_url: str, report_dir: Path, *, control_url: str | None, read
         str(report_dir / "allure-results"),
         "--clean-alluredir",
         "--agent-url",
-        agent_url,
+        request.agent_url,
         "--chromium",
-        chromium,
+        request.chromium,
     ]
-    if control_url:
-        command += ["--control-url", control_url]
-    if reader:
-        command += ["--reader", reader]
-    return subprocess.run(command, check=False).returncode
+    for option, value in (("--control-url", request.control_url), ("--reader", request.reader)):
+        if value:
+            command += [option, value]
+    if request.holder:
+        command += ["--holder", request.holder]
+    if request.only:
+        command += ["--only", ",".join(request.only)]
+    # Secrets go by environment, not argv (other users of the machine can read a process's arguments).
+    environ = {k: v for k, v in os.environ.items() if k not in (PIN_VARIABLE, TOKEN_VARIABLE)}
+    environ |= {PIN_VARIABLE: request.pin or "", TOKEN_VARIABLE: request.control_token or ""}
+    return subprocess.run(command, check=False, env=environ).returncode
 
 
-def outcomes(results: Path) -> list[Outcome]:
-    """Each numbered requirement with the status of its test (not run when it has none)."""
+def outcomes(results: Path, *, only: tuple[str, ...] = ()) -> list[Outcome]:
+    """Each numbered requirement with the status of its test(s) and the evidence (NOT RUN when it has none)."""
     found: dict[str, Outcome] = {}
-    for result_file in results.glob("*-result.json"):
+    for result_file in sorted(results.glob("*-result.json")):
         result = json.loads(result_file.read_text(encoding="utf-8"))
         labels = {label["name"]: label["value"] for label in result.get("labels", [])}
         requirement = labels.get("requirement")
-        if requirement in REQUIREMENTS:
-            detail = (result.get("statusDetails") or {}).get("message", "")
-            found[requirement] = Outcome(requirement, REQUIREMENTS[requirement], result["status"], detail)
-    return [found.get(r, Outcome(r, text, "skipped", "no test ran")) for r, text in REQUIREMENTS.items()]
+        if requirement not in REQUIREMENTS:
+            continue
+        status = STATUS.get(result["status"], "ERROR")
+        message = (result.get("statusDetails") or {}).get("message", "").strip()
+        message = message.removeprefix("Skipped: ")
+        evidence = message if status != "PASS" else result.get("description", "").strip()
+        if status in ("FAIL", "ERROR") and result.get("description"):
+            evidence = f"{message}\n(before that: {result['description'].strip()})"
+        earlier = found.get(requirement)
+        if earlier is None or WORST.index(status) < WORST.index(earlier.status):
+            found[requirement] = Outcome(requirement, REQUIREMENTS[requirement], status, evidence)
+    missing = "not selected (--only)" if only else "no test of the suite ran"
+    return [found.get(r, Outcome(r, text, "NOT RUN", missing)) for r, text in REQUIREMENTS.items()]
 
 
 def agent_version(agent_url: str) -> str:
@@ -78,33 +126,187 @@ def agent_version(agent_url: str) -> str:
     return body.split("version:", 1)[1].split()[0] if "version:" in body else "not reported"
 
 
-def write_summary(report_dir: Path, agent_url: str, version: str, rows: list[Outcome]) -> Path:
-    """One page a vendor can hand to a customer: agent, version, date, pass/fail per requirement."""
-    passed = sum(row.status == "passed" for row in rows)
+def card_profile(request: CertifyRequest) -> dict[str, Any]:
+    """The card the run used: the certification card under control (its reader, ATR, issuer), or the vendor's."""
+    if request.control_url is None:
+        last4 = request.holder[-4:] if request.holder else None
+        return {"controlled": False, "reader": request.reader, "holder_id_last4": last4, "pin_given": bool(request.pin)}
+    try:
+        with CardControlClient(request.control_url, token=request.control_token) as client:
+            state = client.state()
+    except (SimulatorError, requests.RequestException) as error:
+        return {"controlled": True, "control_url": request.control_url, "unavailable": str(error)}
+    return {
+        "controlled": True,
+        "control_url": request.control_url,
+        "profile": "tpcd-harness virtual MOICA card (test PKI)",
+        "reader": state.reader,
+        "card_number": HOLDER.card_number,
+        "holder": HOLDER.name,
+        "atr": state.atr,
+        "issuer": state.issuer,
+    }
+
+
+def verdict(request: CertifyRequest, rows: list[Outcome], *, version: str, profile: dict[str, Any]) -> dict[str, Any]:
+    """The machine-readable verdict of one run (secrets masked)."""
+    counts = {status: sum(row.status == status for row in rows) for status in SHOWN}
+    document = {
+        "format": VERDICT_FORMAT,
+        "tool": {"name": "tpcd-harness certify-agent", "version": importlib.metadata.version("tpcd-harness")},
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        "agent": {"url": request.agent_url, "version": version},
+        "card": profile,
+        "totals": counts,
+        "requirements": [
+            {"id": row.requirement, "text": row.text, "status": row.status, "evidence": row.evidence} for row in rows
+        ],
+    }
+    masked: dict[str, Any] = json.loads(_mask(json.dumps(document, ensure_ascii=False), request))
+    return masked
+
+
+def _mask(text: str, request: CertifyRequest) -> str:
+    """`text` with the vendor's PIN, the holder's ID number and the control token replaced."""
+    for secret in (request.pin, request.holder, request.control_token):
+        if secret and len(secret) >= 4:
+            text = text.replace(secret, "*" * len(secret))
+    return text
+
+
+def write_verdict(report_dir: Path, document: dict[str, Any]) -> Path:
+    """verdict.json."""
+    path = report_dir / "verdict.json"
+    path.write_text(json.dumps(document, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    return path
+
+
+def write_junit(report_dir: Path, document: dict[str, Any]) -> Path:
+    """junit.xml: one test case per requirement, for CI systems (NOT RUN as skipped, ERROR as error)."""
+    totals = document["totals"]
+    suite = ET.Element(
+        "testsuite",
+        name="certify-agent",
+        tests=str(len(document["requirements"])),
+        failures=str(totals["FAIL"]),
+        errors=str(totals["ERROR"]),
+        skipped=str(totals["NOT RUN"]),
+        timestamp=document["date"],
+    )
+    properties = ET.SubElement(suite, "properties")
+    described = {
+        "agent.url": document["agent"]["url"],
+        "agent.version": document["agent"]["version"],
+        "tool.version": document["tool"]["version"],
+    }
+    for name, value in described.items():
+        ET.SubElement(properties, "property", name=name, value=str(value))
+    for row in document["requirements"]:
+        case = ET.SubElement(suite, "testcase", classname="certify-agent", name=f"{row['id']} {row['text']}")
+        kind = {"FAIL": "failure", "ERROR": "error", "NOT RUN": "skipped"}.get(row["status"])
+        if kind:
+            ET.SubElement(case, kind, message=row["evidence"].splitlines()[0] if row["evidence"] else row["status"])
+    path = report_dir / "junit.xml"
+    root = ET.Element("testsuites", name="certify-agent")
+    root.append(suite)
+    tree = ET.ElementTree(root)
+    ET.indent(tree)
+    tree.write(path, encoding="utf-8", xml_declaration=True)
+    return path
+
+
+def write_summary(report_dir: Path, document: dict[str, Any]) -> Path:
+    """One page a vendor can hand to a customer: agent, version, date, card, result per requirement."""
+    rows = document["requirements"]
     cells = "".join(
-        f"<tr class='{row.status}'><td>{row.requirement}</td><td>{html.escape(row.text)}</td>"
-        f"<td>{SHOWN.get(row.status, row.status)}</td><td>{html.escape(row.detail[:300])}</td></tr>"
+        f"<tr class='{row['status'].replace(' ', '-').lower()}'><td>{row['id']}</td><td>{html.escape(row['text'])}</td>"
+        f"<td>{SHOWN[row['status']]}</td><td>{html.escape(row['evidence'][:400])}</td></tr>"
         for row in rows
     )
+    card = document["card"]
+    card_line = (
+        f"{html.escape(card.get('profile', 'controlled card'))}, reader {html.escape(str(card.get('reader')))}"
+        if card.get("controlled")
+        else "the vendor's card (not under the tool's control: no wrong PIN sent)"
+    )
+    passed = document["totals"]["PASS"]
     page = f"""<!doctype html><html lang="zh-Hant-TW"><meta charset="utf-8">
 <title>安控元件相容性驗證結果</title>
 <style>body{{font-family:sans-serif;margin:2rem}}td,th{{border:1px solid #ccc;padding:.3rem .6rem;vertical-align:top}}
-table{{border-collapse:collapse}}.passed td:nth-child(3){{color:#1b7f3a}}.failed td:nth-child(3),
-.broken td:nth-child(3){{color:#b00020}}.skipped td:nth-child(3){{color:#777}}</style>
+table{{border-collapse:collapse}}.pass td:nth-child(3){{color:#1b7f3a}}.fail td:nth-child(3),
+.error td:nth-child(3){{color:#b00020}}.not-run td:nth-child(3){{color:#777}}</style>
 <h1>安控元件相容性驗證結果 (HiPKI LocalSignServer conformance)</h1>
-<p>Agent: {html.escape(agent_url)} — version {html.escape(version)}
-<br>Date: {datetime.now().isoformat(timespec="seconds")}
-<br>Result: {passed} / {len(rows)} requirements passed (tpcd-harness certify-agent)</p>
-<table><tr><th>#</th><th>Requirement</th><th>Result</th><th>Detail</th></tr>{cells}</table></html>"""
+<p>Agent: {html.escape(document["agent"]["url"])} — version {html.escape(document["agent"]["version"])}
+<br>Date: {html.escape(document["date"])}
+<br>Card: {card_line}
+<br>Tool: {html.escape(document["tool"]["name"])} {html.escape(document["tool"]["version"])}
+<br>Result: {passed} / {len(rows)} requirements passed</p>
+<table><tr><th>#</th><th>Requirement</th><th>Result</th><th>Evidence</th></tr>{cells}</table></html>"""
     summary = report_dir / "summary.html"
     summary.write_text(page, encoding="utf-8")
     return summary
 
 
-def print_summary(agent_url: str, version: str, rows: list[Outcome]) -> None:
-    """The same summary, for the terminal."""
-    print(f"\n安控元件相容性驗證 — {agent_url} (version {version})")
-    for row in rows:
-        print(f"  {row.requirement}  {SHOWN.get(row.status, row.status):<12} {row.text}")
-    passed = sum(row.status == "passed" for row in rows)
-    print(f"  {passed} / {len(rows)} requirements passed")
+@dataclass(frozen=True, slots=True)
+class Comparison:
+    """What changed between two verdicts, requirement by requirement."""
+
+    regressions: list[tuple[str, str, str]]  # (id, was, now): passed before, not now
+    fixes: list[tuple[str, str, str]]  # not passed before, passed now
+    other: list[tuple[str, str, str]]  # any other change of status (new requirements included: was "—")
+
+
+def compare(previous: dict[str, Any], current: dict[str, Any]) -> Comparison:
+    """Regressions and fixes from `previous` to `current` (both verdict documents)."""
+    before = {row["id"]: row["status"] for row in previous.get("requirements", [])}
+    regressions, fixes, other = [], [], []
+    for row in current["requirements"]:
+        was, now = before.get(row["id"], "—"), row["status"]
+        if was == now:
+            continue
+        change = (row["id"], was, now)
+        if was == "PASS":
+            regressions.append(change)
+        elif now == "PASS":
+            fixes.append(change)
+        else:
+            other.append(change)
+    return Comparison(regressions, fixes, other)
+
+
+def load_verdict(path: Path) -> dict[str, Any]:
+    """A verdict.json written earlier; ValueError saying what is wrong with it."""
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as error:
+        raise ValueError(f"cannot read {path}: {error.strerror}") from error
+    except json.JSONDecodeError as error:
+        raise ValueError(f"{path} is not JSON: {error}") from error
+    if not isinstance(document, dict) or not isinstance(document.get("requirements"), list):
+        raise ValueError(f"{path} is not a certify-agent verdict (no requirements list)")
+    return document
+
+
+def print_summary(document: dict[str, Any]) -> None:
+    """The summary, for the terminal."""
+    agent = document["agent"]
+    print(f"\n安控元件相容性驗證 — {agent['url']} (version {agent['version']})")
+    for row in document["requirements"]:
+        reason = f"  ({row['evidence'].splitlines()[0][:100]})" if row["status"] != "PASS" and row["evidence"] else ""
+        print(f"  {row['id']}  {SHOWN[row['status']]:<12} {row['text'][:70]}{reason}")
+    totals = document["totals"]
+    print(
+        f"  {totals['PASS']} / {len(document['requirements'])} requirements passed"
+        f" ({totals['FAIL']} failed, {totals['ERROR']} errors, {totals['NOT RUN']} not run)"
+    )
+
+
+def print_comparison(comparison: Comparison, previous: dict[str, Any]) -> None:
+    """Regressions and fixes since the previous verdict, for the terminal."""
+    agent = previous.get("agent", {})
+    print(f"\n與前次驗證比較（{agent.get('version', '?')}，{previous.get('date', '?')}）")
+    changed = {"regressions": comparison.regressions, "fixes": comparison.fixes, "other changes": comparison.other}
+    for title, changes in changed.items():
+        print(f"  {title}: {len(changes)}")
+        for requirement, was, now in changes:
+            print(f"    {requirement}  {was} → {now}  {REQUIREMENTS.get(requirement, '')[:70]}")

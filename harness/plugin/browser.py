@@ -6,24 +6,48 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlparse
 
 import pytest
-from playwright.sync_api import Browser, Page
+from playwright.sync_api import Browser, Page, expect
 
 from harness.settings import Settings
-from harness.stack import Stack
+from harness.stack import LOOPBACK, Stack
+from portal.config import is_loopback
+from simulators._control import SESSION_HEADER
 
 PAGE_KEY = pytest.StashKey[Page]()
 ARTIFACTS_KEY = pytest.StashKey[Path]()  # pytest-playwright's folder for this test's trace, video and screenshots
 BROWSER_VERSION_KEY = pytest.StashKey[str]()
 # Debian's Chromium looks up Google hosts at start; map every name to NOTFOUND except loopback (ENVIRONMENT.md).
-# Only for the embedded twin: a deployed portal by URL must stay reachable.
-OFFLINE_RESOLVER = "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE localhost , EXCLUDE 127.0.0.1"
+# Only for the embedded twin: a deployed portal by URL must stay reachable. Loopback is kept by mapping it onto
+# itself, not by EXCLUDE: an excluded host is never mapped, which would also undo the agent's port mapping below
+# (tried on Chromium 156: with `EXCLUDE 127.0.0.1`, `MAP 127.0.0.1:61161 127.0.0.1:<port>` has no effect).
+OFFLINE_RULES = ("MAP 127.0.0.1 127.0.0.1", "MAP localhost localhost", "MAP * ~NOTFOUND")
+
+
+def resolver_rules(settings: Settings, mapped_agent_port: int | None) -> list[str]:
+    """Chromium's one --host-resolver-rules flag (it keeps only the last one given), or none.
+
+    Attached, a deployment's pages call the 安控元件 at 127.0.0.1:61161 (or localhost): several runs and workers
+    share this machine, so each browser maps that address onto its own agent's port (`mapped_agent_port`). Chromium
+    keeps the request's `Host: 127.0.0.1:61161`, and the agent answers as if it listened there
+    (AgentSettings.public_port)."""
+    rules: list[str] = []
+    if mapped_agent_port is not None:
+        public, own = settings.agent_public_port, mapped_agent_port
+        rules += [f"MAP {LOOPBACK}:{public} {LOOPBACK}:{own}", f"MAP localhost:{public} {LOOPBACK}:{own}"]
+    if settings.embedded:
+        rules += OFFLINE_RULES
+    return [f"--host-resolver-rules={' , '.join(rules)}"] if rules else []
 
 
 @pytest.fixture(scope="session")
 def browser_type_launch_args(
-    browser_type_launch_args: dict[str, Any], tpcd_settings: Settings, tmp_path_factory: pytest.TempPathFactory
+    browser_type_launch_args: dict[str, Any],
+    tpcd_settings: Settings,
+    stack: Stack,
+    tmp_path_factory: pytest.TempPathFactory,
 ) -> dict[str, Any]:
     """pytest-playwright's launch args (--headed, --slowmo …) plus Debian's Chromium and a private profile home."""
     if not tpcd_settings.chromium.exists():
@@ -32,7 +56,7 @@ def browser_type_launch_args(
             "or pass --browser-executable / set TPCD_CHROMIUM"
         )
     home = tmp_path_factory.mktemp("chromium-home")
-    args = [OFFLINE_RESOLVER] if tpcd_settings.embedded else []
+    args = resolver_rules(tpcd_settings, stack.agent_port if stack.shared else None)
     return {
         "headless": tpcd_settings.headless,
         **browser_type_launch_args,
@@ -47,7 +71,9 @@ def browser_type_launch_args(
 def browser_context_args(
     browser_context_args: dict[str, Any], portal_url: str, tpcd_settings: Settings
 ) -> dict[str, Any]:
-    """Every context speaks zh-TW in Taipei time and resolves relative URLs against the portal under test."""
+    """Every context speaks zh-TW in Taipei time and resolves relative URLs against the portal under test; a portal
+    not on loopback may call the agent on loopback only with Local Network Access granted (PROTOCOLS.md §4)."""
+    local_network = [] if is_loopback(urlparse(portal_url).hostname or "") else ["local-network-access"]
     return {
         **browser_context_args,
         "base_url": portal_url,
@@ -55,20 +81,27 @@ def browser_context_args(
         "timezone_id": tpcd_settings.timezone,
         "user_agent": tpcd_settings.user_agent,
         "accept_downloads": True,
+        "permissions": [*browser_context_args.get("permissions", []), *local_network],
     }
 
 
 @pytest.fixture(scope="session")
-def browser(browser: Browser, pytestconfig: pytest.Config) -> Browser:
-    """pytest-playwright's browser, its version noted for the report's environment."""
+def browser(browser: Browser, pytestconfig: pytest.Config, tpcd_settings: Settings) -> Browser:
+    """pytest-playwright's browser, its version noted for the report's environment; page assertions wait as long as
+    the target needs (Settings.page_timeout)."""
     pytestconfig.stash[BROWSER_VERSION_KEY] = f"{browser.browser_type.name} {browser.version}"
+    expect.set_options(timeout=tpcd_settings.page_timeout * 1000)
     return browser
 
 
 @pytest.fixture
-def page(page: Page, request: pytest.FixtureRequest, fresh_stack: Stack, output_path: str) -> Iterator[Page]:
-    """pytest-playwright's page for a scenario that starts from reset simulators; remembered for report hooks, with
-    the folder where pytest-playwright keeps its artifacts (its `output_path` fixture)."""
+def page(
+    page: Page, request: pytest.FixtureRequest, fresh_stack: Stack, output_path: str, scenario_id: str
+) -> Iterator[Page]:
+    """pytest-playwright's page for a scenario that starts from reset simulators, naming its session on every request
+    (a shared stack scopes faults by it); remembered for report hooks, with the folder where pytest-playwright keeps
+    its artifacts (its `output_path` fixture)."""
+    page.context.set_extra_http_headers({SESSION_HEADER: scenario_id})
     request.node.stash[PAGE_KEY] = page
     request.node.stash[ARTIFACTS_KEY] = Path(output_path)
     yield page

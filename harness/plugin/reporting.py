@@ -16,9 +16,11 @@ from playwright.sync_api import Error as PlaywrightError
 
 from harness import __version__
 from harness.plugin.browser import ARTIFACTS_KEY, BROWSER_VERSION_KEY, PAGE_KEY
-from harness.plugin.citizens import BASE_SEED_KEY
+from harness.plugin.citizens import BASE_SEED_KEY, RUN_KEY
 from harness.plugin.services import SETTINGS_KEY, STACK_KEY
 from harness.trace import DOC_STEPS
+
+pytest_plugins = ["harness.plugin.scrubbing"]  # every artefact below is scrubbed of the scenario's secrets
 
 # Identifier tags (STYLE.md §3); a mistyped tag fails collection under --strict-markers.
 TAGS = {
@@ -158,11 +160,13 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
         return  # this worker launched no browser; another process writes the file
     entries = {
         "target": settings.base_url or "embedded portal twin (127.0.0.1)",
+        "stack": f"attached {settings.stack} (shared)" if settings.attached else "embedded (this run's own)",
         "browser": browser or "not launched",
         "harness": f"tpcd-harness {__version__}",
         "playwright": version("playwright"),
         "python": platform.python_version(),
         "citizen.base_seed": str(config.stash[BASE_SEED_KEY]),
+        "citizen.run": str(config.stash[RUN_KEY]),
     }
     lines = [f"{key}={value}" for key, value in entries.items()]
     (Path(results) / "environment.properties").write_text("\n".join(lines) + "\n", encoding="utf-8")

@@ -1,17 +1,25 @@
-"""Session fixtures: the harness settings and one stack of services per pytest-xdist worker."""
+"""Session fixtures: the harness settings and one stack of services per pytest-xdist worker; per-scenario clients.
+
+On an attached stack (`--stack`, DESIGN.md §4b) the simulators are shared with other runs: each scenario's clients
+arm faults for that scenario's own target only (its citizen's mobile, mail address or ID number, or its browser
+session) and disarm them when it ends, and nothing is reset as a whole.
+"""
 
 from __future__ import annotations
 
+import secrets
 import zlib
 from collections.abc import Callable, Iterator
+from urllib.parse import urlparse
 
 import allure
 import pytest
 
-from harness.citizens import Channel
+from harness.attach import AttachedStack, AttachError, read_stack
+from harness.citizens import Channel, CitizenProfile
 from harness.codes import CodeReader
 from harness.settings import Settings, SettingsError, load_settings
-from harness.simulators import CONTROLLED, Controlled
+from harness.simulators import CONTROLLED, Controlled, Target
 from harness.stack import Stack
 from harness.twin import TwinClient
 from simulators._client import SimulatorClient
@@ -25,24 +33,32 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--browser-executable", default=None, help="Chromium binary to launch (default /usr/bin/chromium)")
     group.addoption("--citizen-seed", type=int, default=None, help="base seed for citizens; reproduces a run's data")
     group.addoption("--shard", default=None, metavar="I/N", help="run only shard I of N (CI splits the suite so)")
+    group.addoption("--stack", default=None, help="attach to a running stack: the JSON `tpcd up --json` printed")
 
 
 SETTINGS_KEY = pytest.StashKey[Settings]()
+ATTACHED_KEY = pytest.StashKey[AttachedStack]()
 STACK_KEY = pytest.StashKey[Stack]()
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    """Read the settings once, before collection, so a bad value stops the run with its own message."""
+    """Read the settings (and the stack to attach to) once, before collection, so a bad value stops the run with its
+    own message."""
     try:
-        config.stash[SETTINGS_KEY] = load_settings(
+        settings = load_settings(
             {
                 "base_url": config.getoption("base_url", None) or None,
                 "chromium": config.getoption("browser_executable"),
                 "seed": config.getoption("citizen_seed"),
+                "stack": config.getoption("stack"),
             },
             root=config.rootpath,
         )
-    except SettingsError as error:
+        config.stash[SETTINGS_KEY] = settings
+        if settings.stack is not None:
+            token, token_file = settings.token, settings.token_file
+            config.stash[ATTACHED_KEY] = read_stack(settings.stack, token=token, token_file=token_file)
+    except (SettingsError, AttachError) as error:
         raise pytest.UsageError(str(error)) from error
 
 
@@ -72,9 +88,9 @@ def tpcd_settings(pytestconfig: pytest.Config) -> Settings:
 
 
 @pytest.fixture(scope="session")
-def stack(tpcd_settings: Settings) -> Iterator[Stack]:
-    """Every service on loopback for this worker: all up, or none left running."""
-    with Stack(tpcd_settings) as running:
+def stack(tpcd_settings: Settings, pytestconfig: pytest.Config) -> Iterator[Stack]:
+    """Every service on loopback for this worker (attached: only the citizen's computer): all up, or none left."""
+    with Stack(tpcd_settings, attach=pytestconfig.stash.get(ATTACHED_KEY, None)) as running:
         yield running
 
 
@@ -86,19 +102,40 @@ def portal_url(stack: Stack) -> str:
 
 @pytest.fixture
 def fresh_stack(stack: Stack, request: pytest.FixtureRequest) -> Stack:
-    """The stack, reset once at the start of this scenario: whichever fixture asks first triggers it, and a client
-    asked for later (after the portal already sent a code) never resets what the scenario has done."""
+    """The stack, reset once at the start of this scenario (shared: only the card and agent, which are this run's):
+    whichever fixture asks first triggers it, and a client asked for later (after the portal already sent a code)
+    never resets what the scenario has done."""
     stack.reset()
     request.node.stash[STACK_KEY] = stack  # for the report hooks: APDUs, agent requests, simulator state
     return stack
 
 
-def _client(controlled: Controlled) -> Callable[..., Iterator[SimulatorClient]]:
-    """A per-scenario client of one simulator, on the scenario's fresh stack."""
+@pytest.fixture
+def scenario_id() -> str:
+    """This scenario's browser session, named on every request its browser sends (simulators._control.SESSION_HEADER):
+    unique across runs, so a simulator the browser calls can scope a fault to this scenario."""
+    return secrets.token_hex(8)
 
-    def fixture(fresh_stack: Stack) -> Iterator[SimulatorClient]:
-        with controlled.client(fresh_stack.urls[controlled.name]) as client:
+
+def _target(kind: Target | None, citizen: CitizenProfile, scenario_id: str) -> str | None:
+    if kind is None:
+        return None
+    return scenario_id if kind is Target.SESSION else str(getattr(citizen, kind.value))
+
+
+def _client(controlled: Controlled) -> Callable[..., Iterator[SimulatorClient]]:
+    """A per-scenario client of one simulator, on the scenario's fresh stack: its faults armed for this scenario's
+    target and disarmed when the scenario ends."""
+
+    def fixture(fresh_stack: Stack, citizen: CitizenProfile, scenario_id: str) -> Iterator[SimulatorClient]:
+        with controlled.client(
+            fresh_stack.urls[controlled.name],
+            token=fresh_stack.token,
+            target=_target(controlled.target, citizen, scenario_id),
+            shared=fresh_stack.shares(controlled.name),
+        ) as client:
             yield client
+            client.disarm_armed()
 
     fixture.__doc__ = f"The {controlled.name} simulator's client ({controlled.client.__name__}) for this scenario."
     return fixture
@@ -122,9 +159,24 @@ def twin(fresh_stack: Stack, tpcd_settings: Settings) -> Iterator[TwinClient]:
     """The twin's clock; a scenario that needs it is skipped against a deployed portal, which has no such control."""
     if not tpcd_settings.embedded:
         pytest.skip("moves the portal's clock: only the embedded portal twin offers that")
-    with TwinClient(fresh_stack.urls["portal"]) as client:
+    with TwinClient(fresh_stack.urls["portal"], token=fresh_stack.token) as client:
         yield client
         client.reset()
+
+
+@pytest.fixture
+def private_stack(fresh_stack: Stack) -> Stack:
+    """The stack, for a scenario that takes a whole service down: skipped on a stack other runs share, where the
+    outage would hit them too (a portal's server-side call carries nothing of one scenario to scope it by)."""
+    if fresh_stack.shared:
+        pytest.skip("takes a whole service down for every run: never done on a shared (attached) stack")
+    return fresh_stack
+
+
+@pytest.fixture(scope="session")
+def portal_site(portal_url: str) -> str:
+    """The portal's hostname: what the 安控元件's trusted-site list holds for it."""
+    return urlparse(portal_url).hostname or ""
 
 
 def _attach_message(channel: Channel, to: str, message: str) -> None:

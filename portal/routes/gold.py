@@ -37,26 +37,36 @@ def supported_platform(user_agent: str) -> bool:
 def gold(request: Request, member: LoggedIn) -> Response:
     """Step 10 (步驟一): download and start the 安控元件; the page looks for it and says what it found."""
     supported = supported_platform(request.headers.get("user-agent", ""))
-    return render(request, "gold.html", title="金質會員認證", member=member, supported=supported,
-                  settings=deps.settings(request))  # fmt: skip
+    return render(
+        request, "gold.html", title="金質會員認證", member=member, supported=supported, settings=deps.settings(request)
+    )
 
 
 @router.get("/gold/agent/download")
 def download(request: Request) -> Response:
     """The (simulated) installer file; refused on an unsupported platform."""
     if not supported_platform(request.headers.get("user-agent", "")):
-        return render(request, "error.html", status_code=400, title="無法下載安控元件",
-                      message="※目前只限使用Windows7以上版本 IE或Chrome瀏覽器進行安控元件下載和使用。")  # fmt: skip
+        return render(
+            request,
+            "error.html",
+            status_code=400,
+            title="無法下載安控元件",
+            message="※目前只限使用Windows7以上版本 IE或Chrome瀏覽器進行安控元件下載和使用。",
+        )
     body = b"MZ" + b"\x00" * 62 + "tpcd-harness simulated 安控元件 installer".encode()
-    return Response(body, media_type="application/octet-stream",
-                    headers={"Content-Disposition": f'attachment; filename="{INSTALLER}"'})  # fmt: skip
+    return Response(
+        body,
+        media_type="application/octet-stream",
+        headers={"Content-Disposition": f'attachment; filename="{INSTALLER}"'},
+    )
 
 
 @router.get("/gold/verify")
 def step_two(request: Request, member: LoggedIn) -> Response:
     """Steps 20–22 (步驟二): the card in the reader, the ID number, 橘色[送出], then the PINCODE box and [OK]."""
-    return render(request, "gold_verify.html", title="步驟二：自然人憑證實名驗證", member=member,
-                  settings=deps.settings(request))  # fmt: skip
+    return render(
+        request, "gold_verify.html", title="步驟二：自然人憑證實名驗證", member=member, settings=deps.settings(request)
+    )
 
 
 @router.post("/gold/nonce", dependencies=[Depends(require_csrf)])
@@ -86,8 +96,10 @@ def verify_card(request: Request, member: LoggedInScript, evidence: SignedNonce)
             raise RealNameError("驗證已逾時，請重新按「送出」。")
         cert = verify(
             Evidence(evidence.id_number, issued[0], evidence.signature, evidence.certb64),
-            member_id_number=member.id_number, trusted_pem=settings.trusted_ca_pem, timeout=settings.outbound_timeout,
-        )  # fmt: skip
+            member_id_number=member.id_number,
+            trusted_pem=settings.trusted_ca_pem,
+            timeout=settings.outbound_timeout,
+        )
         serial = f"{cert.serial_number:x}"
         holder = store.member_by("cert_serial", serial)
         if holder is not None and holder.id != member.id:

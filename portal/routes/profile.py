@@ -22,6 +22,8 @@ from portal.store import Application
 
 router = APIRouter()
 
+# An application told of too many members' ID numbers could be probing them: it must start over.
+ID_PROBES_EXCEEDED = "此申請已輸入過多組已註冊的身分證字號，請重新申請。"
 NETIZEN_DOWN = "網路市民服務目前無法使用，請稍後再試，或直接填寫基本資料。"
 
 
@@ -34,8 +36,16 @@ def _profile_page(
     notice: str = "",
 ) -> Response:
     draft = {**_saved(application), **json.loads(application.netizen_prefill or "{}")}
-    return render(request, "profile.html", status_code=status_code, title="基本資料", errors=errors or [],
-                  notice=notice, draft=draft, application=application)  # fmt: skip
+    return render(
+        request,
+        "profile.html",
+        status_code=status_code,
+        title="基本資料",
+        errors=errors or [],
+        notice=notice,
+        draft=draft,
+        application=application,
+    )
 
 
 def _saved(application: Application) -> dict[str, str]:
@@ -64,9 +74,15 @@ class ProfileForm(BaseModel):
 def _save_draft(request: Request, application: Application, form: ProfileForm) -> Application:
     """Keep what was typed before anything else is checked: nothing the citizen typed is lost."""
     store = deps.store(request)
-    store.update_application(application.id, name=form.name.strip(), id_number=form.id_number.strip(),
-                             birth_date=form.birth_date, sex=form.sex, address=form.address.strip(),
-                             netizen_prefill=None)  # fmt: skip
+    store.update_application(
+        application.id,
+        name=form.name.strip(),
+        id_number=form.id_number.strip(),
+        birth_date=form.birth_date,
+        sex=form.sex,
+        address=form.address.strip(),
+        netizen_prefill=None,
+    )
     saved = store.application(application.id)
     assert saved is not None
     return saved
@@ -79,8 +95,14 @@ def save_profile(request: Request, application: ContactVerified, form: Annotated
     saved = _save_draft(request, application, form)
     today = date.fromtimestamp(deps.clock(request).now())
     errors = check_profile(form.name, form.id_number, form.birth_date, form.sex, form.address, today)
-    if not errors and store.member_by("id_number", form.id_number.strip()) is not None:
-        errors.append("此身分證字號已註冊為會員，請直接登入。")
+    if not errors:
+        id_number = form.id_number.strip()
+        registered = store.member_by("id_number", id_number) is not None
+        told = store.registered_ids_told(application.id, id_number if registered else None)
+        if told > deps.settings(request).id_probe_limit:  # from then on the same answer, whatever number is typed
+            errors.append(ID_PROBES_EXCEEDED)
+        elif registered:
+            errors.append("此身分證字號已註冊為會員，請直接登入。")
     if errors:
         return _profile_page(request, saved, status_code=400, errors=errors)
     return RedirectResponse("/register/password", status_code=303)

@@ -41,8 +41,9 @@ class AgentClient(SimulatorClient):
         """Every request the agent received since the last reset, PINs masked."""
         return [AgentRequest(**request) for request in self.state()["requests"]]
 
-    def insert_card(self, *, name: str, id_number: str, card_number: str, pin: str, puk: str = "12345678",
-                    seed: int = 0) -> None:  # fmt: skip
+    def insert_card(
+        self, *, name: str, id_number: str, card_number: str, pin: str, puk: str = "12345678", seed: int = 0
+    ) -> None:
         """Put a virtual card personalised for this holder in the agent's reader (simulator control)."""
         holder = {"name": name, "id_number": id_number, "card_number": card_number, "pin": pin, "puk": puk}
         self._call("POST", "/_control/card/insert", json={**holder, "seed": seed})

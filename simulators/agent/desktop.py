@@ -4,7 +4,8 @@ Lifecycle (documented steps 10–19): not installed → installing → Loading �
 to Ready when the page goes. The agent's port is closed until Loading ends, as with a real service starting up. The
 installer is a sequence of local pages the browser drives, each a screen of the real wizard: the security warnings
 ([執行], [確認], [是]), welcome ([下一步]), licence ([我接受] then [下一步]), folder ([安裝]) and [完成]. This desktop
-app also carries the agent's control surface, which must answer even while the agent itself is not running.
+app also carries the agent's control surface, which must answer even while the agent itself is not running, and the
+card's (simulators/card/control.py) when the reader's card is ours to control.
 """
 
 from __future__ import annotations
@@ -18,12 +19,13 @@ from typing import Annotated, Any
 
 from fastapi import FastAPI, Form, HTTPException
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from pydantic import BaseModel
+from starlette.types import ASGIApp
 
 from simulators._control import control_router
 from simulators._serving import RunningServer
 from simulators.agent.service import SecurityAgent, create_app
-from simulators.card import CardClient, CardHolder
+from simulators.card import CardClient
+from simulators.card.control import card_router
 
 
 class TrayState(StrEnum):
@@ -84,7 +86,7 @@ class Desktop:
     ) -> None:
         self.agent, self.host, self.loading_seconds = agent, host, loading_seconds
         self.port = port or _free_port(host)
-        self.agent_url = f"http://{host}:{self.port}"
+        self.agent_url = f"http://{host}:{self.port}"  # where it listens (a browser may reach it on its public port)
         self.lock = threading.Lock()
         self._process: RunningServer | None = None  # the running agent: its HTTP listener
         self._crashed: RunningServer | None = None  # a process that died, still to be waited for
@@ -181,6 +183,10 @@ class Desktop:
             self._timer.cancel()
             self._timer = None
 
+    def agent_app(self) -> ASGIApp:
+        """What the agent process serves: its local HTTP API."""
+        return create_app(self.agent, on_crash=self.crash)
+
     def _start_process(self) -> None:
         with self.lock:
             if self._process is not None:
@@ -188,8 +194,7 @@ class Desktop:
             if self._crashed is not None:  # its port closed when it died; let its thread end first
                 self._crashed.join()
                 self._crashed = None
-            app = create_app(self.agent, on_crash=self.crash)
-            self._process = RunningServer(app, name="agent", host=self.host, port=self.port, timeout=10.0)
+            self._process = RunningServer(self.agent_app(), name="agent", host=self.host, port=self.port, timeout=10.0)
 
     def _stop_process(self) -> None:
         with self.lock:
@@ -287,43 +292,7 @@ def create_desktop_app(desktop: Desktop) -> FastAPI:
             raise HTTPException(status_code=404, detail=str(error)) from error
         return {"trusted": desktop.agent.trusted_sites()}
 
-    @app.post("/_control/card/insert")
-    def insert_card(holder: HolderRequest) -> dict[str, Any]:
-        card = _card(desktop)
-        card.insert(CardHolder(**holder.model_dump()))
-        return card.state()
-
-    @app.post("/_control/card/remove")
-    def remove_card() -> dict[str, Any]:
-        card = _card(desktop)
-        card.remove()
-        return card.state()
-
-    @app.post("/_control/card/tries")
-    def set_tries(tries: Annotated[int, Form()]) -> dict[str, Any]:
-        card = _card(desktop)
-        card.set_tries_left(tries)
-        return card.state()
-
-    @app.get("/_control/card")
-    def card_state() -> dict[str, Any]:
-        return _card(desktop).state()
+    if desktop.card is not None:
+        app.include_router(card_router(desktop.card))
 
     return app
-
-
-class HolderRequest(BaseModel):
-    """Body of `POST /_control/card/insert`: whom the card is personalised for."""
-
-    name: str
-    id_number: str
-    card_number: str
-    pin: str
-    puk: str = "12345678"
-    seed: int = 0
-
-
-def _card(desktop: Desktop) -> CardClient:
-    if desktop.card is None:
-        raise HTTPException(status_code=404, detail="this agent's reader holds no card the simulator controls")
-    return desktop.card

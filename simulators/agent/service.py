@@ -24,6 +24,12 @@ Trusted sites (our reading of the integrator samples): a request carrying an Ori
 native client) is served. XHRs from /popupForm come from the agent's own origin, so the bridge passes the opener's
 origin along as the form field `origin`, and that is the site checked. CORS and Private Network Access preflights
 are answered only when enabled in AgentSettings (the real agent sends no CORS headers) and only for trusted origins.
+
+Admission (issue #14, hardening the reading above): a request whose Host is not one of the agent's own loopback names
+and ports is refused with HTTP 403 before anything else, since a DNS-rebinding page sends its own name as Host and as
+Origin and would otherwise pass for the agent's own page; `Origin: null` (a sandboxed frame, a file page) is an
+untrusted site, not a native client; the /addDomain confirmation page may not be framed, so no other site can
+clickjack the user's [是].
 """
 
 from __future__ import annotations
@@ -37,12 +43,14 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass
 from enum import StrEnum
-from typing import Any
+from typing import Any, ClassVar
 from urllib.parse import unquote, urlparse
 
 from cryptography.hazmat.primitives import serialization
 from fastapi import FastAPI, Request
-from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
+from starlette.datastructures import Headers
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from simulators._control import control_router
 from simulators._faults import FaultBook
@@ -77,6 +85,12 @@ class AgentSettings:
     library: str = "TPCD MOICA PKCS#11 (simulated)"
     cors: bool = False  # answer CORS and PNA preflights for trusted origins (the real agent sends no CORS headers)
     going_seconds: float = 5.0  # a page used the agent within this long: the tray shows Going
+    # The port pages reach the agent on, when a browser maps it onto the bound one (Chromium's --host-resolver-rules
+    # keeps `Host: 127.0.0.1:61161`); 0: the bound port. Either is accepted in the Host header.
+    public_port: int = 0
+
+
+LOOPBACK_NAMES = frozenset({"127.0.0.1", "localhost"})  # the names pages use for the agent (PROTOCOLS.md §2.1)
 
 
 class SecurityAgent:
@@ -85,6 +99,13 @@ class SecurityAgent:
     A call returns the body of a successful answer or raises AgentError carrying the ret_code/last_error to answer.
     PC/SC calls block: the HTTP layer runs them in a worker thread.
     """
+
+    # The confirmation page refuses every frame (CSP Level 2 frame-ancestors; X-Frame-Options, RFC 7034, for browsers
+    # without it): a site framing it could otherwise lure the user into pressing [是] for that site.
+    CONFIRMATION_HEADERS: ClassVar[dict[str, str]] = {
+        "Content-Security-Policy": "frame-ancestors 'none'",
+        "X-Frame-Options": "DENY",
+    }
 
     def __init__(self, settings: AgentSettings, transport: CardTransport, *, trusted: Iterable[str] = ()) -> None:
         self.settings, self.transport = settings, transport
@@ -139,6 +160,20 @@ class SecurityAgent:
                 raise LookupError(f"{domain} is not trusted")
             self._trusted.remove(domain)
 
+    def admits_host(self, host: str, *, bound_port: int | None) -> bool:
+        """Whether a request's Host names this agent: a loopback name on its bound or public port (DNS rebinding)."""
+        name, _, port = host.lower().rpartition(":")
+        ports = {p for p in (bound_port, self.settings.public_port) if p}
+        return name in LOOPBACK_NAMES and port.isdigit() and int(port) in ports
+
+    def calling_site(self, origin: str | None, form_origin: str, *, own_origin: str) -> str | None:
+        """The site a call comes from, None for a native client: the page's Origin, `null` included (a sandboxed frame
+        or a file page, RFC 6454 §7.3: an untrusted site); for the agent's own /popupForm, the opener's origin it
+        passes along as `form_origin`."""
+        if origin is None or origin == own_origin:
+            return form_origin or None
+        return origin
+
     def add_domain(self, domain: str, *, confirmed: bool, from_own_page: bool) -> None:
         """The user's answer on the agent's own /addDomain page: `domain` is trusted only after a yes given there."""
         if not confirmed or not domain:
@@ -161,7 +196,7 @@ class SecurityAgent:
             if site is not None and trusted:
                 self._last_page_use = time.monotonic()  # a page is using the agent: the tray shows Going
         if site is not None and not trusted:
-            raise AgentError(Ret.UNTRUSTED_SITE, message=f"{_hostname(site)}非信任網站，請先加入信任網站")
+            raise AgentError(Ret.UNTRUSTED_SITE, message=f"{_hostname(site) or site}非信任網站，請先加入信任網站")
         return package
 
     def answer_delay(self) -> float:
@@ -321,6 +356,7 @@ def create_app(agent: SecurityAgent, *, on_crash: Callable[[], None]) -> FastAPI
     """The agent's local HTTP API as an ASGI app; `on_crash` kills the process serving it (the CRASH fault)."""
     app = FastAPI(title="安控元件 (HiPKI LocalSignServer-compatible) simulator", docs_url=None, redoc_url=None)
     app.state.agent = agent
+    app.add_middleware(OwnHostOnly, agent=agent)
     app.include_router(control_router(agent.faults, agent.state, agent.reset))
 
     @app.options("/{path:path}")
@@ -369,8 +405,8 @@ def create_app(agent: SecurityAgent, *, on_crash: Callable[[], None]) -> FastAPI
         return pages.POPUP_FORM
 
     @app.get("/addDomain", response_class=HTMLResponse)
-    def add_domain_page(domain: str = "") -> str:
-        return pages.add_domain(domain)
+    def add_domain_page(domain: str = "") -> HTMLResponse:
+        return HTMLResponse(pages.add_domain(domain), headers=agent.CONFIRMATION_HEADERS)
 
     @app.post("/addDomain")
     async def add_domain(request: Request) -> JSONResponse:
@@ -436,10 +472,25 @@ def _own_origin(request: Request) -> str:
 
 def _calling_site(request: Request, form_origin: str) -> str | None:
     """The calling site's origin, or None for a native client; /popupForm passes its opener's as `form_origin`."""
-    origin = request.headers.get("origin")
-    if origin is None or origin == "null":
-        return form_origin or None
-    return form_origin or None if origin == _own_origin(request) else origin
+    agent: SecurityAgent = request.app.state.agent
+    return agent.calling_site(request.headers.get("origin"), form_origin, own_origin=_own_origin(request))
+
+
+class OwnHostOnly:
+    """Refuse, with HTTP 403, every request whose Host is not the agent's own (SecurityAgent.admits_host)."""
+
+    def __init__(self, app: ASGIApp, agent: SecurityAgent) -> None:
+        self.app, self.agent = app, agent
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            host = Headers(scope=scope).get("host", "")
+            server = scope.get("server")
+            if not self.agent.admits_host(host, bound_port=server[1] if server else None):
+                refusal = PlainTextResponse(f"Host {host!r} is not this agent's", status_code=403)
+                await refusal(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
 
 
 def _cors_headers(agent: SecurityAgent, request: Request) -> dict[str, str]:

@@ -95,7 +95,8 @@ class DirectTransport:
         self.slot = slot
 
     def readers(self) -> list[str]:
-        return [str(self.slot.reader)]  # type: ignore[attr-defined]
+        plugged = getattr(self.slot, "plugged", True)  # an unplugged reader is not listed
+        return [str(self.slot.reader)] if plugged else []  # type: ignore[attr-defined]
 
     @contextmanager
     def session(self, reader: str) -> Iterator[CardSession]:

@@ -17,14 +17,17 @@ class CaptchaClient(SimulatorClient):
         return response.content
 
     def set_mode(self, mode: CaptchaMode) -> None:
-        """Make the next ticks pass at once or open an image challenge."""
-        self._call("POST", "/_control/mode", data={"mode": mode.value})
+        """Make the next ticks pass at once or open an image challenge (only this client's browser session's, when it
+        has a target)."""
+        scope = {"match": self.target} if self.target else {}
+        self._call("POST", "/_control/mode", data={"mode": mode.value, **scope})
 
     def challenge_answer(self, timeout: float = 5.0) -> str:
         """The digits in the newest open image challenge (what a person would read off the picture)."""
 
         def newest() -> str | None:
-            challenges: dict[str, str] = self.state()["challenges"]
+            session = {"session": self.target} if self.target else {}
+            challenges: dict[str, str] = self._call("GET", "/_control/challenges", params=session)
             return list(challenges.values())[-1] if challenges else None
 
         return wait_until(newest, timeout=timeout, what="no image challenge was opened")

@@ -21,6 +21,11 @@ Confirmed here (moved out of PROTOCOLS.md's "seen in integrator sample code"):
 - The response field is a hidden `<textarea id="g-recaptcha-response" name="g-recaptcha-response"
   class="g-recaptcha-response">` in the container, `id="g-recaptcha-response-1"` for the second widget, with Google's
   inline style (pages saved with Google's live widget in them, found in several public repositories).
+On a stack several runs share, the mode and the siteverify faults are scoped to one browser session: the widget's
+calls carry the session header the harness's browser sends (`simulators._control.SESSION_HEADER`), each token and
+image challenge remembers the session it was made for, and a fault armed with `match=<session>` applies to that
+session's tokens only.
+
 Still ours: the stand-in's own token endpoints (`/recaptcha/api2/userverify`, `/recaptcha/api2/answer`), the image
 challenge, and the widget drawn inline instead of in Google's iframe.
 """
@@ -37,12 +42,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import FastAPI, Form, Header, HTTPException, Request
+from fastapi import FastAPI, Form, HTTPException, Request
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse, Response
 from starlette.applications import Starlette
 
-from simulators._control import Simulator, simulator_app
+from simulators._control import Simulator, session_of, simulator_app
 from simulators._serving import serve_asgi
 from simulators._tls import LOOPBACK_NAMES, LocalCa
 from simulators.captcha.faults import (
@@ -56,7 +61,6 @@ from simulators.captcha.faults import (
 from simulators.captcha.models import ChallengeAnswer, Tick
 
 WIDGET_JS = (Path(__file__).parent / "widget.js").read_text(encoding="utf-8")
-SCENARIO_HEADER = "X-Tpcd-Scenario"  # the browser's scenario tag (issue #10): a token keeps it for siteverify's faults
 SCRIPT_PARAMS = ("onload", "render", "hl")  # api.js's documented query parameters
 
 
@@ -80,7 +84,7 @@ class Token:
     minted: float
     sitekey: str
     hostname: str
-    scenario: str | None  # the SCENARIO_HEADER of the browser that ticked the box
+    session: str | None  # the browser session that ticked for it (SESSION_HEADER): its faults' target
     used: bool = False
 
 
@@ -92,8 +96,10 @@ class Captcha(Simulator[CaptchaSettings]):
     def reset(self) -> None:
         with self.lock:
             self.mode = CaptchaMode.PASS
+            self.session_modes: dict[str, CaptchaMode] = {}  # a mode set for one browser session only
             self.tokens: dict[str, Token] = {}
-            self.challenges: dict[str, tuple[str, Tick]] = {}  # id → (digits, the tick that opened it)
+            # id → (digits, the tick that opened it, the browser session it was opened for)
+            self.challenges: dict[str, tuple[str, Tick, str | None]] = {}
             self.verifications = 0
 
     def state(self) -> dict[str, Any]:
@@ -103,7 +109,7 @@ class Captcha(Simulator[CaptchaSettings]):
                 "tokens": len(self.tokens),
                 "verifications": self.verifications,
                 # id → answer: how the harness solves the image
-                "challenges": {key: digits for key, (digits, _) in self.challenges.items()},
+                "challenges": {key: digits for key, (digits, _, _) in self.challenges.items()},
             }
 
     @property
@@ -111,34 +117,44 @@ class Captcha(Simulator[CaptchaSettings]):
         """Site key → secret: the configured pair and Google's test pair."""
         return {GOOGLE_TEST_SITE_KEY: GOOGLE_TEST_SECRET, self.settings.site_key: self.settings.secret}
 
-    def set_mode(self, mode: CaptchaMode) -> None:
-        """What the next ticks do."""
+    def set_mode(self, mode: CaptchaMode, session: str | None = None) -> None:
+        """What the next ticks do (only that browser session's, when given)."""
         with self.lock:
-            self.mode = mode
+            if session is None:
+                self.mode = mode
+            else:
+                self.session_modes[session] = mode
 
-    def tick(self, tick: Tick, scenario: str | None = None) -> dict[str, Any]:
+    def tick(self, tick: Tick, session: str | None = None) -> dict[str, Any]:
         """The box was ticked: a token, or an image challenge in CHALLENGE mode (never for Google's test key)."""
         if tick.sitekey not in self.key_pairs:
             return {"error": "ERROR for site owner: Invalid site key"}
-        if self.mode is CaptchaMode.CHALLENGE and tick.sitekey != GOOGLE_TEST_SITE_KEY:
+        with self.lock:
+            mode = self.session_modes.get(session, self.mode) if session else self.mode
+        if mode is CaptchaMode.CHALLENGE and tick.sitekey != GOOGLE_TEST_SITE_KEY:
             challenge, answer = secrets.token_hex(8), f"{secrets.randbelow(10**5):05d}"
             with self.lock:
-                self.challenges[challenge] = (answer, tick)
+                self.challenges[challenge] = (answer, tick, session)
             return {"challenge": challenge, "image": _digits_svg(answer)}
-        return {"token": self._mint(tick, scenario)}
+        return {"token": self._mint(tick, session)}
 
-    def answer(self, reply: ChallengeAnswer, scenario: str | None = None) -> dict[str, Any]:
+    def open_challenges(self, session: str | None = None) -> dict[str, str]:
+        """Challenge id → answer of the open image challenges (of one browser session, when given)."""
+        with self.lock:
+            return {key: digits for key, (digits, _, owner) in self.challenges.items() if session in (None, owner)}
+
+    def answer(self, reply: ChallengeAnswer, session: str | None = None) -> dict[str, Any]:
         """The digits typed for an image challenge: a token when right (each challenge is answered once)."""
         with self.lock:
             expected = self.challenges.pop(reply.challenge, None)
         if expected is None or reply.answer.strip() != expected[0]:
             return {"error": "incorrect-answer"}
-        return {"token": self._mint(Tick(expected[1].sitekey, reply.hostname), scenario)}
+        return {"token": self._mint(Tick(expected[1].sitekey, reply.hostname), session)}
 
-    def _mint(self, tick: Tick, scenario: str | None) -> str:
+    def _mint(self, tick: Tick, session: str | None) -> str:
         token = secrets.token_urlsafe(48)
         with self.lock:
-            self.tokens[token] = Token(time.monotonic(), tick.sitekey, tick.hostname, scenario)
+            self.tokens[token] = Token(time.monotonic(), tick.sitekey, tick.hostname, session)
         return token
 
     def verify(self, secret: str, response: str) -> dict[str, Any]:
@@ -146,7 +162,7 @@ class Captcha(Simulator[CaptchaSettings]):
         with self.lock:
             self.verifications += 1
             token = self.tokens.get(response)
-        target = token.scenario if token else None
+        target = token.session if token else None
         if self.faults.take(target, among={CaptchaFault.VERIFY_DOWN.value}) is not None:
             raise SiteverifyDown
         testing = secret == GOOGLE_TEST_SECRET
@@ -221,15 +237,19 @@ def create_app(settings: CaptchaSettings | None = None) -> FastAPI:
     app.add_middleware(CORSMiddleware, allow_origins=["*"], allow_methods=["GET", "POST"], allow_headers=["*"])
 
     @app.post("/_control/mode")
-    def set_mode(mode: Annotated[str, Form()]) -> dict[str, str]:
+    def set_mode(mode: Annotated[str, Form()], match: Annotated[str | None, Form()] = None) -> dict[str, str]:
         try:
             chosen = CaptchaMode(mode)
         except ValueError as error:
             raise HTTPException(
                 status_code=422, detail=f"mode must be one of {[m.value for m in CaptchaMode]}"
             ) from error
-        captcha.set_mode(chosen)
+        captcha.set_mode(chosen, match)
         return {"mode": chosen.value}
+
+    @app.get("/_control/challenges")
+    def challenges(session: str | None = None) -> dict[str, str]:
+        return captcha.open_challenges(session)
 
     @app.get("/_control/ca.pem")
     def ca_certificate() -> Response:
@@ -251,14 +271,12 @@ def create_app(settings: CaptchaSettings | None = None) -> FastAPI:
         return Response(body, media_type="text/javascript; charset=utf-8")
 
     @app.post("/recaptcha/api2/userverify")
-    def tick(ticked: Tick, scenario: Annotated[str | None, Header(alias=SCENARIO_HEADER)] = None) -> dict[str, Any]:
-        return captcha.tick(ticked, scenario)
+    def tick(ticked: Tick, request: Request) -> dict[str, Any]:
+        return captcha.tick(ticked, session_of(request))
 
     @app.post("/recaptcha/api2/answer")
-    def answer(
-        reply: ChallengeAnswer, scenario: Annotated[str | None, Header(alias=SCENARIO_HEADER)] = None
-    ) -> dict[str, Any]:
-        return captcha.answer(reply, scenario)
+    def answer(reply: ChallengeAnswer, request: Request) -> dict[str, Any]:
+        return captcha.answer(reply, session_of(request))
 
     @app.api_route("/recaptcha/api/siteverify", methods=["GET", "POST"])
     async def siteverify(request: Request) -> Response:

@@ -130,10 +130,15 @@ class MoicaCardOS(SmartcardOS):  # type: ignore[misc]
         self.puk_tries = PUK_TRIES
         self.pull_out_before_signing = False
         self._table: dict[int, Callable[[Apdu], bytes]] = {
-            0xA4: self._select, 0xB0: self._read_binary, 0xCA: self._get_data, 0x20: self._verify,
-            0x24: self._change_pin, 0x2C: self._reset_retry_counter, 0x22: self._manage_security_environment,
+            0xA4: self._select,
+            0xB0: self._read_binary,
+            0xCA: self._get_data,
+            0x20: self._verify,
+            0x24: self._change_pin,
+            0x2C: self._reset_retry_counter,
+            0x22: self._manage_security_environment,
             0x2A: self._perform_security_operation,
-        }  # fmt: skip
+        }
         self.powerUp()
 
     # the SmartcardOS interface (vsmartcard's names)
@@ -173,8 +178,9 @@ class MoicaCardOS(SmartcardOS):  # type: ignore[misc]
             except Exception:  # a bug in the card must still answer like a card
                 response = SW.NO_PRECISE_DIAGNOSIS.to_bytes(2, "big")
             masked = bytes(msg)[:5] + mask(bytes(msg)[5:]) if len(msg) > 5 and msg[1] in MASKED_INS else bytes(msg)
-            self.transcript.append(Exchange(datetime.now(UTC).isoformat(timespec="milliseconds"), masked.hex(" "),
-                                            response.hex(" ")))  # fmt: skip
+            self.transcript.append(
+                Exchange(datetime.now(UTC).isoformat(timespec="milliseconds"), masked.hex(" "), response.hex(" "))
+            )
             return response
 
     # instructions

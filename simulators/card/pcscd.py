@@ -32,7 +32,7 @@ class PcscUnavailable(RuntimeError):
     """PC/SC cannot be offered here; the message names the missing package or privilege."""
 
 
-def _listening(pid: int, port: int) -> bool:
+def listening(pid: int, port: int) -> bool:
     """Whether something in the namespace of `pid` listens on TCP `port` (read from /proc: probing vpcd would
     be taken for a card)."""
     try:
@@ -96,6 +96,16 @@ class PcscHost:
                            f"LIBPATH {driver}\nCHANNELID {port}\n")  # fmt: skip
         (conf / "tpcd-vpcd").write_text("\n".join(entries))
         Path("/run/pcscd").mkdir(parents=True, exist_ok=True)  # the mount point inside the private namespace
+        self._launch(unshare, pcscd)
+        # libpcsclite reads the socket path from the environment, once, at a process's first PC/SC context: this is
+        # the one place the harness writes os.environ, before any PC/SC use in this process.
+        os.environ["PCSCLITE_CSOCK_NAME"] = str(self.socket_path)
+        return self
+
+    def _launch(self, unshare: str, pcscd: str) -> None:
+        """Run pcscd on our configuration in fresh private namespaces; wait until its socket and every slot listen."""
+        assert self.workdir is not None
+        conf = self.workdir / "reader.conf.d"
         script = (
             f"ip link set lo up && mount --bind {self.workdir / 'run'} /run/pcscd"
             f" && exec {pcscd} --foreground --config {conf}"
@@ -103,21 +113,44 @@ class PcscHost:
         with (self.workdir / "pcscd.log").open("wb") as log:  # the child keeps its own copy of the descriptor
             self.process = subprocess.Popen(
                 [unshare, "--mount", "--net", "--propagation", "private", "sh", "-c", script],
-                stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-            )  # fmt: skip
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
         deadline = time.monotonic() + self.timeout
         while not (
-            self.socket_path.exists() and all(_listening(self.process.pid, self.port(i)) for i in range(self.entries))
+            self.socket_path.exists() and all(listening(self.process.pid, self.port(i)) for i in range(self.entries))
         ):
             if self.process.poll() is not None or time.monotonic() > deadline:
                 output = (self.workdir / "pcscd.log").read_text(errors="replace")[-2000:]
                 self.stop()
                 raise PcscUnavailable(f"pcscd did not come up within {self.timeout}s:\n{output}")
             time.sleep(0.01)
-        # libpcsclite reads the socket path from the environment, once, at a process's first PC/SC context: this is
-        # the one place the harness writes os.environ, before any PC/SC use in this process.
-        os.environ["PCSCLITE_CSOCK_NAME"] = str(self.socket_path)
-        return self
+
+    def in_use(self) -> int:
+        """How many reader entries are handed out."""
+        with self._lock:
+            return self.entries - len(self._free)
+
+    def suspend(self) -> None:
+        """Stop pcscd but keep its configuration: every reader is gone, as on a machine whose last reader was
+        unplugged (Windows 8 and later stop their smart-card service then too)."""
+        self._terminate()
+
+    def resume(self) -> None:
+        """Start pcscd again where it was (same socket, same readers)."""
+        if self.process is None:
+            self._launch(shutil.which("unshare") or "unshare", shutil.which("pcscd") or "/usr/sbin/pcscd")
+
+    def _terminate(self) -> None:
+        if self.process is not None:
+            self.process.terminate()
+            try:
+                self.process.wait(10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+            self.process = None
 
     def acquire(self) -> int:
         """A free reader entry for one stack."""
@@ -132,14 +165,7 @@ class PcscHost:
 
     def stop(self) -> None:
         """SIGTERM pcscd (its namespaces go with it) and remove our files."""
-        if self.process is not None:
-            self.process.terminate()
-            try:
-                self.process.wait(10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-            self.process = None
+        self._terminate()
         if self.workdir is not None:
             shutil.rmtree(self.workdir, ignore_errors=True)
             self.workdir = None

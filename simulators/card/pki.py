@@ -29,18 +29,22 @@ from cryptography.x509.oid import AuthorityInformationAccessOID, NameOID
 from simulators.card.der import LAST4_ID, SUBJECT_DIRECTORY_ATTRIBUTES, subject_directory_attributes
 
 TEST_MARKER = "測試用 tpcd-harness TEST ONLY"
-ROOT_NAME = x509.Name([
-    x509.NameAttribute(NameOID.COUNTRY_NAME, "TW"),
-    x509.NameAttribute(NameOID.ORGANIZATION_NAME, "行政院"),
-    x509.NameAttribute(NameOID.COMMON_NAME, f"GRCA {TEST_MARKER}"),
-])  # fmt: skip
+ROOT_NAME = x509.Name(
+    [
+        x509.NameAttribute(NameOID.COUNTRY_NAME, "TW"),
+        x509.NameAttribute(NameOID.ORGANIZATION_NAME, "行政院"),
+        x509.NameAttribute(NameOID.COMMON_NAME, f"GRCA {TEST_MARKER}"),
+    ]
+)
 # MOICA's DN is C=TW, O=行政院, OU=內政部憑證管理中心 with no CN (PROTOCOLS.md §5.1); our CN is the test marker.
-MOICA_NAME = x509.Name([
-    x509.NameAttribute(NameOID.COUNTRY_NAME, "TW"),
-    x509.NameAttribute(NameOID.ORGANIZATION_NAME, "行政院"),
-    x509.NameAttribute(NameOID.ORGANIZATIONAL_UNIT_NAME, "內政部憑證管理中心"),
-    x509.NameAttribute(NameOID.COMMON_NAME, f"MOICA {TEST_MARKER}"),
-])  # fmt: skip
+MOICA_NAME = x509.Name(
+    [
+        x509.NameAttribute(NameOID.COUNTRY_NAME, "TW"),
+        x509.NameAttribute(NameOID.ORGANIZATION_NAME, "行政院"),
+        x509.NameAttribute(NameOID.ORGANIZATIONAL_UNIT_NAME, "內政部憑證管理中心"),
+        x509.NameAttribute(NameOID.COMMON_NAME, f"MOICA {TEST_MARKER}"),
+    ]
+)
 VALIDITY = timedelta(days=5 * 365)  # 5 years (PROTOCOLS.md §5.2)
 CRL_LIFETIME = timedelta(days=1)  # thisUpdate → nextUpdate
 
@@ -104,8 +108,14 @@ class TestPki:
         self._crl_number = 0  # the cRLNumber of the last CRL issued: never goes down, not even on reset
 
     @staticmethod
-    def _ca_cert(subject: x509.Name, key: rsa.RSAPrivateKey, issuer: x509.Name, issuer_key: rsa.RSAPrivateKey,
-                 not_before: datetime, lifetime: timedelta) -> x509.Certificate:  # fmt: skip
+    def _ca_cert(
+        subject: x509.Name,
+        key: rsa.RSAPrivateKey,
+        issuer: x509.Name,
+        issuer_key: rsa.RSAPrivateKey,
+        not_before: datetime,
+        lifetime: timedelta,
+    ) -> x509.Certificate:
         return (
             x509.CertificateBuilder()
             .subject_name(subject)
@@ -120,17 +130,26 @@ class TestPki:
             .sign(issuer_key, hashes.SHA256())
         )
 
-    def issue(self, name: str, id_number: str, *, seed: int, not_before: datetime | None = None,
-              not_after: datetime | None = None) -> CitizenCertificates:  # fmt: skip
+    def issue(
+        self,
+        name: str,
+        id_number: str,
+        *,
+        seed: int,
+        not_before: datetime | None = None,
+        not_after: datetime | None = None,
+    ) -> CitizenCertificates:
         """Both certificates for a citizen; validity defaults to five years from now (settable for expiry tests)."""
         start = not_before or datetime.now(UTC) - timedelta(minutes=5)
         end = not_after or start + VALIDITY
         serial_number = f"{int(hashlib.sha256(f'moica:{seed}'.encode()).hexdigest(), 16) % 10**16:016d}"
-        subject = x509.Name([
-            x509.NameAttribute(NameOID.COUNTRY_NAME, "TW"),
-            x509.NameAttribute(NameOID.COMMON_NAME, name),
-            x509.NameAttribute(NameOID.SERIAL_NUMBER, serial_number),
-        ])  # fmt: skip
+        subject = x509.Name(
+            [
+                x509.NameAttribute(NameOID.COUNTRY_NAME, "TW"),
+                x509.NameAttribute(NameOID.COMMON_NAME, name),
+                x509.NameAttribute(NameOID.SERIAL_NUMBER, serial_number),
+            ]
+        )
         sign_key, enc_key = self.pool.take(), self.pool.take()
         signing = x509.KeyUsage(True, False, False, False, False, False, False, False, False)
         encrypting = x509.KeyUsage(False, False, True, True, False, False, False, False, False)
@@ -138,8 +157,15 @@ class TestPki:
         enc_cert = self._citizen_cert(subject, enc_key, id_number, encrypting, start, end)
         return CitizenCertificates(serial_number, sign_key, sign_cert, enc_key, enc_cert)
 
-    def _citizen_cert(self, subject: x509.Name, key: rsa.RSAPrivateKey, id_number: str, usage: x509.KeyUsage,
-                      start: datetime, end: datetime) -> x509.Certificate:  # fmt: skip
+    def _citizen_cert(
+        self,
+        subject: x509.Name,
+        key: rsa.RSAPrivateKey,
+        id_number: str,
+        usage: x509.KeyUsage,
+        start: datetime,
+        end: datetime,
+    ) -> x509.Certificate:
         builder = (
             x509.CertificateBuilder()
             .subject_name(subject)

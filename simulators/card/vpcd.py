@@ -50,6 +50,7 @@ class VpcdLink:
         self._socket: socket.socket | None = None
         self._thread: threading.Thread | None = None
         self._connected = threading.Event()
+        self._seen = threading.Event()  # vpcd spoke to the card: it accepted this connection (it polls the ATR)
         self.error: BaseException | None = None
 
     def insert(self, timeout: float = 5.0) -> None:
@@ -57,12 +58,17 @@ class VpcdLink:
         if self._thread is not None:
             raise RuntimeError("a card is already in this slot")
         self._connected.clear()
+        self._seen.clear()
         self.error = None
         self._thread = threading.Thread(target=self._serve, name=f"vpcd-card-{self.port}", daemon=True)
         self._thread.start()
         if not self._connected.wait(timeout) or self.error is not None:
+            error = self.error
             self.remove()
-            raise ConnectionError(f"could not reach vpcd on port {self.port}: {self.error!r}")
+            raise ConnectionError(
+                f"could not reach vpcd on {self.host}:{self.port} ({error!r}): is vsmartcard's vpcd running there and"
+                " its port open to this machine?"
+            )
 
     def remove(self) -> None:
         """Close the connection (the card leaves the slot) and wait for the thread to end."""
@@ -74,6 +80,16 @@ class VpcdLink:
         if self._thread is not None:
             self._thread.join(5)
             self._thread = None
+
+    def wait_seen(self, timeout: float) -> None:
+        """Block until vpcd has spoken to the card: it accepted this connection and asked for the ATR, which is how it
+        looks for a card (vsmartcard `vicc_present`: accept, then GET ATR; every ~0.4 s on Linux, every 1 s on
+        Windows). A connection that vpcd leaves in its backlog is never seen: another card holds that slot."""
+        if not self._seen.wait(timeout):
+            raise TimeoutError(
+                f"vpcd on {self.host}:{self.port} accepted the connection but never asked for the card within"
+                f" {timeout}s: is another card plugged into that reader?"
+            )
 
     @property
     def inserted(self) -> bool:
@@ -104,6 +120,7 @@ class VpcdLink:
                 message = self._read(sock, struct.unpack("!H", header)[0])
                 if message is None:
                     return
+                self._seen.set()
                 try:
                     reply = self._answer(message)
                 except CardPulledOut:

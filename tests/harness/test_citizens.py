@@ -16,6 +16,7 @@ from harness.citizens import (
     Sex,
     is_valid_id_number,
     make_citizen,
+    netizen_account,
     scenario_seed,
     with_check_digit,
 )
@@ -110,6 +111,23 @@ def test_runs_sharing_a_stack_get_distinct_citizens_for_the_same_scenario() -> N
     runs = [make_citizen(scenario_seed(base, scenario), worker=1) for base in range(200)]
     assert len({citizen.mobile for citizen in runs}) == len(runs)
     assert len({citizen.email for citizen in runs}) == len(runs)
+
+
+def test_a_run_part_gives_the_same_person_new_contacts_and_id_against_a_deployment() -> None:
+    here, there = make_citizen(42, worker=1, run=1), make_citizen(42, worker=1, run=2)
+    assert (here.name, here.birth_date, here.address, here.pin) == (
+        there.name,
+        there.birth_date,
+        there.address,
+        there.pin,
+    )
+    assert here.mobile != there.mobile
+    assert here.email != there.email
+    assert here.id_number != there.id_number
+    assert netizen_account(here) != netizen_account(there)
+    assert is_valid_id_number(here.id_number)
+    assert here.id_number[1] == make_citizen(42).id_number[1]  # the sex digit stays the person's
+    assert make_citizen(42, worker=1, run=0) == make_citizen(42, worker=1)  # the embedded twin: as ever
 
 
 def test_masked_profile_hides_pin_and_password() -> None:

@@ -11,7 +11,7 @@ import pytest
 import requests
 import uvicorn
 
-from harness.settings import load_settings
+from harness.settings import SettingsError, load_settings
 from harness.simulators import CONTROLLED
 from harness.stack import Stack
 from simulators._serving import ServiceStartError, serve_asgi
@@ -88,3 +88,14 @@ def test_serve_asgi_times_out_with_a_hint(monkeypatch: pytest.MonkeyPatch) -> No
     monkeypatch.setattr(uvicorn.Server, "startup", slow_startup)
     with pytest.raises(ServiceStartError, match=r"did not start within 0.2s"), serve_asgi(app, name="x", timeout=0.2):
         pass
+
+
+def test_pinned_ports_are_used_and_unknown_services_named(tmp_path: Path) -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        free = probe.getsockname()[1]
+    with Stack(load_settings({"ports": [f"registry={free}"]}, root=tmp_path, environ={})) as stack:
+        assert stack.urls["registry"] == f"http://127.0.0.1:{free}"
+        assert stack.token is None  # on loopback nothing asks for a token
+    with pytest.raises(SettingsError, match=r"ports: no service named regsitry; known: sms, mail_api"):
+        Stack(load_settings({"ports": ["regsitry=8001"]}, root=tmp_path, environ={})).start()

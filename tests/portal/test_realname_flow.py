@@ -39,10 +39,15 @@ class GoldApplicant(Applicant):
         return body
 
     def submit(self, nonce: dict[str, Any], signed: dict[str, Any], id_number: str | None = None) -> requests.Response:
-        evidence = {"id_number": id_number or self.citizen.id_number, "nonce_id": nonce["nonce_id"],
-                    "signature": signed["signature"], "certb64": signed["certb64"]}  # fmt: skip
-        return self.http.post(self.url + "/gold/verify", json=evidence, headers={"X-CSRF-Token": self.token},
-                              timeout=10)  # fmt: skip
+        evidence = {
+            "id_number": id_number or self.citizen.id_number,
+            "nonce_id": nonce["nonce_id"],
+            "signature": signed["signature"],
+            "certb64": signed["certb64"],
+        }
+        return self.http.post(
+            self.url + "/gold/verify", json=evidence, headers={"X-CSRF-Token": self.token}, timeout=10
+        )
 
     def verify_with_card(self) -> requests.Response:
         nonce = self.nonce()
@@ -100,9 +105,16 @@ def test_a_certificate_from_another_ca_is_refused(fresh: Stack) -> None:
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     name = x509.Name([x509.NameAttribute(NameOID.COUNTRY_NAME, "TW"), x509.NameAttribute(NameOID.COMMON_NAME, "偽造")])
     now = datetime.now(UTC)
-    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
-            .serial_number(1).not_valid_before(now - timedelta(days=1)).not_valid_after(now + timedelta(days=1))
-            .sign(key, hashes.SHA256()))  # fmt: skip
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(1)
+        .not_valid_before(now - timedelta(days=1))
+        .not_valid_after(now + timedelta(days=1))
+        .sign(key, hashes.SHA256())
+    )
     signature = key.sign(nonce["nonce"].encode(), padding.PKCS1v15(), hashes.SHA256())
     reply = applicant.submit(
         nonce,

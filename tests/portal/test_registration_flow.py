@@ -44,9 +44,11 @@ class Applicant:
             return sms.wait_for_otp(self.citizen.mobile)
 
     def captcha_token(self) -> str:
-        reply = requests.post(self.stack.urls["captcha"] + "/recaptcha/api2/userverify",
-                              json={"sitekey": settings_of(CaptchaSettings).site_key, "hostname": "127.0.0.1"},
-                              timeout=10)  # fmt: skip
+        reply = requests.post(
+            self.stack.urls["captcha"] + "/recaptcha/api2/userverify",
+            json={"sitekey": settings_of(CaptchaSettings).site_key, "hostname": "127.0.0.1"},
+            timeout=10,
+        )
         token: str = reply.json()["token"]
         return token
 
@@ -56,8 +58,14 @@ class Applicant:
 
     def profile(self, **overrides: str) -> requests.Response:
         c = self.citizen
-        fields = {"name": c.name, "id_number": c.id_number, "birth_date": c.birth_date.isoformat(),
-                  "sex": c.sex.value, "address": c.address, **overrides}  # fmt: skip
+        fields = {
+            "name": c.name,
+            "id_number": c.id_number,
+            "birth_date": c.birth_date.isoformat(),
+            "sex": c.sex.value,
+            "address": c.address,
+            **overrides,
+        }
         return self.post("/register/profile", **fields)
 
     def register(self) -> requests.Response:

@@ -29,8 +29,12 @@ def test_password_rules(password: str, broken: list[str]) -> None:
 
 
 def test_rules_are_listed_in_chinese_for_the_page() -> None:
-    assert [rule.label for rule in RULES] == ["長度 8 至 20 個字元", "至少一個大寫英文字母", "至少一個小寫英文字母",
-                                              "至少一個數字"]  # fmt: skip
+    assert [rule.label for rule in RULES] == [
+        "長度 8 至 20 個字元",
+        "至少一個大寫英文字母",
+        "至少一個小寫英文字母",
+        "至少一個數字",
+    ]
 
 
 def test_scrypt_hash_verifies_and_is_salted() -> None:
@@ -60,8 +64,14 @@ def test_complete_profile_passes() -> None:
     ],
 )
 def test_each_profile_problem_is_named(fields: dict[str, str], message: str) -> None:
-    profile = {"name": "王小明", "id_number": "A123456789", "birth_date": "1990-01-01", "sex": "男",
-               "address": "臺北市中正區重慶南路一段1號", **fields}  # fmt: skip
+    profile = {
+        "name": "王小明",
+        "id_number": "A123456789",
+        "birth_date": "1990-01-01",
+        "sex": "男",
+        "address": "臺北市中正區重慶南路一段1號",
+        **fields,
+    }
     errors = check_profile(**profile, today=TODAY)
     assert len(errors) == 1
     assert message in errors[0]

@@ -449,3 +449,43 @@ def test_the_clock_refuses_what_is_not_a_sane_forward_step(fresh: Stack, seconds
     sent = applicant.send_code()
     assert sent.status_code == 200
     assert math.isfinite(unchanged.json()["offset"])
+
+
+def test_an_old_cookie_reads_nothing_once_the_session_sat_idle_or_grew_old(portal: Portal) -> None:
+    citizen = make_citizen(504)
+    _member(portal, citizen)
+    advance = portal.url + "/_twin/clock/advance"
+
+    def logged_in() -> bool:
+        reply = portal.http.get(portal.url + "/member", allow_redirects=False, timeout=10)
+        return reply.status_code == 200 and citizen.name in reply.text
+
+    assert _log_in(portal, citizen.id_number, citizen.password).url.endswith("/member")
+    for _ in range(5):  # five times 29 minutes, seen every time: idle never reached, yet past 2 hours in all
+        portal.http.post(advance, data={"seconds": 29 * 60}, timeout=5)
+        assert logged_in()
+    portal.http.post(advance, data={"seconds": 30 * 60 + 1}, timeout=5)
+    assert not logged_in()  # idle for longer than 30 minutes
+
+    assert _log_in(portal, citizen.id_number, citizen.password).url.endswith("/member")
+    for _ in range(25):  # seen every 29 minutes: 12 hours after it began it ends all the same
+        portal.http.post(advance, data={"seconds": 29 * 60}, timeout=5)
+        if not logged_in():
+            break
+    else:
+        pytest.fail("a session seen every 29 minutes lived on past 12 hours")
+
+
+def test_an_application_told_of_too_many_members_id_numbers_must_start_over(fresh: Stack) -> None:
+    members = [make_citizen(seed) for seed in (520, 521, 522, 523)]
+    for member in members:
+        assert Applicant(fresh, member).register().url.endswith("/register/done")
+    prober = _verified(fresh, make_citizen(524))
+
+    def typed(someone: CitizenProfile) -> str:
+        return _alert(prober.profile(id_number=someone.id_number, sex=someone.sex.value))  # the ID's second digit
+
+    assert all("此身分證字號已註冊" in typed(member) for member in members[:3])
+    assert "過多" in typed(members[3])  # the fourth member's number: no longer told whose it is
+    assert "過多" in typed(prober.citizen)  # nor of a free one: the same answer, whatever is typed
+    assert "過多" in typed(members[0])

@@ -85,5 +85,7 @@ def test_timeout() -> None:
 
 def test_reply_parser_keeps_every_field() -> None:
     assert parse_reply("[1]\r\nmsgid=#9\r\nstatuscode=1\r\nAccountPoint=3\r\n") == {
-        "msgid": "#9", "statuscode": "1", "AccountPoint": "3"
-    }  # fmt: skip
+        "msgid": "#9",
+        "statuscode": "1",
+        "AccountPoint": "3",
+    }

@@ -26,9 +26,15 @@ def test_success_carries_the_hostname_and_posts_the_documented_fields() -> None:
 
 @pytest.mark.parametrize(
     "code",
-    ["missing-input-secret", "invalid-input-secret", "missing-input-response", "invalid-input-response",
-     "bad-request", "timeout-or-duplicate"],
-)  # fmt: skip
+    [
+        "missing-input-secret",
+        "invalid-input-secret",
+        "missing-input-response",
+        "invalid-input-response",
+        "bad-request",
+        "timeout-or-duplicate",
+    ],
+)
 @responses.activate
 def test_each_documented_error_code_is_a_failed_verdict(code: str) -> None:
     responses.post(URL, json={"success": False, "error-codes": [code]})

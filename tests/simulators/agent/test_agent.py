@@ -44,8 +44,9 @@ def machine(pki: TestPki) -> Iterator[tuple[Desktop, AgentClient, CardClient]]:
 def _sign(desktop: Desktop, pin: str, origin: str | None = None) -> dict[str, Any]:
     package = {"func": "MakeSignature", "signatureType": "PKCS1", "tbs": "x", "pin": pin}
     headers = {"Origin": origin} if origin else {}
-    reply = requests.post(desktop.agent_url + "/sign", data={"tbsPackage": json.dumps(package)}, headers=headers,
-                          timeout=10)  # fmt: skip
+    reply = requests.post(
+        desktop.agent_url + "/sign", data={"tbsPackage": json.dumps(package)}, headers=headers, timeout=10
+    )
     body: dict[str, Any] = reply.json()
     return body
 
@@ -161,12 +162,14 @@ def test_cors_and_pna_only_when_enabled_and_only_for_trusted_origins(pki: TestPk
     desktop = Desktop(agent, loading_seconds=0)
     try:
         ask = {"Access-Control-Request-Method": "POST", "Access-Control-Request-Private-Network": "true"}
-        granted = requests.options(desktop.agent_url + "/sign", timeout=5,
-                                   headers={**ask, "Origin": "https://portal.example.test"})  # fmt: skip
+        granted = requests.options(
+            desktop.agent_url + "/sign", timeout=5, headers={**ask, "Origin": "https://portal.example.test"}
+        )
         assert granted.headers["Access-Control-Allow-Origin"] == "https://portal.example.test"
         assert granted.headers["Access-Control-Allow-Private-Network"] == "true"
-        refused = requests.options(desktop.agent_url + "/sign", timeout=5,
-                                   headers={**ask, "Origin": "https://elsewhere.example.test"})  # fmt: skip
+        refused = requests.options(
+            desktop.agent_url + "/sign", timeout=5, headers={**ask, "Origin": "https://elsewhere.example.test"}
+        )
         assert "Access-Control-Allow-Origin" not in refused.headers
     finally:
         desktop.close()

@@ -32,9 +32,8 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from fastapi import FastAPI
 from fastapi.responses import HTMLResponse
-from playwright.sync_api import sync_playwright
+from playwright.sync_api import Browser
 
-from harness.settings import Settings
 from simulators._faults import ArmedFault
 from simulators._serving import serve_asgi
 from simulators.agent import AgentFault, AgentSettings, DirectTransport, SecurityAgent, create_app
@@ -419,7 +418,7 @@ function readAgentImage(src) {
 </script></body></html>"""
 
 
-def test_p11image_bmp_decoded_by_chromium_canvas(agent: tuple[str, SecurityAgent]) -> None:
+def test_p11image_bmp_decoded_by_chromium_canvas(agent: tuple[str, SecurityAgent], browser: Browser) -> None:
     url, hipki = agent
     app = FastAPI()
 
@@ -427,10 +426,9 @@ def test_p11image_bmp_decoded_by_chromium_canvas(agent: tuple[str, SecurityAgent
     def page() -> str:
         return READER_PAGE
 
-    with serve_asgi(app, name="caller") as caller, sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(Settings().chromium))
+    with serve_asgi(app, name="caller") as caller:
+        tab = browser.new_page()  # pytest-playwright's browser: one Playwright per process (its sync API nests none)
         try:
-            tab = browser.new_page()
             tab.goto(caller)  # another origin (another port) than the agent's
             answer = tab.evaluate("src => readAgentImage(src)", f"{url}/p11Image.bmp?1")
             assert answer["ret_code"] == 0, answer
@@ -439,4 +437,4 @@ def test_p11image_bmp_decoded_by_chromium_canvas(agent: tuple[str, SecurityAgent
             refused = tab.evaluate("src => readAgentImage(src)", f"{url}/p11Image.bmp?2")
             assert refused["ret_code"] == 0x76000031  # the check page then alerts 「…非信任網站，請先加入信任網站」
         finally:
-            browser.close()
+            tab.close()

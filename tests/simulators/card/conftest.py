@@ -31,6 +31,14 @@ def certificates(pki: TestPki) -> CitizenCertificates:
 def card(pki: TestPki, certificates: CitizenCertificates) -> MoicaCardOS:
     der = serialization.Encoding.DER
     return MoicaCardOS(
-        CardContent(CARD_NUMBER, PIN, PUK, certificates.sign_key, certificates.sign_cert.public_bytes(der),
-                    certificates.enc_key, certificates.enc_cert.public_bytes(der), pki.ca_cert.public_bytes(der))
-    )  # fmt: skip
+        CardContent(
+            CARD_NUMBER,
+            PIN,
+            PUK,
+            certificates.sign_key,
+            certificates.sign_cert.public_bytes(der),
+            certificates.enc_key,
+            certificates.enc_cert.public_bytes(der),
+            pki.ca_cert.public_bytes(der),
+        )
+    )

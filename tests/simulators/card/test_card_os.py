@@ -189,10 +189,17 @@ def test_reset_forgets_the_pin(card: MoicaCardOS) -> None:
 
 @pytest.mark.parametrize(
     ("apdu", "sw"),
-    [("80 A4 04 00 01 00", 0x6E00), ("00 FF 00 00", 0x6D00), ("00 A4 04", 0x6700), ("00 A4 04 00 05 01", 0x6700),
-     ("00 A4 01 00 02 1001", 0x6A86), ("00 A4 02 00 01 10", 0x6700), ("00 B0 80 00 10", 0x6A86)],
+    [
+        ("80 A4 04 00 01 00", 0x6E00),
+        ("00 FF 00 00", 0x6D00),
+        ("00 A4 04", 0x6700),
+        ("00 A4 04 00 05 01", 0x6700),
+        ("00 A4 01 00 02 1001", 0x6A86),
+        ("00 A4 02 00 01 10", 0x6700),
+        ("00 B0 80 00 10", 0x6A86),
+    ],
     ids=["class", "instruction", "too-short", "lc-mismatch", "select-p1", "fid-length", "short-ef"],
-)  # fmt: skip
+)
 def test_everything_else_gets_its_status_word(card: MoicaCardOS, apdu: str, sw: int) -> None:
     assert run(card, apdu)[1] == sw
 

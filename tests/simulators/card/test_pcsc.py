@@ -123,12 +123,19 @@ def test_card_removed_mid_transaction_gives_the_pcsc_error(slot: CardSlot, conne
 
 def test_other_pcsc_clients_see_the_card(slot: CardSlot, connection: CardConnection) -> None:
     environment = dict(os.environ)  # PCSCLITE_CSOCK_NAME points at the private pcscd
-    tools = subprocess.run(["opensc-tool", "--list-readers"], env=environment, capture_output=True, text=True,
-                           timeout=30, check=True).stdout  # fmt: skip
+    tools = subprocess.run(
+        ["opensc-tool", "--list-readers"], env=environment, capture_output=True, text=True, timeout=30, check=True
+    ).stdout
     assert slot.reader in tools
     index = next(line.split()[0] for line in tools.splitlines() if line.endswith(slot.reader))
-    atr = subprocess.run(["opensc-tool", "--reader", index, "--atr"], env=environment, capture_output=True,
-                         text=True, timeout=30, check=True).stdout  # fmt: skip
+    atr = subprocess.run(
+        ["opensc-tool", "--reader", index, "--atr"],
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=True,
+    ).stdout
     assert atr.strip() == ATR.hex(":")
     scan = subprocess.run(["pcsc_scan", "-t", "2"], env=environment, capture_output=True, text=True, timeout=30)
     assert slot.reader in scan.stdout

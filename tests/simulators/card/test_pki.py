@@ -45,8 +45,9 @@ def test_chain_reaches_the_test_root_and_never_the_real_one(pki: TestPki, certif
 
 def test_expired_and_not_yet_valid_certificates(pki: TestPki) -> None:
     now = datetime.now(UTC)
-    expired = pki.issue("李大同", "B123456780", seed=9, not_before=now - timedelta(days=2000),
-                        not_after=now - timedelta(days=1))  # fmt: skip
+    expired = pki.issue(
+        "李大同", "B123456780", seed=9, not_before=now - timedelta(days=2000), not_after=now - timedelta(days=1)
+    )
     assert expired.sign_cert.not_valid_after_utc < now
     later = pki.issue("李大同", "B123456780", seed=9, not_before=now + timedelta(days=1))
     assert later.sign_cert.not_valid_before_utc > now

@@ -1,0 +1,88 @@
+"""What a portal is configured with to use a stack's simulators: the embedded twin's settings, and the file a
+deployment reads (`tpcd up --portal-config dotenv|json`), built from one table so the two never differ.
+
+The keys are the portal twin's own (`portal/config.py`: `PORTAL_<FIELD>`), so `python -m portal --config FILE` runs
+the twin from the file as written; README "Test your own portal deployment" maps each to what a deployment calls it.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+from harness.simulators import settings_of
+from portal.config import INFORMATIONAL, SYSTEMS, key_of
+from simulators.captcha import CaptchaSettings
+from simulators.netizen import NetizenSettings
+from simulators.sms import SmsSettings
+
+FORMATS = {"dotenv": "portal.env", "json": "portal.json"}
+CHAIN_FILE = "moica-test-chain.pem"
+DOTENV_HEADER = (
+    "# What a 臺北卡3.0 portal deployment must be configured with to use this tpcd stack.",
+    "# Written by `tpcd up --portal-config dotenv`; `python -m portal --config <this file>` reads it as it is.",
+)
+
+
+def systems(urls: dict[str, str], *, agent_url: str, chain: bytes) -> dict[str, Any]:
+    """PortalSettings field → value for every system the portal calls, pointed at the stack's `urls`."""
+    sms, captcha, netizen = settings_of(SmsSettings), settings_of(CaptchaSettings), settings_of(NetizenSettings)
+    smtp = urlparse(urls["mail_smtp"])
+    values: dict[str, Any] = {
+        "sms_gateway_url": urls["sms"] + "/api/mtk/SmSend",
+        "sms_username": sms.username,
+        "sms_password": sms.password,
+        "smtp_host": smtp.hostname,
+        "smtp_port": smtp.port,
+        "captcha_script_url": urls["captcha"] + "/recaptcha/api.js",
+        "captcha_verify_url": urls["captcha"] + "/recaptcha/api/siteverify",
+        "captcha_site_key": captcha.site_key,
+        "captcha_secret": captcha.secret,
+        "netizen_url": urls["netizen"],
+        "netizen_client_id": netizen.client_id,
+        "netizen_client_secret": netizen.client_secret,
+        "registry_url": urls["registry"],
+        "agent_url": agent_url,
+        "trusted_ca_pem": chain,
+    }
+    assert values.keys() == SYSTEMS.keys(), "portal.config.SYSTEMS and this table must name the same fields"
+    return values
+
+
+def deployment_entries(urls: dict[str, str], *, agent_url: str, chain_file: Path) -> dict[str, str]:
+    """PORTAL_* key → value: what a deployment is configured with (the chain as a file beside the configuration)."""
+    entries = {
+        key_of(name): str(value)
+        for name, value in systems(urls, agent_url=agent_url, chain=b"").items()
+        if name != "trusted_ca_pem"
+    }
+    entries[key_of("trusted_ca_pem")] = str(chain_file)
+    informational = {"PORTAL_OCSP_URL": urls["ocsp"] + "/ocsp", "PORTAL_CRL_URL": urls["ocsp"] + "/crl"}
+    assert informational.keys() == INFORMATIONAL.keys()
+    return entries | informational
+
+
+def write_chain(directory: Path, chain: bytes) -> Path:
+    """The test MOICA chain (PEM) a deployment must trust, in `directory`."""
+    directory.mkdir(parents=True, exist_ok=True)
+    target = directory / CHAIN_FILE
+    target.write_bytes(chain)
+    return target.resolve()
+
+
+def write(directory: Path, fmt: str, entries: dict[str, str]) -> Path:
+    """Write the configuration `entries` as `fmt` (dotenv or json) in `directory`; return the file's path."""
+    directory.mkdir(parents=True, exist_ok=True)
+    target = directory / FORMATS[fmt]
+    if fmt == "json":
+        target.write_text(json.dumps(entries, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+        return target.resolve()
+    lines = list(DOTENV_HEADER)
+    for key, value in entries.items():
+        if not value or any(c in value for c in "\n\"'# "):
+            raise ValueError(f"{key}={value!r} cannot be written to a dotenv file as is")
+        lines.append(f"{key}={value}")
+    target.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return target.resolve()
