@@ -22,8 +22,8 @@ import requests
 from nbclient import NotebookClient
 from playwright.sync_api import expect, sync_playwright
 
-from harness.notebook.lab import free_port, lab_command
-from harness.plugin.browser import OFFLINE_RESOLVER
+from harness.notebook.lab import LOOPBACK, free_port, lab_command
+from harness.plugin.browser import resolver_rules
 from harness.settings import load_settings
 
 NOTEBOOK = "01_journey_step_by_step"
@@ -51,11 +51,11 @@ def main() -> int:
     shown.parent.mkdir(parents=True, exist_ok=True)
     shutil.copy(executed(root), shown)
     subprocess.run([sys.executable, "-m", "jupyter", "trust", str(shown)], check=True, capture_output=True)
-    port, token = free_port(settings.host), "screenshot"
+    port, token = free_port(LOOPBACK), "screenshot"
     lab = subprocess.Popen(
         lab_command(settings, port=port, token=token), cwd=root, stderr=subprocess.DEVNULL, start_new_session=True
     )
-    base = f"http://{settings.host}:{port}"
+    base = f"http://{LOOPBACK}:{port}"
     try:
         deadline = time.monotonic() + 60
         while True:
@@ -67,7 +67,9 @@ def main() -> int:
                     raise RuntimeError("JupyterLab did not start") from None
                 time.sleep(0.2)
         with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=str(settings.chromium), args=[OFFLINE_RESOLVER])
+            browser = playwright.chromium.launch(
+                executable_path=str(settings.chromium), args=resolver_rules(settings, None)
+            )
             page = browser.new_page(viewport={"width": 1440, "height": 1080}, locale="zh-TW")
             path = shown.relative_to(root)
             page.goto(f"{base}/lab/workspaces/screenshot/tree/{path}?reset&token={token}")

@@ -16,12 +16,15 @@ from collections.abc import Callable
 from concurrent.futures import Future
 from pathlib import Path
 from typing import Any, TypeVar
+from urllib.parse import urlparse
 
 from playwright._impl._driver import compute_driver_executable
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
 
-from harness.plugin.browser import OFFLINE_RESOLVER
+from harness.plugin.browser import resolver_rules
 from harness.settings import Settings
+from harness.stack import Stack
+from portal.config import is_loopback
 
 T = TypeVar("T")
 NODE_VARIABLE = "PLAYWRIGHT_NODEJS_PATH"  # where Playwright takes its Node.js from (playwright/_impl/_driver.py)
@@ -32,8 +35,9 @@ class BrowserError(RuntimeError):
     """The notebook's browser could not start or has stopped; the message says what to do."""
 
 
-def launch_options(settings: Settings, *, headed: bool, home: Path) -> dict[str, Any]:
-    """Chromium as the suite launches it: Debian's binary, offline for the twin, caches in `home`, not in HOME."""
+def launch_options(settings: Settings, stack: Stack, *, headed: bool, home: Path) -> dict[str, Any]:
+    """Chromium as the suite launches it (harness/plugin/browser.py): Debian's binary, offline for the twin, the
+    agent's public port mapped onto this stack's agent when attached, caches in `home`, not in HOME."""
     if not settings.chromium.exists():
         raise BrowserError(f"Chromium not found at {settings.chromium}: run `make setup` or set TPCD_CHROMIUM")
     if headed and not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
@@ -41,20 +45,23 @@ def launch_options(settings: Settings, *, headed: bool, home: Path) -> dict[str,
     return {
         "executable_path": str(settings.chromium),
         "headless": not headed,
-        "args": [OFFLINE_RESOLVER] if settings.embedded else [],
+        "args": resolver_rules(settings, stack.agent_port if stack.shared else None),
         "env": {**os.environ, "XDG_CONFIG_HOME": str(home / "config"), "XDG_CACHE_HOME": str(home / "cache")},
     }
 
 
 def context_options(settings: Settings, portal_url: str) -> dict[str, Any]:
-    """A context like the suite's (harness/plugin/browser.py, browser_context_args): zh-TW, Taipei time, the
-    Windows Chrome user agent, relative URLs against the portal under test."""
+    """A context like the suite's (harness/plugin/browser.py, browser_context_args), for a scenario explored by hand:
+    zh-TW, Taipei time, the Windows Chrome user agent, relative URLs against the portal under test, and Local Network
+    Access granted when the portal is not on loopback (PROTOCOLS.md §4)."""
+    local_network = [] if is_loopback(urlparse(portal_url).hostname or "") else ["local-network-access"]
     return {
         "base_url": portal_url,
         "locale": settings.locale,
         "timezone_id": settings.timezone,
         "user_agent": settings.user_agent,
         "accept_downloads": True,
+        "permissions": local_network,
     }
 
 

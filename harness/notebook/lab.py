@@ -21,6 +21,7 @@ from pathlib import Path
 from harness.notebook.reopen import ReopenError, as_text, find_failure, reopen_notebook
 from harness.settings import Settings, SettingsError, load_settings
 
+LOOPBACK = "127.0.0.1"  # JupyterLab runs code as the user: never beyond this machine
 OFFLINE = [
     "--ServerApp.open_browser=False",
     "--LabApp.news_url=None",  # no announcements feed from jupyterlab.github.io
@@ -41,7 +42,7 @@ def free_port(host: str) -> int:
 def lab_command(settings: Settings, *, port: int, token: str) -> list[str]:
     """JupyterLab on loopback over the whole project (notebooks/, reports/notebooks/), offline."""
     command = [sys.executable, "-m", "jupyter", "lab", *OFFLINE, f"--ServerApp.root_dir={settings.project_root}"]
-    command += [f"--ServerApp.ip={settings.host}", f"--ServerApp.port={port}", "--ServerApp.port_retries=0"]
+    command += [f"--ServerApp.ip={LOOPBACK}", f"--ServerApp.port={port}", "--ServerApp.port_retries=0"]
     if os.geteuid() == 0:  # the harness runs as root where pcscd needs it (README); JupyterLab refuses that unless told
         command.append("--ServerApp.allow_root=True")
     return [*command, f"--IdentityProvider.token={token}"]
@@ -88,9 +89,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (SettingsError, ReopenError, subprocess.CalledProcessError) as error:
         print(f"tpcd notebook: {error}", file=sys.stderr)
         return 2
-    port, token = args.port or free_port(settings.host), secrets.token_urlsafe(24)
+    port, token = args.port or free_port(LOOPBACK), secrets.token_urlsafe(24)
     tree = f"/lab/tree/{opening.relative_to(settings.project_root)}" if opening else "/lab"
-    print(f"JupyterLab（tpcd-harness 核心，離線）：http://{settings.host}:{port}{tree}?token={token}", flush=True)
+    print(f"JupyterLab（tpcd-harness 核心，離線）：http://{LOOPBACK}:{port}{tree}?token={token}", flush=True)
     print("Ctrl-C 兩次停止；筆記本的核心結束時，其啟動的服務也一併停止。", flush=True)
     command = lab_command(settings, port=port, token=token)
     os.execv(command[0], command)  # JupyterLab takes this process over: Ctrl-C and SIGTERM reach it directly

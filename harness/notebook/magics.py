@@ -13,6 +13,7 @@ from IPython.core.interactiveshell import InteractiveShell
 from IPython.core.magic import Magics, cell_magic, line_magic, magics_class
 from IPython.display import HTML, DisplayHandle, display
 
+from harness.attach import AttachError
 from harness.notebook import views
 from harness.notebook.browser import BrowserError
 from harness.notebook.model import Event, GherkinRun, Problem, ScenarioEnded, ScenarioStarted
@@ -24,7 +25,17 @@ from simulators._client import SimulatorError
 
 # What a magic reports as a one-line usage error: nothing up yet, a bad seed or fault name, a simulator's refusal, a
 # browser or report that cannot start. Anything else keeps its traceback.
-EXPECTED = (NotUp, ValueError, KeyError, SimulatorError, SettingsError, BrowserError, ReportError, ReopenError)
+EXPECTED = (
+    NotUp,
+    ValueError,
+    KeyError,
+    SimulatorError,
+    SettingsError,
+    AttachError,
+    BrowserError,
+    ReportError,
+    ReopenError,
+)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -44,7 +55,7 @@ def _tpcd_parser() -> _Parser:
     up.add_argument("--seed", type=int, help="base seed of the notebook's citizens (default: drawn and shown)")
     up.add_argument("--headed", action="store_true", help="show the browser window (needs a display)")
     up.add_argument("--base-url", help="explore a deployed portal instead of the embedded twin")
-    up.add_argument("--attach", metavar="STACK.json", help="attach to a running `tpcd up` stack (issue #10)")
+    up.add_argument("--attach", metavar="STACK.json", help="attach to a running `tpcd up --listen` stack (file or URL)")
     commands.add_parser("down", help="stop the stack and the browser")
     commands.add_parser("status", help="the links of the running stack and the current citizen")
     new = commands.add_parser("new", help="a new scenario to explore by hand: reset, new citizen and page")
@@ -146,9 +157,7 @@ class TpcdMagics(Magics):
     def _command(self, args: argparse.Namespace) -> Any:
         notebook = self.notebook
         if args.command == "up":
-            if args.attach:
-                raise UsageError("--attach needs the attach mode of issue #10 (tpcd run --stack), not in this build")
-            links = notebook.up(seed=args.seed, headed=args.headed, base_url=args.base_url)
+            links = notebook.up(seed=args.seed, headed=args.headed, base_url=args.base_url, attach=args.attach)
             self._share()
             show(views.links_html(links))
             show(views.citizen_html(notebook.citizen))

@@ -36,6 +36,7 @@ from pytest_bdd.compat import inject_fixture
 from pytest_bdd.scenario import get_step_function
 
 from harness.citizens import CitizenProfile
+from harness.codes import CodeReader
 from harness.notebook.feature import STEP_KEYWORDS
 from harness.notebook.model import (
     Attached,
@@ -47,10 +48,10 @@ from harness.notebook.model import (
     ScenarioStatus,
     StepEnded,
     StepStarted,
-    scrub,
 )
 from harness.plugin.browser import PAGE_KEY
 from harness.plugin.reporting import SEEN_KEY
+from harness.plugin.scrubbing import SECRETS_KEY, ScenarioSecrets, scrubber_for
 from harness.plugin.services import STACK_KEY
 from harness.settings import Settings
 from harness.stack import Stack
@@ -66,7 +67,9 @@ from pytest_bdd import scenarios
 
 scenarios("cell.feature")
 '''
-CARRIED = ("codes",)  # fixtures a continuing cell keeps beside the steps' target fixtures: the codes already read
+# Fixtures a continuing cell keeps beside the steps' target fixtures: the codes already read, and the browser session
+# the scenario's faults are scoped to on a shared stack (its page names it on every request).
+CARRIED = ("codes", "scenario_id")
 _STEP_LINE = re.compile(r"^\s*(?:" + "|".join(map(re.escape, STEP_KEYWORDS)) + r")\s*(.+?)\s*$")
 
 
@@ -219,7 +222,7 @@ class _Driver:
         self.began = 0.0
         self.targets: set[str] = set()
         self.journal: list[str] = []
-        self.secrets: tuple[str, ...] = ()
+        self.item: pytest.Item | None = None
         self.step_failed = False
         self.outcome: ScenarioStatus = "passed"
 
@@ -236,8 +239,10 @@ class _Driver:
             self.emit(Problem(report.longreprtext))
 
     def attached(self, evidence: Evidence) -> None:
-        if not evidence.is_image and evidence.body:
-            text = scrub(evidence.text, self.secrets, codes=evidence.mime.startswith("text/plain"))
+        if not evidence.is_image and evidence.body:  # scrubbed as the report's copy is (harness/plugin/scrubbing.py)
+            scrubber = scrubber_for(self.item)
+            json = evidence.mime == "application/json"
+            text = scrubber.json_text(evidence.text) if json else scrubber.text(evidence.text)
             evidence = Evidence(evidence.name, evidence.mime, text.encode())
         if self.pending is not None:
             self.pending.append(evidence)  # the scenario's own (its citizen): shown once the scenario is
@@ -252,11 +257,14 @@ class _Driver:
     @pytest.hookimpl(trylast=True)  # after allure-pytest-bdd has opened the scenario's result
     def pytest_bdd_before_scenario(self, request: pytest.FixtureRequest, feature: Any, scenario: Any) -> None:
         self._begin(request.node.nodeid)
+        self.item = request.node
         scene = self.notebook.scene if self.options.proceed else None
         self.journal = list(scene.journal) if scene else []
         if scene is not None:
             for name, value in scene.carry.items():
                 inject_fixture(request, name, value)
+                if isinstance(value, CodeReader):  # injected, not set up: the scrubber learns of its codes here
+                    request.node.stash.setdefault(SECRETS_KEY, ScenarioSecrets()).readers.append(value)
             request.node.stash[SEEN_KEY] = dict(scene.seen)  # APDUs and agent requests already reported
         self.pending = []
         try:
@@ -264,7 +272,6 @@ class _Driver:
             request.getfixturevalue("page")  # now, so the report's hooks screenshot every step, even before it's used
         finally:
             pending, self.pending = self.pending, None
-        self.secrets = citizen.secrets()
         steps = tuple((step.keyword.strip(), step.name) for step in scenario.steps)
         tags = tuple(sorted(scenario.tags))
         self.emit(ScenarioStarted(self.scenario, scenario.name, tags, steps, citizen.seed))
@@ -299,7 +306,7 @@ class _Driver:
         duration = time.perf_counter() - self.began
         yield
         self.step_failed = True
-        error = scrub(f"{type(exception).__name__}: {exception}", self.secrets)
+        error = scrubber_for(self.item).text(f"{type(exception).__name__}: {exception}")
         self.emit(StepEnded(self.scenario, self._index(scenario, step), "failed", duration, error))
 
     def pytest_bdd_step_func_lookup_error(self, scenario: Any, step: Any) -> None:
@@ -328,7 +335,7 @@ class _Driver:
         if report.failed:
             self.outcome = "failed"
             if report.when != "call" or not self.step_failed:
-                self.problems.append(scrub(report.longreprtext, self.secrets))
+                self.problems.append(report.longreprtext)  # scrubbed by harness.plugin.scrubbing already
         elif report.skipped and report.when != "teardown":
             self.outcome = "skipped"
             reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
@@ -353,6 +360,8 @@ def pytest_args(notebook: Notebook, module: Path, options: CellOptions) -> list[
     args += ["--alluredir", str(notebook.results_dir), "--citizen-seed", str(notebook.base_seed)]
     if settings.base_url is not None:
         args += ["--base-url", settings.base_url]
+    if settings.stack is not None:
+        args += ["--stack", settings.stack]
     if options.markers:
         args += ["-m", options.markers]
     return args

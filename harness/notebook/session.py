@@ -21,9 +21,10 @@ from pathlib import Path
 from types import FrameType
 from typing import Any, TypeVar
 
-from playwright.sync_api import BrowserContext
+from playwright.sync_api import BrowserContext, expect
 
 from harness import certify
+from harness.attach import read_stack
 from harness.cards import card_holder
 from harness.citizens import CitizenProfile, card_services, make_citizen, scenario_seed
 from harness.codes import CodeReader
@@ -36,6 +37,7 @@ from harness.settings import Settings, load_settings
 from harness.simulators import CONTROLLED
 from harness.stack import Stack
 from simulators._client import SimulatorClient
+from simulators._control import SESSION_HEADER
 from simulators.agent import AgentClient
 from simulators.card import CardClient, CardFault
 from simulators.mail import MailClient
@@ -79,6 +81,7 @@ class Notebook:
         self._scene: Scene | None = None
         self.changes = 0  # bumped whenever the scene changes: the extension then shares it with the user's namespace
         self.base_seed = 0
+        self.run = 0  # the citizens' own part of contacts and ID numbers (non-zero against a deployment)
         self.headed = False
         self.last: GherkinRun | None = None
         self._drawn = 0
@@ -114,19 +117,39 @@ class Notebook:
 
     # Lifecycle
 
-    def up(self, *, seed: int | None = None, headed: bool = False, base_url: str | None = None) -> Links:
-        """Start the stack and the browser, then a first scenario with its citizen's card in the reader."""
+    def up(
+        self,
+        *,
+        seed: int | None = None,
+        headed: bool = False,
+        base_url: str | None = None,
+        attach: str | None = None,
+    ) -> Links:
+        """Start the stack and the browser, then a first scenario with its citizen's card in the reader.
+
+        `attach`: the JSON a `tpcd up --listen …` printed (a file or URL), as `tpcd run --stack` takes it; then only
+        the citizen's computer starts here (card, reader, agent) and the shared simulators are never reset."""
         if self.stack is not None:
             raise RuntimeError("the stack is already up: %tpcd down first")
-        settings = load_settings({"base_url": base_url, "seed": seed}, root=self.root)
+        settings = load_settings({"base_url": base_url, "seed": seed, "stack": attach}, root=self.root)
+        shared = None
+        if settings.stack is not None:
+            shared = read_stack(settings.stack, token=settings.token, token_file=settings.token_file)
         self.settings, self.headed = settings, headed
         self.base_seed = settings.seed if settings.seed is not None else secrets.randbelow(1_000_000)
+        # A deployed portal or a shared stack keeps every earlier run's members: this kernel's citizens get contacts
+        # and ID numbers of their own (harness/plugin/citizens.py does the same for a suite run).
+        self.run = 0 if settings.embedded and shared is None else 1 + secrets.randbelow(99_999)
         self._drawn = 0
+        expect.set_options(timeout=settings.page_timeout * 1000)  # as the suite's browser fixture sets it
         try:
             self._home = Path(tempfile.mkdtemp(prefix="tpcd-notebook-"))
-            launch = launch_options(settings, headed=headed, home=self._home)
-            self.stack = Stack(settings).start()
-            self._clients = {c.fixture: c.client(self.stack.urls[c.name]) for c in CONTROLLED}
+            stack = self.stack = Stack(settings, attach=shared).start()
+            self._clients = {
+                c.fixture: c.client(stack.urls[c.name], token=stack.token, shared=stack.shares(c.name))
+                for c in CONTROLLED
+            }
+            launch = launch_options(settings, stack, headed=headed, home=self._home)
             self.browser = BrowserThread(launch, home=self._home).start()
             self.new_scenario()
         except BaseException:
@@ -180,7 +203,7 @@ class Notebook:
         if seed is None:
             seed = scenario_seed(self.base_seed, f"notebook#{self._drawn}")
             self._drawn += 1
-        return make_citizen(seed, worker=worker)
+        return make_citizen(seed, worker=worker, run=self.run)
 
     def fresh_context(self, options: dict[str, Any]) -> BrowserContext:
         """A new browser context for a new scenario; the previous scenario's context is closed."""
@@ -206,8 +229,11 @@ class Notebook:
         assert isinstance(registry, RegistryClient)
         registry.set_holdings(citizen.id_number, card_services(citizen))
         context = self.fresh_context(context_options(self.settings, stack.portal_url))
+        scenario_id = secrets.token_hex(8)  # named on every request, as the suite's page does (harness.plugin.browser)
+        browser.call(lambda: context.set_extra_http_headers({SESSION_HEADER: scenario_id}))
         page = browser.call(context.new_page)
-        self.scene = Scene(citizen, context, page, {"codes": CodeReader(self.sms, self.mail)})
+        carry = {"codes": CodeReader(self.sms, self.mail), "scenario_id": scenario_id}
+        self.scene = Scene(citizen, context, page, carry)
         return self.scene
 
     @property

@@ -9,9 +9,9 @@ import allure
 import pytest
 
 from harness.citizens import CitizenProfile
-from harness.notebook.model import scrub
 from harness.notebook.reopen import NOTEBOOK_MIME, Failure, as_text, reopen_notebook
 from harness.plugin.citizens import BASE_SEED_KEY, worker_number
+from harness.plugin.scrubbing import scrubber_for
 
 
 def _step_text(step: Any) -> str:
@@ -35,7 +35,7 @@ def _attach_notebook(request: pytest.FixtureRequest, scenario: Any, step: Any, e
         scenario=scenario.name,
         steps=tuple(_step_text(candidate) for candidate in scenario.steps),
         failing=next(i for i, candidate in enumerate(scenario.steps) if candidate is step),
-        error=scrub(error, citizen.secrets() if citizen else ()),
+        error=scrubber_for(request.node).text(error),  # as every artefact (harness/plugin/scrubbing.py)
         seed=citizen.seed if citizen else None,
         worker=worker,
         base_seed=request.config.stash.get(BASE_SEED_KEY, None),
