@@ -25,9 +25,9 @@ from urllib.parse import urlsplit
 from simulators._main import is_loopback
 
 ENV_PREFIX = "TPCD_"
-OTHER_VARIABLES: frozenset[str] = frozenset()
-"""TPCD_* variables that are not settings (none so far): each must be declared here, or it is refused as a misspelt
-setting. The harness hands its children settings only (`tpcd run`: each CLI setting as TPCD_<NAME>)."""
+OTHER_VARIABLES: frozenset[str] = frozenset({"TPCD_PROFILE_DIR"})  # bench/profiler.py's output folder (#13)
+"""TPCD_* variables that are not settings: each must be declared here, or it is refused as a misspelt setting. The
+harness hands its children settings only (`tpcd run`: each CLI setting as TPCD_<NAME>)."""
 RENAMED = {"host": "listen"}  # a setting's former name → its name now
 POSITIVE = {"ready_timeout", "expect_timeout"}  # durations that cannot be 0 (every float setting is seconds, ≥ 0)
 OPTION = "option --"  # the start of a command-line source: the one source that may bind beyond loopback
