@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 pytest_plugins = [
+    "harness.plugin.interrupts",
     "harness.plugin.services",
     "harness.plugin.browser",
     "harness.plugin.citizens",

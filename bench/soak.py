@@ -15,6 +15,7 @@ import json
 import os
 import random
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -23,6 +24,8 @@ import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
+
+from harness.interrupts import run_interruptible
 
 ROOT = Path(__file__).resolve().parents[1]
 MESSAGE_LENGTH = 300  # of a failure's message, as printed: enough to tell two failures apart
@@ -100,8 +103,11 @@ def verdicts(rounds: Sequence[Round]) -> list[Verdict]:
     ]
 
 
-def run_round(number: int, workers: int, seed: int, folder: Path, suite: Sequence[str]) -> Round:
-    """One run of the suite, its log, JUnit XML and failed scenarios' traces in `folder`."""
+def run_round(
+    number: int, workers: int, seed: int, folder: Path, suite: Sequence[str]
+) -> tuple[Round, signal.Signals | None]:
+    """One run of the suite, its log, JUnit XML and failed scenarios' traces in `folder`; and the signal that stopped
+    it, if one did (Ctrl-C or SIGTERM stop pytest as a Ctrl-C does, after its teardown: harness.interrupts)."""
     folder.mkdir(parents=True)
     junit = folder / "junit.xml"
     command = [sys.executable, "-m", "pytest", *suite, "-q", "-p", "no:cacheprovider"]
@@ -110,15 +116,10 @@ def run_round(number: int, workers: int, seed: int, folder: Path, suite: Sequenc
     began = time.perf_counter()
     with (folder / "pytest.log").open("w", encoding="utf-8") as log:
         environment = {**os.environ, "TPCD_SEED": str(seed)}  # the citizens' base seed (harness/settings.py)
-        pytest = subprocess.Popen(command, cwd=ROOT, env=environment, stdout=log, stderr=subprocess.STDOUT)
-        try:
-            exit_code = pytest.wait()
-        except KeyboardInterrupt:  # pytest got the same Ctrl-C: let it stop its stacks (not subprocess.run's 0.25 s)
-            pytest.wait()
-            raise
+        finished = run_interruptible(command, cwd=ROOT, env=environment, stdout=log, stderr=subprocess.STDOUT)
     seconds = time.perf_counter() - began
     outcomes = read_junit(junit) if junit.exists() else ()
-    return Round(number, seed, seconds, exit_code, outcomes)
+    return Round(number, seed, seconds, finished.code, outcomes), finished.interrupted
 
 
 def describe(done: Round, rounds: int) -> str:
@@ -167,19 +168,21 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the rounds (Ctrl-C ends the soak after the round that runs), print the figures; 1 if anything failed."""
+    """Run the rounds (Ctrl-C or SIGTERM stop the round that runs, cleanly), print the figures; 1 if anything failed,
+    128 + the signal's number if one stopped the soak."""
     args = parser().parse_args(argv)
     if args.rounds < 1 or args.workers < 0:
         parser().error("--rounds must be at least 1 and -n at least 0")
     shutil.rmtree(args.output, ignore_errors=True)
     seeds = random.SystemRandom()
     rounds: list[Round] = []
+    stopped: signal.Signals | None = None
     for number in range(1, args.rounds + 1):
         folder = args.output / f"round-{number:02}"
-        try:
-            done = run_round(number, args.workers, seeds.randrange(1_000_000), folder, [args.suite, *args.pytest_args])
-        except KeyboardInterrupt:
-            print(f"round {number:2}/{args.rounds}: interrupted; the figures cover the rounds before it")
+        suite = [args.suite, *args.pytest_args]
+        done, stopped = run_round(number, args.workers, seeds.randrange(1_000_000), folder, suite)
+        if stopped is not None:
+            print(f"round {number:2}/{args.rounds}: interrupted ({stopped.name}); the figures are of the rounds before")
             break
         rounds.append(done)
         print(describe(done, args.rounds), flush=True)
@@ -187,7 +190,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"  pytest ended with exit code {done.exit_code}: see {folder / 'pytest.log'}")
             break
     if not rounds:
-        return 1
+        return 128 + stopped if stopped is not None else 1
     found = report(rounds, args.workers)
     summary = {
         "workers": args.workers,
@@ -196,6 +199,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     }
     (args.output / "summary.json").write_text(json.dumps(summary, ensure_ascii=False, indent=2), encoding="utf-8")
     clean = not found and all(done.exit_code == 0 for done in rounds)
+    if stopped is not None:
+        return 128 + stopped  # the shell's code for a run a signal ended
     return 0 if clean else 1
 
 

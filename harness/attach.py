@@ -20,6 +20,7 @@ import requests
 from harness import portal_config
 from harness.settings import Settings
 from harness.simulators import REMOTE
+from simulators.captcha import CaptchaClient
 
 if TYPE_CHECKING:
     from harness.stack import Stack
@@ -49,7 +50,8 @@ class AttachedStack:
 
 def publish(stack: Stack, citizen: dict[str, Any]) -> dict[str, Any]:
     """Write what others need into the settings' stack_dir, and return the JSON `tpcd up --json` prints: every URL,
-    the token file (0600; never the token itself), the deployment's configuration and the test MOICA chain."""
+    the token file (0600; never the token itself), the deployment's configuration, the test MOICA chain and the CA of
+    the reCAPTCHA simulator's HTTPS port."""
     settings = stack.settings
     directory = settings.path(settings.stack_dir).resolve()
     directory.mkdir(parents=True, exist_ok=True)
@@ -62,7 +64,9 @@ def publish(stack: Stack, citizen: dict[str, Any]) -> dict[str, Any]:
             os.fchmod(written.fileno(), 0o600)  # also when the file was there before, with other bits
             written.write(stack.token + "\n")
     assert stack.pki is not None, "a stack that runs the simulators owns the test PKI"
-    chain = portal_config.write_chain(directory, stack.pki.chain_pem())
+    chain = portal_config.write_pem(directory, portal_config.CHAIN_FILE, stack.pki.chain_pem())
+    with CaptchaClient(stack.urls["captcha"], token=stack.token) as captcha:
+        captcha_ca = portal_config.write_pem(directory, portal_config.CAPTCHA_CA_FILE, captcha.ca_pem())
     agent_url = f"http://127.0.0.1:{settings.agent_public_port}"  # where a deployment's pages look for the agent
     entries = portal_config.deployment_entries(stack.urls, agent_url=agent_url, chain_file=chain)
     config = portal_config.write(directory, settings.portal_config, entries) if settings.portal_config else None
@@ -72,6 +76,7 @@ def publish(stack: Stack, citizen: dict[str, Any]) -> dict[str, Any]:
         "token_file": str(token_file) if token_file else None,
         "portal_config": str(config) if config else None,
         "ca_chain": str(chain),
+        "captcha_ca": str(captcha_ca),  # what a client trusts to reach captcha_https
         "deployment": entries,  # PORTAL_* key → value: what a deployment is configured with
         "citizen": citizen,
     }

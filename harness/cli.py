@@ -7,7 +7,6 @@ import json
 import os
 import secrets
 import signal
-import subprocess
 import sys
 import threading
 from collections.abc import Mapping, Sequence
@@ -21,14 +20,16 @@ from harness.attach import AttachError, probe_portal, probe_stack, publish, read
 from harness.cards import card_holder
 from harness.certify.requirements import REQUIREMENTS
 from harness.citizens import card_services, make_citizen
-from harness.doctor import run_checks
+from harness.doctor import check_chromium, run_checks
+from harness.interrupts import run_interruptible
 from harness.report import ReportError, build_report
-from harness.settings import ENV_PREFIX, Settings, SettingsError, load_settings
+from harness.settings import ENV_PREFIX, Settings, SettingsError, load_settings, writable_folder
 from harness.simulators import SERVICE_PORTS
 from harness.stack import Stack
 from harness.trace import as_json, as_table, coverage
 from simulators._serving import ServiceStartError
 from simulators.card.client import RemoteReader
+from simulators.card.pcscd import PcscUnavailable
 from simulators.card.service import CardService, CardServiceSettings, is_loopback
 from simulators.registry import RegistryClient
 
@@ -54,9 +55,10 @@ def cmd_up(settings: Settings, args: argparse.Namespace) -> int:
     deployment and an attached run need into the stack directory."""
     stopped = _stop_on_sigterm()
     try:
+        writable_folder(settings, "stack_dir")
         with Stack(settings) as stack:
             _hold(stack, stopped, as_json=args.json)
-    except (SettingsError, ServiceStartError) as error:
+    except (SettingsError, ServiceStartError, PcscUnavailable) as error:
         print(f"tpcd: {error}", file=sys.stderr)
         return 2
     return 0
@@ -110,6 +112,7 @@ def _print_up(stack: Stack, described: Mapping[str, Any]) -> None:
         print(f"控制介面與收件匣需要 token（Authorization: Bearer），存於 {described['token_file']}")
     if described["portal_config"]:
         print(f"入口網站部署設定：{described['portal_config']}（測試用 MOICA 憑證鏈：{described['ca_chain']}）")
+    print(f"reCAPTCHA 的 HTTPS（給寫死 https 的用戶端）：{stack.urls['captcha_https']}，信任 {described['captcha_ca']}")
     print("入口網站部署需設定：")
     for key, value in described["deployment"].items():
         print(f"  {key}={value}")
@@ -145,11 +148,21 @@ def _check_target(settings: Settings) -> str | None:
     return None
 
 
+def _check_run(settings: Settings, *, chromium_given: bool) -> None:
+    """What a run needs before pytest starts, each refused in one line: a browser (unless pytest is given one), a
+    folder to report into."""
+    chromium = check_chromium(settings)
+    if not chromium.ok and not chromium_given:
+        raise SettingsError(f"chromium {chromium.detail}: {chromium.fix}")
+    writable_folder(settings, "reports_dir")
+
+
 def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
     """Run the Gherkin suite, build the report, print the step summary and the report's path."""
     try:
+        _check_run(settings, chromium_given=any(a.startswith("--browser-executable") for a in args.pytest_args))
         warning = _check_target(settings)
-    except AttachError as error:
+    except (AttachError, SettingsError) as error:
         print(f"tpcd: {error}", file=sys.stderr)
         return 2
     if warning:
@@ -161,7 +174,12 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
     command += ["--junitxml", str(settings.path(settings.reports_dir) / "junit.xml")]  # for CI systems without Allure
     command += list(args.pytest_args)
     environ = _pytest_environ(args.settings)
-    code = subprocess.run(command, cwd=settings.project_root, env=environ, check=False).returncode
+    finished = run_interruptible(command, cwd=settings.project_root, env=environ)
+    if finished.interrupted is not None:
+        stopped = finished.interrupted.name
+        print(f"tpcd: {stopped}: the suite stopped after its teardown; no report built", file=sys.stderr)
+        return finished.exit_code
+    code = finished.code
     print()
     print(as_table(coverage(settings.path(Path("features")), settings.project_root, results)))
     try:
@@ -176,8 +194,9 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
 def cmd_report(settings: Settings, args: argparse.Namespace) -> int:
     """Build the HTML report from reports/allure-results."""
     try:
+        writable_folder(settings, "reports_dir")
         index = build_report(settings)
-    except ReportError as error:
+    except (ReportError, SettingsError) as error:
         print(f"報告無法產生：{error}", file=sys.stderr)
         return 1
     print(index)
@@ -242,6 +261,9 @@ def cmd_certify_agent(settings: Settings, args: argparse.Namespace) -> int:
         only=only,
     )
     code = certify.run_suite(request, report_dir)
+    if code > 128:  # stopped by Ctrl-C or SIGTERM: no verdict of a run cut short
+        print(f"tpcd certify-agent: stopped by signal {code - 128}; no verdict written", file=sys.stderr)
+        return code
     rows = certify.outcomes(report_dir / "allure-results", only=only)
     profile = certify.card_profile(request)
     document = certify.verdict(request, rows, version=certify.agent_version(request.agent_url), profile=profile)

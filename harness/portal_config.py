@@ -20,6 +20,7 @@ from simulators.sms import SmsSettings
 
 FORMATS = {"dotenv": "portal.env", "json": "portal.json"}
 CHAIN_FILE = "moica-test-chain.pem"
+CAPTCHA_CA_FILE = "captcha-ca.pem"  # for a deployment whose reCAPTCHA client hard-codes https (README)
 DOTENV_HEADER = (
     "# What a 臺北卡3.0 portal deployment must be configured with to use this tpcd stack.",
     "# Written by `tpcd up --portal-config dotenv`; `python -m portal --config <this file>` reads it as it is.",
@@ -64,11 +65,12 @@ def deployment_entries(urls: dict[str, str], *, agent_url: str, chain_file: Path
     return entries | informational
 
 
-def write_chain(directory: Path, chain: bytes) -> Path:
-    """The test MOICA chain (PEM) a deployment must trust, in `directory`."""
+def write_pem(directory: Path, name: str, pem: bytes) -> Path:
+    """Certificates (PEM) a deployment must trust, as `name` in `directory`: CHAIN_FILE, the test MOICA chain the
+    portal checks citizen certificates against; CAPTCHA_CA_FILE, the CA of the reCAPTCHA simulator's HTTPS port."""
     directory.mkdir(parents=True, exist_ok=True)
-    target = directory / CHAIN_FILE
-    target.write_bytes(chain)
+    target = directory / name
+    target.write_bytes(pem)
     return target.resolve()
 
 

@@ -1,18 +1,36 @@
-"""One typed Settings object, read once: defaults < [tool.tpcd] in pyproject.toml < TPCD_* environment < CLI flags."""
+"""One typed Settings object, read once: defaults < [tool.tpcd] in pyproject.toml < TPCD_* environment < CLI flags.
+
+What is mistaken or dangerous is refused with one line naming the setting, where it came from and what to do, never
+used in a guessed form: a TPCD_* variable that is no setting (a misspelt TPCD_BASE_URL would test the twin), an empty
+value (an unset CI variable), a base URL the suite cannot use as given, a float where an integer belongs (1.5 is not
+1), a negative or endless duration; and binding beyond loopback from anything but `tpcd up --listen` (DESIGN.md §4).
+"""
 
 from __future__ import annotations
 
 import dataclasses
+import difflib
+import math
 import os
 import re
+import tempfile
 import tomllib
 import types
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, Union, get_args, get_origin, get_type_hints
+from urllib.parse import urlsplit
+
+from simulators._main import is_loopback
 
 ENV_PREFIX = "TPCD_"
+OTHER_VARIABLES: frozenset[str] = frozenset({"TPCD_PROFILE_DIR"})  # bench/profiler.py's output folder (#13)
+"""TPCD_* variables that are not settings: each must be declared here, or it is refused as a misspelt setting. The
+harness hands its children settings only (`tpcd run`: each CLI setting as TPCD_<NAME>)."""
+RENAMED = {"host": "listen"}  # a setting's former name → its name now
+POSITIVE = {"ready_timeout", "expect_timeout"}  # durations that cannot be 0 (every float setting is seconds, ≥ 0)
+OPTION = "option --"  # the start of a command-line source: the one source that may bind beyond loopback
 CARD_TRANSPORTS = ("pcsc", "direct")
 PORTAL_CONFIG_FORMATS = (None, "dotenv", "json")
 UNSPECIFIED = ("0.0.0.0", "::", "")  # every interface: no URL can be built from it
@@ -139,24 +157,49 @@ def _ports(name: str, raw: Any, source: str) -> dict[str, int]:
     ports: dict[str, int] = {}
     for service, port in raw.items():
         try:
-            ports[str(service)] = int(port)
-        except (TypeError, ValueError):
+            ports[str(service)] = _integer(port)
+        except ValueError:
             raise SettingsError(f"{source}: port of {service!r}={port!r} is not an integer") from None
         if not 0 <= ports[str(service)] <= 65535:
             raise SettingsError(f"{source}: port of {service!r}={port} is not between 0 and 65535")
     return ports
 
 
+def _integer(raw: Any) -> int:
+    """An integer, or its decimal text; never a float cut short (TOML's 1.5 or "1.5" is an error, not 1)."""
+    if isinstance(raw, int) and not isinstance(raw, bool):
+        return raw
+    if isinstance(raw, str) and re.fullmatch(r"\s*[+-]?\d+\s*", raw):
+        return int(raw)
+    raise ValueError(raw)
+
+
+def _seconds(name: str, raw: Any, source: str) -> float:
+    """A duration in seconds: finite, 0 or more (more than 0 for a timeout)."""
+    try:
+        if isinstance(raw, bool):
+            raise ValueError(raw)
+        seconds = float(raw)
+    except ValueError:
+        raise SettingsError(f"{source}: {name}={raw!r} is not a number") from None
+    if not math.isfinite(seconds) or seconds < 0 or (name in POSITIVE and seconds == 0):
+        least = "more than 0" if name in POSITIVE else "0 or more"
+        raise SettingsError(f"{source}: {name}={raw!r} must be a number of seconds {least}")
+    return seconds
+
+
 def _coerce(name: str, raw: Any, annotation: Any, source: str) -> Any:
     """Turn `raw` (a TOML value or an environment string) into the field's type, or say why not."""
+    if isinstance(raw, str) and not raw.strip():
+        raise SettingsError(f"{source}: {name} is empty: leave it out to use the default, or give a value")
     origin = get_origin(annotation)
     if origin is dict:
         return _ports(name, raw, source)
     if origin in (Union, types.UnionType):
         options = [a for a in get_args(annotation) if a is not type(None)]
-        if raw is None or (isinstance(raw, str) and raw.strip() == ""):
-            return None
         return _coerce(name, raw, options[0], source)
+    if annotation is float:
+        return _seconds(name, raw, source)
     try:
         if annotation is bool:
             if isinstance(raw, bool):
@@ -165,10 +208,8 @@ def _coerce(name: str, raw: Any, annotation: Any, source: str) -> Any:
             if text in _TRUE | _FALSE:
                 return text in _TRUE
             raise ValueError
-        if annotation is int and not isinstance(raw, bool):
-            return int(raw)
-        if annotation is float and not isinstance(raw, bool):
-            return float(raw)
+        if annotation is int:
+            return _integer(raw)
         if annotation is Path:
             return Path(str(raw)).expanduser()
         if annotation is str:
@@ -177,6 +218,16 @@ def _coerce(name: str, raw: Any, annotation: Any, source: str) -> Any:
         pass
     expected = {bool: "true or false", int: "an integer", float: "a number"}.get(annotation, annotation.__name__)
     raise SettingsError(f"{source}: {name}={raw!r} is not {expected}")
+
+
+def _hint(given: str, shown: dict[str, str]) -> str:
+    """What a name that is no setting most likely meant: its new name, the closest one (difflib), or the list.
+    `shown` maps each setting's name to how the source spells it (TPCD_BASE_URL for base_url)."""
+    if given in RENAMED:
+        return f"it was renamed {shown[RENAMED[given]]}"
+    if close := difflib.get_close_matches(given, list(shown), n=1, cutoff=0.6):
+        return f"did you mean {shown[close[0]]}?"
+    return f"known: {', '.join(sorted(shown.values()))}"
 
 
 def load_settings(
@@ -193,28 +244,42 @@ def load_settings(
     values: dict[str, Any] = {"project_root": project_root}
 
     pyproject = project_root / "pyproject.toml"
+    sources: dict[str, str] = {}
     table = _read_pyproject(pyproject).get("tool", {}).get("tpcd", {}) if pyproject.is_file() else {}
     for key, raw in table.items():
         name = key.replace("-", "_")
         if name not in known:
-            raise SettingsError(
-                f"[tool.tpcd] in {pyproject}: unknown key {key!r}; known keys: {', '.join(sorted(known))}"
-            )
-        values[name] = _coerce(name, raw, hints[name], f"[tool.tpcd] in {pyproject}")
+            hint = _hint(name, {known_name: known_name for known_name in known})
+            raise SettingsError(f"[tool.tpcd] in {pyproject}: unknown key {key!r}; {hint}")
+        sources[name] = f"[tool.tpcd] in {pyproject}"
+        values[name] = _coerce(name, raw, hints[name], sources[name])
 
-    for name in known:
-        variable = ENV_PREFIX + name.upper()
+    variables = {ENV_PREFIX + name.upper(): name for name in known}
+    for variable in sorted(environ):
+        if variable.startswith(ENV_PREFIX) and variable not in variables and variable not in OTHER_VARIABLES:
+            # Compared without the prefix all share (it would make every name look alike), and in any case.
+            hint = _hint(variable.removeprefix(ENV_PREFIX).lower(), {name: var for var, name in variables.items()})
+            raise SettingsError(f"environment variable {variable} is no setting of tpcd-harness: {hint} (unset it)")
+    for variable, name in variables.items():
         if variable in environ:
-            values[name] = _coerce(name, environ[variable], hints[name], f"environment variable {variable}")
+            sources[name] = f"environment variable {variable}"
+            values[name] = _coerce(name, environ[variable], hints[name], sources[name])
 
     for name, raw in (cli or {}).items():
         if raw is None:
             continue
         if name not in known:
             raise SettingsError(f"unknown setting {name!r}; known: {', '.join(sorted(known))}")
-        values[name] = _coerce(name, raw, hints[name], f"option --{name.replace('_', '-')}")
+        sources[name] = OPTION + name.replace("_", "-")
+        values[name] = _coerce(name, raw, hints[name], sources[name])
 
     settings = Settings(**values)
+    listen = sources.get("listen", OPTION)
+    if not is_loopback(settings.listen) and not listen.startswith(OPTION):
+        raise SettingsError(
+            f"{listen}: listen={settings.listen!r} would bind the simulators beyond loopback; only "
+            f"`tpcd up --listen {settings.listen}` does that (behind a token): remove it here"
+        )
     _check(settings)
     return settings
 
@@ -225,8 +290,8 @@ def _check(settings: Settings) -> None:
         raise SettingsError(f"card_transport {settings.card_transport!r} must be one of {', '.join(CARD_TRANSPORTS)}")
     if settings.card_vpcd is not None and not re.fullmatch(r"[\w.\-\[\]:]+:\d{1,5}", settings.card_vpcd):
         raise SettingsError(f"card_vpcd {settings.card_vpcd!r} must be HOST:PORT of a vpcd reader (e.g. host:35963)")
-    if settings.base_url is not None and not settings.base_url.startswith(("http://", "https://")):
-        raise SettingsError(f"base_url {settings.base_url!r} must start with http:// or https://")
+    if settings.base_url is not None:
+        _check_base_url(settings.base_url)
     if settings.stack is not None and settings.base_url is None:
         raise SettingsError(
             f"stack {settings.stack!r} needs base_url (--base-url): the portal deployment configured with that stack"
@@ -241,3 +306,50 @@ def _check(settings: Settings) -> None:
         )
     if not 0 < settings.agent_public_port < 65536:
         raise SettingsError(f"agent_public_port {settings.agent_public_port} is not a port (1–65535)")
+    if settings.db_path is not None:
+        database = settings.path(settings.db_path)
+        if database.is_dir():
+            raise SettingsError(
+                f"db_path {database} is a folder: give the twin's database file, e.g. {database / 'portal.sqlite3'}"
+            )
+        if not database.parent.is_dir():
+            raise SettingsError(f"db_path {database}: its folder {database.parent} does not exist: create it first")
+
+
+def _check_base_url(url: str) -> None:
+    """The portal's origin: http(s), a host, nothing after it (the pages are opened at absolute paths: /, /apply …)."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port  # ValueError when it is not a number or out of range
+    except ValueError as error:
+        message = f"base_url {url!r} is not a URL ({error}): give the portal's origin, e.g. https://host"
+        raise SettingsError(message) from None
+    origin = f"{parts.scheme}://{parts.hostname}{f':{port}' if port else ''}"
+    if parts.scheme not in ("http", "https"):
+        example = f"not {parts.scheme}://" if parts.scheme else f"e.g. https://{url}"
+        raise SettingsError(f"base_url {url!r} must start with http:// or https:// ({example})")
+    if not parts.hostname:
+        raise SettingsError(f"base_url {url!r} names no host: give the portal's origin, e.g. https://portal.example")
+    if parts.username is not None or parts.password is not None:
+        raise SettingsError(f"base_url {url!r} holds credentials, which would land in every report: give {origin}")
+    if parts.path not in ("", "/") or parts.query or parts.fragment:
+        raise SettingsError(
+            f"base_url {url!r} has more than an origin: the suite opens the portal's pages at absolute paths "
+            f"(/, /apply, /register …); give {origin}"
+        )
+
+
+def writable_folder(settings: Settings, name: str) -> Path:
+    """The folder setting `name` (reports_dir, stack_dir), made if need be and proven writable before anything starts;
+    a SettingsError naming the setting otherwise."""
+    folder = settings.path(getattr(settings, name))
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+    except OSError as error:
+        raise SettingsError(
+            f"{name} {folder} cannot be written ({error.strerror or error}): give a writable folder "
+            f"({ENV_PREFIX}{name.upper()} or [tool.tpcd] {name})"
+        ) from None
+    return folder

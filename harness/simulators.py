@@ -19,8 +19,9 @@ from simulators.agent import AgentClient
 
 S = TypeVar("S")
 Sidecar = Callable[[Any, Settings], AbstractContextManager[tuple[str, str]]]
-"""Another server a simulator runs beside its app: given the app and the settings (where to bind, which port, which
-host to advertise, the ready timeout), it yields its key in `Stack.urls` and its URL while it runs."""
+"""Another server a simulator runs beside its app: given the app as the stack serves it (behind the stack's token
+when it has one: simulators._control.BearerGate, whose `state` is the app's) and the settings (where to bind, which
+port, which host to advertise, the ready timeout), it yields its key in `Stack.urls` and its URL while it runs."""
 
 
 class Target(StrEnum):
@@ -69,6 +70,20 @@ def _smtp(app: Starlette, settings: Settings) -> Iterator[tuple[str, str]]:
         yield "mail_smtp", f"smtp://{settings.advertised_host}:{port}"
 
 
+@contextmanager
+def _captcha_https(app: Any, settings: Settings) -> Iterator[tuple[str, str]]:
+    """The reCAPTCHA simulator over HTTPS too, with a CA of this stack's own, for clients that hard-code https://
+    (django-recaptcha); its protocol surface is open, the rest asks for the token, as on the HTTP port."""
+    with captcha.serve_https(
+        app,
+        host=settings.listen,
+        port=settings.port_of("captcha_https"),
+        advertise=settings.advertised_host,
+        timeout=settings.ready_timeout,
+    ) as served:
+        yield served
+
+
 SIMULATORS: tuple[SimulatorSpec[Any], ...] = (
     SimulatorSpec(
         "sms",
@@ -90,8 +105,9 @@ SIMULATORS: tuple[SimulatorSpec[Any], ...] = (
     SimulatorSpec(
         "captcha",
         captcha.CaptchaClient,
-        captcha.CaptchaSettings(),
+        captcha.CaptchaSettings(tls=True),
         captcha.create_app,
+        sidecar=_captcha_https,
         public=("/recaptcha/",),
         target=Target.SESSION,
     ),
@@ -128,7 +144,7 @@ CONTROLLED: tuple[Controlled, ...] = SIMULATORS + CARD_SERVICES
 REMOTE: tuple[Controlled, ...] = (*SIMULATORS, OCSP)
 """What an attached run finds already running: every simulator the portal calls and the test CA (DESIGN.md §4b)."""
 
-SERVICE_PORTS = (*(spec.name for spec in SIMULATORS), "mail_smtp", "ocsp", "portal")
+SERVICE_PORTS = (*(spec.name for spec in SIMULATORS), "mail_smtp", "captcha_https", "ocsp", "portal")
 """The services whose port may be pinned (`[tool.tpcd.ports]`, `tpcd up --port NAME=N`)."""
 
 

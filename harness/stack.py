@@ -13,9 +13,10 @@ never reset. Bound beyond loopback (`listen`), every control and read API asks f
 
 from __future__ import annotations
 
+import errno
+import os
 import secrets
 import shutil
-import tempfile
 from contextlib import ExitStack
 from dataclasses import asdict
 from pathlib import Path
@@ -34,7 +35,8 @@ from portal import PortalSettings, create_app
 from portal.config import is_loopback
 from simulators._client import SimulatorClient, SimulatorError
 from simulators._control import BearerGate
-from simulators._serving import RunningServer, stop_together
+from simulators._lifetime import owned_tempdir, sweep
+from simulators._serving import AddressRefused, RunningServer, stop_together
 from simulators.agent import AgentSettings, Desktop, DirectTransport, PcscTransport, SecurityAgent, create_desktop_app
 from simulators.card import CardClient, CardSlot, KeyPool, TestPki, revocation
 from simulators.card.client import RemoteReader
@@ -90,7 +92,8 @@ class Stack:
     def start(self) -> Stack:
         """Bring every service up, or leave none running if one fails."""
         try:
-            self.workdir = Path(tempfile.mkdtemp(prefix="tpcd-stack-"))
+            sweep()  # what runs killed before left (simulators._lifetime)
+            self.workdir = owned_tempdir("tpcd-stack-")
             self._exit.callback(shutil.rmtree, self.workdir, ignore_errors=True)
             if self.attached is not None:
                 self.urls.update(self.attached.urls)
@@ -106,10 +109,13 @@ class Stack:
             if self.runs_twin:
                 portal = create_app(self._portal_settings())
                 self._exit.callback(portal.state.store.close)  # after the server has stopped
-                self._serve("portal", portal)
+                self._serve("portal", self._guarded(portal, ()))
                 self._twin = self._exit.enter_context(TwinClient(self.urls["portal"], token=self.token))
             if self.runs_twin or self.settings.base_url:
                 self._register_netizen_callback()
+        except AddressRefused as error:  # a setting's fault (a pinned port, the listen address): said as such
+            self.stop()
+            raise SettingsError(_unbindable(error)) from None
         except BaseException:
             self.stop()
             raise
@@ -128,11 +134,11 @@ class Stack:
         if unknown:
             raise SettingsError(f"ports: no service named {', '.join(unknown)}; known: {', '.join(SERVICE_PORTS)}")
         for spec in SIMULATORS:
-            app = spec.create_app(spec.settings)
+            app = self._guarded(spec.create_app(spec.settings), spec.public)
             if spec.sidecar is not None:
                 key, url = self._exit.enter_context(spec.sidecar(app, self.settings))
                 self.urls[key] = url
-            self._serve(spec.name, app, public=spec.public)
+            self._serve(spec.name, app)
 
     def _start_pki(self) -> TestPki:
         """The test MOICA CA with its OCSP/CRL service, which also issues cards (simulators.card.issuer)."""
@@ -142,7 +148,7 @@ class Stack:
         self.pki = pki
         app = revocation.create_app(pki)
         app.include_router(issuer_router(pki))
-        self._serve("ocsp", app, public=OCSP.public)
+        self._serve("ocsp", self._guarded(app, OCSP.public))
         pki.ocsp_url, pki.crl_url = self.urls["ocsp"] + "/ocsp", self.urls["ocsp"] + "/crl"
         return pki
 
@@ -175,10 +181,12 @@ class Stack:
         self.urls["agent"] = self.desktop.agent_url
         self._serve("agent_desktop", create_desktop_app(self.desktop), local=True)
 
-    def _serve(self, name: str, app: Any, *, public: tuple[str, ...] = (), local: bool = False) -> None:
-        """Serve `app` as service `name`: on loopback when `local`, else where the settings say, behind the token."""
-        if self.token and not local:
-            app = BearerGate(app, token=self.token, public=public)
+    def _guarded(self, app: Any, public: tuple[str, ...]) -> Any:
+        """`app` behind the stack's token, but for its protocol surface `public`, when the stack has a token."""
+        return BearerGate(app, token=self.token, public=public) if self.token else app
+
+    def _serve(self, name: str, app: Any, *, local: bool = False) -> None:
+        """Serve `app` as service `name`: on loopback when `local`, else where the settings say."""
         host = LOOPBACK if local else self.settings.listen
         advertise = None if local else self.settings.advertised_host
         port = 0 if local else self.settings.port_of(name)
@@ -231,8 +239,10 @@ class Stack:
         """The twin configured with the simulators' real URLs, as a deployment is with the real systems'."""
         assert self.workdir is not None
         assert self.pki is not None
+        chosen = self.settings.db_path
+        database = self.settings.path(chosen) if chosen else self.workdir / "portal.sqlite3"
         return PortalSettings(
-            db_path=self.settings.db_path or self.workdir / "portal.sqlite3",
+            db_path=database,
             secret_key=secrets.token_urlsafe(32),
             **systems(self.urls, agent_url=self.urls["agent"], chain=self.pki.chain_pem()),
             agent_timeout=4.0,  # a missing or crashed agent is reported within seconds, not the real page's 10 s
@@ -247,3 +257,13 @@ class Stack:
         self, kind: type[BaseException] | None, error: BaseException | None, traceback: TracebackType | None
     ) -> None:
         self.stop()
+
+
+def _unbindable(error: AddressRefused) -> str:
+    """Why a service cannot listen where the settings say, and which setting to change."""
+    where, service = f"{error.host}:{error.port}", error.service
+    if error.errno == errno.EADDRINUSE:
+        setting = "portal_port (--portal-port N)" if service == "portal" else f"ports (--port {service}=N)"
+        return f"{service}: {where} is already in use: stop what holds it, or pin another port with {setting}"
+    reason = os.strerror(error.errno or 0)
+    return f"{service}: cannot listen on {where} ({reason}): give listen an address of this machine"

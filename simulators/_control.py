@@ -120,6 +120,11 @@ class BearerGate:
         self.exact = {path for path in (*public, *ALWAYS_OPEN) if not path.endswith("/")}
         self.prefixes = tuple(path for path in public if path.endswith("/"))
 
+    @property
+    def state(self) -> Any:
+        """The guarded app's state: what a sidecar serving the same app reads (its simulator, its CA)."""
+        return self.app.state  # type: ignore[attr-defined]  # a Starlette app's; the ASGIApp type does not declare it
+
     def is_public(self, path: str) -> bool:
         """Whether `path` is part of the protocol surface (open as the real system is)."""
         return path in self.exact or path.startswith(self.prefixes)

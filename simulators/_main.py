@@ -12,11 +12,19 @@ from typing import Any
 from simulators._serving import serve_asgi
 
 
-def _loopback(host: str) -> bool:
+def is_loopback(host: str) -> bool:
+    """Whether `host` (an address, or the name localhost) only reaches this machine: binding it exposes nothing."""
     try:
         return host == "localhost" or ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
+
+
+def refuse_beyond_loopback(parser: argparse.ArgumentParser, host: str, why: str) -> None:
+    """Stop with a usage error when `--host` is not loopback: alone, nothing would guard a simulator's controls and
+    inboxes (`tpcd up --listen` puts them behind a token); `why` says what else to do."""
+    if not is_loopback(host):
+        parser.error(f"--host {host} is beyond loopback: {why}")
 
 
 def run_alone(name: str, create_app: Callable[[], Any], default_port: int = 0) -> None:
@@ -25,9 +33,7 @@ def run_alone(name: str, create_app: Callable[[], Any], default_port: int = 0) -
     parser.add_argument("--host", default="127.0.0.1", help="a loopback address (a stack beyond it: tpcd up --listen)")
     parser.add_argument("--port", type=int, default=default_port, help="0 lets the OS choose")
     args = parser.parse_args()
-    if not _loopback(args.host):
-        # Alone, nothing would guard its controls and inboxes; `tpcd up --listen` puts them behind a token.
-        parser.error(f"--host {args.host} is beyond loopback: use `tpcd up --listen {args.host}`, which guards it")
+    refuse_beyond_loopback(parser, args.host, f"use `tpcd up --listen {args.host}`, which guards it")
     stopped = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stopped.set())
     signal.signal(signal.SIGINT, lambda *_: stopped.set())

@@ -6,6 +6,7 @@ A stack a deployment is configured with binds elsewhere and pins its ports; its 
 
 from __future__ import annotations
 
+import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -19,6 +20,27 @@ from simulators._tls import CertificateFiles
 
 class ServiceStartError(RuntimeError):
     """A service did not come up; the message says which and what to do."""
+
+
+class AddressRefused(ServiceStartError):
+    """A service could not listen where it was told (a busy port, an address not of this machine)."""
+
+    def __init__(self, service: str, host: str, port: int, error: OSError) -> None:
+        super().__init__(f"{service} cannot listen on {host}:{port}: {error.strerror or error}")
+        self.service, self.host, self.port, self.errno = service, host, port, error.errno
+
+
+def _bound_socket(name: str, host: str, port: int) -> socket.socket:
+    """A socket bound to host:port, as uvicorn binds one (SO_REUSEADDR), or AddressRefused saying why not: a
+    busy port is then one line of ours, not uvicorn's logged error and sys.exit in its thread."""
+    listener = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        listener.bind((host, port))
+    except OSError as error:
+        listener.close()
+        raise AddressRefused(name, host, port, error) from None
+    return listener
 
 
 class RunningServer:
@@ -49,6 +71,7 @@ class RunningServer:
         )
         self.server = uvicorn.Server(config)
         self.failure: list[BaseException] = []
+        self.listener = _bound_socket(name, host, port)
         self.thread = threading.Thread(target=self._run, name=f"serve-{name}", daemon=True)
         self.thread.start()
         try:
@@ -71,7 +94,7 @@ class RunningServer:
 
     def _run(self) -> None:
         try:
-            self.server.run()
+            self.server.run(sockets=[self.listener])
         except BaseException as error:  # uvicorn calls sys.exit(1) when it cannot bind: keep it in this thread
             self.failure.append(error)
 
@@ -92,8 +115,9 @@ class RunningServer:
                 connection.transport.abort()
 
     def join(self) -> None:
-        """Wait for the server to have stopped."""
+        """Wait for the server to have stopped (its socket closed, also when it never started)."""
         self.thread.join(self.timeout)
+        self.listener.close()
 
     def stop(self) -> None:
         """Both halves."""
@@ -130,9 +154,11 @@ def serve_asgi(
     port: int = 0,
     timeout: float = 10.0,
     tls: CertificateFiles | None = None,
+    advertise: str | None = None,
 ) -> Iterator[str]:
-    """Serve `app` on an OS-assigned port (unless `port` is given), over HTTPS with `tls`, and yield its base URL."""
-    running = RunningServer(app, name=name, host=host, port=port, timeout=timeout, tls=tls)
+    """Serve `app` on an OS-assigned port (unless `port` is given), over HTTPS with `tls`, and yield its base URL (with
+    the `advertise`d host, when given)."""
+    running = RunningServer(app, name=name, host=host, port=port, timeout=timeout, tls=tls, advertise=advertise)
     try:
         yield running.url
     finally:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime
 import ipaddress
 import shutil
-import tempfile
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -20,6 +19,8 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+from simulators._lifetime import owned_tempdir
 
 LOOPBACK_NAMES = ("localhost", "127.0.0.1", "::1")  # every name a loopback client may use for the same server
 VALIDITY = datetime.timedelta(days=30)  # long enough for a `tpcd up` session, short enough to be harmless
@@ -125,7 +126,7 @@ class LocalCa:
     @contextmanager
     def server_files(self, hosts: Iterable[str]) -> Iterator[CertificateFiles]:
         """A certificate for `hosts` written to a private temporary folder, removed on exit."""
-        folder = Path(tempfile.mkdtemp(prefix="tpcd-tls-"))  # mode 0700: only this user reads the key
+        folder = owned_tempdir("tpcd-tls-")  # mode 0700: only this user reads the key; swept if the run is killed
         try:
             chain, key = self.issue(hosts)
             files = CertificateFiles(folder / "server.pem", folder / "server-key.pem")

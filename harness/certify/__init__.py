@@ -15,7 +15,6 @@ import html
 import importlib.metadata
 import json
 import os
-import subprocess
 import sys
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
@@ -27,6 +26,7 @@ import requests
 
 from harness.certify.requirements import REQUIREMENTS
 from harness.certify.suite.conftest import HOLDER, PIN_VARIABLE, TOKEN_VARIABLE
+from harness.interrupts import run_interruptible
 from simulators._client import SimulatorError
 from simulators.card.client import CardControlClient
 
@@ -62,7 +62,8 @@ class Outcome:
 
 
 def run_suite(request: CertifyRequest, report_dir: Path) -> int:
-    """Run the suite in its own pytest (the project's configuration stays out of it); return pytest's exit code."""
+    """Run the suite in its own pytest (the project's configuration stays out of it); return pytest's exit code, or
+    128 + the signal's number when Ctrl-C or SIGTERM stopped it."""
     command = [
         sys.executable,
         "-m",
@@ -92,7 +93,8 @@ def run_suite(request: CertifyRequest, report_dir: Path) -> int:
     # Secrets go by environment, not argv (other users of the machine can read a process's arguments).
     environ = {k: v for k, v in os.environ.items() if k not in (PIN_VARIABLE, TOKEN_VARIABLE)}
     environ |= {PIN_VARIABLE: request.pin or "", TOKEN_VARIABLE: request.control_token or ""}
-    return subprocess.run(command, check=False, env=environ).returncode
+    # As `tpcd run` runs its suite: a Ctrl-C or SIGTERM stops it after its teardown (browser closed, temp folders gone).
+    return run_interruptible(command, cwd=Path.cwd(), env=environ).exit_code
 
 
 def outcomes(results: Path, *, only: tuple[str, ...] = ()) -> list[Outcome]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,7 @@ from harness.settings import Settings
 from harness.stack import LOOPBACK, Stack
 from portal.config import is_loopback
 from simulators._control import SESSION_HEADER
+from simulators._lifetime import owned_tempdir
 
 PAGE_KEY = pytest.StashKey[Page]()
 ARTIFACTS_KEY = pytest.StashKey[Path]()  # pytest-playwright's folder for this test's trace, video and screenshots
@@ -24,6 +26,7 @@ BROWSER_VERSION_KEY = pytest.StashKey[str]()
 # itself, not by EXCLUDE: an excluded host is never mapped, which would also undo the agent's port mapping below
 # (tried on Chromium 156: with `EXCLUDE 127.0.0.1`, `MAP 127.0.0.1:61161 127.0.0.1:<port>` has no effect).
 OFFLINE_RULES = ("MAP 127.0.0.1 127.0.0.1", "MAP localhost localhost", "MAP * ~NOTFOUND")
+CHROMIUM_HOME = {"XDG_CONFIG_HOME": "config", "XDG_CACHE_HOME": "cache", "TMPDIR": ""}  # variable → folder in its home
 
 
 def resolver_rules(settings: Settings, mapped_agent_port: int | None) -> list[str]:
@@ -44,27 +47,32 @@ def resolver_rules(settings: Settings, mapped_agent_port: int | None) -> list[st
 
 @pytest.fixture(scope="session")
 def browser_type_launch_args(
-    browser_type_launch_args: dict[str, Any],
-    tpcd_settings: Settings,
-    stack: Stack,
-    tmp_path_factory: pytest.TempPathFactory,
-) -> dict[str, Any]:
-    """pytest-playwright's launch args (--headed, --slowmo …) plus Debian's Chromium and a private profile home."""
+    browser_type_launch_args: dict[str, Any], tpcd_settings: Settings, stack: Stack
+) -> Iterator[dict[str, Any]]:
+    """pytest-playwright's launch args (--headed, --slowmo …) plus Debian's Chromium and a private home, removed
+    after the browser (and swept by the next run if this one is killed: simulators._lifetime)."""
     if not tpcd_settings.chromium.exists():
         raise pytest.UsageError(
             f"Chromium not found at {tpcd_settings.chromium}: run `make setup` (apt package chromium), "
             "or pass --browser-executable / set TPCD_CHROMIUM"
         )
-    home = tmp_path_factory.mktemp("chromium-home")
+    home = owned_tempdir("tpcd-chromium-")
     args = resolver_rules(tpcd_settings, stack.agent_port if stack.shared else None)
-    return {
-        "headless": tpcd_settings.headless,
-        **browser_type_launch_args,
-        "executable_path": str(tpcd_settings.chromium),
-        "args": [*browser_type_launch_args.get("args", []), *args],
-        # Chromium and Playwright leave their caches here, not in HOME (ENVIRONMENT.md).
-        "env": {**os.environ, "XDG_CONFIG_HOME": str(home / "config"), "XDG_CACHE_HOME": str(home / "cache")},
-    }
+    # Chromium leaves its caches and temp files here, not in HOME or /tmp (ENVIRONMENT.md).
+    private = {name: str(home / folder) for name, folder in CHROMIUM_HOME.items()}
+    try:
+        yield {
+            "headless": tpcd_settings.headless,
+            # A Ctrl-C reaches Playwright's driver too (one process group): the browser must outlive it until the
+            # teardown closes its contexts (traces saved), not die mid-teardown (harness.plugin.interrupts).
+            "handle_sigint": False,
+            **browser_type_launch_args,
+            "executable_path": str(tpcd_settings.chromium),
+            "args": [*browser_type_launch_args.get("args", []), *args],
+            "env": {**os.environ, **private},
+        }
+    finally:
+        shutil.rmtree(home, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")

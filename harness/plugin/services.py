@@ -36,6 +36,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--stack", default=None, help="attach to a running stack: the JSON `tpcd up --json` printed")
 
 
+def _typed_base_url(config: pytest.Config) -> str | None:
+    """--base-url as typed (or pytest's ini `base_url`): pytest-base-url stores "" for "not given", which must not
+    refuse a run, while a typed empty --base-url must (it would silently test the twin instead)."""
+    typed: str | None = config.known_args_namespace.base_url
+    return typed if typed is not None else config.getini("base_url") or None
+
+
 SETTINGS_KEY = pytest.StashKey[Settings]()
 ATTACHED_KEY = pytest.StashKey[AttachedStack]()
 STACK_KEY = pytest.StashKey[Stack]()
@@ -47,7 +54,7 @@ def pytest_configure(config: pytest.Config) -> None:
     try:
         settings = load_settings(
             {
-                "base_url": config.getoption("base_url", None) or None,
+                "base_url": _typed_base_url(config),
                 "chromium": config.getoption("browser_executable"),
                 "seed": config.getoption("citizen_seed"),
                 "stack": config.getoption("stack"),

@@ -16,6 +16,7 @@ import sys
 import threading
 from contextlib import ExitStack
 
+from simulators._main import refuse_beyond_loopback
 from simulators._serving import serve_asgi
 from simulators.agent.desktop import Desktop, create_desktop_app
 from simulators.agent.service import AgentSettings, SecurityAgent
@@ -26,12 +27,14 @@ from simulators.card.pcscd import acquire_host, release_host
 DEMO = CardHolder("示範市民", "A123456789", "TPCD000000000001", "123456", "12345678", seed=1)
 
 parser = argparse.ArgumentParser(prog="python -m simulators.agent")
-parser.add_argument("--host", default="127.0.0.1")
+parser.add_argument("--host", default="127.0.0.1", help="a loopback address")
 parser.add_argument("--port", type=int, default=61161, help="the agent's port (the real one: 61161; 0: any)")
 parser.add_argument("--trust", action="append", default=["127.0.0.1", "localhost"], help="a trusted site's hostname")
 parser.add_argument("--cors", action="store_true", help="answer CORS and PNA preflights for trusted origins")
 parser.add_argument("--system-pcsc", action="store_true", help="read the PC/SC service of the environment, no own card")
 args = parser.parse_args()
+# The 安控元件 signs with the citizen's card: it answers the citizen's own computer only, as the real one does.
+refuse_beyond_loopback(parser, args.host, "the 安控元件 answers its own computer only (127.0.0.1)")
 stopped = threading.Event()
 signal.signal(signal.SIGTERM, lambda *_: stopped.set())
 signal.signal(signal.SIGINT, lambda *_: stopped.set())

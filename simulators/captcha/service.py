@@ -45,7 +45,6 @@ from typing import Annotated, Any
 from fastapi import FastAPI, Form, HTTPException, Request
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse, Response
-from starlette.applications import Starlette
 
 from simulators._control import Simulator, session_of, simulator_app
 from simulators._serving import serve_asgi
@@ -62,6 +61,7 @@ from simulators.captcha.models import ChallengeAnswer, Tick
 
 WIDGET_JS = (Path(__file__).parent / "widget.js").read_text(encoding="utf-8")
 SCRIPT_PARAMS = ("onload", "render", "hl")  # api.js's documented query parameters
+EVERY_INTERFACE = ("0.0.0.0", "::")  # a bind address no client can reach the server by: not a certificate name
 
 
 @dataclass(frozen=True, slots=True)
@@ -290,7 +290,7 @@ def create_app(settings: CaptchaSettings | None = None) -> FastAPI:
     return app
 
 
-def ca_pem(app: Starlette) -> bytes:
+def ca_pem(app: Any) -> bytes:
     """The PEM certificate of the CA behind `serve_https`: what a client trusts to reach this app over HTTPS."""
     ca = getattr(app.state, "ca", None)
     if not isinstance(ca, LocalCa):
@@ -299,13 +299,24 @@ def ca_pem(app: Starlette) -> bytes:
 
 
 @contextmanager
-def serve_https(app: Starlette, host: str = "127.0.0.1", timeout: float = 10.0) -> Iterator[tuple[str, str]]:
-    """The same app on its own HTTPS port (a certificate for `host` and the loopback names, from its CA): yields
-    `("captcha_https", url)`, the shape of a stack sidecar (harness/simulators.py)."""
+def serve_https(
+    app: Any,
+    host: str = "127.0.0.1",
+    timeout: float = 10.0,
+    *,
+    port: int = 0,
+    advertise: str | None = None,
+) -> Iterator[tuple[str, str]]:
+    """The same app (or the same app behind a gate) on its own HTTPS port, with a certificate from its CA for the
+    advertised name, `host` and the loopback names: yields `("captcha_https", url)`, the shape of a stack sidecar
+    (harness/simulators.py)."""
     ca_pem(app)  # refuses an app made without tls, before anything starts
     ca: LocalCa = app.state.ca
+    names = [name for name in (advertise, host) if name and name not in EVERY_INTERFACE]
     with (
-        ca.server_files([host, *LOOPBACK_NAMES]) as files,
-        serve_asgi(app, name="captcha-https", host=host, timeout=timeout, tls=files) as url,
+        ca.server_files([*names, *LOOPBACK_NAMES]) as files,
+        serve_asgi(
+            app, name="captcha_https", host=host, port=port, timeout=timeout, tls=files, advertise=advertise
+        ) as url,
     ):
         yield "captcha_https", url

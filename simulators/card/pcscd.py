@@ -6,6 +6,10 @@ directory of ours, not /run/pcscd). Clients reach it with PCSCLITE_CSOCK_NAME=<d
 the namespace with setns(2). The system's pcscd, if any, is never touched. Needs root (unshare) and the Debian
 packages pcscd and vsmartcard-vpcd.
 
+pcscd dies with the process that started it, even a killed one (simulators._lifetime: a parent-death signal that
+reaches pcscd through unshare and sh, which exec it in place), and its folder names that process as owner, so the next
+start sweeps it.
+
 Each reader.conf entry gets its own copy of libifdvpcd.so (the driver keeps per-slot state in globals) and opens two
 slots (port and port + 1); we use the first of each, so one pcscd serves up to ENTRIES stacks of one process.
 """
@@ -21,6 +25,8 @@ import time
 from pathlib import Path
 
 from smartcard import scard
+
+from simulators._lifetime import bound_popen, owned_folder
 
 VPCD_DRIVER = Path("/usr/lib/pcsc/drivers/serial/libifdvpcd.so")
 FIRST_PORT = 35963  # vpcd's default; free to reuse, as every pcscd has a network namespace of its own
@@ -82,9 +88,24 @@ class PcscHost:
             raise PcscUnavailable("a private pcscd needs root and unshare(1) (util-linux) to get its own namespaces")
         # One path per process: libpcsclite caches the socket name at a process's first PC/SC context, so a pcscd
         # restarted later in the same process (a second stack) must listen where the first one did.
-        self.workdir = Path(tempfile.gettempdir()) / f"tpcd-pcscd-{os.getpid()}"
-        shutil.rmtree(self.workdir, ignore_errors=True)
-        (self.workdir / "run").mkdir(parents=True)
+        workdir = Path(tempfile.gettempdir()) / f"tpcd-pcscd-{os.getpid()}"
+        shutil.rmtree(workdir, ignore_errors=True)
+        self.workdir = owned_folder(workdir)
+        try:
+            self._configure()
+            self._launch(unshare, pcscd)
+        except BaseException:  # an interrupt while pcscd comes up leaves neither it nor its folder
+            self.stop()
+            raise
+        # libpcsclite reads the socket path from the environment, once, at a process's first PC/SC context: this is
+        # the one place the harness writes os.environ, before any PC/SC use in this process.
+        os.environ["PCSCLITE_CSOCK_NAME"] = str(self.socket_path)
+        return self
+
+    def _configure(self) -> None:
+        """reader.conf with one vpcd entry (and its own copy of the driver) per reader."""
+        assert self.workdir is not None
+        (self.workdir / "run").mkdir()
         conf = self.workdir / "reader.conf.d"
         conf.mkdir()
         entries = []
@@ -96,22 +117,19 @@ class PcscHost:
                            f"LIBPATH {driver}\nCHANNELID {port}\n")  # fmt: skip
         (conf / "tpcd-vpcd").write_text("\n".join(entries))
         Path("/run/pcscd").mkdir(parents=True, exist_ok=True)  # the mount point inside the private namespace
-        self._launch(unshare, pcscd)
-        # libpcsclite reads the socket path from the environment, once, at a process's first PC/SC context: this is
-        # the one place the harness writes os.environ, before any PC/SC use in this process.
-        os.environ["PCSCLITE_CSOCK_NAME"] = str(self.socket_path)
-        return self
 
     def _launch(self, unshare: str, pcscd: str) -> None:
         """Run pcscd on our configuration in fresh private namespaces; wait until its socket and every slot listen."""
         assert self.workdir is not None
         conf = self.workdir / "reader.conf.d"
+        # setpriv, unshare and sh each exec the next in place, so pcscd is the process that got the parent-death
+        # signal, and sh's $PPID is still this process unless it died before the signal was set (then: no pcscd).
         script = (
-            f"ip link set lo up && mount --bind {self.workdir / 'run'} /run/pcscd"
+            f'[ "$PPID" = {os.getpid()} ] && ip link set lo up && mount --bind {self.workdir / "run"} /run/pcscd'
             f" && exec {pcscd} --foreground --config {conf}"
         )
         with (self.workdir / "pcscd.log").open("wb") as log:  # the child keeps its own copy of the descriptor
-            self.process = subprocess.Popen(
+            self.process = bound_popen(
                 [unshare, "--mount", "--net", "--propagation", "private", "sh", "-c", script],
                 stdout=log,
                 stderr=subprocess.STDOUT,

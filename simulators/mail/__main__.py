@@ -6,6 +6,7 @@ import argparse
 import signal
 import threading
 
+from simulators._main import refuse_beyond_loopback
 from simulators._serving import serve_asgi
 from simulators.mail.service import create_app, serve_smtp
 
@@ -14,6 +15,7 @@ parser.add_argument("--host", default="127.0.0.1")
 parser.add_argument("--port", type=int, default=0, help="read API port (0: any free port)")
 parser.add_argument("--smtp-port", type=int, default=0, help="SMTP port (0: any free port)")
 args = parser.parse_args()
+refuse_beyond_loopback(parser, args.host, f"use `tpcd up --listen {args.host}`, which guards it")
 stopped = threading.Event()
 signal.signal(signal.SIGTERM, lambda *_: stopped.set())
 signal.signal(signal.SIGINT, lambda *_: stopped.set())

@@ -32,6 +32,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Res
 
 from simulators._control import Simulator, simulator_app
 from simulators._inbox import inbox_page
+from simulators._serving import AddressRefused
 from simulators.mail import mailpit
 from simulators.mail.faults import AT_DATA, AT_RCPT, BOUNCING_ADDRESS, REPLIES, MailFault
 from simulators.mail.models import Address, Message, MessageList, MessageSummary
@@ -274,7 +275,10 @@ def serve_smtp(mailbox: Mailbox, *, host: str = "127.0.0.1", port: int = 0, time
         enable_SMTPUTF8=True,
         server_hostname=mailbox.settings.hostname,
     )
-    controller.start()  # returns once aiosmtpd's own ready event fired
+    try:
+        controller.start()  # returns once aiosmtpd's own ready event fired
+    except OSError as error:  # raised again from its thread: a busy port, an address not of this machine
+        raise AddressRefused("mail_smtp", host, port, error) from None
     try:
         yield int(controller.port)
     finally:

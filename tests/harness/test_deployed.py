@@ -23,6 +23,8 @@ from typing import Any
 import pytest
 import requests
 
+from simulators.captcha.faults import GOOGLE_TEST_SECRET
+
 ROOT = Path(__file__).resolve().parents[2]
 TPCD = [sys.executable, "-m", "harness.cli"]
 PORTAL_PORT = 8080  # inside the namespace made here: nothing else listens there
@@ -162,6 +164,22 @@ def test_beyond_loopback_controls_and_inboxes_answer_401_without_the_token(deplo
     assert mitake.status_code == 200
     assert "statuscode=e" in mitake.text
     assert requests.get(f"{ocsp}/ca.pem", timeout=5).text.startswith("-----BEGIN CERTIFICATE-----")
+
+
+def test_captcha_over_https_is_advertised_trusted_by_its_ca_and_guarded(deployment: Deployment, veth: Veth) -> None:
+    https, ca_file = str(deployment.stack["captcha_https"]), str(deployment.stack["captcha_ca"])
+    assert https.startswith(f"https://{veth.host_ip}:")  # its certificate names the advertised address
+    assert Path(ca_file).parent == deployment.stack_json.parent  # beside the portal configuration
+    verdict = requests.post(
+        f"{https}/recaptcha/api/siteverify",
+        data={"secret": GOOGLE_TEST_SECRET, "response": "any"},
+        verify=ca_file,
+        timeout=5,
+    )
+    assert verdict.json()["success"] is True  # the protocol surface is open, as Google's is
+    assert requests.get(f"{https}/_control/state", verify=ca_file, timeout=5).status_code == 401  # controls: token
+    authorized = {"Authorization": f"Bearer {deployment.token}"}
+    assert requests.get(f"{https}/_control/state", headers=authorized, verify=ca_file, timeout=5).status_code == 200
 
 
 def _tpcd_run(deployment: Deployment, reports: Path, *selection: str) -> subprocess.Popen[str]:

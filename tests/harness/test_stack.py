@@ -73,7 +73,7 @@ def test_a_service_that_cannot_bind_fails_clearly_and_leaves_nothing(tmp_path: P
         port = taken.getsockname()[1]
         settings = load_settings({"portal_port": port}, root=tmp_path, environ={})
         before = _serving_threads()
-        with pytest.raises(ServiceStartError, match="portal stopped while starting"):
+        with pytest.raises(SettingsError, match=rf"portal: 127.0.0.1:{port} is already in use: stop what holds it"):
             Stack(settings).start()
         assert _serving_threads() == before
 

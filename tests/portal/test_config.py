@@ -15,6 +15,7 @@ from cryptography.hazmat.primitives import serialization
 
 from portal.config import SYSTEMS, PortalConfigError, key_of, load
 from simulators.card import KeyPool, TestPki
+from tests.net import port_closed
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -110,7 +111,9 @@ def test_python_m_portal_serves_the_twin_from_the_file_and_stops_cleanly(tmp_pat
         finally:
             if process.poll() is None:
                 process.kill()
+    assert port_closed(url[1])
     assert (tmp_path / "portal.sqlite3").exists()
+    assert not (tmp_path / "portal.sqlite3-wal").exists()  # the database was closed, not left mid-journal
 
 
 def test_python_m_portal_names_the_missing_key_and_exits_2(tmp_path: Path) -> None:

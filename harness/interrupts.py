@@ -1,0 +1,95 @@
+"""A suite run as a child (`tpcd run`, `tpcd certify-agent`, `make soak`) that stops as a Ctrl-C stops it: cleanly.
+
+`subprocess.run` kills its child 0.25 s after a KeyboardInterrupt (CPython bpo-25942), long before pytest has torn its
+stacks down, and a SIGTERM to the parent leaves the child running alone. Here the child gets a process group of its
+own (a terminal's Ctrl-C then reaches only the parent), and the parent hands the first SIGINT or SIGTERM it gets to
+that whole group as one SIGINT: pytest, its xdist workers and their Playwright drivers stop as on a Ctrl-C, after
+their teardown, and the parent waits for that. Killed outright, the parent takes the child with it (SIGTERM through
+the parent-death signal, which the harness's pytest plugin also turns into that Ctrl-C).
+
+The child's temp directory (TMPDIR) is a folder of the run's own, so everything it and its children leave there
+(pytest's basetemp, the stacks', pcscd's, Playwright's and Chromium's temp folders) goes when the run ends, and is
+swept by the next run if this one is killed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import signal
+import sys
+import threading
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from types import FrameType
+from typing import IO, Any
+
+from simulators._lifetime import bound_popen, claim, owned_tempdir, sweep
+
+STOPS = (signal.SIGINT, signal.SIGTERM)
+
+
+@dataclass(frozen=True, slots=True)
+class Finished:
+    """How a child run ended: its exit code, and the signal that interrupted it, if one did."""
+
+    code: int
+    interrupted: signal.Signals | None = None
+
+    @property
+    def exit_code(self) -> int:
+        """What the parent exits with: the shell's 128 + signal number when interrupted, else the child's code."""
+        return 128 + self.interrupted if self.interrupted is not None else self.code
+
+
+def run_interruptible(
+    command: Sequence[str],
+    *,
+    cwd: Path,
+    env: Mapping[str, str] | None = None,
+    stdout: IO[Any] | None = None,
+    stderr: IO[Any] | int | None = None,
+) -> Finished:
+    """Run `command` to its end; SIGINT or SIGTERM here stops it as a Ctrl-C does and is reported, not raised."""
+    sweep()
+    run_dir = owned_tempdir("tpcd-run-")
+    received: list[signal.Signals] = []
+    try:
+        environment = {**(os.environ if env is None else env), "TMPDIR": str(run_dir)}
+        child = bound_popen(
+            list(command),
+            death_signal=signal.SIGTERM,
+            cwd=cwd,
+            env=environment,
+            stdout=stdout,
+            stderr=stderr,
+            process_group=0,
+        )
+        claim(run_dir, child.pid)  # its teardown may outlast this process: the folder is the child's too
+
+        def forward(signum: int, frame: FrameType | None) -> None:
+            if received:
+                print(
+                    f"tpcd: still stopping the run cleanly (pid {child.pid}); `kill -9 {os.getpid()}` stops at once, "
+                    "and the next run sweeps what that leaves",
+                    file=sys.stderr,
+                    flush=True,
+                )
+            elif child.returncode is None:
+                with contextlib.suppress(ProcessLookupError):  # it ended meanwhile
+                    os.killpg(child.pid, signal.SIGINT)
+            received.append(signal.Signals(signum))
+
+        # Only the main thread may take signals over; elsewhere (a notebook's worker thread) its host keeps them.
+        main = threading.current_thread() is threading.main_thread()
+        previous = {stop: signal.signal(stop, forward) for stop in STOPS} if main else {}
+        try:
+            code = child.wait()
+        finally:
+            for stop, handler in previous.items():
+                signal.signal(stop, handler)
+    finally:
+        shutil.rmtree(run_dir, ignore_errors=True)
+    return Finished(code, received[0] if received else None)
