@@ -16,6 +16,7 @@ from __future__ import annotations
 import secrets
 import shutil
 import tempfile
+from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import asdict
 from pathlib import Path
@@ -24,6 +25,8 @@ from typing import Any
 from urllib.parse import urlparse
 
 import requests
+from fastapi import FastAPI
+from fastapi.routing import APIRoute
 
 from harness.attach import AttachedStack
 from harness.portal_config import systems
@@ -60,7 +63,9 @@ class Stack:
         self.runs_twin = settings.embedded and not settings.portal_config  # a portal config is for a deployment
         self._servers: list[RunningServer] = []
         self._clients: dict[str, SimulatorClient] = {}  # the stack's own, for reset and state: name → client
+        self._resets: dict[str, Callable[[], object]] = {}  # a service served here → its control reset, in-process
         self._twin: TwinClient | None = None
+        self._portal: FastAPI | None = None  # the twin's app, when it runs in this process
         self.pki: TestPki | None = None  # the test MOICA CA (not on an attached run: the shared stack owns it)
         self.card: CardClient | None = None
         self.desktop: Desktop | None = None
@@ -105,6 +110,7 @@ class Stack:
                 self._clients[controlled.name] = self._exit.enter_context(client)
             if self.runs_twin:
                 portal = create_app(self._portal_settings())
+                self._portal = portal
                 self._exit.callback(portal.state.store.close)  # after the server has stopped
                 self._serve("portal", portal)
                 self._twin = self._exit.enter_context(TwinClient(self.urls["portal"], token=self.token))
@@ -159,7 +165,7 @@ class Stack:
         self._exit.callback(slot.close)
         self.card = CardClient(slot)
         self.urls["reader"] = slot.reader
-        self._start_agent(PcscTransport() if host else DirectTransport(slot))
+        self._start_agent(PcscTransport(settle=slot.settle_quietly) if host else DirectTransport(slot))
 
     def _start_agent(self, transport: PcscTransport | DirectTransport) -> None:
         """The 安控元件 on the citizen's computer: installed and Ready, trusting the portal under test's site.
@@ -169,8 +175,17 @@ class Stack:
         address onto its own agent (harness.plugin.browser)."""
         portal_host = urlparse(self.settings.base_url).hostname if self.settings.base_url else LOOPBACK
         public = self.settings.agent_public_port if self.shared else 0
-        agent = SecurityAgent(AgentSettings(public_port=public), transport, trusted={portal_host or LOOPBACK})
-        self.desktop = Desktop(agent, host=LOOPBACK, port=self.settings.agent_port, card=self.card)
+        pace = self.settings.pace
+        agent_settings = AgentSettings(public_port=public, going_seconds=pace.agent_going_seconds)
+        agent = SecurityAgent(agent_settings, transport, trusted={portal_host or LOOPBACK})
+        self.desktop = Desktop(
+            agent,
+            host=LOOPBACK,
+            port=self.settings.agent_port,
+            card=self.card,
+            loading_seconds=pace.agent_loading_seconds,
+            refresh_seconds=pace.tray_refresh_seconds,
+        )
         self._exit.callback(self.desktop.close)
         self.urls["agent"] = self.desktop.agent_url
         self._serve("agent_desktop", create_desktop_app(self.desktop), local=True)
@@ -179,6 +194,9 @@ class Stack:
         """Serve `app` as service `name`: on loopback when `local`, else where the settings say, behind the token."""
         if self.token and not local:
             app = BearerGate(app, token=self.token, public=public)
+        reset = control_reset(app)
+        if reset is not None:
+            self._resets[name] = reset
         host = LOOPBACK if local else self.settings.listen
         advertise = None if local else self.settings.advertised_host
         port = 0 if local else self.settings.port_of(name)
@@ -189,13 +207,22 @@ class Stack:
 
     def reset(self) -> None:
         """A fresh start for the next scenario: every simulator empty and unarmed, the twin on real time; on a shared
-        stack only what is this run's alone (the card, the agent)."""
-        for client in self._clients.values():
-            if not client.shared:
+        stack only what is this run's alone (the card, the agent). What this stack serves itself is reset in-process,
+        through the same control reset its HTTP route runs (one call per scenario, no request per simulator); the
+        card's removal goes on while the scenario begins (CardClient.reset)."""
+        for name, client in self._clients.items():
+            if client.shared:
+                continue
+            in_process = self._resets.get(name)
+            if in_process is not None:
+                in_process()
+            else:
                 client.reset()
         if self.card is not None:
             self.card.reset()
-        if self._twin is not None:
+        if self._portal is not None:
+            self._portal.state.clock.reset()  # what the twin's POST /_twin/clock/reset does
+        elif self._twin is not None:
             self._twin.reset()
 
     def agent_requests(self) -> list[dict[str, Any]]:
@@ -224,7 +251,9 @@ class Stack:
         self._exit.close()
         self._servers.clear()
         self._clients.clear()
+        self._resets.clear()
         self._twin = None
+        self._portal = None
         self.urls.clear()
 
     def _portal_settings(self) -> PortalSettings:
@@ -235,7 +264,7 @@ class Stack:
             db_path=self.settings.db_path or self.workdir / "portal.sqlite3",
             secret_key=secrets.token_urlsafe(32),
             **systems(self.urls, agent_url=self.urls["agent"], chain=self.pki.chain_pem()),
-            agent_timeout=4.0,  # a missing or crashed agent is reported within seconds, not the real page's 10 s
+            agent_timeout=self.settings.pace.agent_timeout,  # within seconds, not the real page's 10 s
             twin_controls=True,
             twin_token=self.token or "",
         )
@@ -247,3 +276,14 @@ class Stack:
         self, kind: type[BaseException] | None, error: BaseException | None, traceback: TracebackType | None
     ) -> None:
         self.stop()
+
+
+def control_reset(app: Any) -> Callable[[], object] | None:
+    """The app's own `POST /_control/reset` endpoint (simulators._control.control_router), to call in-process: the
+    same reset as over HTTP (faults disarmed, state emptied), without the request. None: the app has none."""
+    inner = app.app if isinstance(app, BearerGate) else app
+    for route in getattr(inner, "routes", ()):
+        if isinstance(route, APIRoute) and route.path == "/_control/reset" and "POST" in (route.methods or ()):
+            endpoint: Callable[[], object] = route.endpoint
+            return endpoint
+    return None
