@@ -78,7 +78,7 @@ def test_only_the_http_way_leaves_the_browser_with_one_page_visited(
 
 def test_the_browser_gets_the_session_cookie_as_the_portal_set_it() -> None:
     jar = CookieJar()
-    jar.set_cookie(_cookie("tpcd_session", "abc", "10.0.0.7", rest={"HttpOnly": None, "SameSite": "lax"}))
+    jar.set_cookie(_cookie("tpcd_session", "abc", "10.0.0.7", rest={"HttpOnly": "", "SameSite": "lax"}))
     jar.set_cookie(_cookie("other", "x", "captcha.example.test", rest={}))
     (handed,) = browser_cookies(jar, "http://10.0.0.7:8080/")
     assert handed == {
@@ -92,5 +92,5 @@ def test_the_browser_gets_the_session_cookie_as_the_portal_set_it() -> None:
     }
 
 
-def _cookie(name: str, value: str, domain: str, *, rest: dict[str, str | None]) -> Cookie:
+def _cookie(name: str, value: str, domain: str, *, rest: dict[str, str]) -> Cookie:
     return Cookie(0, name, value, None, False, domain, False, False, "/", True, False, None, True, None, None, rest)
