@@ -26,7 +26,6 @@ from urllib.parse import urlparse
 
 import requests
 from fastapi import FastAPI
-from fastapi.routing import APIRoute
 
 from harness.attach import AttachedStack
 from harness.portal_config import systems
@@ -36,7 +35,7 @@ from harness.twin import TwinClient
 from portal import PortalSettings, create_app
 from portal.config import is_loopback
 from simulators._client import SimulatorClient, SimulatorError
-from simulators._control import BearerGate
+from simulators._control import BearerGate, control_reset
 from simulators._serving import RunningServer, stop_together
 from simulators.agent import AgentSettings, Desktop, DirectTransport, PcscTransport, SecurityAgent, create_desktop_app
 from simulators.card import CardClient, CardSlot, KeyPool, TestPki, revocation
@@ -63,7 +62,7 @@ class Stack:
         self.runs_twin = settings.embedded and not settings.portal_config  # a portal config is for a deployment
         self._servers: list[RunningServer] = []
         self._clients: dict[str, SimulatorClient] = {}  # the stack's own, for reset and state: name → client
-        self._resets: dict[str, Callable[[], object]] = {}  # a service served here → its control reset, in-process
+        self._resets: dict[str, Callable[[], None]] = {}  # a simulator served here → its control reset, in-process
         self._twin: TwinClient | None = None
         self._portal: FastAPI | None = None  # the twin's app, when it runs in this process
         self.pki: TestPki | None = None  # the test MOICA CA (not on an attached run: the shared stack owns it)
@@ -135,6 +134,8 @@ class Stack:
             raise SettingsError(f"ports: no service named {', '.join(unknown)}; known: {', '.join(SERVICE_PORTS)}")
         for spec in SIMULATORS:
             app = spec.create_app(spec.settings)
+            simulator = app.state.simulator  # simulators._control.simulator_app
+            self._resets[spec.name] = control_reset(simulator.faults, simulator.reset)
             if spec.sidecar is not None:
                 key, url = self._exit.enter_context(spec.sidecar(app, self.settings))
                 self.urls[key] = url
@@ -148,6 +149,7 @@ class Stack:
         self.pki = pki
         app = revocation.create_app(pki)
         app.include_router(issuer_router(pki))
+        self._resets["ocsp"] = control_reset(app.state.responder.faults, pki.reset)  # as its control router does
         self._serve("ocsp", app, public=OCSP.public)
         pki.ocsp_url, pki.crl_url = self.urls["ocsp"] + "/ocsp", self.urls["ocsp"] + "/crl"
         return pki
@@ -187,6 +189,7 @@ class Stack:
             refresh_seconds=pace.tray_refresh_seconds,
         )
         self._exit.callback(self.desktop.close)
+        self._resets["agent_desktop"] = control_reset(agent.faults, self.desktop.reset)  # as create_desktop_app does
         self.urls["agent"] = self.desktop.agent_url
         self._serve("agent_desktop", create_desktop_app(self.desktop), local=True)
 
@@ -194,9 +197,6 @@ class Stack:
         """Serve `app` as service `name`: on loopback when `local`, else where the settings say, behind the token."""
         if self.token and not local:
             app = BearerGate(app, token=self.token, public=public)
-        reset = control_reset(app)
-        if reset is not None:
-            self._resets[name] = reset
         host = LOOPBACK if local else self.settings.listen
         advertise = None if local else self.settings.advertised_host
         port = 0 if local else self.settings.port_of(name)
@@ -208,8 +208,8 @@ class Stack:
     def reset(self) -> None:
         """A fresh start for the next scenario: every simulator empty and unarmed, the twin on real time; on a shared
         stack only what is this run's alone (the card, the agent). What this stack serves itself is reset in-process,
-        through the same control reset its HTTP route runs (one call per scenario, no request per simulator); the
-        card's removal goes on while the scenario begins (CardClient.reset)."""
+        with the same control reset its HTTP route runs (simulators._control.control_reset): no request per simulator;
+        the card's removal goes on while the scenario begins (CardClient.reset)."""
         for name, client in self._clients.items():
             if client.shared:
                 continue
@@ -276,14 +276,3 @@ class Stack:
         self, kind: type[BaseException] | None, error: BaseException | None, traceback: TracebackType | None
     ) -> None:
         self.stop()
-
-
-def control_reset(app: Any) -> Callable[[], object] | None:
-    """The app's own `POST /_control/reset` endpoint (simulators._control.control_router), to call in-process: the
-    same reset as over HTTP (faults disarmed, state emptied), without the request. None: the app has none."""
-    inner = app.app if isinstance(app, BearerGate) else app
-    for route in getattr(inner, "routes", ()):
-        if isinstance(route, APIRoute) and route.path == "/_control/reset" and "POST" in (route.methods or ()):
-            endpoint: Callable[[], object] = route.endpoint
-            return endpoint
-    return None

@@ -169,6 +169,9 @@ class Desktop:
 
     def _begin_loading(self) -> None:
         self._cancel_timer()
+        if self.loading_seconds <= 0:  # a start-up that takes no time: Ready at once, never Loading
+            self._start_process()
+            return
         with self.lock:
             self.starting = True
         self._timer = threading.Timer(self.loading_seconds, self._finish_loading)  # the service's own start-up time
