@@ -42,6 +42,24 @@ _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off"}
 
 
+@dataclass(frozen=True, slots=True)
+class Pace:
+    """The simulated waits of the citizen's computer and of the twin's pages, in seconds."""
+
+    agent_loading_seconds: float  # the 安控元件 starting up after its installer: the tray shows Loading, then Ready
+    agent_going_seconds: float  # after a page used the 安控元件, the tray shows Going this long
+    tray_refresh_seconds: float  # how often the tray's window asks the 安控元件 for its state
+    agent_timeout: float  # how long the twin's pages wait for the 安控元件 before saying it does not answer
+
+
+# What a person at the screen sees (`tpcd up`, notebooks): a service's start-up as long as a real one's.
+PERSON_PACE = Pace(agent_loading_seconds=1.5, agent_going_seconds=5.0, tray_refresh_seconds=0.2, agent_timeout=4.0)
+# The Gherkin suite's: each wait still long enough for the step that checks it to see it (tests/harness/test_pace.py
+# runs those steps with these waits, and with none, which they must notice).
+SUITE_PACE = Pace(agent_loading_seconds=0.6, agent_going_seconds=2.0, tray_refresh_seconds=0.05, agent_timeout=2.5)
+PACE_FIELDS = tuple(f.name for f in fields(Pace))  # each is also a Settings field of the same name
+
+
 class SettingsError(ValueError):
     """A setting that cannot be used; the message names where it came from and what is expected."""
 
@@ -77,6 +95,14 @@ class Settings:
     agent_public_port: int = 61161  # where a deployment's pages look for the agent (attached runs map it, see browser)
     card_transport: str = "pcsc"  # "pcsc": the card in a real pcscd reader slot; "direct": in-process, no PC/SC
     card_vpcd: str | None = None  # HOST:PORT of a vpcd reader on another machine to plug the card into (`tpcd card`)
+    # Simulated waits (Pace); None: a person's pace (PERSON_PACE), or the suite's when the pytest plugin runs it.
+    agent_loading_seconds: float | None = None
+    agent_going_seconds: float | None = None
+    tray_refresh_seconds: float | None = None
+    agent_timeout: float | None = None
+    # Scenarios that start mid-journey (市民已完成會員註冊…) get there through the portal's public forms over HTTP, the
+    # session then handed to the browser; false: through the browser, screen by screen (pages/flows.py, both ways).
+    arrive_by_http: bool = True
 
     @property
     def embedded(self) -> bool:
@@ -119,6 +145,16 @@ class Settings:
     def allure_report(self) -> Path:
         """Where the HTML report is built."""
         return self.path(self.reports_dir) / "allure-report"
+
+    @property
+    def pace(self) -> Pace:
+        """The simulated waits in force: those set, a person's pace for the others."""
+        chosen = {name: getattr(self, name) for name in PACE_FIELDS}
+        return Pace(**{name: getattr(PERSON_PACE, name) if value is None else value for name, value in chosen.items()})
+
+    def paced(self, pace: Pace) -> Settings:
+        """These settings with `pace`'s waits where none was set (the suite's short ones, say)."""
+        return self.replace(**{name: getattr(pace, name) for name in PACE_FIELDS if getattr(self, name) is None})
 
     def replace(self, **changes: Any) -> Settings:
         """A copy with `changes` applied (the object itself stays frozen)."""

@@ -17,6 +17,7 @@ import errno
 import os
 import secrets
 import shutil
+from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import asdict
 from pathlib import Path
@@ -25,6 +26,7 @@ from typing import Any
 from urllib.parse import urlparse
 
 import requests
+from fastapi import FastAPI
 
 from harness.attach import AttachedStack
 from harness.portal_config import systems
@@ -34,7 +36,7 @@ from harness.twin import TwinClient
 from portal import PortalSettings, create_app
 from portal.config import is_loopback
 from simulators._client import SimulatorClient, SimulatorError
-from simulators._control import BearerGate
+from simulators._control import BearerGate, control_reset
 from simulators._lifetime import owned_tempdir, sweep
 from simulators._serving import AddressRefused, RunningServer, stop_together
 from simulators.agent import AgentSettings, Desktop, DirectTransport, PcscTransport, SecurityAgent, create_desktop_app
@@ -62,7 +64,9 @@ class Stack:
         self.runs_twin = settings.embedded and not settings.portal_config  # a portal config is for a deployment
         self._servers: list[RunningServer] = []
         self._clients: dict[str, SimulatorClient] = {}  # the stack's own, for reset and state: name → client
+        self._resets: dict[str, Callable[[], None]] = {}  # a simulator served here → its control reset, in-process
         self._twin: TwinClient | None = None
+        self._portal: FastAPI | None = None  # the twin's app, when it runs in this process
         self.pki: TestPki | None = None  # the test MOICA CA (not on an attached run: the shared stack owns it)
         self.card: CardClient | None = None
         self.desktop: Desktop | None = None
@@ -108,6 +112,7 @@ class Stack:
                 self._clients[controlled.name] = self._exit.enter_context(client)
             if self.runs_twin:
                 portal = create_app(self._portal_settings())
+                self._portal = portal
                 self._exit.callback(portal.state.store.close)  # after the server has stopped
                 self._serve("portal", self._guarded(portal, ()))
                 self._twin = self._exit.enter_context(TwinClient(self.urls["portal"], token=self.token))
@@ -134,7 +139,10 @@ class Stack:
         if unknown:
             raise SettingsError(f"ports: no service named {', '.join(unknown)}; known: {', '.join(SERVICE_PORTS)}")
         for spec in SIMULATORS:
-            app = self._guarded(spec.create_app(spec.settings), spec.public)
+            app = spec.create_app(spec.settings)
+            simulator = app.state.simulator  # simulators._control.simulator_app
+            self._resets[spec.name] = control_reset(simulator.faults, simulator.reset)
+            app = self._guarded(app, spec.public)
             if spec.sidecar is not None:
                 key, url = self._exit.enter_context(spec.sidecar(app, self.settings))
                 self.urls[key] = url
@@ -148,6 +156,7 @@ class Stack:
         self.pki = pki
         app = revocation.create_app(pki)
         app.include_router(issuer_router(pki))
+        self._resets["ocsp"] = control_reset(app.state.responder.faults, pki.reset)  # as its control router does
         self._serve("ocsp", self._guarded(app, OCSP.public))
         pki.ocsp_url, pki.crl_url = self.urls["ocsp"] + "/ocsp", self.urls["ocsp"] + "/crl"
         return pki
@@ -165,7 +174,7 @@ class Stack:
         self._exit.callback(slot.close)
         self.card = CardClient(slot)
         self.urls["reader"] = slot.reader
-        self._start_agent(PcscTransport() if host else DirectTransport(slot))
+        self._start_agent(PcscTransport(settle=slot.settle_quietly) if host else DirectTransport(slot))
 
     def _start_agent(self, transport: PcscTransport | DirectTransport) -> None:
         """The 安控元件 on the citizen's computer: installed and Ready, trusting the portal under test's site.
@@ -175,9 +184,19 @@ class Stack:
         address onto its own agent (harness.plugin.browser)."""
         portal_host = urlparse(self.settings.base_url).hostname if self.settings.base_url else LOOPBACK
         public = self.settings.agent_public_port if self.shared else 0
-        agent = SecurityAgent(AgentSettings(public_port=public), transport, trusted={portal_host or LOOPBACK})
-        self.desktop = Desktop(agent, host=LOOPBACK, port=self.settings.agent_port, card=self.card)
+        pace = self.settings.pace
+        agent_settings = AgentSettings(public_port=public, going_seconds=pace.agent_going_seconds)
+        agent = SecurityAgent(agent_settings, transport, trusted={portal_host or LOOPBACK})
+        self.desktop = Desktop(
+            agent,
+            host=LOOPBACK,
+            port=self.settings.agent_port,
+            card=self.card,
+            loading_seconds=pace.agent_loading_seconds,
+            refresh_seconds=pace.tray_refresh_seconds,
+        )
         self._exit.callback(self.desktop.close)
+        self._resets["agent_desktop"] = control_reset(agent.faults, self.desktop.reset)  # as create_desktop_app does
         self.urls["agent"] = self.desktop.agent_url
         self._serve("agent_desktop", create_desktop_app(self.desktop), local=True)
 
@@ -197,13 +216,22 @@ class Stack:
 
     def reset(self) -> None:
         """A fresh start for the next scenario: every simulator empty and unarmed, the twin on real time; on a shared
-        stack only what is this run's alone (the card, the agent)."""
-        for client in self._clients.values():
-            if not client.shared:
+        stack only what is this run's alone (the card, the agent). What this stack serves itself is reset in-process,
+        with the same control reset its HTTP route runs (simulators._control.control_reset): no request per simulator;
+        the card's removal goes on while the scenario begins (CardClient.reset)."""
+        for name, client in self._clients.items():
+            if client.shared:
+                continue
+            in_process = self._resets.get(name)
+            if in_process is not None:
+                in_process()
+            else:
                 client.reset()
         if self.card is not None:
             self.card.reset()
-        if self._twin is not None:
+        if self._portal is not None:
+            self._portal.state.clock.reset()  # what the twin's POST /_twin/clock/reset does
+        elif self._twin is not None:
             self._twin.reset()
 
     def agent_requests(self) -> list[dict[str, Any]]:
@@ -232,7 +260,9 @@ class Stack:
         self._exit.close()
         self._servers.clear()
         self._clients.clear()
+        self._resets.clear()
         self._twin = None
+        self._portal = None
         self.urls.clear()
 
     def _portal_settings(self) -> PortalSettings:
@@ -245,7 +275,7 @@ class Stack:
             db_path=database,
             secret_key=secrets.token_urlsafe(32),
             **systems(self.urls, agent_url=self.urls["agent"], chain=self.pki.chain_pem()),
-            agent_timeout=4.0,  # a missing or crashed agent is reported within seconds, not the real page's 10 s
+            agent_timeout=self.settings.pace.agent_timeout,  # within seconds, not the real page's 10 s
             twin_controls=True,
             twin_token=self.token or "",
         )

@@ -47,7 +47,11 @@ class TrayIcon:
 
     @classmethod
     def look(cls, beside: Page, url: str) -> TrayIcon:
-        """Open the tray's status in a window of the citizen's browser."""
+        """The tray's status in a window of the citizen's browser: the one already showing it (the installer's, once
+        [完成] was pressed), or a new one."""
+        showing = [page for page in beside.context.pages if page.url == url]
+        if showing:
+            return cls(showing[-1])
         page = beside.context.new_page()
         page.goto(url)
         return cls(page)

@@ -4,6 +4,9 @@ It reads each page as a browser without JavaScript does: the forms (their CSRF t
 documented label of their button and filled by their fields' labels, so it works on any portal whose pages carry
 the documented labels, like the page objects. The routes it opens directly are the page objects' own `ROUTE`s;
 the only other address it uses is the 「我不是機器人」 widget's, read off the page it is embedded in.
+
+The walk through the application's forms (`apply`, `request_code`, `captcha_token`, `enter_code`) is the attacker's
+and also the citizen's way to a screen mid-journey without the browser (pages.flows.ByHttp).
 """
 
 from __future__ import annotations
@@ -284,6 +287,41 @@ class Tab:
         return self._keep(self.http.post(target, data=data, timeout=30), started)
 
 
+# registration (documented steps 1–6), as a script walks it
+def apply(tab: Tab) -> Tab:
+    """Steps 1–3 in `tab`: 申請臺北卡, 金質會員註冊, the consent ticked; the contact page is shown."""
+    tab.open(HomePage)
+    tab.follow("申請臺北卡")
+    tab.submit("金質會員註冊")
+    tab.submit("下一步", {"我已詳閱並同意上述個人資料使用相關內容": "yes"})
+    return tab
+
+
+def request_code(tab: Tab, channel: Channel, address: str) -> Reply:
+    """Step 4: the contact page's 「寄送驗證碼簡訊」 with `address` typed for `channel`."""
+    if tab.last is None or tab.last.title != VerifyContactPage.TITLE or not _has(tab.last, "寄送驗證碼簡訊"):
+        tab.open(VerifyContactPage)
+    return tab.submit("寄送驗證碼簡訊", {CHANNEL_CHOICE[channel]: "", ADDRESS_FIELD[channel]: address})
+
+
+def captcha_token(tab: Tab, hostname: str) -> str:
+    """A 「我不是機器人」 token for the widget on the page shown, solved as if on `hostname` (the portal's own, or
+    another site's, which is what a captcha farm sells)."""
+    shown = tab.last.captcha if tab.last is not None else None
+    if shown is None:
+        raise LookupError("the page shown has no 「我不是機器人」 box")
+    sitekey, script = shown
+    widget = urljoin(script, CAPTCHA_TICK)
+    reply = tab.http.post(widget, json={"sitekey": sitekey, "hostname": hostname}, timeout=30)
+    token: str = reply.json()["token"]
+    return token
+
+
+def enter_code(tab: Tab, code: str, token: str) -> Reply:
+    """Step 6: the code and a 「我不是機器人」 token, then 「下一步」."""
+    return tab.submit("下一步", {"驗證碼": code}, **{"g-recaptcha-response": token})
+
+
 def _loopback(portal_url: str) -> bool:
     try:
         return ipaddress.ip_address(urlparse(portal_url).hostname or "").is_loopback
@@ -335,36 +373,20 @@ class Attacker:
     # registration (documented steps 1–8), as a script walks it
     def apply(self) -> Tab:
         """Steps 1–3 in a new session: 申請臺北卡, 金質會員註冊, the consent ticked; the contact page is shown."""
-        tab = self.tab()
-        tab.open(HomePage)
-        tab.follow("申請臺北卡")
-        tab.submit("金質會員註冊")
-        tab.submit("下一步", {"我已詳閱並同意上述個人資料使用相關內容": "yes"})
-        return tab
+        return apply(self.tab())
 
     def request_code(self, tab: Tab, channel: Channel, address: str) -> Reply:
         """Step 4: the contact page's 「寄送驗證碼簡訊」 with `address` typed for `channel`."""
-        if tab.last is None or tab.last.title != VerifyContactPage.TITLE or not _has(tab.last, "寄送驗證碼簡訊"):
-            tab.open(VerifyContactPage)
-        return tab.submit("寄送驗證碼簡訊", {CHANNEL_CHOICE[channel]: "", ADDRESS_FIELD[channel]: address})
+        return request_code(tab, channel, address)
 
     def captcha_token(self, tab: Tab, hostname: str | None = None) -> str:
         """A 「我不是機器人」 token for the widget on the page shown, solved as if on `hostname` (default: the portal's
         own; another site's is what a captcha farm sells)."""
-        shown = tab.last.captcha if tab.last is not None else None
-        if shown is None:
-            raise LookupError("the page shown has no 「我不是機器人」 box")
-        sitekey, script = shown
-        widget = urljoin(script, CAPTCHA_TICK)
-        solved_on = hostname or urlparse(self.portal_url).hostname
-        reply = tab.http.post(widget, json={"sitekey": sitekey, "hostname": solved_on}, timeout=30)
-        token: str = reply.json()["token"]
-        return token
+        return captcha_token(tab, hostname or urlparse(self.portal_url).hostname or "")
 
     def enter_code(self, tab: Tab, code: str, *, solved_on: str | None = None) -> Reply:
         """Step 6: the code, a 「我不是機器人」 token (solved on `solved_on`, default here), then 「下一步」."""
-        token = self.captcha_token(tab, solved_on)
-        return tab.submit("下一步", {"驗證碼": code}, **{"g-recaptcha-response": token})
+        return enter_code(tab, code, self.captcha_token(tab, solved_on))
 
     def verified_application(self, codes: CodeSource) -> Tab:
         """Steps 1–6 with the attacker's own phone: an application whose contact is verified."""

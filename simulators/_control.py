@@ -60,6 +60,17 @@ def session_of(request: Request) -> str | None:
     return request.headers.get(SESSION_HEADER) or None
 
 
+def control_reset(faults: FaultBook, reset: Callable[[], None]) -> Callable[[], None]:
+    """What `POST /_control/reset` does: every fault disarmed, then the state reset (a stack serving the simulator in
+    its own process calls it directly: harness.stack)."""
+
+    def do_reset() -> None:
+        faults.clear()
+        reset()
+
+    return do_reset
+
+
 def control_router(faults: FaultBook, state: Callable[[], dict[str, Any]], reset: Callable[[], None]) -> APIRouter:
     """Routes that let tests (and people) inspect, break and reset a simulator at runtime."""
     router = APIRouter()
@@ -88,10 +99,11 @@ def control_router(faults: FaultBook, state: Callable[[], dict[str, Any]], reset
     def disarm(ids: Annotated[list[int], Query(alias="id")]) -> dict[str, int]:
         return {"disarmed": faults.disarm(ids)}
 
+    resetting = control_reset(faults, reset)
+
     @router.post("/_control/reset")
     def do_reset() -> dict[str, str]:
-        faults.clear()
-        reset()
+        resetting()
         return {"status": "reset"}
 
     return router

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from playwright.sync_api import Page, expect
+from playwright.sync_api import expect
 from pytest_bdd import given, parsers, then, when
 
 from harness.citizens import Channel, CitizenProfile
 from harness.codes import CodeReader, wrong_code
 from harness.twin import TwinClient
-from pages.flows import consent
+from pages.flows import Arrival
 from pages.register import VerifyContactPage
 from simulators.captcha import CaptchaClient, CaptchaFault, CaptchaMode
 from simulators.mail import MailClient, MailFault
@@ -21,8 +21,8 @@ CHANNEL: dict[str, Callable[[str], object]] = {"channel": Channel}
 
 
 @given("市民已同意個資使用相關內容", target_fixture="screen")
-def _(page: Page) -> VerifyContactPage:
-    return consent(page)
+def _(arrive: Arrival) -> VerifyContactPage:
+    return arrive.consent()
 
 
 @given(parsers.parse("市民已以{channel}收到驗證碼"), target_fixture="screen", converters=CHANNEL)

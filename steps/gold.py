@@ -12,7 +12,7 @@ from harness.citizens import CitizenProfile, card_services, someone_else, wrong_
 from harness.codes import CodeReader
 from pages.agent import InstallerWizard, TrayIcon
 from pages.base import Screen
-from pages.flows import go_gold, verify_real_name
+from pages.flows import Arrival, verify_real_name
 from pages.gold import CardVerificationPage, GoldVerificationPage, LoginPage, VerifiedPage
 from pages.register import MemberHomePage
 from simulators._client import SimulatorClient
@@ -38,8 +38,8 @@ def _(agent: AgentClient) -> None:
 
 
 @given("市民已完成會員註冊並選擇繼續金質會員認證", target_fixture="screen")
-def _(page: Page, citizen: CitizenProfile, codes: CodeReader) -> GoldVerificationPage:
-    return go_gold(page, citizen, codes.newest)
+def _(arrive: Arrival, citizen: CitizenProfile, codes: CodeReader) -> GoldVerificationPage:
+    return arrive.go_gold(citizen, codes.newest)
 
 
 @when("市民改用不是 Windows 上的 IE 或 Chrome 的瀏覽器開啟這一頁")
@@ -96,19 +96,20 @@ def _(screen: GoldVerificationPage, text: str) -> None:
     expect(screen.agent_status).to_contain_text(text)
 
 
+# The reader notices a card at its next poll while the citizen goes on; the agent waits for it before it reads.
 @given("市民已將自然人憑證插入讀卡機")
 def _(card: CardClient, citizen: CitizenProfile) -> None:
-    card.insert(card_holder(citizen))
+    card.insert(card_holder(citizen), wait=False)
 
 
 @given("讀卡機中插著別人的自然人憑證")
 def _(card: CardClient, citizen: CitizenProfile) -> None:
-    card.insert(card_holder(someone_else(citizen)))
+    card.insert(card_holder(someone_else(citizen)), wait=False)
 
 
 @given("讀卡機中沒有自然人憑證")
 def _(card: CardClient) -> None:
-    card.remove()
+    card.remove(wait=False)
 
 
 @given("讀卡機沒有接上電腦")
@@ -118,7 +119,7 @@ def _(agent: AgentClient) -> None:
 
 @given(parsers.parse("市民的自然人憑證{fault}"))
 def _(card: CardClient, fault: str) -> None:
-    card.arm(CARD_FAULTS[fault])
+    card.arm(CARD_FAULTS[fault], wait=False)
 
 
 @given("憑證的 OCSP 服務暫停，只能查 CRL")
@@ -181,9 +182,9 @@ def _(page: Page) -> None:
 
 
 @given("市民已完成實名認證", target_fixture="screen")
-def _(page: Page, citizen: CitizenProfile, codes: CodeReader, card: CardClient) -> VerifiedPage:
-    card.insert(card_holder(citizen))
-    return verify_real_name(go_gold(page, citizen, codes.newest), citizen)
+def _(arrive: Arrival, citizen: CitizenProfile, codes: CodeReader, card: CardClient) -> VerifiedPage:
+    card.insert(card_holder(citizen), wait=False)  # in the reader while the citizen registers
+    return verify_real_name(arrive.go_gold(citizen, codes.newest), citizen)
 
 
 @given("市民曾在臺北市各局處申請過卡證服務")

@@ -9,7 +9,7 @@ from harness.citizens import Channel, CitizenProfile, mistype_last_digit, netize
 from harness.codes import CodeReader
 from harness.stack import Stack
 from pages.base import Screen
-from pages.flows import verify_contact
+from pages.flows import Arrival
 from pages.netizen import NetizenLoginPage
 from pages.register import BasicDataPage, SetPasswordPage
 from simulators.netizen import NetizenClient, NetizenFault
@@ -18,8 +18,8 @@ PROFILE_FIELDS = {"姓名": "name", "身分證字號": "id_number", "地址": "a
 
 
 @given("市民已通過手機驗證", target_fixture="screen")
-def _(page: Page, citizen: CitizenProfile, codes: CodeReader) -> BasicDataPage:
-    return verify_contact(page, citizen, Channel.MOBILE, codes.newest)
+def _(arrive: Arrival, citizen: CitizenProfile, codes: CodeReader) -> BasicDataPage:
+    return arrive.verify_contact(citizen, Channel.MOBILE, codes.newest)
 
 
 @given("市民已填好基本資料", target_fixture="screen")

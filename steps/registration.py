@@ -9,7 +9,7 @@ from harness.citizens import Channel, CitizenProfile
 from harness.codes import CodeReader
 from pages.apply import MemberRegistrationPage
 from pages.base import Screen
-from pages.flows import choose_membership, consent, register
+from pages.flows import Arrival, choose_membership, consent
 from pages.register import RegistrationDonePage, VerifyContactPage
 
 
@@ -39,8 +39,8 @@ def _(screen: MemberRegistrationPage) -> None:
 
 
 @given("市民已完成會員註冊", target_fixture="screen")
-def _(page: Page, citizen: CitizenProfile, codes: CodeReader) -> RegistrationDonePage:
-    return register(page, citizen, codes.newest)
+def _(arrive: Arrival, citizen: CitizenProfile, codes: CodeReader) -> RegistrationDonePage:
+    return arrive.register(citizen, codes.newest)
 
 
 @then(parsers.parse("左上角狀態顯示「{status}」"))

@@ -13,7 +13,7 @@ from harness.codes import CodeReader
 from harness.notices import wait_for_notice, without_code
 from harness.twin import TwinClient
 from pages.attacker import MALFORMED_ADDRESSES, Attacker, Reply, Tab
-from pages.flows import register
+from pages.flows import Arrival
 from pages.gold import LoginPage
 from pages.register import BasicDataPage, MemberHomePage, RegistrationDonePage
 from pages.screens import SCREENS
@@ -173,8 +173,8 @@ def _(mail: MailClient, citizen: CitizenProfile, attacker: Attacker) -> None:
 
 
 @given("市民已以電子郵件完成會員註冊", target_fixture="screen")
-def _(page: Page, citizen: CitizenProfile, codes: CodeReader) -> RegistrationDonePage:
-    return register(page, citizen, codes.newest, Channel.EMAIL)
+def _(arrive: Arrival, citizen: CitizenProfile, codes: CodeReader) -> RegistrationDonePage:
+    return arrive.register(citizen, codes.newest, Channel.EMAIL)
 
 
 @when("攻擊者以改成大寫的市民電子郵件地址要求寄送驗證碼")
@@ -196,9 +196,8 @@ def _(sms: SmsClient, mail: MailClient, citizen: CitizenProfile, text: str) -> N
 
 # sessions copied off the citizen's computer
 @given("市民已完成會員註冊並進入會員專區", target_fixture="screen")
-def _(page: Page, citizen: CitizenProfile, codes: CodeReader) -> MemberHomePage:
-    register(page, citizen, codes.newest).press("否")
-    return MemberHomePage(page).expect_shown()
+def _(arrive: Arrival, citizen: CitizenProfile, codes: CodeReader) -> MemberHomePage:
+    return arrive.member_home(citizen, codes.newest)
 
 
 @given("攻擊者複製了市民瀏覽器的工作階段", target_fixture="stolen")

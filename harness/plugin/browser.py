@@ -11,9 +11,11 @@ from urllib.parse import urlparse
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Error as PlaywrightError
 
 from harness.settings import Settings
 from harness.stack import LOOPBACK, Stack
+from pages.flows import Arrival, ByHttp, InBrowser
 from portal.config import is_loopback
 from simulators._control import SESSION_HEADER
 from simulators._lifetime import owned_tempdir
@@ -27,6 +29,35 @@ BROWSER_VERSION_KEY = pytest.StashKey[str]()
 # (tried on Chromium 156: with `EXCLUDE 127.0.0.1`, `MAP 127.0.0.1:61161 127.0.0.1:<port>` has no effect).
 OFFLINE_RULES = ("MAP 127.0.0.1 127.0.0.1", "MAP localhost localhost", "MAP * ~NOTFOUND")
 CHROMIUM_HOME = {"XDG_CONFIG_HOME": "config", "XDG_CACHE_HOME": "cache", "TMPDIR": ""}  # variable → folder in its home
+# In every document of a scenario's browser: a count of what can change its picture (the DOM, typing and ticking,
+# focus, pointer, images and fonts loading, dialogs), so a step's screenshot is taken again only when the page may
+# look different (harness.plugin.reporting). A new document starts a new count under a new name. Not counted: resizing
+# and scrolling, which the full-page screenshot itself does and which do not change a full-page picture.
+CHANGES_SCRIPT = """(() => {
+  const name = Math.random().toString(36).slice(2);
+  let count = 0;
+  const bump = () => { count += 1; };
+  Object.defineProperty(window, "__tpcdChanges", { get: () => name + ":" + count });
+  const everything = { subtree: true, childList: true, attributes: true, characterData: true };
+  new MutationObserver(bump).observe(document, everything);
+  for (const type of ["input", "change", "focusin", "focusout", "pointerover", "pointerout", "load",
+                      "error", "toggle", "close", "transitionend", "animationend", "selectionchange"]) {
+    document.addEventListener(type, bump, true);
+  }
+  if (document.fonts) { document.fonts.addEventListener("loadingdone", bump); }
+})();"""
+
+
+def page_version(page: Page) -> str | None:
+    """What the page's frames have counted of their changes (CHANGES_SCRIPT), or None when that cannot be told (a
+    document without the count, one being replaced): the same value twice means the page was not changed between."""
+    try:
+        counts = [frame.evaluate("() => window.__tpcdChanges") for frame in page.frames]
+    except PlaywrightError:
+        return None
+    if not counts or any(not isinstance(count, str) for count in counts):
+        return None
+    return f"{page.url} {' '.join(counts)}"
 
 
 def resolver_rules(settings: Settings, mapped_agent_port: int | None) -> list[str]:
@@ -110,7 +141,18 @@ def page(
     (a shared stack scopes faults by it); remembered for report hooks, with the folder where pytest-playwright keeps
     its artifacts (its `output_path` fixture)."""
     page.context.set_extra_http_headers({SESSION_HEADER: scenario_id})
+    page.context.add_init_script(CHANGES_SCRIPT)
     request.node.stash[PAGE_KEY] = page
     request.node.stash[ARTIFACTS_KEY] = Path(output_path)
     yield page
     del request.node.stash[PAGE_KEY]
+
+
+@pytest.fixture
+def arrive(page: Page, portal_url: str, scenario_id: str, tpcd_settings: Settings) -> Arrival:
+    """How a scenario that starts mid-journey (市民已完成會員註冊…) gets there: through the portal's public forms over
+    HTTP, the session then handed to its browser, or screen by screen in the browser (Settings.arrive_by_http). The
+    HTTP session presents itself as the browser does: the same User-Agent and scenario header."""
+    if not tpcd_settings.arrive_by_http:
+        return InBrowser(page)
+    return ByHttp(page, portal_url, headers={"User-Agent": tpcd_settings.user_agent, SESSION_HEADER: scenario_id})

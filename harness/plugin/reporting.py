@@ -15,7 +15,7 @@ import pytest
 from playwright.sync_api import Error as PlaywrightError
 
 from harness import __version__
-from harness.plugin.browser import ARTIFACTS_KEY, BROWSER_VERSION_KEY, PAGE_KEY
+from harness.plugin.browser import ARTIFACTS_KEY, BROWSER_VERSION_KEY, PAGE_KEY, page_version
 from harness.plugin.citizens import BASE_SEED_KEY, RUN_KEY
 from harness.plugin.services import SETTINGS_KEY, STACK_KEY
 from harness.trace import DOC_STEPS
@@ -46,16 +46,30 @@ def pytest_configure(config: pytest.Config) -> None:
         config.addinivalue_line("markers", f"{tag}: {meaning}")
 
 
-def _attach_screenshot(item: pytest.Item, name: str) -> None:
+LAST_SCREENSHOT_KEY = pytest.StashKey[tuple[str, bytes]]()  # the page's version when last taken, and the picture
+
+
+def _attach_screenshot(item: pytest.Item, name: str, *, fresh: bool = False) -> None:
+    """The page as the step left it. A page that did not change since the last step's picture (browser.page_version,
+    read before taking one) gets that picture again, unless `fresh`: each step keeps its screenshot, and an unchanged
+    one costs a round trip instead of a capture (bench/profile.py shows both)."""
     page = item.stash.get(PAGE_KEY, None)
     if page is None or page.is_closed():
         return
+    version = page_version(page)
+    last = item.stash.get(LAST_SCREENSHOT_KEY, None)
+    if not fresh and version is not None and last is not None and last[0] == version:
+        allure.attach(last[1], name=name, attachment_type=allure.attachment_type.JPG)
+        return
     try:
-        # JPEG: half the cost of PNG per step (bench/journey.py), and the page's text stays sharp at quality 80.
-        picture = page.screenshot(full_page=True, type="jpeg", quality=80)
+        # JPEG: half the cost of PNG per step (bench/journey.py), and the page's text stays sharp at quality 80. The
+        # caret as it is: hiding it restyles every input, which the page's count of changes would take for a change.
+        picture = page.screenshot(full_page=True, type="jpeg", quality=80, caret="initial")
     except PlaywrightError as error:  # a crashed page must not hide the step's own failure
         allure.attach(str(error), name=f"{name}（無法截圖）", attachment_type=allure.attachment_type.TEXT)
         return
+    if version is not None:
+        item.stash[LAST_SCREENSHOT_KEY] = (version, picture)
     allure.attach(picture, name=name, attachment_type=allure.attachment_type.JPG)
 
 
@@ -117,7 +131,7 @@ def pytest_bdd_after_step(request: pytest.FixtureRequest, step: Any, **_: Any) -
 @pytest.hookimpl(tryfirst=True)
 def pytest_bdd_step_error(request: pytest.FixtureRequest, step: Any, **_: Any) -> None:
     _attach_step_evidence(request.node)
-    _attach_screenshot(request.node, f"失敗當下畫面：{step.keyword} {step.name}")
+    _attach_screenshot(request.node, f"失敗當下畫面：{step.keyword} {step.name}", fresh=True)
     page = request.node.stash.get(PAGE_KEY, None)
     if page is not None and not page.is_closed():
         allure.attach(page.content(), name="失敗當下頁面 HTML", attachment_type=allure.attachment_type.HTML)

@@ -18,7 +18,7 @@ import pytest
 from harness.attach import AttachedStack, AttachError, read_stack
 from harness.citizens import Channel, CitizenProfile
 from harness.codes import CodeReader
-from harness.settings import Settings, SettingsError, load_settings
+from harness.settings import SUITE_PACE, Settings, SettingsError, load_settings
 from harness.simulators import CONTROLLED, Controlled, Target
 from harness.stack import Stack
 from harness.twin import TwinClient
@@ -60,7 +60,7 @@ def pytest_configure(config: pytest.Config) -> None:
                 "stack": config.getoption("stack"),
             },
             root=config.rootpath,
-        )
+        ).paced(SUITE_PACE)  # short simulated waits, where none was set
         config.stash[SETTINGS_KEY] = settings
         if settings.stack is not None:
             token, token_file = settings.token, settings.token_file
@@ -108,13 +108,16 @@ def portal_url(stack: Stack) -> str:
 
 
 @pytest.fixture
-def fresh_stack(stack: Stack, request: pytest.FixtureRequest) -> Stack:
+def fresh_stack(stack: Stack, request: pytest.FixtureRequest) -> Iterator[Stack]:
     """The stack, reset once at the start of this scenario (shared: only the card and agent, which are this run's):
     whichever fixture asks first triggers it, and a client asked for later (after the portal already sent a code)
-    never resets what the scenario has done."""
+    never resets what the scenario has done. At its end, a card insert or removal nobody waited for that failed is
+    this scenario's error (CardClient.settle)."""
     stack.reset()
     request.node.stash[STACK_KEY] = stack  # for the report hooks: APDUs, agent requests, simulator state
-    return stack
+    yield stack
+    if stack.card is not None:
+        stack.card.settle()
 
 
 @pytest.fixture

@@ -82,9 +82,11 @@ class Desktop:
         host: str = "127.0.0.1",
         port: int = 0,
         loading_seconds: float = 1.5,
+        refresh_seconds: float = 0.2,
         card: CardClient | None = None,
     ) -> None:
         self.agent, self.host, self.loading_seconds = agent, host, loading_seconds
+        self.refresh_seconds = refresh_seconds  # how often the tray's window asks for the state
         self.port = port or _free_port(host)
         self.agent_url = f"http://{host}:{self.port}"  # where it listens (a browser may reach it on its public port)
         self.lock = threading.Lock()
@@ -167,6 +169,9 @@ class Desktop:
 
     def _begin_loading(self) -> None:
         self._cancel_timer()
+        if self.loading_seconds <= 0:  # a start-up that takes no time: Ready at once, never Loading
+            self._start_process()
+            return
         with self.lock:
             self.starting = True
         self._timer = threading.Timer(self.loading_seconds, self._finish_loading)  # the service's own start-up time
@@ -213,13 +218,15 @@ class Desktop:
                 "installer_step": self.step, **self.agent.state()}  # fmt: skip
 
 
-def _page(title: str, body: str, *, refresh: bool = False) -> HTMLResponse:
-    script = (
-        "<script>setInterval(function(){fetch('/tray/state').then(function(r){return r.json();})"
-        ".then(function(s){document.getElementById('tray').textContent=s.tray;});},200);</script>"
-        if refresh
-        else ""
-    )
+def _page(title: str, body: str, *, refresh: float | None = None) -> HTMLResponse:
+    """A window of the citizen's computer; with `refresh` (seconds), one that asks for the tray's state that often."""
+    script = ""
+    if refresh is not None:
+        script = (
+            "<script>setInterval(function(){fetch('/tray/state').then(function(r){return r.json();})"
+            ".then(function(s){document.getElementById('tray').textContent=s.tray;});},"
+            f"{round(refresh * 1000)});</script>"
+        )
     return HTMLResponse(
         f"<!doctype html><html lang='zh-Hant-TW'><meta charset='utf-8'><title>{html.escape(title)}</title>"
         f"<body style='font-family:sans-serif;max-width:36rem;margin:2rem auto'><h1>{html.escape(title)}</h1>"
@@ -267,7 +274,9 @@ def create_desktop_app(desktop: Desktop) -> FastAPI:
     @app.get("/tray", response_class=HTMLResponse)
     def tray() -> HTMLResponse:
         return _page(
-            "安控元件", f"<p>狀態：<span id='tray' role='status'>{desktop.tray.value}</span></p>", refresh=True
+            "安控元件",
+            f"<p>狀態：<span id='tray' role='status'>{desktop.tray.value}</span></p>",
+            refresh=desktop.refresh_seconds,
         )
 
     @app.get("/tray/state")

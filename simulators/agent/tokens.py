@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -48,9 +48,18 @@ class CardTransport(Protocol):
 
 
 class PcscTransport:
-    """Every PC/SC reader pcscd offers (PCSCLITE_CSOCK_NAME says which pcscd)."""
+    """Every PC/SC reader pcscd offers (PCSCLITE_CSOCK_NAME says which pcscd).
+
+    `settle`, when given, is called before the readers are looked at: it waits until a virtual card put in or taken
+    out is what pcscd reports (simulators.card.CardSlot.settle_quietly), so a card inserted while the citizen was
+    still on earlier pages is there by the time the agent reads it, as a real card would be."""
+
+    def __init__(self, settle: Callable[[], None] | None = None) -> None:
+        self.settle = settle
 
     def readers(self) -> list[str]:
+        if self.settle is not None:
+            self.settle()
         try:
             return [str(reader) for reader in pcsc_readers()]
         except Exception:  # no pcscd, or no readers: the agent sees no reader, as the real one does
@@ -58,6 +67,8 @@ class PcscTransport:
 
     @contextmanager
     def session(self, reader: str) -> Iterator[CardSession]:
+        if self.settle is not None:
+            self.settle()
         matches = [r for r in pcsc_readers() if str(r) == reader]
         if not matches:
             raise AgentError(Ret.READER_INFO)

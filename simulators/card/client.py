@@ -11,7 +11,11 @@ locally), or none at all (the direct in-process transport).
 
 from __future__ import annotations
 
+import contextlib
 import threading
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import wait as wait_for
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -77,6 +81,11 @@ class CardSlot:
 
     Without either, the slot is the direct in-process transport for machines without PC/SC: the same card OS, reached
     by calling `card.execute` instead of through pcscd.
+
+    The card in the hand (`card`, `holder`, `certificates`) changes at once; what the reader makes of it (the vpcd
+    connection, pcscd noticing it at its next ~0.4 s poll) happens in order on the slot's own thread. A caller may
+    wait for that (`wait=True`, the default) or go on while it happens (`wait=False`: a scenario's steps overlap it)
+    and wait only where the reader's view matters (`settle`, which the agent calls before it reads the card).
     """
 
     def __init__(self, host: PcscHost | RemoteReader | None, pki: CardIssuer) -> None:
@@ -94,14 +103,16 @@ class CardSlot:
         self.card: MoicaCardOS | None = None
         self.holder: CardHolder | None = None
         self.certificates: CitizenCertificates | None = None
-        self._link: VpcdLink | None = None
+        self._link: VpcdLink | None = None  # touched on the reader's thread only
+        self._reader_side = ThreadPoolExecutor(max_workers=1, thread_name_prefix="card-reader")
+        self._last: Future[None] | None = None  # the newest change the reader was given
+        self._failure: BaseException | None = None  # of a change nobody waited for, until `settle` reports it
 
-    def insert(self, holder: CardHolder, *, validity: CardFault | None = None) -> MoicaCardOS:
-        """Put `holder`'s card in the reader and wait until pcscd reports it (a different card is swapped in)."""
-        self.remove()
+    def insert(self, holder: CardHolder, *, validity: CardFault | None = None, wait: bool = True) -> MoicaCardOS:
+        """Put `holder`'s card in the reader (a different card is swapped out); with `wait`, until pcscd reports it."""
         certificates = self._certificates(holder, validity)
         der = serialization.Encoding.DER
-        self.card = MoicaCardOS(
+        card = MoicaCardOS(
             CardContent(
                 holder.card_number,
                 holder.pin,
@@ -113,44 +124,86 @@ class CardSlot:
                 self.pki.ca_cert.public_bytes(der),
             )
         )
-        self.holder, self.certificates = holder, certificates
+        self.card, self.holder, self.certificates = card, holder, certificates
+        self._in_turn(lambda: self._put_in(card), wait=wait)
+        return card
+
+    def _put_in(self, card: MoicaCardOS) -> None:
+        """On the reader's thread: the card that was there out, then `card` in, unless another took its place."""
+        self._take_out()
+        if self.card is not card:
+            return  # taken out or swapped again since: that change has its own turn
         if self.host is not None and self.plugged:
             try:
-                self._connect(timeout=1.0)  # pcscd polls every ~0.4 s: a card not seen by then will not be
+                self._connect(card, timeout=1.0)  # pcscd polls every ~0.4 s: a card not seen by then will not be
             except TimeoutError:
                 # After a card dropped out in the middle of a command, vpcd ignores the next connection once
                 # (seen every time here): take it out again, let pcscd see the slot empty, connect once more.
-                self.remove_link()
-                self._connect(timeout=5.0)
+                self._take_out()
+                self._connect(card, timeout=5.0)
         elif self.remote is not None:
-            self._connect(timeout=self.remote.wait)
-        return self.card
+            self._connect(card, timeout=self.remote.wait)
 
-    def _connect(self, *, timeout: float) -> None:
-        assert self.card is not None
+    def _connect(self, card: MoicaCardOS, *, timeout: float) -> None:
         if self.remote is not None:
-            self._link = VpcdLink(self.card, self.remote.port, host=self.remote.host)
+            self._link = VpcdLink(card, self.remote.port, host=self.remote.host)
             self._link.insert()
             try:
                 self._link.wait_seen(timeout)  # pcscd is on the other machine: vpcd asking for the ATR is the sign
             except TimeoutError:
-                self.remove_link()
+                self._take_out()
                 raise
             return
         assert self.host is not None
-        self._link = VpcdLink(self.card, self.host.port(self.index), netns=self.host.netns)
+        self._link = VpcdLink(card, self.host.port(self.index), netns=self.host.netns)
         self._link.insert()
         wait_for_card(self.reader, present=True, timeout=timeout)
 
-    def remove_link(self) -> None:
-        """Close the vpcd connection and, for our own pcscd, wait until it reports the slot empty (a remote one notices
-        at its next poll; the next card's connection is accepted only then)."""
+    def _take_out(self) -> None:
+        """On the reader's thread: close the vpcd connection and, for our own pcscd, wait until it reports the slot
+        empty (a remote one notices at its next poll; the next card's connection is accepted only then)."""
         if self._link is None:
             return
         self._link.remove()
         self._link = None
         if self.host is not None:
             wait_for_card(self.reader, present=False)
+
+    def _in_turn(self, change: Callable[[], None], *, wait: bool) -> None:
+        """Give the reader `change`, after every change before it; with `wait`, until it is done (its error raised),
+        else its error is kept for `settle`."""
+        with self._lock:
+            self._last = self._reader_side.submit(self._keeping_failure, change, not wait)
+            last = self._last
+        if wait:
+            last.result()
+
+    def _keeping_failure(self, change: Callable[[], None], keep: bool) -> None:
+        try:
+            change()
+        except BaseException as error:
+            if not keep:
+                raise
+            self._failure = self._failure or error
+
+    def settle(self) -> None:
+        """Wait until the reader shows what was last done to it (pcscd reports the card in, or the slot empty); raise
+        what went wrong with a change nobody waited for (once)."""
+        with self._lock:
+            last = self._last
+        if last is not None:
+            wait_for([last])  # a change someone waited for raised its error to them already
+        failure, self._failure = self._failure, None
+        if failure is not None:
+            raise failure
+
+    def settle_quietly(self) -> None:
+        """`settle`, for a reader of the card (the agent) that must carry on either way: a failure stays for the next
+        `settle` (the scenario's end) to report."""
+        with self._lock:
+            last = self._last
+        if last is not None:
+            wait_for([last])
 
     def unplug(self) -> None:
         """The reader leaves the computer, the card still in it. Our pcscd stops (as Windows stops its smart-card
@@ -161,37 +214,50 @@ class CardSlot:
             raise ReaderNotHere(f"the PC/SC service of {self.reader} serves {self.host.in_use()} readers")
         if not self.plugged:
             return
-        self.remove_link()
-        if self.host is not None:
-            self.host.suspend()
+
+        def unplug() -> None:
+            self._take_out()
+            if self.host is not None:
+                self.host.suspend()
+
+        self._in_turn(unplug, wait=True)
         self.plugged = False
 
     def plug(self) -> None:
         """The reader back in the computer, with the card that was in it."""
         if self.plugged:
             return
-        if self.host is not None:
-            self.host.resume()
+
+        def plug() -> None:
+            if self.host is not None:
+                self.host.resume()
+            if self.host is not None and self.card is not None:
+                self._connect(self.card, timeout=5.0)
+
         self.plugged = True
-        if self.host is not None and self.card is not None:
-            self._connect(timeout=5.0)
+        self._in_turn(plug, wait=True)
 
     @property
     def inserted(self) -> bool:
         """Whether a card is in the slot."""
         return self.card is not None
 
-    def remove(self) -> None:
-        """Take the card out and wait until pcscd reports the slot empty."""
+    def remove(self, *, wait: bool = True) -> None:
+        """Take the card out; with `wait`, until pcscd reports the slot empty."""
         self.card = None
-        self.remove_link()
+        self._in_turn(self._take_out, wait=wait)
 
     def close(self) -> None:
         """Take the card out and give the reader back (plugged in again, if it was unplugged)."""
-        self.plug()
-        self.remove()
-        if self.host is not None:
-            self.host.release(self.index)
+        try:
+            with contextlib.suppress(BaseException):
+                self.settle()  # a failure nobody waited for is moot once the reader goes
+            self.plug()
+            self.remove()
+        finally:
+            self._reader_side.shutdown(wait=True)
+            if self.host is not None:
+                self.host.release(self.index)
 
     def _certificates(self, holder: CardHolder, validity: CardFault | None) -> CitizenCertificates:
         key = (holder.seed, str(validity))
@@ -219,18 +285,23 @@ class CardClient:
         """The PC/SC reader name the card sits in."""
         return self.slot.reader
 
-    def insert(self, holder: CardHolder) -> None:
-        """Insert `holder`'s card (swapping out whatever card is there)."""
-        self.slot.insert(holder)
+    def insert(self, holder: CardHolder, *, wait: bool = True) -> None:
+        """Insert `holder`'s card (swapping out whatever card is there); with `wait`, until the reader reports it,
+        else while the caller goes on (the agent waits for it before it reads the card: CardSlot.settle)."""
+        self.slot.insert(holder, wait=wait)
 
-    def remove(self) -> None:
-        """Pull the card out of the reader."""
-        self.slot.remove()
+    def remove(self, *, wait: bool = True) -> None:
+        """Pull the card out of the reader; with `wait`, until the reader reports it gone."""
+        self.slot.remove(wait=wait)
 
-    def arm(self, fault: CardFault) -> None:
-        """Make the card misbehave in one of the named ways."""
+    def settle(self) -> None:
+        """Wait until the reader shows the last insert or removal; raise what went wrong with one nobody waited for."""
+        self.slot.settle()
+
+    def arm(self, fault: CardFault, *, wait: bool = True) -> None:
+        """Make the card misbehave in one of the named ways (a card taken out or swapped: `wait` as for insert)."""
         if fault is CardFault.REMOVED:
-            self.remove()
+            self.remove(wait=wait)
         elif fault is CardFault.REMOVED_DURING_SIGNING:
             self._card().pull_out_before_signing = True
         elif fault is CardFault.PIN_BLOCKED:
@@ -242,7 +313,7 @@ class CardClient:
             holder = self.slot.holder
             if holder is None:
                 raise RuntimeError("no card in the reader to expire")
-            self.slot.insert(holder, validity=fault)
+            self.slot.insert(holder, validity=fault, wait=wait)
 
     def certificate_serial(self) -> str:
         """The inserted card's signing certificate serial, in hex: what OCSP is asked about, and a fault's target."""
@@ -264,9 +335,10 @@ class CardClient:
         return self.slot.pki.chain_pem()
 
     def reset(self) -> None:
-        """No card in the reader (plugged in), nothing revoked: a fresh start for the next scenario."""
+        """No card in the reader (plugged in), nothing revoked: a fresh start for the next scenario. The reader notices
+        the card gone while the scenario begins (whatever reads or inserts a card next waits for that)."""
         self.slot.plug()
-        self.slot.remove()
+        self.slot.remove(wait=False)
         self.slot.pki.reset()
 
     def transcript(self) -> list[dict[str, Any]]:

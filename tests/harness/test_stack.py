@@ -14,7 +14,10 @@ import uvicorn
 from harness.settings import SettingsError, load_settings
 from harness.simulators import CONTROLLED
 from harness.stack import Stack
+from harness.twin import TwinClient
+from simulators._client import SimulatorClient
 from simulators._serving import ServiceStartError, serve_asgi
+from simulators.card import CardHolder
 from simulators.registry import CardService, RegistryClient, RegistryFault
 from simulators.sms import SmsClient, SmsFault
 from tests.net import port_closed
@@ -57,6 +60,34 @@ def test_reset_and_state_reach_every_simulator_in_the_registry(tmp_path: Path) -
         state = stack.simulator_state()
         assert set(state) == {c.name for c in CONTROLLED} | {"card"}
         assert all(state[c.name]["faults"] == [] for c in CONTROLLED)
+
+
+def test_reset_is_in_process_for_what_the_stack_serves_and_asks_nothing_of_shared_services(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with Stack(load_settings(root=tmp_path, environ={})) as stack, SmsClient(stack.urls["sms"]) as sms:
+        sms.arm(SmsFault.NO_POINTS, times=None)
+        with TwinClient(stack.urls["portal"]) as twin:
+            twin.advance(600)
+        reset_over_http: list[str] = []
+        monkeypatch.setattr(SimulatorClient, "reset", lambda client: reset_over_http.append(client.base_url))
+        monkeypatch.setattr(TwinClient, "reset", lambda client: reset_over_http.append(client.base_url))
+        stack.reset()
+        assert reset_over_http == []  # no request per simulator: each one's own control reset, called here
+        assert sms.faults() == []
+        assert stack.simulator_state()["sms"]["faults"] == []
+        back = requests.post(stack.urls["portal"] + "/_twin/clock/advance", data={"seconds": 0}, timeout=5)
+        assert back.json() == {"offset": 0.0}  # the twin is back on real time
+
+
+def test_the_agent_waits_for_a_card_still_going_into_the_reader(tmp_path: Path) -> None:
+    holder = CardHolder("林美玲", "F223456784", "TPCD000011112222", "13579246", "86420864", seed=31)
+    with Stack(load_settings(root=tmp_path, environ={})) as stack:
+        assert stack.card is not None
+        assert stack.desktop is not None
+        stack.card.insert(holder, wait=False)  # pcscd has not seen it yet when the agent is asked
+        (slot,) = stack.desktop.agent.pkcs11info(reader=stack.card.reader)["slots"]
+        assert slot["token"]["serialNumber"] == holder.card_number
 
 
 def test_deployed_target_starts_no_twin(tmp_path: Path) -> None:

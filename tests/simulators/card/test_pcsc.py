@@ -175,3 +175,56 @@ def test_card_pulled_out_before_the_signature(slot: CardSlot, connection: CardCo
     slot.remove()
     slot.insert(HOLDER)  # the slot takes a card again after one dropped out mid-command
     assert slot.inserted
+
+
+def _present(reader: str) -> bool:
+    """Whether pcscd reports a card in `reader` right now (no waiting)."""
+    result, context = scard.SCardEstablishContext(scard.SCARD_SCOPE_USER)
+    assert result == scard.SCARD_S_SUCCESS
+    try:
+        result, states = scard.SCardGetStatusChange(context, 0, [(reader, scard.SCARD_STATE_UNAWARE)])
+        return bool(states[0][1] & scard.SCARD_STATE_PRESENT)
+    finally:
+        scard.SCardReleaseContext(context)
+
+
+def test_a_card_inserted_without_waiting_is_in_the_hand_at_once_and_in_the_reader_once_settled(slot: CardSlot) -> None:
+    slot.insert(HOLDER, wait=False)
+    assert slot.holder == HOLDER
+    assert slot.inserted
+    assert not _present(slot.reader)  # pcscd notices at its next poll, while the caller goes on
+    slot.settle()
+    assert _present(slot.reader)
+    slot.remove(wait=False)
+    assert not slot.inserted
+    slot.settle()
+    assert not _present(slot.reader)
+
+
+def test_changes_reach_the_reader_in_the_order_they_were_made(slot: CardSlot) -> None:
+    slot.insert(HOLDER, wait=False)
+    slot.remove(wait=False)
+    slot.insert(HOLDER, wait=False)
+    slot.settle()
+    assert _present(slot.reader)
+    slot.remove(wait=False)
+    slot.insert(HOLDER, wait=False)
+    slot.remove(wait=False)
+    slot.settle()
+    assert not _present(slot.reader)
+
+
+def test_a_change_nobody_waited_for_reports_its_failure_at_settle_once(
+    slot: CardSlot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def refused(*_: object, **__: object) -> None:
+        raise TimeoutError("pcscd did not report a card")
+
+    monkeypatch.setattr(slot, "_connect", refused)
+    slot.insert(HOLDER, wait=False)  # returns: the failure comes later, on the reader's thread
+    slot.settle_quietly()  # the agent, which must carry on, is not the one told
+    with pytest.raises(TimeoutError, match="did not report a card"):
+        slot.settle()
+    slot.settle()  # told once
+    monkeypatch.undo()
+    slot.remove()

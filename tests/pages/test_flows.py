@@ -1,0 +1,96 @@
+"""Both ways to a screen mid-journey land the citizen's browser in the same place, in a state it can go on from:
+screen by screen in the browser, or through the portal's forms over HTTP with the session handed to the browser."""
+
+from __future__ import annotations
+
+from http.cookiejar import Cookie, CookieJar
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from harness.citizens import Channel, CitizenProfile
+from harness.codes import CodeReader
+from harness.settings import Settings
+from pages.flows import Arrival, ByHttp, InBrowser, browser_cookies
+from pages.gold import CardVerificationPage
+from pages.register import MemberHomePage, SetPasswordPage
+from simulators._control import SESSION_HEADER
+
+
+@pytest.fixture(params=["in the browser", "by HTTP"])
+def arrival(
+    request: pytest.FixtureRequest, page: Page, portal_url: str, scenario_id: str, tpcd_settings: Settings
+) -> Arrival:
+    if request.param == "in the browser":
+        return InBrowser(page)
+    return ByHttp(page, portal_url, headers={"User-Agent": tpcd_settings.user_agent, SESSION_HEADER: scenario_id})
+
+
+def _pages_visited(page: Page) -> int:
+    return int(page.evaluate("history.length"))
+
+
+def test_consent_leaves_the_contact_page_ready_for_a_code(
+    arrival: Arrival, page: Page, citizen: CitizenProfile
+) -> None:
+    screen = arrival.consent()
+    screen.send_code(Channel.MOBILE, citizen.mobile)
+    screen.expect_code_sent()
+
+
+def test_a_verified_contact_leaves_the_basic_data_form_open(
+    arrival: Arrival, page: Page, citizen: CitizenProfile, codes: CodeReader
+) -> None:
+    screen = arrival.verify_contact(citizen, Channel.EMAIL, codes.newest)
+    assert isinstance(screen.fill_and_continue(citizen), SetPasswordPage)
+
+
+def test_a_registered_citizen_answers_the_gold_question_in_the_browser(
+    arrival: Arrival, page: Page, citizen: CitizenProfile, codes: CodeReader
+) -> None:
+    arrival.register(citizen, codes.newest).press("否")
+    expect(MemberHomePage(page).expect_shown().status).to_have_text("未實名")
+
+
+def test_gold_verification_opens_logged_in_and_finds_the_running_agent(
+    arrival: Arrival, page: Page, citizen: CitizenProfile, codes: CodeReader
+) -> None:
+    gold = arrival.go_gold(citizen, codes.newest)
+    expect(gold.agent_status).to_contain_text("安控元件已啟動")
+    assert isinstance(gold.go_to_step_two(), CardVerificationPage)
+
+
+def test_member_home_is_the_member_s_own(
+    arrival: Arrival, page: Page, citizen: CitizenProfile, codes: CodeReader
+) -> None:
+    home = arrival.member_home(citizen, codes.newest)
+    expect(home.status).to_have_text("未實名")
+    home.press("登出")
+    expect(page.get_by_role("heading", level=1)).to_have_text("臺北卡3.0")
+
+
+def test_only_the_http_way_leaves_the_browser_with_one_page_visited(
+    page: Page, portal_url: str, citizen: CitizenProfile, codes: CodeReader
+) -> None:
+    ByHttp(page, portal_url).register(citizen, codes.newest)
+    assert _pages_visited(page) == 2  # the blank page it started on, and the screen it was handed
+
+
+def test_the_browser_gets_the_session_cookie_as_the_portal_set_it() -> None:
+    jar = CookieJar()
+    jar.set_cookie(_cookie("tpcd_session", "abc", "10.0.0.7", rest={"HttpOnly": "", "SameSite": "lax"}))
+    jar.set_cookie(_cookie("other", "x", "captcha.example.test", rest={}))
+    (handed,) = browser_cookies(jar, "http://10.0.0.7:8080/")
+    assert handed == {
+        "name": "tpcd_session",
+        "value": "abc",
+        "domain": "10.0.0.7",
+        "path": "/",
+        "secure": False,
+        "httpOnly": True,
+        "sameSite": "Lax",
+    }
+
+
+def _cookie(name: str, value: str, domain: str, *, rest: dict[str, str]) -> Cookie:
+    return Cookie(0, name, value, None, False, domain, False, False, "/", True, False, None, True, None, None, rest)
