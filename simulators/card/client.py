@@ -12,9 +12,10 @@ locally), or none at all (the direct in-process transport).
 from __future__ import annotations
 
 import contextlib
+import queue
 import threading
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from concurrent.futures import wait as wait_for
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -31,6 +32,43 @@ from simulators.card.pcscd import PcscHost, wait_for_card
 from simulators.card.pki import CitizenCertificates
 from simulators.card.profile import ATR
 from simulators.card.vpcd import VpcdLink
+
+
+class InOrder:
+    """One daemon thread running work in the order given. Not a ThreadPoolExecutor: concurrent.futures refuses new
+    work once the interpreter begins to exit, before atexit hooks run, and a notebook kernel closes its stack (the
+    card taken out) in one; a daemon thread still serves then, and never holds the exit up."""
+
+    def __init__(self, name: str) -> None:
+        self._work: queue.SimpleQueue[tuple[Future[None], Callable[[], None]] | None] = queue.SimpleQueue()
+        self._thread = threading.Thread(target=self._serve, name=name, daemon=True)
+        self._thread.start()
+        self._closed = False
+
+    def submit(self, work: Callable[[], None]) -> Future[None]:
+        """`work` after everything given before it; its future holds its outcome."""
+        if self._closed:
+            raise RuntimeError(f"{self._thread.name} is shut down")
+        done: Future[None] = Future()
+        self._work.put((done, work))
+        return done
+
+    def shutdown(self) -> None:
+        """Finish what was given, then stop the thread."""
+        self._closed = True
+        self._work.put(None)
+        self._thread.join()
+
+    def _serve(self) -> None:
+        while (item := self._work.get()) is not None:
+            done, work = item
+            if done.set_running_or_notify_cancel():
+                try:
+                    work()
+                except BaseException as error:
+                    done.set_exception(error)
+                else:
+                    done.set_result(None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,7 +142,7 @@ class CardSlot:
         self.holder: CardHolder | None = None
         self.certificates: CitizenCertificates | None = None
         self._link: VpcdLink | None = None  # touched on the reader's thread only
-        self._reader_side = ThreadPoolExecutor(max_workers=1, thread_name_prefix="card-reader")
+        self._reader_side = InOrder("card-reader")
         self._last: Future[None] | None = None  # the newest change the reader was given
         self._failure: BaseException | None = None  # of a change nobody waited for, until `settle` reports it
 
@@ -173,7 +211,7 @@ class CardSlot:
         """Give the reader `change`, after every change before it; with `wait`, until it is done (its error raised),
         else its error is kept for `settle`."""
         with self._lock:
-            self._last = self._reader_side.submit(self._keeping_failure, change, not wait)
+            self._last = self._reader_side.submit(lambda: self._keeping_failure(change, not wait))
             last = self._last
         if wait:
             last.result()
@@ -255,7 +293,7 @@ class CardSlot:
             self.plug()
             self.remove()
         finally:
-            self._reader_side.shutdown(wait=True)
+            self._reader_side.shutdown()
             if self.host is not None:
                 self.host.release(self.index)
 

@@ -62,6 +62,7 @@ def test_base_url_switches_off_the_embedded_twin(tmp_path: Path) -> None:
         ("https://qa:secret@id.taipei", r"holds credentials, which would land in every report: give https://id.taipei"),
         ("https://id.taipei:99999", r"is not a URL \(Port out of range"),
     ],
+    ids=["empty", "blank", "no-scheme", "ftp", "no-host", "path", "query", "fragment", "credentials", "bad-port"],
 )
 def test_odd_base_urls_are_refused_not_guessed(tmp_path: Path, url: str, message: str) -> None:
     with pytest.raises(SettingsError, match=message):
