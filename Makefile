@@ -7,6 +7,8 @@ PYTHON ?= python3
 REPORTS := reports
 SOAK_ROUNDS ?= 10
 SOAK_WORKERS ?= 2
+# pytest-xdist workers for `make test` (each with its own stack and browser); WORKERS=0 runs in this process.
+WORKERS ?= 2
 
 .PHONY: setup system run test lint typecheck unit suite report up notebook doctor trace bench soak clean
 
@@ -45,11 +47,11 @@ typecheck: setup
 	$(VENV)/bin/mypy .
 
 unit: setup
-	$(PY) -m pytest tests -p no:allure_pytest_bdd -p allure_pytest \
+	$(PY) -m pytest tests -n $(WORKERS) --dist worksteal -p no:allure_pytest_bdd -p allure_pytest \
 		--alluredir $(REPORTS)/tests/allure-results --clean-alluredir
 
 suite: setup
-	$(PY) -m pytest steps --alluredir $(REPORTS)/tests/suite-results --clean-alluredir \
+	$(PY) -m pytest steps -n $(WORKERS) --dist worksteal --alluredir $(REPORTS)/tests/suite-results --clean-alluredir \
 		--tracing=retain-on-failure --output $(REPORTS)/tests/playwright
 
 report: setup

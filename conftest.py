@@ -4,6 +4,7 @@ from __future__ import annotations
 
 pytest_plugins = [
     "harness.plugin.interrupts",
+    "harness.plugin.balance",
     "harness.plugin.services",
     "harness.plugin.browser",
     "harness.plugin.citizens",

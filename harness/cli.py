@@ -148,6 +148,9 @@ def _check_target(settings: Settings) -> str | None:
     return None
 
 
+DEFAULT_WORKERS = 2  # what a 2-core machine gains most from: each worker keeps about one core busy
+
+
 def _check_run(settings: Settings, *, chromium_given: bool) -> None:
     """What a run needs before pytest starts, each refused in one line: a browser (unless pytest is given one), a
     folder to report into."""
@@ -155,6 +158,15 @@ def _check_run(settings: Settings, *, chromium_given: bool) -> None:
     if not chromium.ok and not chromium_given:
         raise SettingsError(f"chromium {chromium.detail}: {chromium.fix}")
     writable_folder(settings, "reports_dir")
+
+
+def _workers(pytest_args: list[str]) -> list[str]:
+    """Two pytest-xdist workers, longest scenarios first (harness.plugin.balance), unless the pytest arguments say how
+    many (`-n 1`, `-n 0` for one process) or turn xdist off."""
+    given = ("-n", "--numprocesses", "--dist", "-d", "no:xdist")
+    if any(arg.startswith(given) for arg in pytest_args):
+        return []
+    return ["-n", str(DEFAULT_WORKERS), "--dist", "worksteal"]
 
 
 def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
@@ -172,7 +184,7 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
     command += ["--tracing=retain-on-failure", "--video=retain-on-failure"]
     command += ["--output", str(settings.path(settings.reports_dir) / "playwright")]
     command += ["--junitxml", str(settings.path(settings.reports_dir) / "junit.xml")]  # for CI systems without Allure
-    command += list(args.pytest_args)
+    command += [*_workers(args.pytest_args), *args.pytest_args]
     environ = _pytest_environ(args.settings)
     finished = run_interruptible(command, cwd=settings.project_root, env=environ)
     if finished.interrupted is not None:

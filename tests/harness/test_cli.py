@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from harness.cli import main
+from harness.cli import _workers, main
 from harness.doctor import check_chromium
 from harness.settings import load_settings
 from harness.trace import coverage
@@ -253,3 +253,9 @@ def test_shards_split_the_suite_without_overlap() -> None:
     assert second
     assert first | second == everything
     assert not first & second
+
+
+def test_a_run_uses_two_workers_unless_told_how_many() -> None:
+    assert _workers(["-m", "journey"]) == ["-n", "2", "--dist", "worksteal"]
+    for told in (["-n", "0"], ["-n4"], ["--numprocesses=3"], ["-p", "no:xdist"], ["--dist", "load"]):
+        assert _workers(told) == [], told

@@ -50,6 +50,7 @@ def fill_event(value: str) -> str:
         f"password={PASSWORD}&confirm={PASSWORD}",
         f"&#34;{CODE}&#34;",
     ],
+    ids=["plain", "call-log", "form-body", "query", "json-in-json", "cjk", "apdu-hex", "password-form", "html-entity"],
 )
 def test_a_known_secret_is_masked_in_every_form(leak: str) -> None:
     scrubbed = SCRUBBER.text(leak)
@@ -71,6 +72,7 @@ def test_a_known_secret_is_masked_in_every_form(leak: str) -> None:
         ("<label>密碼 <input name='pw' type='password' value='Xyz987abc'></label>", "Xyz987abc"),
         ('<input value="Xyz987abc" type=PASSWORD>', "Xyz987abc"),
     ],
+    ids=["tbs-package", "urlencoded", "hipki-json", "escaped-json", "json-number", "query", "password-input", "upper"],
 )
 def test_a_secret_field_is_masked_by_shape_without_knowing_the_value(text: str, shown: str) -> None:
     scrubbed = Scrubber().text(text)

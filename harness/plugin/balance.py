@@ -1,0 +1,71 @@
+"""Longest first: under pytest-xdist, tests run in the order of how long each took last time, so no worker is left
+with a long scenario at the end while the other idles (the longest-processing-time-first rule).
+
+Every run records each test's duration (set-up + call + teardown) in pytest's cache (`.pytest_cache`, key
+DURATIONS_KEY), merged with what earlier runs recorded; a test never timed counts as the median of those that were.
+Each worker sorts the same collection by the same file, so all agree on the order, as pytest-xdist requires. Without
+xdist, or without the cache (`-p no:cacheprovider`), the order is left as collected.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections import defaultdict
+
+import pytest
+
+DURATIONS_KEY = "tpcd/durations"
+
+
+def _parallel(config: pytest.Config) -> bool:
+    """Whether this process runs tests for, or schedules them across, more than one xdist worker."""
+    workers = getattr(config.option, "numprocesses", None) or 0
+    if hasattr(config, "workerinput"):
+        return int(config.workerinput.get("workercount", 1)) > 1
+    return isinstance(workers, int) and workers > 1
+
+
+def longest_first(nodeids: list[str], durations: dict[str, float]) -> list[str]:
+    """`nodeids` by their last duration, longest first; the never timed count as the median; ties keep their order."""
+    known = [durations[nodeid] for nodeid in nodeids if nodeid in durations]
+    typical = statistics.median(known) if known else 0.0
+    return sorted(nodeids, key=lambda nodeid: -durations.get(nodeid, typical))
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Reorder the collected tests longest first when they are to be spread over workers."""
+    if config.cache is None or not _parallel(config):
+        return
+    durations = config.cache.get(DURATIONS_KEY, {})
+    if not isinstance(durations, dict) or not durations:
+        return
+    by_id = {item.nodeid: item for item in items}
+    items[:] = [by_id[nodeid] for nodeid in longest_first(list(by_id), durations)]
+
+
+class _Durations:
+    """Each test's phases added up, in the process that sees every report (the controller under xdist)."""
+
+    def __init__(self, config: pytest.Config) -> None:
+        self.config = config
+        self.seen: dict[str, float] = defaultdict(float)
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        self.seen[report.nodeid] += report.duration
+
+    def pytest_sessionfinish(self) -> None:
+        """Record this run's durations, keeping those of tests it did not run (a -k run forgets nothing)."""
+        cache = self.config.cache
+        if cache is None or not self.seen:
+            return
+        recorded = cache.get(DURATIONS_KEY, {})
+        durations = dict(recorded) if isinstance(recorded, dict) else {}
+        durations.update({nodeid: round(duration, 3) for nodeid, duration in self.seen.items()})
+        cache.set(DURATIONS_KEY, durations)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Keep durations where all reports arrive: not in an xdist worker, whose reports reach the controller."""
+    if not hasattr(config, "workerinput"):
+        config.pluginmanager.register(_Durations(config), "tpcd-durations")

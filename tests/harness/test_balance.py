@@ -1,0 +1,69 @@
+"""Longest first under pytest-xdist: the order comes from the durations the last run recorded in pytest's cache."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from harness.plugin.balance import DURATIONS_KEY, longest_first
+
+TESTS = """
+import time, os, pytest
+
+@pytest.mark.parametrize("seconds", [0.05, 0.6, 0.2, 0.01])
+def test_wait(seconds):
+    with open(os.environ["ORDER_FILE"], "a") as order:  # as it starts
+        order.write(f"{os.environ.get('PYTEST_XDIST_WORKER', 'main')} {seconds}\\n")
+    time.sleep(seconds)
+"""
+
+
+def test_longest_first_puts_the_never_timed_at_the_median() -> None:
+    durations = {"a": 1.0, "b": 5.0, "c": 3.0}
+    assert longest_first(["a", "b", "c", "new"], durations) == ["b", "c", "new", "a"]
+    assert longest_first(["x", "y"], {}) == ["x", "y"]  # nothing known: as collected
+
+
+def _pytest(folder: Path, *args: str) -> dict[str, list[float]]:
+    """Run the waits; what each worker started, in order."""
+    order = folder / "order.txt"
+    order.unlink(missing_ok=True)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:allure_pytest",
+            "-p",
+            "harness.plugin.balance",
+            *args,
+            "test_waits.py",
+        ],
+        cwd=folder,
+        check=True,
+        capture_output=True,
+        env={"ORDER_FILE": str(order), "PATH": "/usr/bin:/bin"},
+    )
+    started: dict[str, list[float]] = {}
+    for line in order.read_text().splitlines():
+        worker, seconds = line.split()
+        started.setdefault(worker, []).append(float(seconds))
+    return started
+
+
+def test_a_second_parallel_run_starts_with_the_longest(tmp_path: Path) -> None:
+    (tmp_path / "test_waits.py").write_text(TESTS)
+    (tmp_path / "pytest.ini").write_text("[pytest]\n")
+    assert _pytest(tmp_path, "-n", "1") == {"gw0": [0.05, 0.6, 0.2, 0.01]}  # one worker: as collected
+    recorded = json.loads((tmp_path / ".pytest_cache" / "v" / DURATIONS_KEY).read_text())
+    assert recorded["test_waits.py::test_wait[0.6]"] >= 0.6
+    # Two workers: each takes its share longest first (pytest-xdist hands out runs of consecutive tests), so what is
+    # left at the end, when one worker may idle, is short.
+    started = _pytest(tmp_path, "-n", "2", "--dist", "worksteal")
+    assert sorted(wait for waits in started.values() for wait in waits) == [0.01, 0.05, 0.2, 0.6]
+    assert all(waits == sorted(waits, reverse=True) for waits in started.values()), started
+    assert _pytest(tmp_path) == {"main": [0.05, 0.6, 0.2, 0.01]}  # without xdist: as collected
