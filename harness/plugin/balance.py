@@ -35,9 +35,10 @@ def longest_first(nodeids: list[str], durations: dict[str, float]) -> list[str]:
 @pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Reorder the collected tests longest first when they are to be spread over workers."""
-    if config.cache is None or not _parallel(config):
+    cache = getattr(config, "cache", None)  # absent with -p no:cacheprovider
+    if cache is None or not _parallel(config):
         return
-    durations = config.cache.get(DURATIONS_KEY, {})
+    durations = cache.get(DURATIONS_KEY, {})
     if not isinstance(durations, dict) or not durations:
         return
     by_id = {item.nodeid: item for item in items}
@@ -56,7 +57,7 @@ class _Durations:
 
     def pytest_sessionfinish(self) -> None:
         """Record this run's durations, keeping those of tests it did not run (a -k run forgets nothing)."""
-        cache = self.config.cache
+        cache = getattr(self.config, "cache", None)
         if cache is None or not self.seen:
             return
         recorded = cache.get(DURATIONS_KEY, {})

@@ -214,8 +214,9 @@ class Desktop:
         self._stop_process()
 
     def state(self) -> dict[str, Any]:
-        return {"tray": self.tray.value, "installed": self.installed, "agent_url": self.agent_url,
-                "installer_step": self.step, **self.agent.state()}  # fmt: skip
+        """The tray, the installer and the agent as the control surface shows them."""
+        desktop = {"tray": self.tray.value, "installed": self.installed, "agent_url": self.agent_url}
+        return {**desktop, "installer_step": self.step, **self.agent.state()}
 
 
 def _page(title: str, body: str, *, refresh: float | None = None) -> HTMLResponse:

@@ -113,8 +113,8 @@ class PcscHost:
             driver = self.workdir / f"libifdvpcd-{index}.so"
             shutil.copyfile(VPCD_DRIVER, driver)
             port = self.port(index)
-            entries.append(f'FRIENDLYNAME "{READER.format(index=index)}"\nDEVICENAME /dev/null:{port}\n'
-                           f"LIBPATH {driver}\nCHANNELID {port}\n")  # fmt: skip
+            name = READER.format(index=index)
+            entries.append(f'FRIENDLYNAME "{name}"\nDEVICENAME /dev/null:{port}\nLIBPATH {driver}\nCHANNELID {port}\n')
         (conf / "tpcd-vpcd").write_text("\n".join(entries))
         Path("/run/pcscd").mkdir(parents=True, exist_ok=True)  # the mount point inside the private namespace
 

@@ -67,3 +67,11 @@ def test_a_second_parallel_run_starts_with_the_longest(tmp_path: Path) -> None:
     assert sorted(wait for waits in started.values() for wait in waits) == [0.01, 0.05, 0.2, 0.6]
     assert all(waits == sorted(waits, reverse=True) for waits in started.values()), started
     assert _pytest(tmp_path) == {"main": [0.05, 0.6, 0.2, 0.01]}  # without xdist: as collected
+
+
+def test_without_the_cache_the_order_is_as_collected(tmp_path: Path) -> None:
+    (tmp_path / "test_waits.py").write_text(TESTS)
+    (tmp_path / "pytest.ini").write_text("[pytest]\n")
+    started = _pytest(tmp_path, "-p", "no:cacheprovider", "-n", "2", "--dist", "worksteal")
+    assert sorted(wait for waits in started.values() for wait in waits) == [0.01, 0.05, 0.2, 0.6]
+    assert not (tmp_path / ".pytest_cache").exists()

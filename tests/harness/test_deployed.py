@@ -183,7 +183,8 @@ def test_captcha_over_https_is_advertised_trusted_by_its_ca_and_guarded(deployme
 
 
 def _tpcd_run(deployment: Deployment, reports: Path, *selection: str) -> subprocess.Popen[str]:
-    command = [*TPCD, "run", "--base-url", deployment.portal, "--stack", str(deployment.stack_json), *selection]
+    command = [*TPCD, "run", "--base-url", deployment.portal, "--stack", str(deployment.stack_json), "-n", "0"]
+    command += selection  # one process each: the two runs at once are the concurrency under test
     environ = {**os.environ, "TPCD_REPORTS_DIR": str(reports)}
     return subprocess.Popen(command, cwd=ROOT, env=environ, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
 
@@ -240,7 +241,7 @@ def test_two_runs_at_once_pass_the_journey_and_faults_against_the_deployed_twin(
 @pytest.mark.parametrize("how", ["option before run", "environment"])
 def test_tpcd_run_targets_the_given_base_url(deployment: Deployment, tmp_path: Path, how: str) -> None:
     base = {**os.environ, "TPCD_REPORTS_DIR": str(tmp_path)}
-    selection = ["run", "-k", "市民從臺北卡網站首頁開始申請"]  # steps 1–3 only: no simulator is needed for them
+    selection = ["run", "-n", "0", "-k", "市民從臺北卡網站首頁開始申請"]  # steps 1–3 only: no simulator is needed
     if how == "environment":
         command, environ = [*TPCD, "--seed", "7", *selection], {**base, "TPCD_BASE_URL": deployment.portal}
     else:

@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.harness.scenario_folder import run_feature
 
 FEATURE = """# language: zh-TW
 功能: 刻意失敗
@@ -20,21 +17,9 @@ FEATURE = """# language: zh-TW
 
 
 def test_failed_scenario_has_screenshot_html_and_trace(tmp_path: Path) -> None:
-    (tmp_path / "pyproject.toml").write_text(
-        '[tool.tpcd]\n[tool.pytest.ini_options]\nbdd_features_base_dir = "features/"\n', encoding="utf-8"
-    )
-    (tmp_path / "features").mkdir()
-    (tmp_path / "features" / "fail.feature").write_text(FEATURE, encoding="utf-8")
-    plugins = ["harness.plugin.services", "harness.plugin.browser", "harness.plugin.citizens"]
-    plugins += ["harness.plugin.reporting", "steps.common"]
-    (tmp_path / "conftest.py").write_text(f"pytest_plugins = {plugins!r}\n", encoding="utf-8")
-    (tmp_path / "test_fail.py").write_text('from pytest_bdd import scenarios\n\nscenarios(".")\n', encoding="utf-8")
+    evidence = ["--tracing=retain-on-failure", "--video=retain-on-failure", "--output", str(tmp_path / "pw")]
+    done = run_feature(tmp_path, FEATURE, *evidence)
     results = tmp_path / "results"
-    command = [sys.executable, "-m", "pytest", "-p", "no:allure_pytest", "-p", "no:cacheprovider", "-q"]
-    command += ["--alluredir", str(results), "--tracing=retain-on-failure", "--video=retain-on-failure"]
-    command += ["--output", str(tmp_path / "pw")]
-    environment = {**os.environ, "PYTHONPATH": str(ROOT)}
-    done = subprocess.run(command, cwd=tmp_path, env=environment, capture_output=True, text=True, check=False)
     assert done.returncode == 1, done.stdout[-3000:]
 
     (result_file,) = results.glob("*-result.json")

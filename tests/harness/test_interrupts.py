@@ -40,7 +40,7 @@ def _mid_scenario(marker: str) -> Footprint:
 
 
 @pytest.mark.parametrize(
-    ("stop", "workers"), [(signal.SIGINT, []), (signal.SIGTERM, ["-n", "2"])], ids=["sigint", "sigterm-xdist"]
+    ("stop", "workers"), [(signal.SIGINT, ["-n", "0"]), (signal.SIGTERM, ["-n", "2"])], ids=["sigint", "sigterm-xdist"]
 )
 def test_tpcd_run_interrupted_mid_scenario_leaves_nothing(
     stop: signal.Signals, workers: list[str], tmp_path: Path

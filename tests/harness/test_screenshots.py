@@ -5,9 +5,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,8 +12,8 @@ import pytest
 from playwright.sync_api import Browser, Page, Route
 
 from harness.plugin.browser import CHANGES_SCRIPT, page_version
+from tests.harness.scenario_folder import run_feature
 
-ROOT = Path(__file__).resolve().parents[2]
 SITE = "http://pages.example.test"
 FORM = """<!doctype html><html lang="zh-Hant-TW"><meta charset="utf-8"><title>表單</title><h1>表單</h1>
 <label>姓名 <input name="name"></label> <label><input type="checkbox" name="agree"> 同意</label>
@@ -92,20 +89,8 @@ FEATURE = """# language: zh-TW
 
 
 def test_each_step_has_its_screenshot_and_an_unchanged_page_the_same_picture(tmp_path: Path) -> None:
-    (tmp_path / "pyproject.toml").write_text(
-        '[tool.tpcd]\n[tool.pytest.ini_options]\nbdd_features_base_dir = "features/"\n', encoding="utf-8"
-    )
-    (tmp_path / "features").mkdir()
-    (tmp_path / "features" / "shots.feature").write_text(FEATURE, encoding="utf-8")
-    plugins = ["harness.plugin.services", "harness.plugin.browser", "harness.plugin.citizens"]
-    plugins += ["harness.plugin.reporting", "steps.common"]
-    (tmp_path / "conftest.py").write_text(f"pytest_plugins = {plugins!r}\n", encoding="utf-8")
-    (tmp_path / "test_shots.py").write_text('from pytest_bdd import scenarios\n\nscenarios(".")\n', encoding="utf-8")
+    done = run_feature(tmp_path, FEATURE)
     results = tmp_path / "results"
-    command = [sys.executable, "-m", "pytest", "-p", "no:allure_pytest", "-p", "no:cacheprovider", "-q"]
-    command += ["--alluredir", str(results)]
-    environment = {**os.environ, "PYTHONPATH": str(ROOT)}
-    done = subprocess.run(command, cwd=tmp_path, env=environment, capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stdout[-3000:]
 
     (result_file,) = results.glob("*-result.json")

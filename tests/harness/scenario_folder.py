@@ -1,0 +1,34 @@
+"""A scratch project holding one feature, run by pytest in a child process with the harness's plugins: for tests of
+what a scenario leaves behind (its report, its evidence), which the suite itself cannot observe from inside."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+PLUGINS = [
+    "harness.plugin.services",
+    "harness.plugin.browser",
+    "harness.plugin.citizens",
+    "harness.plugin.reporting",
+    "steps.common",
+]
+
+
+def run_feature(folder: Path, feature: str, *pytest_args: str) -> subprocess.CompletedProcess[str]:
+    """Write `feature` as the only feature of a project in `folder` and run its scenarios; the Allure results land in
+    `folder / "results"`."""
+    (folder / "pyproject.toml").write_text(
+        '[tool.tpcd]\n[tool.pytest.ini_options]\nbdd_features_base_dir = "features/"\n', encoding="utf-8"
+    )
+    (folder / "features").mkdir()
+    (folder / "features" / "scenarios.feature").write_text(feature, encoding="utf-8")
+    (folder / "conftest.py").write_text(f"pytest_plugins = {PLUGINS!r}\n", encoding="utf-8")
+    (folder / "test_scenarios.py").write_text('from pytest_bdd import scenarios\n\nscenarios(".")\n', encoding="utf-8")
+    command = [sys.executable, "-m", "pytest", "-p", "no:allure_pytest", "-p", "no:cacheprovider", "-q"]
+    command += ["--alluredir", str(folder / "results"), *pytest_args]
+    environment = {**os.environ, "PYTHONPATH": str(ROOT)}
+    return subprocess.run(command, cwd=folder, env=environment, capture_output=True, text=True, check=False)
