@@ -111,6 +111,15 @@ class Notebook:
         return self.settings.path(self.settings.reports_dir) / "notebook"
 
     @property
+    def cells_dir(self) -> Path:
+        """Where each %%gherkin cell's feature and test module are written: inside the project, wherever the reports go,
+        as pytest finds the project's root conftest only above the tests it runs, and allure-pytest-bdd names a
+        feature by its path from the project."""
+        if self.workdir.resolve().is_relative_to(self.root.resolve()):
+            return self.workdir / "cells"
+        return self.root / "reports" / "notebook" / "cells"
+
+    @property
     def results_dir(self) -> Path:
         """Allure results of %%gherkin runs, which `%tpcd report` (or any Allure report) reads."""
         return self.workdir / "allure-results"
@@ -261,7 +270,7 @@ class Notebook:
         self._cells += 1
         title = f"第 {self._cells} 格" + ("（接續）" if options.proceed else "")
         feature = as_feature(cell, title=title)
-        module = write_cell(self.workdir / "cells" / f"{os.getpid()}-{self._cells:03d}", feature)
+        module = write_cell(self.cells_dir / f"{os.getpid()}-{self._cells:03d}", feature)
         events: queue.Queue[Event] = queue.Queue()
         stop = threading.Event()
         run = GherkinRun(str(module.parent / "cell.feature"))

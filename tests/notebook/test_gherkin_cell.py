@@ -6,9 +6,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from harness.settings import load_settings
 from harness.stack import Stack
-from tests.notebook.kernel import ROOT, execute, html_of, images, notebook, text_of
+from tests.notebook.kernel import execute, html_of, images, notebook, text_of
 
 TWO_STEPS = """%%gherkin
 假如 市民開啟臺北卡網站
@@ -51,15 +53,15 @@ def test_two_steps_render_with_status_and_image_then_a_failing_step_renders_its_
     assert text_of(nb.cells[5]).startswith("False 那麼 市民看到「金質會員認證」頁面")
 
 
-def test_a_cell_run_joins_allure_results_and_their_report() -> None:
-    results = ROOT / "reports" / "notebook" / "allure-results"
-    before = set(results.glob("*-result.json")) if results.is_dir() else set()
+def test_a_cell_run_joins_allure_results_and_their_report(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TPCD_REPORTS_DIR", str(tmp_path))  # the kernel's: no other notebook test writes there
+    results = tmp_path / "notebook" / "allure-results"
     nb = execute(notebook("%load_ext harness.notebook", "%tpcd up", TWO_STEPS, "%tpcd report", "%tpcd down"))
-    new = [json.loads(Path(p).read_text(encoding="utf-8")) for p in set(results.glob("*-result.json")) - before]
+    new = [json.loads(Path(p).read_text(encoding="utf-8")) for p in results.glob("*-result.json")]
     assert [(r["name"], r["status"]) for r in new] == [("第 1 格", "passed")]
     assert [s["name"] for s in new[0]["steps"]] == ["假如 市民開啟臺北卡網站", "當 市民按下「申請臺北卡」"]
     report = Path(text_of(nb.cells[3]).split("：", 1)[1].strip())
-    assert report == ROOT / "reports" / "notebook" / "allure-report" / "index.html"
+    assert report == tmp_path / "notebook" / "allure-report" / "index.html"
     assert "臺北卡3.0 金質會員申請" in report.read_text(encoding="utf-8")  # the project's Allure configuration
 
 
