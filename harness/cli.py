@@ -27,10 +27,11 @@ from harness.settings import ENV_PREFIX, Settings, SettingsError, load_settings,
 from harness.simulators import SERVICE_PORTS
 from harness.stack import Stack
 from harness.trace import as_json, as_table, coverage
+from simulators._main import is_loopback
 from simulators._serving import ServiceStartError
 from simulators.card.client import RemoteReader
 from simulators.card.pcscd import PcscUnavailable
-from simulators.card.service import CardService, CardServiceSettings, is_loopback
+from simulators.card.service import CardService, CardServiceSettings
 from simulators.registry import RegistryClient
 
 SETTING_NAMES = {f.name for f in fields(Settings)} - {"project_root"}

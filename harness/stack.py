@@ -34,10 +34,10 @@ from harness.settings import Settings, SettingsError
 from harness.simulators import CONTROLLED, OCSP, SERVICE_PORTS, SIMULATORS
 from harness.twin import TwinClient
 from portal import PortalSettings, create_app
-from portal.config import is_loopback
 from simulators._client import SimulatorClient, SimulatorError
 from simulators._control import BearerGate, control_reset
 from simulators._lifetime import owned_tempdir, sweep
+from simulators._main import is_loopback
 from simulators._serving import AddressRefused, RunningServer, stop_together
 from simulators.agent import AgentSettings, Desktop, DirectTransport, PcscTransport, SecurityAgent, create_desktop_app
 from simulators.card import CardClient, CardSlot, KeyPool, TestPki, revocation

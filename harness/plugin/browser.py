@@ -16,9 +16,9 @@ from playwright.sync_api import Error as PlaywrightError
 from harness.settings import Settings
 from harness.stack import LOOPBACK, Stack
 from pages.flows import Arrival, ByHttp, InBrowser
-from portal.config import is_loopback
 from simulators._control import SESSION_HEADER
 from simulators._lifetime import owned_tempdir
+from simulators._main import is_loopback
 
 PAGE_KEY = pytest.StashKey[Page]()
 ARTIFACTS_KEY = pytest.StashKey[Path]()  # pytest-playwright's folder for this test's trace, video and screenshots

@@ -9,11 +9,11 @@ loopback, the control surface demands a bearer token; OCSP and the CRL stay as o
 
 from __future__ import annotations
 
-import ipaddress
 from contextlib import ExitStack
 from dataclasses import dataclass
 from types import TracebackType
 
+from simulators._main import is_loopback
 from simulators._serving import RunningServer
 from simulators.card import revocation
 from simulators.card.client import CardClient, CardHolder, CardSlot, RemoteReader
@@ -32,16 +32,6 @@ class CardServiceSettings:
     ocsp_port: int = 0
     token: str | None = None  # demanded on /_control/* (required when `listen` is not loopback)
     ready_timeout: float = 10.0
-
-
-def is_loopback(host: str) -> bool:
-    """Whether `host` is a loopback address or name (binding it exposes nothing to the network)."""
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 class CardService:
