@@ -19,9 +19,9 @@ DURATIONS_KEY = "tpcd/durations"
 
 def _parallel(config: pytest.Config) -> bool:
     """Whether this process runs tests for, or schedules them across, more than one xdist worker."""
-    workers = getattr(config.option, "numprocesses", None) or 0
     if hasattr(config, "workerinput"):
         return int(config.workerinput.get("workercount", 1)) > 1
+    workers = getattr(config.option, "numprocesses", None)
     return isinstance(workers, int) and workers > 1
 
 
@@ -41,8 +41,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     durations = cache.get(DURATIONS_KEY, {})
     if not isinstance(durations, dict) or not durations:
         return
-    by_id = {item.nodeid: item for item in items}
-    items[:] = [by_id[nodeid] for nodeid in longest_first(list(by_id), durations)]
+    order = longest_first([item.nodeid for item in items], durations)
+    place = {nodeid: index for index, nodeid in enumerate(order)}
+    items.sort(key=lambda item: place[item.nodeid])  # every item kept, even two with one node id
 
 
 class _Durations:
