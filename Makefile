@@ -10,7 +10,7 @@ SOAK_WORKERS ?= 2
 # pytest-xdist workers for `make test` (each with its own stack and browser); WORKERS=0 runs in this process.
 WORKERS ?= 2
 
-.PHONY: setup system run test lint typecheck unit suite report up notebook doctor trace bench soak clean
+.PHONY: lock setup system run test checks lint typecheck unit suite report up notebook doctor trace bench soak clean
 
 setup: system $(VENV)/.installed node_modules/.installed
 	@scripts/link-playwright-ffmpeg.sh $(VENV)
@@ -18,10 +18,13 @@ setup: system $(VENV)/.installed node_modules/.installed
 system:
 	@scripts/ensure-system-packages.sh
 
-$(VENV)/.installed: pyproject.toml scripts/link-virtualsmartcard.sh
+# Exactly the locked versions, each checked against its hash (requirements.lock, from `make lock`); then the project
+# itself, which adds nothing the lock does not hold.
+$(VENV)/.installed: pyproject.toml requirements.lock scripts/link-virtualsmartcard.sh
 	$(PYTHON) -m venv $(VENV)
-	$(VENV)/bin/pip install --quiet --disable-pip-version-check --upgrade pip
-	$(VENV)/bin/pip install --quiet --disable-pip-version-check -e '.[dev]'
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check --require-hashes --no-deps -r requirements.lock
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check --no-deps -e .
+	$(VENV)/bin/pip check
 	scripts/link-virtualsmartcard.sh $(VENV)
 	$(PY) -m ipykernel install --sys-prefix --name tpcd --display-name "tpcd-harness (.venv)" > /dev/null
 	@touch $@
@@ -32,11 +35,15 @@ node_modules/.installed: package.json package-lock.json
 
 ## The main job: every Gherkin scenario against the embedded twin, then the Allure HTML report.
 run: setup
-	$(VENV)/bin/tpcd run
+	@scripts/tree-unchanged.sh $(VENV)/bin/tpcd run
 
 ## The project's own checks: lint, types, unit/integration tests (every notebook in notebooks/ among them), the
 ## Gherkin suite, then its step matrix.
-test: setup lint typecheck unit suite
+## Nothing tracked may change meanwhile (scripts/tree-unchanged.sh).
+test: setup
+	@scripts/tree-unchanged.sh $(MAKE) --no-print-directory checks
+
+checks: lint typecheck unit suite
 	$(VENV)/bin/tpcd trace --results $(REPORTS)/tests/suite-results > /dev/null
 
 lint: setup
@@ -69,6 +76,13 @@ doctor: setup
 
 trace: setup
 	$(VENV)/bin/tpcd trace
+
+## The lock: every dependency of pyproject.toml (dev extra included) at one version, with hashes, for every platform.
+## `make lock` keeps the locked versions that still fit; `make lock UPGRADE=1` takes the newest that fit.
+lock:
+	@test -x $(VENV)/bin/uv || { $(PYTHON) -m venv $(VENV) && $(VENV)/bin/pip install --quiet --disable-pip-version-check uv; }
+	$(VENV)/bin/uv pip compile pyproject.toml --extra dev --generate-hashes --universal --python-version 3.11 \
+		--no-header --quiet $(if $(UPGRADE),--upgrade) -o requirements.lock
 
 clean:
 	rm -rf $(REPORTS)/allure-results $(REPORTS)/allure-report $(REPORTS)/playwright $(REPORTS)/tests

@@ -25,7 +25,7 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from harness.interrupts import run_interruptible
+from harness.interrupts import Interrupts
 
 ROOT = Path(__file__).resolve().parents[1]
 MESSAGE_LENGTH = 300  # of a failure's message, as printed: enough to tell two failures apart
@@ -104,7 +104,7 @@ def verdicts(rounds: Sequence[Round]) -> list[Verdict]:
 
 
 def run_round(
-    number: int, workers: int, seed: int, folder: Path, suite: Sequence[str]
+    interrupts: Interrupts, number: int, workers: int, seed: int, folder: Path, suite: Sequence[str]
 ) -> tuple[Round, signal.Signals | None]:
     """One run of the suite, its log, JUnit XML and failed scenarios' traces in `folder`; and the signal that stopped
     it, if one did (Ctrl-C or SIGTERM stop pytest as a Ctrl-C does, after its teardown: harness.interrupts)."""
@@ -116,7 +116,7 @@ def run_round(
     began = time.perf_counter()
     with (folder / "pytest.log").open("w", encoding="utf-8") as log:
         environment = {**os.environ, "TPCD_SEED": str(seed)}  # the citizens' base seed (harness/settings.py)
-        finished = run_interruptible(command, cwd=ROOT, env=environment, stdout=log, stderr=subprocess.STDOUT)
+        finished = interrupts.run(command, cwd=ROOT, env=environment, stdout=log, stderr=subprocess.STDOUT)
     seconds = time.perf_counter() - began
     outcomes = read_junit(junit) if junit.exists() else ()
     return Round(number, seed, seconds, finished.code, outcomes), finished.interrupted
@@ -177,18 +177,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     seeds = random.SystemRandom()
     rounds: list[Round] = []
     stopped: signal.Signals | None = None
-    for number in range(1, args.rounds + 1):
-        folder = args.output / f"round-{number:02}"
-        suite = [args.suite, *args.pytest_args]
-        done, stopped = run_round(number, args.workers, seeds.randrange(1_000_000), folder, suite)
-        if stopped is not None:
-            print(f"round {number:2}/{args.rounds}: interrupted ({stopped.name}); the figures are of the rounds before")
-            break
-        rounds.append(done)
-        print(describe(done, args.rounds), flush=True)
-        if done.exit_code not in (0, 1):  # 1 = some tests failed; anything else: pytest itself did not run through
-            print(f"  pytest ended with exit code {done.exit_code}: see {folder / 'pytest.log'}")
-            break
+    with Interrupts() as interrupts:  # one span for every round: a signal between two rounds starts no more
+        for number in range(1, args.rounds + 1):
+            folder = args.output / f"round-{number:02}"
+            suite = [args.suite, *args.pytest_args]
+            done, stopped = run_round(interrupts, number, args.workers, seeds.randrange(1_000_000), folder, suite)
+            if stopped is not None:
+                print(f"round {number:2}/{args.rounds}: interrupted ({stopped.name}); the figures are of those before")
+                break
+            rounds.append(done)
+            print(describe(done, args.rounds), flush=True)
+            if done.exit_code not in (0, 1):  # 1 = some tests failed; anything else: pytest did not run through
+                print(f"  pytest ended with exit code {done.exit_code}: see {folder / 'pytest.log'}")
+                break
     if not rounds:
         return 128 + stopped if stopped is not None else 1
     found = report(rounds, args.workers)

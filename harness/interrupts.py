@@ -18,6 +18,7 @@ import contextlib
 import os
 import shutil
 import signal
+import subprocess
 import sys
 import threading
 from collections.abc import Mapping, Sequence
@@ -44,6 +45,94 @@ class Finished:
         return 128 + self.interrupted if self.interrupted is not None else self.code
 
 
+class Interrupts:
+    """SIGINT and SIGTERM taken over for a span of one or more child runs: the first one is remembered and handed to the
+    running child's process group as one SIGINT, and no child starts once one came (a soak between two rounds).
+
+    The handler is in place before any child is forked, for two reasons: a signal that comes while the child starts is
+    not lost, and the child starts with SIGINT at its default. A handler is reset to the default across execve, but an
+    ignored signal stays ignored; a run started from a shell's background job (`make test &` in a script, many CI
+    runners) inherits SIGINT ignored, and its Python would then never turn the Ctrl-C it is sent into a
+    KeyboardInterrupt: the child would run on, its teardown never started.
+    """
+
+    def __init__(self) -> None:
+        self.received: list[signal.Signals] = []
+        self._child: subprocess.Popen[Any] | None = None
+        self._previous: dict[signal.Signals, Any] = {}
+
+    @property
+    def stopped(self) -> signal.Signals | None:
+        """The first stop signal received in this span, if any."""
+        return self.received[0] if self.received else None
+
+    def __enter__(self) -> Interrupts:
+        # Only the main thread may take signals over; elsewhere (a notebook's worker thread) its host keeps them.
+        if threading.current_thread() is threading.main_thread():
+            self._previous = {stop: signal.signal(stop, self._forward) for stop in STOPS}
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for stop, handler in self._previous.items():
+            signal.signal(stop, handler)
+
+    def _forward(self, signum: int, frame: FrameType | None) -> None:
+        child = self._child
+        if self.received and child is not None:
+            print(
+                f"tpcd: still stopping the run cleanly (pid {child.pid}); `kill -9 {os.getpid()}` stops at once, "
+                "and the next run sweeps what that leaves",
+                file=sys.stderr,
+                flush=True,
+            )
+        elif child is not None:
+            self._interrupt(child)
+        self.received.append(signal.Signals(signum))
+
+    @staticmethod
+    def _interrupt(child: subprocess.Popen[Any]) -> None:
+        if child.returncode is None:
+            with contextlib.suppress(ProcessLookupError):  # it ended meanwhile
+                os.killpg(child.pid, signal.SIGINT)
+
+    def run(
+        self,
+        command: Sequence[str],
+        *,
+        cwd: Path,
+        env: Mapping[str, str] | None = None,
+        stdout: IO[Any] | None = None,
+        stderr: IO[Any] | int | None = None,
+    ) -> Finished:
+        """Run `command` to its end, or not at all when a stop signal already came in this span."""
+        if self.received:
+            return Finished(128 + self.received[0], self.received[0])
+        sweep()
+        run_dir = owned_tempdir("tpcd-run-")
+        try:
+            environment = {**(os.environ if env is None else env), "TMPDIR": str(run_dir)}
+            child = bound_popen(
+                list(command),
+                death_signal=signal.SIGTERM,
+                cwd=cwd,
+                env=environment,
+                stdout=stdout,
+                stderr=stderr,
+                process_group=0,
+            )
+            claim(run_dir, child.pid)  # its teardown may outlast this process: the folder is the child's too
+            self._child = child
+            if self.received:  # it came while the child was starting: hand it on now
+                self._interrupt(child)
+            try:
+                code = child.wait()
+            finally:
+                self._child = None
+        finally:
+            shutil.rmtree(run_dir, ignore_errors=True)
+        return Finished(code, self.stopped)
+
+
 def run_interruptible(
     command: Sequence[str],
     *,
@@ -53,43 +142,5 @@ def run_interruptible(
     stderr: IO[Any] | int | None = None,
 ) -> Finished:
     """Run `command` to its end; SIGINT or SIGTERM here stops it as a Ctrl-C does and is reported, not raised."""
-    sweep()
-    run_dir = owned_tempdir("tpcd-run-")
-    received: list[signal.Signals] = []
-    try:
-        environment = {**(os.environ if env is None else env), "TMPDIR": str(run_dir)}
-        child = bound_popen(
-            list(command),
-            death_signal=signal.SIGTERM,
-            cwd=cwd,
-            env=environment,
-            stdout=stdout,
-            stderr=stderr,
-            process_group=0,
-        )
-        claim(run_dir, child.pid)  # its teardown may outlast this process: the folder is the child's too
-
-        def forward(signum: int, frame: FrameType | None) -> None:
-            if received:
-                print(
-                    f"tpcd: still stopping the run cleanly (pid {child.pid}); `kill -9 {os.getpid()}` stops at once, "
-                    "and the next run sweeps what that leaves",
-                    file=sys.stderr,
-                    flush=True,
-                )
-            elif child.returncode is None:
-                with contextlib.suppress(ProcessLookupError):  # it ended meanwhile
-                    os.killpg(child.pid, signal.SIGINT)
-            received.append(signal.Signals(signum))
-
-        # Only the main thread may take signals over; elsewhere (a notebook's worker thread) its host keeps them.
-        main = threading.current_thread() is threading.main_thread()
-        previous = {stop: signal.signal(stop, forward) for stop in STOPS} if main else {}
-        try:
-            code = child.wait()
-        finally:
-            for stop, handler in previous.items():
-                signal.signal(stop, handler)
-    finally:
-        shutil.rmtree(run_dir, ignore_errors=True)
-    return Finished(code, received[0] if received else None)
+    with Interrupts() as interrupts:
+        return interrupts.run(command, cwd=cwd, env=env, stdout=stdout, stderr=stderr)

@@ -10,13 +10,15 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
+import signal
+import sys
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from simulators._client import wait_until
-from simulators._lifetime import start_time
+from simulators._lifetime import bound_popen, start_time
 
 LISTEN = "0A"  # the TCP state LISTEN in /proc/net/tcp (include/net/tcp_states.h)
 
@@ -140,3 +142,17 @@ def marked_tmpdir() -> Iterator[Path]:
         yield folder
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def busy_machine(processes: int = 2) -> Iterator[None]:
+    """`processes` programs that keep a core each busy beside a test, as other jobs would on a shared machine; they
+    die with this process (the kernel's parent-death signal) and are ended in `finally`."""
+    burn = [sys.executable, "-c", "while True: pass"]
+    burners = [bound_popen(burn, death_signal=signal.SIGKILL) for _ in range(processes)]
+    try:
+        yield
+    finally:
+        for burner in burners:
+            burner.kill()
+            burner.wait()

@@ -12,16 +12,31 @@ import os
 import signal
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from harness import interrupts as interrupts_module
+from harness.interrupts import Interrupts
 from simulators._client import wait_until
-from tests.processes import Footprint, contents, footprint, left_behind, marked_tmpdir
+from simulators._lifetime import bound_popen
+from tests.processes import Footprint, busy_machine, contents, footprint, left_behind, marked_tmpdir
 
 ROOT = Path(__file__).resolve().parents[2]
 TPCD = [sys.executable, "-m", "harness.cli"]
 SCENARIO = "journey and 手機"  # long enough to be interrupted in the middle
+# How a shell's background job (`make test &` in a script, many CI runners) starts a command: with SIGINT ignored,
+# which every child inherits unless the one that forks it sets a handler of its own first.
+SIGINT_IGNORED = ["env", "--ignore-signal=INT"]
+
+
+@pytest.fixture(autouse=True)
+def _busy() -> Iterator[None]:
+    """Every test here runs beside two busy processes: readiness comes from what the child says, never from time."""
+    with busy_machine(2):
+        yield
 
 
 def _environ(tmpdir: Path, **more: str) -> dict[str, str]:
@@ -40,14 +55,16 @@ def _mid_scenario(marker: str) -> Footprint:
 
 
 @pytest.mark.parametrize(
-    ("stop", "workers"), [(signal.SIGINT, ["-n", "0"]), (signal.SIGTERM, ["-n", "2"])], ids=["sigint", "sigterm-xdist"]
+    ("stop", "workers", "launcher"),
+    [(signal.SIGINT, ["-n", "0"], []), (signal.SIGTERM, ["-n", "2"], SIGINT_IGNORED)],
+    ids=["sigint", "sigterm-xdist-from-a-background-job"],
 )
 def test_tpcd_run_interrupted_mid_scenario_leaves_nothing(
-    stop: signal.Signals, workers: list[str], tmp_path: Path
+    stop: signal.Signals, workers: list[str], launcher: list[str], tmp_path: Path
 ) -> None:
     with marked_tmpdir() as tmpdir:
         marker = f"TMPDIR={tmpdir}"
-        command = [*TPCD, "run", "-k", SCENARIO, *workers, "-p", "no:cacheprovider"]
+        command = [*launcher, *TPCD, "run", "-k", SCENARIO, *workers, "-p", "no:cacheprovider"]
         environ = _environ(tmpdir, TPCD_REPORTS_DIR=str(tmp_path / "reports"))
         with subprocess.Popen(
             command, cwd=ROOT, env=environ, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
@@ -150,10 +167,11 @@ def test_waits(noted):
 """
 
 
-def test_soak_stopped_by_sigterm_stops_its_pytest_after_teardown(tmp_path: Path) -> None:
+@pytest.mark.parametrize("launcher", [[], SIGINT_IGNORED], ids=["from-a-terminal", "from-a-background-job"])
+def test_soak_stopped_by_sigterm_stops_its_pytest_after_teardown(launcher: list[str], tmp_path: Path) -> None:
     (tmp_path / "pyproject.toml").write_text('[tool.pytest.ini_options]\naddopts = "-p no:allure_pytest"\n')
     (tmp_path / "test_waiting.py").write_text(WAITING_SUITE, encoding="utf-8")
-    command = [sys.executable, "-m", "bench.soak", "--rounds", "2", "-n", "0", "--suite", str(tmp_path)]
+    command = [*launcher, sys.executable, "-m", "bench.soak", "--rounds", "2", "-n", "0", "--suite", str(tmp_path)]
     command += ["--output", str(tmp_path / "soak")]
     with marked_tmpdir() as tmpdir:
         marker = f"TMPDIR={tmpdir}"
@@ -172,3 +190,64 @@ def test_soak_stopped_by_sigterm_stops_its_pytest_after_teardown(tmp_path: Path)
         assert len(seen.processes) >= 2, "the soak and its pytest"
         assert not left_behind(seen, marker)
         assert contents(tmpdir) == []
+
+
+# A child that says when it is ready, and notes a Ctrl-C (KeyboardInterrupt) in a file before it exits.
+NOTING_CHILD = """
+import sys, threading
+from pathlib import Path
+print("ready", flush=True)
+try:
+    threading.Event().wait(120)
+except KeyboardInterrupt:
+    Path(sys.argv[1]).write_text("interrupted")
+"""
+
+
+def test_a_stop_signal_between_two_runs_starts_no_more(tmp_path: Path) -> None:
+    with Interrupts() as interrupts:
+        os.kill(os.getpid(), signal.SIGTERM)  # handled at once, in this (the main) thread
+        finished = interrupts.run([sys.executable, "-c", NOTING_CHILD, str(tmp_path / "noted")], cwd=ROOT)
+    assert finished == interrupts_module.Finished(128 + signal.SIGTERM, signal.SIGTERM)
+    assert not (tmp_path / "noted").exists(), "no child was started"
+
+
+def test_a_stop_signal_while_the_child_starts_reaches_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    started = bound_popen
+
+    def start_then_signal(command: list[str], **popen: Any) -> subprocess.Popen[Any]:
+        child = started(command, stdout=subprocess.PIPE, **{k: v for k, v in popen.items() if k != "stdout"})
+        assert child.stdout is not None
+        assert child.stdout.readline() == b"ready\n"
+        os.kill(os.getpid(), signal.SIGTERM)  # after the child exists, before the run knows of it
+        return child
+
+    monkeypatch.setattr(interrupts_module, "bound_popen", start_then_signal)
+    with Interrupts() as interrupts:
+        finished = interrupts.run([sys.executable, "-c", NOTING_CHILD, str(tmp_path / "noted")], cwd=ROOT)
+    assert finished.interrupted is signal.SIGTERM
+    assert (tmp_path / "noted").read_text() == "interrupted", "the child got the Ctrl-C and ran its handler"
+
+
+def test_a_child_started_with_sigint_ignored_upstream_still_takes_the_ctrl_c(tmp_path: Path) -> None:
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)  # as a background job's shell leaves it
+    try:
+        with Interrupts() as interrupts:
+            child_started = bound_popen
+
+            def launched(command: list[str], **popen: Any) -> subprocess.Popen[Any]:
+                child = child_started(
+                    command, stdout=subprocess.PIPE, **{k: v for k, v in popen.items() if k != "stdout"}
+                )
+                assert child.stdout is not None
+                assert child.stdout.readline() == b"ready\n"
+                os.killpg(child.pid, signal.SIGINT)  # a Ctrl-C to its group, once it is ready
+                return child
+
+            with pytest.MonkeyPatch.context() as patch:
+                patch.setattr(interrupts_module, "bound_popen", launched)
+                finished = interrupts.run([sys.executable, "-c", NOTING_CHILD, str(tmp_path / "noted")], cwd=ROOT)
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    assert finished.interrupted is None
+    assert (tmp_path / "noted").read_text() == "interrupted", "SIGINT reached the child at its default, not ignored"
