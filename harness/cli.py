@@ -143,8 +143,7 @@ def _check_target(settings: Settings) -> str | None:
         if settings.stack is None:
             return (
                 f"tpcd: {settings.base_url} is tested with simulators on this machine's loopback, which it was not "
-                "configured with: past documented step 4 nothing can pass. Give --stack (README: "
-                "「Test your own portal deployment」)"
+                "configured with: past documented step 4 nothing can pass. Give --stack (docs/deployment.md)"
             )
     return None
 

@@ -1,6 +1,6 @@
 """The one registry of simulators: the stack starts, resets and reads each one, and the pytest plugin gives every
 scenario a client of each, by iterating these tables. Adding a simulator is a package under `simulators/` and one
-entry in SIMULATORS (README, "Adding a simulator")."""
+entry in SIMULATORS (docs/simulators.md#adding-a-simulator)."""
 
 from __future__ import annotations
 

@@ -23,7 +23,7 @@
 # APDUs, the card pulled out. Then it runs the whole certification, as a vendor would against their own build.
 #
 # To certify your own agent: start it with `PCSCLITE_CSOCK_NAME` from the links below, so it sees the virtual reader,
-# and use its URL instead of `agent` in the cells (README, "Certifying a security agent").
+# and use its URL instead of `agent` in the cells (docs/certification.md).
 
 # %%
 # %load_ext harness.notebook
