@@ -1,4 +1,4 @@
-"""Root conftest: loads the harness plugin and every step module, nothing else (STYLE.md §13.2)."""
+"""Root conftest: loads the harness plugin and every step module, nothing else (docs/contributing.md)."""
 
 from __future__ import annotations
 

@@ -1,6 +1,7 @@
 """Mails per second into the mail simulator over real SMTP, from 1 and from 4 client processes.
 
-Messages are prebuilt bytes (building each with Python's `email` package would measure the sender, ENVIRONMENT.md);
+Messages are prebuilt bytes (building each with Python's `email` package would measure the sender,
+docs/environment.md#mail);
 each client sends on one connection. Target ≥ 1,000/s: four times Mailpit's published 200–300/s.
 Run: `.venv/bin/python -m bench.mail_throughput [MAILS_PER_CLIENT]`.
 """

@@ -30,7 +30,7 @@ STACK_FILE, TOKEN_FILE = "stack.json", "token"
 REQUIRED = (*(service.name for service in REMOTE), SMTP)
 """The services an attached run needs from the stack: the portal calls every one of them."""
 PORTAL_MARKER = "申請臺北卡"
-"""The portal's home page shows this button (documented step 1, DESIGN.md §4): the one public mark of the portal."""
+"""The portal's home page shows this button (documented step 1, docs/design.md#contracts): its one public mark."""
 _REASONS = ("Connection refused", "Name or service not known", "No route to host", "Network is unreachable")
 
 

@@ -35,8 +35,8 @@ TAIPEI_DISTRICTS = {
 BIRTH_WINDOW = (date(1940, 1, 1), date(2004, 12, 31))
 MAIL_DOMAIN = "example.test"  # RFC 2606: never a real mailbox
 
-# 身分證字號, written from the published rule (PROTOCOLS.md §6.1), never from the portal's code: the factory's numbers
-# are valid by the standard, so a portal that checks them wrongly is caught, not copied.
+# 身分證字號, written from the published rule (docs/protocols/id-number.md#national-id-number), never from the portal's
+# code: the factory's numbers are valid by the standard, so a portal that checks them wrongly is caught, not copied.
 # Letter codes A…Z as published: not alphabetical after H (I=34, O=35, W=32, X=30, Y=31, Z=33).
 ID_LETTER_CODES = dict(
     zip(
@@ -61,7 +61,7 @@ SEX_DIGIT = {Sex.MALE: "1", Sex.FEMALE: "2"}  # the 身分證字號's second cha
 
 
 def id_checksum(number: str) -> int:
-    """S of PROTOCOLS.md §6.1 for a letter and nine digits: the number is valid when S is a multiple of 10."""
+    """S for a letter and nine digits (docs/protocols/id-number.md): the number is valid when S is a multiple of 10."""
     code = ID_LETTER_CODES[number[0]]
     digits = [code // 10, code % 10, *map(int, number[1:])]
     return sum(digit * weight for digit, weight in zip(digits, ID_WEIGHTS, strict=True))
@@ -73,7 +73,7 @@ def with_check_digit(first_nine: str) -> str:
 
 
 def is_valid_id_number(value: str) -> bool:
-    """A 身分證字號 or new-format 居留證號 whose format and checksum hold (PROTOCOLS.md §6.1, §6.2)."""
+    """A 身分證字號 or new-format 居留證號 whose format and checksum hold (docs/protocols/id-number.md)."""
     return bool(NATIONAL_ID.fullmatch(value) or RESIDENT_ID.fullmatch(value)) and id_checksum(value) % 10 == 0
 
 
@@ -119,11 +119,11 @@ class CitizenProvider(BaseProvider):
         return f"09{worker % 9 + 1}{self.numerify('#######')}"
 
     def card_pin(self) -> str:
-        """A MOICA PIN: 6–8 digits (PROTOCOLS.md §5.6)."""
+        """A MOICA PIN: 6–8 digits (docs/protocols/moica-card.md#pin)."""
         return self.numerify("#" * self.random_int(6, 8))
 
     def moica_card_number(self) -> str:
-        """16 characters, 4 letters + 12 digits (our choice; PROTOCOLS.md §5.4 leaves the format unconfirmed)."""
+        """16 characters, 4 letters + 12 digits (our choice, docs/protocols/moica-card.md#card-number)."""
         letters = "".join(self.random_choices(string.ascii_uppercase, length=4))
         return letters + self.numerify("#" * 12)
 

@@ -143,8 +143,7 @@ def _check_target(settings: Settings) -> str | None:
         if settings.stack is None:
             return (
                 f"tpcd: {settings.base_url} is tested with simulators on this machine's loopback, which it was not "
-                "configured with: past documented step 4 nothing can pass. Give --stack (README: "
-                "「Test your own portal deployment」)"
+                "configured with: past documented step 4 nothing can pass. Give --stack (docs/deployment.md)"
             )
     return None
 
@@ -304,7 +303,7 @@ def cmd_card(settings: Settings, args: argparse.Namespace) -> int:
         print(f"tpcd card: {error}", file=sys.stderr)
         return 2
     token, token_file = None, None
-    if not is_loopback(args.listen):  # the control surface beyond loopback: only with a token (DESIGN.md §4)
+    if not is_loopback(args.listen):  # control beyond loopback: only with a token (docs/design.md#the-stack-token)
         token = secrets.token_urlsafe(32)
         token_file = Path(args.card_token_file or settings.path(settings.reports_dir) / "card-control.token").resolve()
         token_file.parent.mkdir(parents=True, exist_ok=True)

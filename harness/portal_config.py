@@ -2,7 +2,7 @@
 deployment reads (`tpcd up --portal-config dotenv|json`), built from one table so the two never differ.
 
 The keys are the portal twin's own (`portal/config.py`: `PORTAL_<FIELD>`), so `python -m portal --config FILE` runs
-the twin from the file as written; README "Test your own portal deployment" maps each to what a deployment calls it.
+the twin from the file as written; docs/deployment.md maps each to what a deployment calls it.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from simulators.sms import SmsSettings
 
 FORMATS = {"dotenv": "portal.env", "json": "portal.json"}
 CHAIN_FILE = "moica-test-chain.pem"
-CAPTCHA_CA_FILE = "captcha-ca.pem"  # for a deployment whose reCAPTCHA client hard-codes https (README)
+CAPTCHA_CA_FILE = "captcha-ca.pem"  # for a deployment whose reCAPTCHA client hard-codes https (docs/deployment.md)
 DOTENV_HEADER = (
     "# What a 臺北卡3.0 portal deployment must be configured with to use this tpcd stack.",
     "# Written by `tpcd up --portal-config dotenv`; `python -m portal --config <this file>` reads it as it is.",

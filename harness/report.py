@@ -9,7 +9,8 @@ from pathlib import Path
 
 from harness.settings import Settings
 
-# Allure 3's awesome plugin embeds Google Tag Manager (ENVIRONMENT.md): a government QA report must not call out.
+# Allure 3's awesome plugin embeds Google Tag Manager (docs/environment.md#reports): a government QA report must not
+# call out.
 _ANALYTICS = re.compile(
     r"<script\b[^>]*googletagmanager[^>]*>\s*</script>\s*|<script\b[^>]*>(?:(?!</script>)[\s\S])*?gtag\([\s\S]*?</script>\s*",
     re.IGNORECASE,

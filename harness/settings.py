@@ -3,7 +3,8 @@
 What is mistaken or dangerous is refused with one line naming the setting, where it came from and what to do, never
 used in a guessed form: a TPCD_* variable that is no setting (a misspelt TPCD_BASE_URL would test the twin), an empty
 value (an unset CI variable), a base URL the suite cannot use as given, a float where an integer belongs (1.5 is not
-1), a negative or endless duration; and binding beyond loopback from anything but `tpcd up --listen` (DESIGN.md §4).
+1), a negative or endless duration; and binding beyond loopback from anything but `tpcd up --listen`
+(docs/design.md#contracts).
 """
 
 from __future__ import annotations
@@ -89,7 +90,8 @@ class Settings:
     reports_dir: Path = Path("reports")
     ready_timeout: float = 10.0  # seconds a service may take to signal readiness
     # Seconds a page assertion waits (Playwright's expect); None: 5 against the embedded twin, 15 against a deployment,
-    # whose own waits may be longer (a real page gives the 安控元件 7–30 s, PROTOCOLS.md §2.3).
+    # whose own waits may be longer (a real page gives the 安控元件 7–30 s,
+    # docs/protocols/hipki-agent.md#the-popupform-bridge).
     expect_timeout: float | None = None
     agent_port: int = 0  # the 安控元件's port; the real one listens on 61161 (the portal is told the URL)
     agent_public_port: int = 61161  # where a deployment's pages look for the agent (attached runs map it, see browser)

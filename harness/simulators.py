@@ -1,6 +1,6 @@
 """The one registry of simulators: the stack starts, resets and reads each one, and the pytest plugin gives every
 scenario a client of each, by iterating these tables. Adding a simulator is a package under `simulators/` and one
-entry in SIMULATORS (README, "Adding a simulator")."""
+entry in SIMULATORS (docs/simulators.md#adding-a-simulator)."""
 
 from __future__ import annotations
 
@@ -36,7 +36,7 @@ class Target(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class Controlled:
-    """A service with a control surface (STYLE.md §6), and the client a scenario reaches it with."""
+    """A service with a control surface (docs/contributing.md#simulators), and the client a scenario reaches it with."""
 
     name: str  # its key in Stack.urls and in `tpcd up --json`
     client: type[SimulatorClient]
@@ -142,7 +142,7 @@ the reader slot); they are reset, read and reached like the others."""
 CONTROLLED: tuple[Controlled, ...] = SIMULATORS + CARD_SERVICES
 
 REMOTE: tuple[Controlled, ...] = (*SIMULATORS, OCSP)
-"""What an attached run finds already running: every simulator the portal calls and the test CA (DESIGN.md §4b)."""
+"""What an attached run finds already running: each simulator the portal calls, the test CA (docs/design.md)."""
 
 SERVICE_PORTS = (*(spec.name for spec in SIMULATORS), "mail_smtp", "captcha_https", "ocsp", "portal")
 """The services whose port may be pinned (`[tool.tpcd.ports]`, `tpcd up --port NAME=N`)."""

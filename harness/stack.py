@@ -5,7 +5,8 @@ One Stack per pytest-xdist worker (each on its own ports and temp dir), one for 
     with Stack(load_settings()) as stack:
         print(stack.urls["portal"])
 
-Two topologies (DESIGN.md §4b). Embedded: the twin and every simulator on loopback, reset before each scenario.
+Two topologies (docs/design.md#two-topologies). Embedded: the twin and every simulator on loopback, reset before each
+scenario.
 Attached (`attach=` a stack `tpcd up` runs for a deployment): only the citizen's computer starts here (the card in a
 private PC/SC reader, with certificates the shared stack's CA issues, and the 安控元件); the shared simulators are
 never reset. Bound beyond loopback (`listen`), every control and read API asks for the stack's token.

@@ -17,13 +17,13 @@
 # # 2. Certifying a security agent (安控元件), requirement by requirement
 #
 # The portal signs with the citizen's card through an agent on the citizen's computer that speaks HiPKI's
-# LocalSignServer API (PROTOCOLS.md §2). `tpcd certify-agent` checks any build against the numbered conformance
+# LocalSignServer API (docs/protocols/hipki-agent.md). `tpcd certify-agent` checks any build against the conformance
 # requirements (`harness/certify/requirements.py`, AG-01 … AG-26). This notebook goes through some of them by hand,
 # on the wire, against the agent simulator and the virtual card, and watches the card while it does: tries left,
 # APDUs, the card pulled out. Then it runs the whole certification, as a vendor would against their own build.
 #
 # To certify your own agent: start it with `PCSCLITE_CSOCK_NAME` from the links below, so it sees the virtual reader,
-# and use its URL instead of `agent` in the cells (README, "Certifying a security agent").
+# and use its URL instead of `agent` in the cells (docs/certification.md).
 
 # %%
 # %load_ext harness.notebook

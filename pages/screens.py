@@ -1,4 +1,4 @@
-"""Title → page object: drives the one step 「市民看到「X」頁面」 (STYLE.md §13.10)."""
+"""Title → page object: drives the one step 「市民看到「X」頁面」 (docs/contributing.md#page-objects)."""
 
 from __future__ import annotations
 

@@ -44,7 +44,7 @@ class SecurityHeaders:
 
 
 def _twin_token(request: Request) -> None:
-    """The twin's clock, bound beyond loopback, answers only to its token (DESIGN.md §4)."""
+    """The twin's clock, bound beyond loopback, answers only to its token (docs/design.md#the-stack-token)."""
     expected: str = request.app.state.settings.twin_token
     given = request.headers.get("authorization", "")
     if not secrets.compare_digest(given.encode(), f"Bearer {expected}".encode()):

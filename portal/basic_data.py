@@ -8,7 +8,7 @@ from datetime import date
 from portal.idnumber import IdNumberError, Sex, validate_id_number
 from portal.store import Application
 
-MINIMUM_AGE = 7  # under-7s cannot register (PROTOCOLS.md §1)
+MINIMUM_AGE = 7  # under-7s cannot register (docs/protocols/taipeipass.md#the-flow)
 
 
 def _age(born: date, today: date) -> int:

@@ -22,8 +22,8 @@ from portal.settings import PortalSettings
 PREFIX = "PORTAL_"
 TRUSTED_CA_FILE = "PORTAL_TRUSTED_CA_FILE"
 LISTEN, PORT = "PORTAL_LISTEN", "PORTAL_PORT"
-# The systems a deployment is configured with (PROTOCOLS.md §2, §7, §8, §10, §11), each without a default: what
-# `tpcd up --portal-config` writes. Field → what it is, for errors and the README's table.
+# The systems a deployment is configured with (docs/protocols/index.md), each without a default: what
+# `tpcd up --portal-config` writes. Field → what it is, for errors and docs/deployment.md's table.
 SYSTEMS: dict[str, str] = {
     "sms_gateway_url": "the Mitake SmSend URL the one-time codes are sent through",
     "sms_username": "the Mitake account (username)",

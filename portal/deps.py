@@ -21,11 +21,11 @@ from portal.store import Store
 class Outbound:
     """One adapter per external system the portal calls; each opens a fresh connection per call, so they are cheap."""
 
-    sms: MitakeSender  # Mitake SmSend, PROTOCOLS.md §7
-    mail: SmtpSender  # the verification e-mail, PROTOCOLS.md §12
-    siteverify: SiteVerify  # reCAPTCHA, PROTOCOLS.md §8.2
-    netizen: NetizenOAuth  # 網路市民, PROTOCOLS.md §11
-    registry: CardServicesRegistry  # card services, PROTOCOLS.md §10
+    sms: MitakeSender  # Mitake SmSend, docs/protocols/sms-mitake.md
+    mail: SmtpSender  # the verification e-mail, docs/protocols/mail-smtp-mailpit.md#the-verification-e-mail
+    siteverify: SiteVerify  # reCAPTCHA, docs/protocols/recaptcha.md#siteverify
+    netizen: NetizenOAuth  # 網路市民, docs/protocols/netizen-oauth.md
+    registry: CardServicesRegistry  # card services, docs/protocols/registry.md
 
     @classmethod
     def configured_by(cls, settings: PortalSettings) -> Outbound:

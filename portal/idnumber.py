@@ -1,4 +1,5 @@
-"""身分證字號 and 居留證 (ARC) checks (PROTOCOLS.md §6), shared by the portal, the card and the citizen factory.
+"""身分證字號 and 居留證 (ARC) checks (docs/protocols/id-number.md), shared by the portal, the card and the citizen
+factory.
 
 The portal lives here because it is the component that must refuse a bad number; the harness imports it downwards.
 """
@@ -8,7 +9,8 @@ from __future__ import annotations
 import re
 from enum import StrEnum
 
-# Letter → two-digit code. Not alphabetical after H: I=34, O=35, W=32, X=30, Y=31, Z=33 (PROTOCOLS.md §6.1).
+# Letter → two-digit code. Not alphabetical after H: I=34, O=35, W=32, X=30, Y=31, Z=33
+# (docs/protocols/id-number.md#national-id-number).
 LETTER_CODES: dict[str, int] = {letter: index + 10 for index, letter in enumerate("ABCDEFGHJKLMNPQRSTUVXYWZIO")}
 WEIGHTS = (1, 9, 8, 7, 6, 5, 4, 3, 2, 1, 1)
 

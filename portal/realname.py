@@ -1,4 +1,5 @@
-"""Server-side real-name verification (PROTOCOLS.md §5.8): whatever the page did, the server checks it all again.
+"""Server-side real-name verification (docs/protocols/moica-card.md#real-name-check): whatever the page did, the server
+checks it all again.
 
 In order: the typed 身分證字號 (checksum, and the member's own); the nonce (issued to this member, unused, fresh);
 the signature over it with the signing certificate's key; the chain to the configured MOICA CA; the validity; the

@@ -13,15 +13,15 @@ class PortalSettings:
     db_path: Path
     secret_key: str  # signs the session cookie; the stack draws a fresh one per run
     https_only_cookies: bool = False  # True behind TLS; the twin on loopback serves plain HTTP
-    # Mitake SmSend (PROTOCOLS.md §7): the enterprise endpoint and account.
+    # Mitake SmSend (docs/protocols/sms-mitake.md): the enterprise endpoint and account.
     sms_gateway_url: str = "https://smsapi.mitake.com.tw/api/mtk/SmSend"
     sms_username: str = ""
     sms_password: str = ""
-    # The verification e-mail (our own design, PROTOCOLS.md §12).
+    # The verification e-mail (our own design, docs/protocols/mail-smtp-mailpit.md#the-verification-e-mail).
     smtp_host: str = "127.0.0.1"
     smtp_port: int = 25
     mail_from: str = "臺北卡3.0 <noreply@tpcd.example.test>"
-    # reCAPTCHA v2 (PROTOCOLS.md §8): Google's URLs and official test keys work unchanged.
+    # reCAPTCHA v2 (docs/protocols/recaptcha.md): Google's URLs and official test keys work unchanged.
     captcha_script_url: str = "https://www.google.com/recaptcha/api.js"
     captcha_verify_url: str = "https://www.google.com/recaptcha/api/siteverify"
     captcha_site_key: str = "6LeIxAcTAAAAAJcZVRqyHh71UMIEGNQ_MXjiZKhI"
@@ -29,7 +29,7 @@ class PortalSettings:
     # The hostnames siteverify may vouch for (its reply's `hostname`): the portal's own names. Empty: the one this
     # request was addressed to, which is right on loopback; a deployment lists its public names.
     captcha_hostnames: tuple[str, ...] = ()
-    # 網路市民 (PROTOCOLS.md §11, our documented API).
+    # 網路市民 (docs/protocols/netizen-oauth.md, our documented API).
     netizen_url: str = "http://citizen.taipei"
     netizen_client_id: str = "tpcd-portal"
     netizen_client_secret: str = ""
@@ -48,14 +48,15 @@ class PortalSettings:
     session_lifetime: float = 43200.0
     id_probe_limit: int = 3  # registered 身分證字號 one application may be told of before it must start over
     outbound_timeout: float = 5.0  # seconds the portal waits for any external system
-    # The 安控元件 on the citizen's computer (PROTOCOLS.md §2) and how long the page waits for its answer.
+    # The 安控元件 on the citizen's computer (docs/protocols/hipki-agent.md) and how long the page waits for its answer.
     agent_url: str = "http://127.0.0.1:61161"
     agent_timeout: float = 10.0
     # The MOICA CA certificates (PEM) a citizen certificate must chain to; a deployment sets the real G2/G3.
     trusted_ca_pem: bytes = b""
-    # The city departments' card-services registry (PROTOCOLS.md §10, our API).
+    # The city departments' card-services registry (docs/protocols/registry.md, our API).
     registry_url: str = "http://127.0.0.1:9"
-    # Where the QR code of documented step 23 sends a phone: the TaipeiPASS app page (PROTOCOLS.md §1).
+    # Where the QR code of documented step 23 sends a phone: the TaipeiPASS app page
+    # (docs/protocols/taipeipass.md#the-flow).
     app_download_url: str = "https://id.taipei/tpcd/about/taipeipass-app"
     twin_controls: bool = False  # the twin's test clock at /_twin/*; never on a real deployment
     twin_token: str = ""  # when set, /_twin/* demands `Authorization: Bearer <it>` (required beyond loopback)

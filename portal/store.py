@@ -109,7 +109,7 @@ class Challenge:
 
 @dataclass(frozen=True, slots=True)
 class Member:
-    """A registered member; verified_level '0' is 一般會員 (未實名), as TaipeiPASS encodes it (PROTOCOLS.md §9.3)."""
+    """A registered member; verified_level '0' is 一般會員 (未實名), as in TaipeiPASS (docs/protocols/taipeipass.md)."""
 
     id: int
     tier: str

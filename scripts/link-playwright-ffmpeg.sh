@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Playwright records video with its own ffmpeg build, which it cannot download here (ENVIRONMENT.md): put the static
-# ffmpeg that the imageio-ffmpeg wheel carries where Playwright looks for it.
+# Playwright records video with its own ffmpeg build, which it cannot download here (docs/environment.md#video):
+# put the static ffmpeg that the imageio-ffmpeg wheel carries where Playwright looks for it.
 set -euo pipefail
 venv=${1:?usage: link-playwright-ffmpeg.sh VENV}
 read -r revision ffmpeg < <("$venv/bin/python" - <<'PY'

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Debian installs virtualsmartcard where no Python searches (ENVIRONMENT.md): point the venv at it with a .pth file.
+# Debian installs virtualsmartcard where no Python searches (docs/environment.md#pcsc-and-the-virtual-card): point
+# the venv at it with a .pth file.
 set -euo pipefail
 venv=${1:?usage: link-virtualsmartcard.sh VENV}
 init=$(dpkg -L python3-virtualsmartcard 2>/dev/null | grep -m1 '/virtualsmartcard/__init__.py$' || true)

@@ -47,11 +47,12 @@ class ServiceClient:
 
 
 class SimulatorClient(ServiceClient):
-    """Client of a simulator's control surface (STYLE.md §6); each simulator's client adds its typed readers.
+    """Client of a simulator's control surface (docs/contributing.md#simulators); each simulator's client adds its typed
+    readers.
 
     `target`: what this client's faults apply to when `arm` is given no `match` (the scenario's mobile, mail address,
     ID number or browser session). `shared`: the simulator serves other runs too, so a fault for every target is
-    refused and `reset` is never sent (DESIGN.md §4: nothing wipes a shared stack).
+    refused and `reset` is never sent (docs/design.md#contracts: nothing wipes a shared stack).
     """
 
     def __init__(

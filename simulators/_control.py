@@ -21,7 +21,8 @@ from simulators._faults import ArmedFault, FaultBook
 
 S = TypeVar("S")
 # A browser session the harness drives sends this header on every request (Playwright's extra HTTP headers), so a
-# simulator the browser calls can scope a fault to one scenario on a stack several runs share (DESIGN.md §4).
+# simulator the browser calls can scope a fault to one scenario on a stack several runs share
+# (docs/design.md#contracts).
 SESSION_HEADER = "X-Tpcd-Scenario"
 ALWAYS_OPEN = ("/healthz",)  # readiness, for people and load balancers alike: says nothing but "ok"
 

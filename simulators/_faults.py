@@ -63,7 +63,7 @@ class FaultBook:
     def disarm(self, ids: Iterable[int]) -> int:
         """Disarm the faults with these ids (those already used up or unknown are skipped); how many went.
 
-        On a stack that several runs share, a scenario takes back only what it armed (DESIGN.md §4)."""
+        On a stack that several runs share, a scenario takes back only what it armed (docs/design.md#contracts)."""
         wanted = set(ids)
         with self._lock:
             kept = [armed for armed in self._armed if armed.id not in wanted]

@@ -20,7 +20,7 @@ from simulators.agent import AgentClient, AgentFault
 from simulators.card import CardClient, CardFault, RevocationFault
 from simulators.registry import CardService, RegistryClient, RegistryFault
 
-APP_PAGE = "https://id.taipei/tpcd/about/taipeipass-app"  # the app's page (PROTOCOLS.md §1)
+APP_PAGE = "https://id.taipei/tpcd/about/taipeipass-app"  # the app's page (docs/protocols/taipeipass.md#the-flow)
 LINUX_FIREFOX = "Mozilla/5.0 (X11; Linux x86_64; rv:140.0) Gecko/20100101 Firefox/140.0"
 QUOTED_LABELS = re.compile(r"「(.+?)」")  # 「執行」、「確認」、「是」 → the labels, in order
 # The Gherkin's words for what is wrong with the citizen's card → the card simulator's fault.

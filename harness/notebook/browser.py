@@ -1,7 +1,7 @@
 """One thread owns Playwright for the notebook's whole life, and every browser call runs there.
 
 Jupyter's kernel runs an asyncio loop on its main thread, inside which Playwright's sync API refuses to start
-(playwright-python#178, #480; nest_asyncio does not help: ENVIRONMENT.md, "Notebooks"). Playwright's objects are not
+(playwright-python#178, #480; nest_asyncio does not help: docs/environment.md#notebooks). Playwright's objects are not
 thread-safe either, so the browser, its contexts and pages are made, used and closed on this one thread: cells hand it
 work (`call`) and wait for the answer.
 """
@@ -53,7 +53,7 @@ def launch_options(settings: Settings, stack: Stack, *, headed: bool, home: Path
 def context_options(settings: Settings, portal_url: str) -> dict[str, Any]:
     """A context like the suite's (harness/plugin/browser.py, browser_context_args), for a scenario explored by hand:
     zh-TW, Taipei time, the Windows Chrome user agent, relative URLs against the portal under test, and Local Network
-    Access granted when the portal is not on loopback (PROTOCOLS.md §4)."""
+    Access granted when the portal is not on loopback (docs/protocols/browser.md)."""
     local_network = [] if is_loopback(urlparse(portal_url).hostname or "") else ["local-network-access"]
     return {
         "base_url": portal_url,

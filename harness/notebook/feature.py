@@ -1,7 +1,7 @@
 """Gherkin text of a notebook: a cell made into a complete feature file, and an exploration kept as a .feature.
 
 A cell may hold a whole feature, scenarios without the 功能 line, or only steps; each is completed into a feature in
-`# language: zh-TW` (STYLE.md §3) so pytest-bdd parses it exactly as it parses features/.
+`# language: zh-TW` (docs/contributing.md#gherkin) so pytest-bdd parses it exactly as it parses features/.
 """
 
 from __future__ import annotations

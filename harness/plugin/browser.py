@@ -23,7 +23,8 @@ from simulators._main import is_loopback
 PAGE_KEY = pytest.StashKey[Page]()
 ARTIFACTS_KEY = pytest.StashKey[Path]()  # pytest-playwright's folder for this test's trace, video and screenshots
 BROWSER_VERSION_KEY = pytest.StashKey[str]()
-# Debian's Chromium looks up Google hosts at start; map every name to NOTFOUND except loopback (ENVIRONMENT.md).
+# Debian's Chromium looks up Google hosts at start; map every name to NOTFOUND except loopback
+# (docs/environment.md#chromium).
 # Only for the embedded twin: a deployed portal by URL must stay reachable. Loopback is kept by mapping it onto
 # itself, not by EXCLUDE: an excluded host is never mapped, which would also undo the agent's port mapping below
 # (tried on Chromium 156: with `EXCLUDE 127.0.0.1`, `MAP 127.0.0.1:61161 127.0.0.1:<port>` has no effect).
@@ -89,7 +90,7 @@ def browser_type_launch_args(
         )
     home = owned_tempdir("tpcd-chromium-")
     args = resolver_rules(tpcd_settings, stack.agent_port if stack.shared else None)
-    # Chromium leaves its caches and temp files here, not in HOME or /tmp (ENVIRONMENT.md).
+    # Chromium leaves its caches and temp files here, not in HOME or /tmp (docs/environment.md#chromium).
     private = {name: str(home / folder) for name, folder in CHROMIUM_HOME.items()}
     try:
         yield {
@@ -111,7 +112,8 @@ def browser_context_args(
     browser_context_args: dict[str, Any], portal_url: str, tpcd_settings: Settings
 ) -> dict[str, Any]:
     """Every context speaks zh-TW in Taipei time and resolves relative URLs against the portal under test; a portal
-    not on loopback may call the agent on loopback only with Local Network Access granted (PROTOCOLS.md §4)."""
+    not on loopback may call the agent on loopback only with Local Network Access granted
+    (docs/protocols/browser.md)."""
     local_network = [] if is_loopback(urlparse(portal_url).hostname or "") else ["local-network-access"]
     return {
         **browser_context_args,

@@ -22,7 +22,7 @@ from harness.trace import DOC_STEPS
 
 pytest_plugins = ["harness.plugin.scrubbing"]  # every artefact below is scrubbed of the scenario's secrets
 
-# Identifier tags (STYLE.md §3); a mistyped tag fails collection under --strict-markers.
+# Identifier tags (docs/contributing.md#gherkin); a mistyped tag fails collection under --strict-markers.
 TAGS = {
     "registration": "申請與註冊 (documented steps 1–9)",
     "gold": "金質會員認證 (documented steps 10–24)",

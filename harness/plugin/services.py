@@ -1,6 +1,7 @@
 """Session fixtures: the harness settings and one stack of services per pytest-xdist worker; per-scenario clients.
 
-On an attached stack (`--stack`, DESIGN.md §4b) the simulators are shared with other runs: each scenario's clients
+On an attached stack (`--stack`, docs/design.md#two-topologies) the simulators are shared with other runs: each
+scenario's clients
 arm faults for that scenario's own target only (its citizen's mobile, mail address or ID number, or its browser
 session) and disarm them when it ends, and nothing is reset as a whole.
 """

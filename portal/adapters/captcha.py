@@ -1,4 +1,4 @@
-"""Check a 「我不是機器人」 token with reCAPTCHA's siteverify (PROTOCOLS.md §8.2)."""
+"""Check a 「我不是機器人」 token with reCAPTCHA's siteverify (docs/protocols/recaptcha.md#siteverify)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Send the verification e-mail over SMTP (the mail's sender, subject and body are our design, PROTOCOLS.md §12)."""
+"""Send the verification e-mail over SMTP (its wording is our design: docs/protocols/mail-smtp-mailpit.md)."""
 
 from __future__ import annotations
 

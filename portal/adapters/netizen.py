@@ -1,4 +1,4 @@
-"""Pull a legacy 網路市民 profile: authorize in the browser, then token and profile server-side (PROTOCOLS.md §11)."""
+"""Pull a 網路市民 profile: consent in the browser, token and profile server-side (docs/protocols/netizen-oauth.md)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
-"""Look up the card services held under a 身分證字號 in the city departments' registry (PROTOCOLS.md §10, our API:
-`GET /api/v1/services?id_number=…` → `{"id_number": …, "services": [{"service", "department", "card_number",
+"""Look up the card services held under a 身分證字號 in the city departments' registry (docs/protocols/registry.md, our
+API: `GET /api/v1/services?id_number=…` → `{"id_number": …, "services": [{"service", "department", "card_number",
 "status", "bound"}]}`)."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Send a one-time code through Mitake's SmSend HTTP API (PROTOCOLS.md §7), as the real portal would."""
+"""Send a one-time code through Mitake's SmSend HTTP API (docs/protocols/sms-mitake.md), as the real portal would."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import requests
 
 from portal.adapters import DeliveryError
 
-ACCEPTED = {"0", "1", "2", "4"}  # statuscodes Mitake's appendix counts as accepted (PROTOCOLS.md §7.3)
+ACCEPTED = {"0", "1", "2", "4"}  # statuscodes Mitake counts as accepted (docs/protocols/sms-mitake.md#replies)
 REASONS = {
     "e": "簡訊服務帳號設定有誤",
     "k": "簡訊服務拒絕本站連線",

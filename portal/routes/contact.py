@@ -176,7 +176,7 @@ def _check(request: Request, application: Application, code: str, captcha_token:
         verdict = deps.outbound(request).siteverify.check(captcha_token, request.client.host if request.client else "")
     except CaptchaUnavailable as error:
         raise Refused("目前無法確認「我不是機器人」驗證，請稍後再試。", 503) from error
-    # A token solved on another site (PROTOCOLS.md §8.2: siteverify names the site in `hostname`) proves nothing here.
+    # A token solved on another site (siteverify names it in `hostname`, docs/protocols/recaptcha.md) proves nothing.
     if not verdict.success or verdict.hostname not in accepted_hostnames(settings.captcha_hostnames, request):
         raise Refused(CAPTCHA_FAILED)
     digest = code_hash(settings, (application.id, challenge.channel, challenge.contact), code.strip())

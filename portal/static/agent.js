@@ -1,4 +1,5 @@
-// The portal's side of the 安控元件 (PROTOCOLS.md §2.3): find it, and sign through its /popupForm bridge.
+// The portal's side of the 安控元件: find it, and sign through its /popupForm bridge
+// (docs/protocols/hipki-agent.md#the-popupform-bridge).
 (function () {
   "use strict";
 
@@ -31,7 +32,8 @@
     return MAJOR[major] || ("安控元件回應錯誤（代碼 0x" + major.toString(16).toUpperCase() + "）。");
   }
 
-  // One request per popup: wait for its getTbs, post the request, take the answer (PROTOCOLS.md §2.3).
+  // One request per popup: wait for its getTbs, post the request, take the answer
+  // (docs/protocols/hipki-agent.md#the-popupform-bridge).
   function viaPopup(agent, path, request, timeoutMs) {
     return new Promise(function (resolve, reject) {
       var popup = window.open(agent + path, "tpcd-agent", "width=480,height=320");

@@ -1,4 +1,5 @@
-"""CMS SignedData for `signatureType: PKCS7` (PROTOCOLS.md §2.4), signed by the card, not by a key in memory.
+"""CMS SignedData for `signatureType: PKCS7` (docs/protocols/hipki-agent.md#requests), signed by the card, not by a key
+in memory.
 
 asn1crypto builds the structure because `cryptography`'s PKCS7 builder needs the private key, which never leaves the
 card. Signed attributes: contentType, messageDigest, signingTime, and when asked the nonce (1.2.840.113549.1.9.25.3)

@@ -1,6 +1,8 @@
-"""HiPKI LocalSignServer result codes (PROTOCOLS.md §2.6): `ret_code` is the major code, `last_error` the minor one.
+"""HiPKI LocalSignServer result codes (docs/protocols/hipki-agent.md#result-codes): `ret_code` is the major code,
+`last_error` the minor one.
 
-Confirmed (PROTOCOLS.md §2.6 said "can arrive negative"): both travel as JSON numbers holding a *signed 32-bit*
+Confirmed (the notes once said only "can arrive negative"; docs/protocols/hipki-agent.md#result-codes): both travel as
+JSON numbers holding a *signed 32-bit*
 integer, so a code at or above 0x80000000 arrives negative — `last_error` 0x80000001 as -2147483647. The sources:
 zkmopro/zkID deserialises them as `i32` (`CardSignResponse { _last_error: i32, _ret_code: i32 }`, in
 `wallet-unit-poc/ecdsa-spartan2/src/circuits/rs256_circuit.rs` and zkid-input-builder's `types.rs`), which refuses
@@ -96,7 +98,7 @@ class AgentError(Exception):
 
 
 def pin_status(sw: int) -> AgentError:
-    """Map a VERIFY status word to HiPKI codes, as middleware does (PROTOCOLS.md §2.8)."""
+    """Map a VERIFY status word to HiPKI codes, as middleware does (docs/protocols/hipki-agent.md#our-choices)."""
     if sw == 0x63C2:
         return AgentError(Ret.LOGIN_FAILED, Minor.TWO_TRIES_LEFT)
     if sw == 0x63C1:

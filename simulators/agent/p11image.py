@@ -1,6 +1,7 @@
 """GET /p11Image.bmp: the /pkcs11info answer painted into a one-row BMP, for pages that cannot read the JSON itself.
 
-The legacy detection path of HiCOS / HiPKI integrator pages, from before /popupForm (PROTOCOLS.md §2.2; seen in
+The legacy detection path of HiCOS / HiPKI integrator pages, from before /popupForm
+(docs/protocols/hipki-agent.md#endpoints; seen in
 integrator sample code, e.g. HiPKI's checkVersion page): `img.crossOrigin = "Anonymous"`, `img.src =
 "http://localhost:61161/p11Image.bmp"`, draw it on a 2000 x 1 canvas, then
 

@@ -1,4 +1,4 @@
-"""The agent's own pages: the popupForm postMessage bridge (PROTOCOLS.md §2.3) and the trusted-site confirmation."""
+"""The agent's own pages: the popupForm bridge and the trusted-site page (docs/protocols/hipki-agent.md)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""The security agent (安控元件) as the portal's pages reach it: HiPKI LocalSignServer-compatible (PROTOCOLS.md §2).
+"""The security agent (安控元件) as the portal's pages reach it: HiPKI LocalSignServer-compatible
+(docs/protocols/hipki-agent.md).
 
 `GET /` (`version:<a.b.c.d>`), `GET|POST /pkcs11info[?withcert=true]`, `GET /p11Image.bmp` (the same answer in a
 BMP, p11image.py), `POST /sign` and `POST /decrypt` (form field `tbsPackage`), `GET /popupForm` (the postMessage
@@ -13,11 +14,13 @@ Answer shapes, each replayed from the integrators' own code in tests/simulators/
   `slots` always an array (zkID's `requestPkcs11Info` throws without one); a tbsPackage `slotDescription` scopes it
   to that reader (zkID `popupPkcs11Info`: "pass `slotDescription` to scope to a specific reader"). A slot's `token`
   is absent for an empty reader and the string "unknown token" for a card the library cannot read (both seen in
-  integrator sample code, PROTOCOLS.md §2.5; which condition gives which is our choice). Every parser we know treats
+  integrator sample code, docs/protocols/hipki-agent.md#responses; which condition gives which is our choice). Every
+  parser we know treats
   both as "no card": the samples' `slots[index].token instanceof Object`, zkID's detector `s.token &&
   s.token.serialNumber`, zkID's serde `#[serde(default)] token: Option<…>` (for the absent key).
 - with `withcert=true`, the token's `certs` begin with the issuing CA's certificate (tokens.py).
-- `GET /` carries `version:<a.b.c.d>` for the admin scripts' regex `version:(?<version>[\\d\\.]+)` (PROTOCOLS.md §2.1).
+- `GET /` carries `version:<a.b.c.d>` for the admin scripts' regex `version:(?<version>[\\d\\.]+)`
+  (docs/protocols/hipki-agent.md#identity).
 
 Trusted sites (our reading of the integrator samples): a request carrying an Origin not on the list gets
 0x76000031 until `/addDomain` adds it, after the user confirms on the agent's own page. A request with no Origin (a
@@ -66,7 +69,7 @@ UNKNOWN_TOKEN = "unknown token"  # a slot's `token` when the card in it is not o
 
 
 class Call(StrEnum):
-    """The agent's calls, each named as the `func` its answer carries (PROTOCOLS.md §2.5)."""
+    """The agent's calls, each named as the `func` its answer carries (docs/protocols/hipki-agent.md#responses)."""
 
     PKCS11INFO = "pkcs11info"
     SIGN = "sign"
@@ -81,7 +84,7 @@ class AgentCrashed(Exception):
 class AgentSettings:
     """How this build of the agent behaves."""
 
-    version: str = "1.3.4.103349"  # the version integrators saw (PROTOCOLS.md §2.1)
+    version: str = "1.3.4.103349"  # the version integrators saw (docs/protocols/hipki-agent.md#identity)
     library: str = "TPCD MOICA PKCS#11 (simulated)"
     cors: bool = False  # answer CORS and PNA preflights for trusted origins (the real agent sends no CORS headers)
     going_seconds: float = 5.0  # a page used the agent within this long: the tray shows Going
@@ -90,7 +93,7 @@ class AgentSettings:
     public_port: int = 0
 
 
-LOOPBACK_NAMES = frozenset({"127.0.0.1", "localhost"})  # the names pages use for the agent (PROTOCOLS.md §2.1)
+LOOPBACK_NAMES = frozenset({"127.0.0.1", "localhost"})  # the agent in pages (docs/protocols/hipki-agent.md#identity)
 
 
 class SecurityAgent:
@@ -218,7 +221,7 @@ class SecurityAgent:
         }
 
     def sign(self, package: dict[str, Any]) -> dict[str, Any]:
-        """MakeSignature: PKCS#1 or CMS SignedData over `tbs` with the card's signing key (PROTOCOLS.md §2.4)."""
+        """MakeSignature: PKCS#1 or CMS SignedData over `tbs`, by the card (docs/protocols/hipki-agent.md#requests)."""
         readers = self._readers()
         self._pin_dialog()
         if package.get("func", "MakeSignature") != "MakeSignature":
@@ -258,7 +261,7 @@ class SecurityAgent:
         }
 
     def decrypt(self, package: dict[str, Any]) -> dict[str, Any]:
-        """DecryptData: PKCS#1 v1.5 `cipher` opened by the card's encryption key (PROTOCOLS.md §2.4)."""
+        """DecryptData: PKCS#1 v1.5 `cipher` opened by the card's key (docs/protocols/hipki-agent.md#requests)."""
         readers = self._readers()
         self._pin_dialog()
         raw = package.get("cipher")

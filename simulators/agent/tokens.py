@@ -4,7 +4,8 @@ It speaks the card's APDUs (simulators/card/APDU.md) and turns status words into
 (HiCOS PKCS#11 under the real agent) does. `CardCertificate.describe` is the certificate entry of
 /pkcs11info?withcert=true, field for field.
 
-Confirmed (PROTOCOLS.md §2.5 had only the citizen's certificates): the token's `certs` also carry the issuing CA's
+Confirmed (the notes once had only the citizen's certificates; docs/protocols/hipki-agent.md#responses): the token's
+`certs` also carry the issuing CA's
 certificate, labelled "CA Cert" with usage "keyCertSign|cRLSign", listed first — zkmopro/zkID
 `wallet-unit-poc/ecdsa-spartan2/tests/testdata/pkcs11info_test.json` (entries "CA Cert" then "cert1"), and both zkID
 clients depend on it: `extract_issuer_cert` (ecdsa-spartan2, `.find(|c| c.label == "CA Cert")` in the first slot's
@@ -140,7 +141,7 @@ class CardCertificate:
     cert: x509.Certificate
 
     def describe(self) -> dict[str, str]:
-        """The fields integrators read (PROTOCOLS.md §2.5)."""
+        """The fields integrators read (docs/protocols/hipki-agent.md#responses)."""
         subject = ",".join(f"{_short(a.oid)}={a.value!s}" for a in self.cert.subject)
         issuer = ",".join(f"{_short(a.oid)}={a.value!s}" for a in self.cert.issuer)
         names = self.cert.subject.get_attributes_for_oid(x509.oid.NameOID.COMMON_NAME)

@@ -1,4 +1,4 @@
-"""reCAPTCHA faults as siteverify answers them (PROTOCOLS.md §8.2), and what ticking the box does."""
+"""reCAPTCHA faults as siteverify answers them (docs/protocols/recaptcha.md), and what ticking the box does."""
 
 from __future__ import annotations
 
@@ -24,7 +24,8 @@ class CaptchaMode(StrEnum):
 
 ELSEWHERE_HOSTNAME = "elsewhere.example.test"  # HOSTNAME_MISMATCH's hostname: a site that is not the portal
 
-# Google's published key pair for automated tests: always passes, for the hostname below (PROTOCOLS.md §8.3).
+# Google's published key pair for automated tests: always passes, for the hostname below
+# (docs/protocols/recaptcha.md#test-keys).
 GOOGLE_TEST_SITE_KEY = "6LeIxAcTAAAAAJcZVRqyHh71UMIEGNQ_MXjiZKhI"
 GOOGLE_TEST_SECRET = "6LeIxAcTAAAAAGG-vFI1TnRWxMZNFuojJ4WifJWe"  # public by design: Google prints it in its FAQ
 TEST_KEY_HOSTNAME = "testkey.google.com"

@@ -1,4 +1,5 @@
-"""reCAPTCHA v2, offline (PROTOCOLS.md §8): the widget script, its token endpoints, and siteverify as Google serves it.
+"""reCAPTCHA v2, offline (docs/protocols/recaptcha.md): the widget script, its token endpoints, and siteverify as Google
+serves it.
 
 `GET /recaptcha/api.js` is the page API of developers.google.com/recaptcha/docs/display (see `widget.js`).
 `GET|POST /recaptcha/api/siteverify` takes `secret`, `response` and `remoteip` from the query or a form body and
@@ -6,7 +7,7 @@ answers with Google's JSON shape and error codes; tokens are single use and vali
 is also served over HTTPS (`serve_https`) with a CA made for it (`ca_pem`, or `GET /_control/ca.pem`), for clients
 that hard-code https.
 
-Confirmed here (moved out of PROTOCOLS.md's "seen in integrator sample code"):
+Confirmed here (once "seen in integrator sample code" in docs/protocols/recaptcha.md):
 - siteverify answers GET with the fields in the query as well as POST: Google's own first PHP library sent GET
   (google/recaptcha `php/recaptchalib.php`, `_submitHTTPGet`), as Locomotive's RecaptchaService still does
   (`HTTParty.get(@api, query: {secret:, response:, remoteip:})`); django-recaptcha and Google's current library POST
@@ -179,7 +180,7 @@ class Captcha(Simulator[CaptchaSettings]):
         if fault is not None and fault.fault != CaptchaFault.HOSTNAME_MISMATCH:
             return _failure(fault.fault)  # the fault's value is the error code
         elsewhere = fault is not None
-        if testing:  # Google's test secret passes any token, any number of times (PROTOCOLS.md §8.3)
+        if testing:  # Google's test secret passes any token, again and again (docs/protocols/recaptcha.md)
             return _success(time.monotonic(), ELSEWHERE_HOSTNAME if elsewhere else TEST_KEY_HOSTNAME)
         with self.lock:
             if token is None or self.key_pairs.get(token.sitekey) != secret:

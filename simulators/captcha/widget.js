@@ -33,7 +33,7 @@
       image: "Challenge image", verify: "Verify", badge: "protected by reCAPTCHA"
     }
   };
-  // Google's own words on its published test keys (PROTOCOLS.md §8.3).
+  // Google's own words on its published test keys (docs/protocols/recaptcha.md#test-keys).
   var TEST_BANNER = "This reCAPTCHA is for testing purposes only. Please report to the site admin if you are seeing this.";
   var RESPONSE_STYLE = "width: 250px; height: 40px; border: 1px solid rgb(193, 193, 193); margin: 10px 25px; " +
     "padding: 0px; resize: none; display: none;";  // Google's textarea, as saved pages show it

@@ -320,7 +320,7 @@ class MoicaCardOS(SmartcardOS):  # type: ignore[misc]
         raise SwError(SW.WRONG_P1P2)
 
     def _sign(self, digest_info: bytes) -> bytes:
-        """PSO COMPUTE DIGITAL SIGNATURE over a SHA-256 DigestInfo: RSA PKCS#1 v1.5 (PROTOCOLS.md §5.2)."""
+        """PSO COMPUTE DIGITAL SIGNATURE over a SHA-256 DigestInfo: RSA PKCS#1 v1.5 (docs/protocols/moica-card.md)."""
         if not self.verified:
             raise SwError(SW.SECURITY_STATUS)
         if self.sign_key_ref != KEY_SIGN:

@@ -1,6 +1,7 @@
 """The card in its reader, as tests control it: insert, remove, set tries, block, revoke or expire, swap, transcript.
 
-CardClient drives the in-process slot directly (STYLE.md §6: the same operations as methods); CardControlClient does
+CardClient drives the in-process slot directly (docs/contributing.md#simulators: the same operations as methods);
+CardControlClient does
 the same over HTTP, through the control surface of simulators/card/control.py (what `tpcd certify-agent
 --control-url` takes). Issued cards are cached per citizen seed, so re-inserting a card never waits for new keys.
 

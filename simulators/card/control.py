@@ -116,8 +116,8 @@ def create_card_app(card: CardClient) -> FastAPI:
 
 
 class ControlToken:
-    """Demand `Authorization: Bearer <token>` on every `/_control/*` path (DESIGN.md §4: a control surface bound
-    beyond loopback); the protocol surfaces beside it stay open."""
+    """Demand `Authorization: Bearer <token>` on every `/_control/*` path (docs/design.md#the-stack-token: a control
+    surface bound beyond loopback); the protocol surfaces beside it stay open."""
 
     def __init__(self, app: ASGIApp, token: str) -> None:
         self.app, self.token = app, token

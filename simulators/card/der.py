@@ -2,7 +2,8 @@
 
 SubjectDirectoryAttributes ::= SEQUENCE SIZE (1..MAX) OF Attribute               (RFC 5280 §4.2.1.8)
 Attribute ::= SEQUENCE { type OBJECT IDENTIFIER, values SET OF AttributeValue }
-MOICA puts the last four 身分證字號 digits there under 2.16.886.1.100.2.51 (PROTOCOLS.md §5.2); we encode the value as
+MOICA puts the last four 身分證字號 digits there under 2.16.886.1.100.2.51
+(docs/protocols/moica-card.md#cardholder-certificate); we encode the value as
 a PrintableString (our choice: the real string type is not documented).
 """
 

@@ -1,6 +1,7 @@
 """A private pcscd with vpcd reader slots, unreachable from the network.
 
-vpcd listens on every interface (0.0.0.0), which would put a card port on the network (ENVIRONMENT.md). So pcscd runs
+vpcd listens on every interface (0.0.0.0), which would put a card port on the network
+(docs/environment.md#pcsc-and-the-virtual-card). So pcscd runs
 in its own network namespace (only its own loopback exists there) and its own mount namespace (its socket lands in a
 directory of ours, not /run/pcscd). Clients reach it with PCSCLITE_CSOCK_NAME=<dir>/pcscd.comm; the card link enters
 the namespace with setns(2). The system's pcscd, if any, is never touched. Needs root (unshare) and the Debian

@@ -1,9 +1,11 @@
-"""A test PKI shaped like MOICA's (PROTOCOLS.md §5): test root → test MOICA CA → each citizen's two certificates.
+"""A test PKI shaped like MOICA's (docs/protocols/moica-card.md): test root → test MOICA CA → each citizen's two
+certificates.
 
 Never chains to the real GRCA: every name carries a test marker. RSA-2048 keys take tens of milliseconds each, so a
 KeyPool makes them in a background thread and a scenario takes a ready one.
 
-The CRL follows RFC 5280 §5 as MOICA publishes one (PROTOCOLS.md §5.5): a v2 CRL whose issuer is the CA's subject,
+The CRL follows RFC 5280 §5 as MOICA publishes one (docs/protocols/moica-card.md#revocation): a v2 CRL whose issuer is
+the CA's subject,
 signed by the CA's key, with the two extensions §5.2 makes mandatory for a conforming CA (authorityKeyIdentifier,
 §5.2.1; cRLNumber, §5.2.3, "monotonically increasing"), a nextUpdate (§5.1.2.5: "Conforming CRL issuers MUST include
 the nextUpdate time"), and a reasonCode per entry (§5.3.1; absent for "unspecified", as it recommends). A CRL is
@@ -36,7 +38,8 @@ ROOT_NAME = x509.Name(
         x509.NameAttribute(NameOID.COMMON_NAME, f"GRCA {TEST_MARKER}"),
     ]
 )
-# MOICA's DN is C=TW, O=行政院, OU=內政部憑證管理中心 with no CN (PROTOCOLS.md §5.1); our CN is the test marker.
+# MOICA's DN is C=TW, O=行政院, OU=內政部憑證管理中心 with no CN (docs/protocols/moica-card.md#ca-hierarchy); our CN is
+# the test marker.
 MOICA_NAME = x509.Name(
     [
         x509.NameAttribute(NameOID.COUNTRY_NAME, "TW"),
@@ -45,7 +48,7 @@ MOICA_NAME = x509.Name(
         x509.NameAttribute(NameOID.COMMON_NAME, f"MOICA {TEST_MARKER}"),
     ]
 )
-VALIDITY = timedelta(days=5 * 365)  # 5 years (PROTOCOLS.md §5.2)
+VALIDITY = timedelta(days=5 * 365)  # 5 years (docs/protocols/moica-card.md#cardholder-certificate)
 CRL_LIFETIME = timedelta(days=1)  # thisUpdate → nextUpdate
 
 

@@ -1,9 +1,11 @@
 """Our MOICA-like card profile: the AID, files, references, retry counters and ATR (documented in APDU.md).
 
-The real HiCOS card layout is not public (PROTOCOLS.md §5.7), so the AID, file ids and tags are our choices; the agent
+The real HiCOS card layout is not public (docs/protocols/moica-card.md#middleware), so the AID, file ids and tags are
+our choices; the agent
 reads the card with the same constants. The ATR is not a choice: it is a real MOICA card's, byte for byte.
 
-Confirmed (was unknown in PROTOCOLS.md): real MOICA cards answer to reset with T=1 only. pcsc-tools' ATR list
+Confirmed (once unknown; docs/protocols/moica-card.md#middleware): real MOICA cards answer to reset with T=1 only.
+pcsc-tools' ATR list
 (`/usr/share/pcsc/smartcard_list.txt`, Debian pcsc-tools) names three MOICA ATRs: `3B B8 13 00 81 31 FA 52 43 48 54
 4D 4F 49 43 41 A5` "citizen digital certificate (PKI) http://moica.nat.gov.tw/" (historical bytes "CHTMOICA": the
 Chunghwa Telecom HiCOS card), `3B D8 96 00 81 B1 FE 45 1F 07 43 48 54 47 50 4B 49 4A DD` "Citizen Digital

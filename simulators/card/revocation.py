@@ -17,8 +17,8 @@ RFC 6960 says and as `openssl ocsp` and `cryptography` check it (tests/simulator
 - HTTP (appendix A.1): POST with the DER body (`application/ocsp-request`), or GET with the base64 of the DER in the
   URL path, percent-encoded; every OCSPResponse goes back as `application/ocsp-response`.
 
-The requests MOICA's relying parties send (a SHA-1 CertID and a nonce, PROTOCOLS.md §5.5) are what `openssl ocsp`
-sends by default, and it verifies our answers to them.
+The requests MOICA's relying parties send (a SHA-1 CertID and a nonce, docs/protocols/moica-card.md#revocation) are what
+`openssl ocsp` sends by default, and it verifies our answers to them.
 The CRL (built in pki.py) goes out DER-encoded at GET /crl as `application/pkix-crl` (RFC 5280 §4.2.1.13, RFC 2585).
 """
 

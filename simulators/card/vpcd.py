@@ -112,7 +112,8 @@ class VpcdLink:
         try:
             while True:
                 # vpcd writes the length and the APDU in two send()s: without QUICKACK, delayed ACK adds ~44 ms
-                # per APDU (ENVIRONMENT.md). Linux re-arms delayed ACK, so set it before every recv.
+                # per APDU (docs/environment.md#pcsc-and-the-virtual-card). Linux re-arms delayed ACK, so set it before
+                # every recv.
                 sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_QUICKACK, 1)
                 header = self._read(sock, 2)
                 if header is None:

@@ -2,7 +2,7 @@
 
 SMTP: SMTPUTF8, encoded-word subjects, multipart text/HTML; on receipt the headers Mailpit sets (Return-Path,
 a missing Message-ID, envelope recipients missing from the headers into Bcc); the raw bytes kept, parsed when read (the
-`email` package is the cost, ENVIRONMENT.md). Read side, Mailpit's API v1 as axllent/mailpit v1.30 serves it
+`email` package is the cost, docs/environment.md#mail). Read side, Mailpit's API v1 as axllent/mailpit v1.30 serves it
 (`server/apiv1/`, `internal/storage/`): `GET /api/v1/messages` (start, limit, before), `GET|DELETE /api/v1/search`
 (Mailpit's operators and semantics, `simulators.mail.mailpit`), `PUT|DELETE /api/v1/messages` (JSON IDs, Go's
 case-insensitive keys; a body that is not JSON deletes everything, as Mailpit does), `GET /api/v1/message/{ID}`

@@ -1,4 +1,4 @@
-"""網路市民 faults (PROTOCOLS.md §11: no public API is known, so these are our own terms)."""
+"""網路市民 faults (docs/protocols/netizen-oauth.md: no public API is known, so these are our own terms)."""
 
 from __future__ import annotations
 

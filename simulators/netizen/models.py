@@ -1,5 +1,5 @@
-"""Wire records of the 網路市民 simulator (our field names, PROTOCOLS.md §11): the control surface takes them and
-the profile endpoint answers with them, so each key is spelled once, as a field name here."""
+"""Wire records of the 網路市民 simulator (our field names, docs/protocols/netizen-oauth.md): the control surface takes
+them and the profile endpoint answers with them, so each key is spelled once, as a field name here."""
 
 from __future__ import annotations
 

@@ -21,7 +21,7 @@ from simulators._control import Simulator
 from simulators.netizen.faults import NetizenFault
 from simulators.netizen.models import NetizenAccount
 
-SCOPES = frozenset({"profile"})  # our design: one scope, the whole profile (PROTOCOLS.md §11)
+SCOPES = frozenset({"profile"})  # our design: one scope, the whole profile (docs/protocols/netizen-oauth.md)
 BEARER = re.compile(r"[A-Za-z0-9\-._~+/]+=*")  # RFC 6750 §2.1 b64token
 PKCE_VERIFIER = re.compile(r"[A-Za-z0-9\-._~]{43,128}")  # RFC 7636 §4.1 (a challenge has the same alphabet)
 REALM = "netizen"

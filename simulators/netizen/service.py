@@ -1,4 +1,5 @@
-"""網路市民 (citizen.taipei) legacy account as a standard OAuth 2.0 provider (PROTOCOLS.md §11: the real API is not
+"""網路市民 (citizen.taipei) legacy account as a standard OAuth 2.0 provider (docs/protocols/netizen-oauth.md: the real
+API is not
 public, so this is our design; it keeps to RFC 6749 and RFC 6750 so that any OAuth2 client library works with it).
 
 - `GET /oauth/authorize?response_type=code&client_id&redirect_uri&state[&scope=profile][&code_challenge…]`: the

@@ -1,4 +1,4 @@
-"""Registry faults (PROTOCOLS.md §10: no public API is known, so these are our own terms)."""
+"""Registry faults (docs/protocols/registry.md: no public API is known, so these are our own terms)."""
 
 from __future__ import annotations
 

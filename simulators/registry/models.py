@@ -1,5 +1,5 @@
-"""Wire records of the card-services registry (our field names, PROTOCOLS.md §10): the service and the client both
-use them, so each key is spelled once, as a field name here."""
+"""Wire records of the card-services registry (our field names, docs/protocols/registry.md): the service and the client
+both use them, so each key is spelled once, as a field name here."""
 
 from __future__ import annotations
 

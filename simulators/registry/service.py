@@ -1,4 +1,4 @@
-"""The city departments' card services (臺北卡 卡證服務, PROTOCOLS.md §10), keyed by 身分證字號.
+"""The city departments' card services (臺北卡 卡證服務, docs/protocols/registry.md), keyed by 身分證字號.
 
 Our API (no public one is known): `GET /api/v1/services?id_number=…` → `{"id_number", "services": [{"service",
 "card_number", "department", "status", "bound"}]}` (`simulators/registry/models.py`); holdings are set through the
@@ -19,7 +19,7 @@ from simulators._control import Simulator, simulator_app
 from simulators.registry.faults import RegistryFault
 from simulators.registry.models import CardService, Holdings
 
-# The card services confirmed in official material (PROTOCOLS.md §10), with the department that issues each.
+# The card services confirmed in official material (docs/protocols/registry.md), with the department that issues each.
 DEPARTMENTS = MappingProxyType(
     {
         "敬老卡": "社會局",

@@ -1,4 +1,4 @@
-"""SMS faults in Mitake's own terms (PROTOCOLS.md §7.3), and the numbers that force a branch."""
+"""SMS faults in Mitake's own terms (docs/protocols/sms-mitake.md#replies), and the numbers that force a branch."""
 
 from __future__ import annotations
 
@@ -58,8 +58,8 @@ STATUS_TEXT = {
     "8": "逾時無送達",
     "9": "預約已取消",
 }
-# Not confirmed (PROTOCOLS.md §7.3, §12): the spec shows no error reply. Account-level codes come back bare
-# (`statuscode=k\r\nError=…`, as in Mitake's real samples); message-level ones inside the message's section.
+# Not confirmed (docs/protocols/sms-mitake.md#our-choices): the spec shows no error reply. Account-level codes come back
+# bare (`statuscode=k\r\nError=…`, as in Mitake's real samples); message-level ones inside the message's section.
 ACCOUNT_LEVEL = {"*", "a", "b", "c", "d", "e", "f", "h", "k", "l", "m", "n", "p", "r", "s", "w", "x", "y"}
 # Refusals an armed fault may also give a status query or a cancel: the account's, not a message's.
 QUERY_FAULTS = {"*", "e", "k", "l"}

@@ -3,7 +3,7 @@ replies, the tab-separated status rows, the cancel lines and the SMS point count
 
 Source for every shape here: Mitake's own specification, 「API文件規格說明書」 v2.14 (2024-06-18), the copy that
 codepower-tw/sms-mitake-php ships as `docs/HTTP_MitakeAPI_v2.14.pdf`; the legacy `.asp` endpoints as
-mitaketw/sms-java `MitakeSmsSender.java` calls them (PROTOCOLS.md §7.5).
+mitaketw/sms-java `MitakeSmsSender.java` calls them (docs/protocols/sms-mitake.md#legacy-endpoints).
 """
 
 from __future__ import annotations
@@ -44,7 +44,8 @@ def normalise_mobile(dstaddr: str) -> str:
 
 def msgids(field: str) -> list[str]:
     """The msgid list of SmQuery/SmCancel: comma-separated, spaces allowed (the spec's own example has them, p. 10).
-    A leading "#", as SmSend's reply writes it (PROTOCOLS.md §7.3), is taken off, so either form finds the message."""
+    A leading "#", as SmSend's reply writes it (docs/protocols/sms-mitake.md#replies), is taken off, so either form
+    finds the message."""
     return [m.strip().removeprefix("#") for m in field.split(",") if m.strip()]
 
 
@@ -66,7 +67,7 @@ class Outcome:
 
 def account_error(code: str) -> str:
     """A refusal of the whole request: the bare `statuscode` line, as in Mitake's real error samples
-    (PROTOCOLS.md §7.3: `statuscode=k\\r\\nError=無效的連線位址\\r\\n`)."""
+    (docs/protocols/sms-mitake.md#replies: `statuscode=k\\r\\nError=無效的連線位址\\r\\n`)."""
     return f"statuscode={code}\r\nError={STATUS_TEXT.get(code, '')}\r\n"
 
 
@@ -79,7 +80,8 @@ def send_reply(
     as go-mitake's tests show them (`api_test.go`): a single send ends `AccountPoint`, `Duplicate`, `smsPoint`; a bulk
     reply carries `smsPoint` in each section and `AccountPoint` once, after the last (spec p. 8). The v2 API writes
     the msgid after a "#" (spec p. 6); the legacy `.asp` endpoints without one, as in the integrator sample
-    `msgid=0313887539` (PROTOCOLS.md §7.3) and as mitaketw/sms-java's `\\w+` field pattern can read it."""
+    `msgid=0313887539` (docs/protocols/sms-mitake.md#replies) and as mitaketw/sms-java's `\\w+` field pattern can read
+    it."""
     lines: list[str] = []
     for outcome in outcomes:
         lines.append(f"[{outcome.section}]")

@@ -1,5 +1,5 @@
-"""Wire records of the SMS simulator's read API (ours, PROTOCOLS.md §7): the service writes them, the client reads
-them, so each key is spelled once, as a field name here."""
+"""Wire records of the SMS simulator's read API (ours, docs/protocols/sms-mitake.md): the service writes them, the
+client reads them, so each key is spelled once, as a field name here."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Any
 
 from simulators._inbox import find_otp
 
-DELIVERED = "DELIVRD"  # Mitake's statusstr once the message reached the phone (PROTOCOLS.md §7.4)
+DELIVERED = "DELIVRD"  # Mitake's statusstr once it reached the phone (docs/protocols/sms-mitake.md)
 CANCELLED = "DELETED"  # statusstr of a scheduled message cancelled with SmCancel (spec v2.14 附錄三)
 SCHEDULED = "scheduled"  # ours: waiting for its dlvtime
 QUEUED = "queued"  # ours: accepted, on its way to the phone

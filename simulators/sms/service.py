@@ -1,4 +1,4 @@
-"""Mitake-compatible SMS gateway (PROTOCOLS.md §7): what the portal sends its one-time codes through.
+"""Mitake-compatible SMS gateway (docs/protocols/sms-mitake.md): what the portal sends its one-time codes through.
 
 Protocol surface, under `/api/mtk/` (enterprise) and `/b2c/mtk/` (B2C), as Mitake's specification v2.14 documents it
 (codepower-tw/sms-mitake-php `docs/HTTP_MitakeAPI_v2.14.pdf`):
@@ -12,10 +12,12 @@ Protocol surface, under `/api/mtk/` (enterprise) and `/b2c/mtk/` (B2C), as Mitak
 - `SmCancel`: `msgid=9` cancelled, `=0`…`8` too late, `=?` unknown.
 - The delivery report: GET to `response` with the msgid as SmQuery writes it (no "#"), retried until the receiver
   answers `magicid=sms_gateway_rpack` (spec p. 13).
-- Legacy endpoints still in SDKs (PROTOCOLS.md §7.5; mitaketw/sms-java `MitakeSmsSender.java`): `SmSendGet.asp`
+- Legacy endpoints still in SDKs (docs/protocols/sms-mitake.md#legacy-endpoints; mitaketw/sms-java
+  `MitakeSmsSender.java`): `SmSendGet.asp`
   (query, `encoding`, several `dstaddr` comma-separated), `SmSendPost.asp` (INI body), `SmQueryGet.asp`, `SmCancel.asp`.
 
-Confirmed by the specification (once "not confirmed" or "seen in integrator sample code" in PROTOCOLS.md §7):
+Confirmed by the specification (once "not confirmed" or "seen in integrator sample code" in
+docs/protocols/sms-mitake.md):
 `objectID` is the batch name (16 chars), accepted and ignored; `clientid`'s 12-hour window and `Duplicate=Y`; the
 callback's answer `magicid=sms_gateway_rpack[LF]msgid=…[LF]`; statusstr values (附錄三); 15 concurrent connections;
 SmQuery without msgid is the balance. Still our choices (not in the spec): the error replies' layout
@@ -233,10 +235,10 @@ class SmsGateway(Simulator[SmsSettings]):
             self._report(delivered, url)
 
     def _report(self, message: SmsMessage, url: str) -> None:
-        """GET the delivery report until the receiver acknowledges it (spec p. 13; PROTOCOLS.md §7.4)."""
+        """GET the delivery report until the receiver acknowledges it (spec p. 13, docs/protocols/sms-mitake.md)."""
         sent = datetime.fromisoformat(message.scheduled_for or message.received_at)
         params = {
-            "msgid": message.msgid,  # as SmQuery writes it, without SmSend's "#" (PROTOCOLS.md §7.3)
+            "msgid": message.msgid,  # as SmQuery writes it, without SmSend's "#" (docs/protocols/sms-mitake.md#replies)
             "dstaddr": message.to,
             "dlvtime": sent.strftime(STAMP),
             "donetime": datetime.fromisoformat(message.status_at).strftime(STAMP),

@@ -32,7 +32,7 @@ def test_fine():
 
 
 def test_soak_names_the_flaky_and_the_broken_with_their_messages(tmp_path: Path) -> None:
-    # Plain pytest, not the harness's plugins: the allure plugins must not both be active (ENVIRONMENT.md).
+    # Plain pytest, not the harness's plugins: the allure plugins must not both be active (docs/environment.md#reports).
     (tmp_path / "pyproject.toml").write_text('[tool.pytest.ini_options]\naddopts = "-p no:allure_pytest"\n')
     (tmp_path / "test_suite.py").write_text(SUITE, encoding="utf-8")
     output = tmp_path / "soak"

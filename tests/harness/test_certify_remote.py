@@ -2,7 +2,7 @@
 plugged into that reader over a veth pair by `tpcd card` from a second namespace, certify-agent run where the agent is.
 
 Both namespaces, the veth pair and its addresses (10.251.N.1/30 and .2/30) are made here and removed in `finally`;
-nothing leaves them. The vendor's side is set up as README's "Certifying a security agent" says for Linux: vsmartcard's
+nothing leaves them. The vendor's side is set up as docs/certification.md says for Linux: vsmartcard's
 vpcd driver on its default port 35963, and the agent (our simulator as any vendor's agent, `--system-pcsc`) reading
 that pcscd through PCSCLITE_CSOCK_NAME.
 """

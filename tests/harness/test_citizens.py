@@ -21,7 +21,8 @@ from harness.citizens import (
     with_check_digit,
 )
 
-# Published vectors (PROTOCOLS.md §6.1 national, §6.2 new-format resident), with the reason each is (in)valid.
+# Published vectors (docs/protocols/id-number.md: national and new-format resident numbers), with the reason each is
+# (in)valid.
 VALID = ["A123456789", "A223456781", "W123456789", "A800000014", "A900000007"]
 INVALID = [
     "A123456788",  # S = 129

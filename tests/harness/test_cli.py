@@ -66,7 +66,7 @@ def _verifies_over_https_trusting_only(captcha_https: str, ca_file: Path) -> Non
     siteverify = captcha_https + "/recaptcha/api/siteverify"
     only_that_ca = ssl.create_default_context(cafile=ca_file)  # with a cafile, no default certificates are loaded
     with urllib.request.urlopen(siteverify, data=form, context=only_that_ca, timeout=10) as answer:
-        assert json.load(answer)["success"] is True  # Google's test key pair always passes (PROTOCOLS.md §8)
+        assert json.load(answer)["success"] is True  # Google's test keys always pass (docs/protocols/recaptcha.md)
     with pytest.raises(urllib.error.URLError, match="CERTIFICATE_VERIFY_FAILED"):
         urllib.request.urlopen(siteverify, data=form, context=ssl.create_default_context(), timeout=10)
 

@@ -1,4 +1,4 @@
-"""The attached topology, proven on the twin deployed apart (DESIGN.md §4b, README "Test your own portal deployment").
+"""The attached topology, proven on the twin deployed apart (docs/design.md#two-topologies, docs/deployment.md).
 
 `tpcd up` binds the host side of a veth pair this module creates; the twin runs as its own process (`python -m
 portal`, configured only by the file `tpcd up` wrote) inside a network namespace, so nothing can lean on loopback;

@@ -18,7 +18,7 @@ SCRUBBER = Scrubber((PASSWORD, PIN, "", CODE))  # an empty PUK (the default) mas
 
 
 def tbs_package(pin: str) -> str:
-    """The agent's form body as the portal's page posts it (PROTOCOLS.md §2.3): a JSON tbsPackage, URL-encoded."""
+    """The agent's form body as the page posts it: a JSON tbsPackage, URL-encoded (docs/protocols/hipki-agent.md)."""
     package = json.dumps({"func": "MakeSignature", "tbs": "9iJOpmmMVLo19MOv", "pin": pin}, separators=(",", ":"))
     return urlencode({"tbsPackage": package, "origin": "http://127.0.0.1:38413"})
 

@@ -1,4 +1,4 @@
-"""身分證字號 / 居留證 rules (PROTOCOLS.md §6), with the exact message a citizen sees for each broken rule."""
+"""身分證字號 and 居留證 rules (docs/protocols/id-number.md), with the message a citizen sees for each broken rule."""
 
 from __future__ import annotations
 

@@ -221,7 +221,7 @@ UNTRUSTED = 0x76000031
 
 
 def unsigned(code: int) -> int:
-    """A code as the vendor tables write it: HiPKI sends signed 32-bit numbers (PROTOCOLS.md §2.6)."""
+    """A code as the vendor tables write it: HiPKI sends signed 32-bit numbers (docs/protocols/hipki-agent.md)."""
     return int(code) & 0xFFFFFFFF
 
 

@@ -1,4 +1,4 @@
-"""The HiPKI LocalSignServer protocol a portal relies on: endpoints, fields, codes, PIN sequence (PROTOCOLS.md §2)."""
+"""The HiPKI LocalSignServer protocol a portal relies on: endpoints, fields, codes (docs/protocols/hipki-agent.md)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The portal's Mitake adapter against Mitake's documented replies (PROTOCOLS.md §7.3), held by `responses`."""
+"""The portal's Mitake adapter against Mitake's documented replies (docs/protocols/sms-mitake.md), in `responses`."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
-"""The portal's card-services registry adapter against the registry's documented replies (PROTOCOLS.md §10, our API
-as `simulators/registry/service.py` serves it), held by `responses`."""
+"""The portal's card-services registry adapter against the registry's documented replies (docs/protocols/registry.md,
+our API as `simulators/registry/service.py` serves it), held by `responses`."""
 
 from __future__ import annotations
 

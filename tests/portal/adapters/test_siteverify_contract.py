@@ -1,4 +1,4 @@
-"""The portal's siteverify adapter against reCAPTCHA's documented replies (PROTOCOLS.md §8.2)."""
+"""The portal's siteverify adapter against reCAPTCHA's documented replies (docs/protocols/recaptcha.md#siteverify)."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """The agent as the public integrators' code calls it: their requests replayed, their parsing ported to Python.
 
-Each port says where it comes from. The sources (PROTOCOLS.md §2 and §13):
+Each port says where it comes from. The sources (docs/protocols/hipki-agent.md):
 - zkmopro/zkID `wallet-unit-poc/ecdsa-spartan2/src/hipki_client.rs` (`fetch_pkcs11info`, `sign_tbs`), its serde
   types (`CardSignResponse`, `Pkcs11InfoResponse` … in `src/circuits/rs256_circuit.rs`), `extract_issuer_cert`, and
   the fixtures `tests/testdata/pkcs11info_test.json` and `response_sign_test.json`;
@@ -8,8 +8,8 @@ Each port says where it comes from. The sources (PROTOCOLS.md §2 and §13):
   `hipki-popup.ts` (the payloads), `pipeline.ts` (`buildCardContext`, the sign checks) and `screens/setup.ts`;
 - wl02964036/VictorProject `Rx.Digital/Rx.WebApi/src/main/resources/static/sb-admin/vendor/application/errorcode.js`
   (`MajorErrorReason`, `MinorErrorReason`);
-- HiPKI's sample pages as integrators copy them (seen in integrator sample code, PROTOCOLS.md §2): the sign test's
-  `getTbsPackage` / `postData(".../sign", "tbsPackage="+tbsPackage)` / `setSignature`, the check page's
+- HiPKI's sample pages as integrators copy them (seen in integrator sample code, docs/protocols/hipki-agent.md): the
+  sign test's `getTbsPackage` / `postData(".../sign", "tbsPackage="+tbsPackage)` / `setSignature`, the check page's
   `postData(".../pkcs11info", "")` / `setOutput`, its /p11Image.bmp reader `getImageInfo`, the Edge/Safari variant
   that reads the same file as text from offset 54, and the admin scripts' version regex.
 """
@@ -339,8 +339,9 @@ def test_the_signed_content_is_what_the_sample_page_encoded(agent: tuple[str, Se
     signer = cms.ContentInfo.load(base64.b64decode(answer["signature"]))["content"]["signer_infos"][0]
     attributes = {a["type"].dotted: a["values"][0] for a in signer["signed_attrs"]}
     assert attributes["1.2.840.113549.1.9.4"].native == hashlib.sha256(tbs.encode()).digest()
-    assert "2.16.886.1.100.2.204" in attributes  # withCardSN (PROTOCOLS.md §2.4)
-    # A base64 tbs whose "+" the page turned into "%2B" before posting the JSON raw (PROTOCOLS.md §2.4).
+    assert "2.16.886.1.100.2.204" in attributes  # withCardSN (docs/protocols/hipki-agent.md#requests)
+    # A base64 tbs whose "+" the page turned into "%2B" before posting the JSON raw
+    # (docs/protocols/hipki-agent.md#requests).
     raw = bytes([0xFB, 0xEF, 0xFF]) * 4  # base64 "++//" …
     package = {
         "func": "MakeSignature",

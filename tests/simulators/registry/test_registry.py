@@ -1,4 +1,4 @@
-"""The card-services registry as the portal reads it: plain HTTP, our documented JSON (PROTOCOLS.md §10)."""
+"""The card-services registry as the portal reads it: plain HTTP, our documented JSON (docs/protocols/registry.md)."""
 
 from __future__ import annotations
 
