@@ -10,7 +10,7 @@ SOAK_WORKERS ?= 2
 # pytest-xdist workers for `make test` (each with its own stack and browser); WORKERS=0 runs in this process.
 WORKERS ?= 2
 
-.PHONY: lock setup system run test checks lint typecheck unit suite report up notebook doctor trace bench soak clean
+.PHONY: durations lock setup system run test checks lint typecheck unit suite report up notebook doctor trace bench soak clean
 
 setup: system $(VENV)/.installed node_modules/.installed
 	@scripts/link-playwright-ffmpeg.sh $(VENV)
@@ -86,6 +86,10 @@ lock:
 	@test -x $(VENV)/bin/uv || { $(PYTHON) -m venv $(VENV) && $(VENV)/bin/pip install --quiet --disable-pip-version-check uv; }
 	$(VENV)/bin/uv pip compile pyproject.toml --extra dev --generate-hashes --universal --python-version 3.11 \
 		--no-header --quiet $(if $(UPGRADE),--upgrade) -o requirements.lock
+
+## After a whole `make test`: keep its tests' durations in tests/durations.json, which orders a fresh clone's first run.
+durations: setup
+	$(PY) -c 'from pathlib import Path; from harness.plugin.balance import keep_durations; print(keep_durations(Path.cwd()))'
 
 clean:
 	rm -rf $(REPORTS)/allure-results $(REPORTS)/allure-report $(REPORTS)/playwright $(REPORTS)/tests

@@ -4,17 +4,21 @@ with a long scenario at the end while the other idles (the longest-processing-ti
 Every run records each test's duration (set-up + call + teardown) in pytest's cache (`.pytest_cache`, key
 DURATIONS_KEY), merged with what earlier runs recorded; a test never timed counts as the median of those that were.
 Each worker sorts the same collection by the same file, so all agree on the order, as pytest-xdist requires. Without
-xdist, or without the cache (`-p no:cacheprovider`), the order is left as collected.
+xdist, or without the cache (`-p no:cacheprovider`), the order is left as collected. A fresh clone has no cache: the
+durations kept in tests/durations.json (`make durations`) stand in for it there.
 """
 
 from __future__ import annotations
 
+import json
 import statistics
 from collections import defaultdict
+from pathlib import Path
 
 import pytest
 
 DURATIONS_KEY = "tpcd/durations"
+SEED_FILE = Path("tests") / "durations.json"
 
 
 def _parallel(config: pytest.Config) -> bool:
@@ -23,6 +27,16 @@ def _parallel(config: pytest.Config) -> bool:
         return int(config.workerinput.get("workercount", 1)) > 1
     workers = getattr(config.option, "numprocesses", None)
     return isinstance(workers, int) and workers > 1
+
+
+def committed_durations(root: Path) -> dict[str, float]:
+    """The durations kept in the repository (SEED_FILE, written by `make durations` from a whole `make test`), for a
+    fresh clone's first run, which has no cache yet; empty when the file is absent or unreadable."""
+    try:
+        seed = json.loads((root / SEED_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return {str(nodeid): float(seconds) for nodeid, seconds in seed.items()} if isinstance(seed, dict) else {}
 
 
 def longest_first(nodeids: list[str], durations: dict[str, float]) -> list[str]:
@@ -38,8 +52,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     cache = getattr(config, "cache", None)  # absent with -p no:cacheprovider
     if cache is None or not _parallel(config):
         return
-    durations = cache.get(DURATIONS_KEY, {})
-    if not isinstance(durations, dict) or not durations:
+    recorded = cache.get(DURATIONS_KEY, {})
+    durations = {**committed_durations(config.rootpath), **(recorded if isinstance(recorded, dict) else {})}
+    if not durations:
         return
     order = longest_first([item.nodeid for item in items], durations)
     place = {nodeid: index for index, nodeid in enumerate(order)}
@@ -71,3 +86,12 @@ def pytest_configure(config: pytest.Config) -> None:
     """Keep durations where all reports arrive: not in an xdist worker, whose reports reach the controller."""
     if not hasattr(config, "workerinput"):
         config.pluginmanager.register(_Durations(config), "tpcd-durations")
+
+
+def keep_durations(root: Path) -> int:
+    """Write the durations this checkout's cache holds into SEED_FILE (rounded: only their order matters); how many."""
+    cached = root / ".pytest_cache" / "v" / DURATIONS_KEY
+    durations = json.loads(cached.read_text(encoding="utf-8"))
+    kept = {nodeid: round(seconds, 1) for nodeid, seconds in sorted(durations.items())}
+    (root / SEED_FILE).write_text(json.dumps(kept, ensure_ascii=False, indent=0) + "\n", encoding="utf-8")
+    return len(kept)

@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from harness.plugin.balance import DURATIONS_KEY, longest_first
+from harness.plugin.balance import DURATIONS_KEY, keep_durations, longest_first
 
 TESTS = """
 import time, os, pytest
@@ -75,3 +75,25 @@ def test_without_the_cache_the_order_is_as_collected(tmp_path: Path) -> None:
     started = _pytest(tmp_path, "-p", "no:cacheprovider", "-n", "2", "--dist", "worksteal")
     assert sorted(wait for waits in started.values() for wait in waits) == [0.01, 0.05, 0.2, 0.6]
     assert not (tmp_path / ".pytest_cache").exists()
+
+
+def test_a_fresh_clone_takes_the_order_from_the_committed_durations(tmp_path: Path) -> None:
+    (tmp_path / "test_waits.py").write_text(TESTS)
+    (tmp_path / "pytest.ini").write_text("[pytest]\n")
+    (tmp_path / "tests").mkdir()
+    committed = {"test_waits.py::test_wait[0.01]": 9.0, "test_waits.py::test_wait[0.05]": 1.0}
+    (tmp_path / "tests" / "durations.json").write_text(json.dumps(committed))
+    started = _pytest(tmp_path, "-n", "2", "--dist", "worksteal")  # no cache yet, the rest at their median (5.0)
+    order = [0.01, 0.6, 0.2, 0.05]
+    assert sorted(wait for waits in started.values() for wait in waits) == sorted(order)
+    assert all(waits == sorted(waits, key=order.index) for waits in started.values()), started
+    assert (tmp_path / "tests" / "durations.json").read_text() == json.dumps(committed), "the run never writes it"
+
+
+def test_keep_durations_writes_the_caches_durations_rounded(tmp_path: Path) -> None:
+    cached = tmp_path / ".pytest_cache" / "v" / DURATIONS_KEY
+    cached.parent.mkdir(parents=True)
+    cached.write_text(json.dumps({"b::t": 2.345, "a::t": 10.04}))
+    (tmp_path / "tests").mkdir()
+    assert keep_durations(tmp_path) == 2
+    assert json.loads((tmp_path / "tests" / "durations.json").read_text()) == {"a::t": 10.0, "b::t": 2.3}
