@@ -10,7 +10,7 @@ SOAK_WORKERS ?= 2
 # pytest-xdist workers for `make test` (each with its own stack and browser); WORKERS=0 runs in this process.
 WORKERS ?= 2
 
-.PHONY: durations lock setup system run test checks lint typecheck unit suite report up notebook doctor trace bench soak clean
+.PHONY: durations lock setup system run test checks everything lint typecheck unit suite report up notebook doctor trace bench soak clean
 
 setup: system $(VENV)/.installed node_modules/.installed
 	@scripts/link-playwright-ffmpeg.sh $(VENV)
@@ -46,15 +46,23 @@ run: setup
 test: setup
 	@scripts/tree-unchanged.sh $(MAKE) --no-print-directory checks
 
-checks: lint typecheck unit suite
+# tests/ and the Gherkin suite in one pytest-xdist run (pyproject's testpaths): one start-up, one stack and browser per
+# worker, and longest first across both, so neither worker idles at the end of one half while the other finishes it.
+checks: lint typecheck everything
 	$(VENV)/bin/tpcd trace --results $(REPORTS)/tests/suite-results > /dev/null
+
+everything: setup
+	$(PY) -m pytest -n $(WORKERS) --dist worksteal --alluredir $(REPORTS)/tests/suite-results --clean-alluredir \
+		--tracing=retain-on-failure --output $(REPORTS)/tests/playwright
 
 lint: setup
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
+# mypy's cache beside uv's, outside the clone: it checks each file's hash, so a new clone re-checks only what differs.
+MYPY_CACHE ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/tpcd-harness/mypy
 typecheck: setup
-	$(VENV)/bin/mypy .
+	$(VENV)/bin/mypy --cache-dir "$(MYPY_CACHE)" .
 
 unit: setup
 	$(PY) -m pytest tests -n $(WORKERS) --dist worksteal -p no:allure_pytest_bdd -p allure_pytest \
