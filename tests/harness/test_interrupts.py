@@ -30,6 +30,9 @@ SCENARIO = "journey and 手機"  # long enough to be interrupted in the middle
 # How a shell's background job (`make test &` in a script, many CI runners) starts a command: with SIGINT ignored,
 # which every child inherits unless the one that forks it sets a handler of its own first.
 SIGINT_IGNORED = ["env", "--ignore-signal=INT"]
+# Deadlines, generous for a busy machine: every wait here ends on what the child does, so only a failure waits this long.
+STARTS_WITHIN = 300.0
+STOPS_WITHIN = 180.0
 
 
 @pytest.fixture(autouse=True)
@@ -51,7 +54,7 @@ def _mid_scenario(marker: str) -> Footprint:
         rendering = any("--type=renderer" in command for command in now.processes.values())
         return now if rendering and any("pcscd" in command for command in now.processes.values()) else None
 
-    return wait_until(renderer, timeout=120, what="no scenario opened a page")
+    return wait_until(renderer, timeout=STARTS_WITHIN, what="no scenario opened a page")
 
 
 @pytest.mark.parametrize(
@@ -72,7 +75,7 @@ def test_tpcd_run_interrupted_mid_scenario_leaves_nothing(
             try:
                 seen = _mid_scenario(marker)
                 run.send_signal(stop)
-                out, err = run.communicate(timeout=90)
+                out, err = run.communicate(timeout=STOPS_WITHIN)
             finally:
                 if run.poll() is None:
                     run.kill()
@@ -103,7 +106,7 @@ def test_tpcd_up_stopped_leaves_nothing(stop: signal.Signals, tmp_path: Path) ->
             _ready(up)
             seen = footprint(marker)
             up.send_signal(stop)
-            assert up.wait(timeout=30) == 0
+            assert up.wait(timeout=STOPS_WITHIN) == 0
         finally:
             if up.poll() is None:
                 up.kill()
@@ -137,7 +140,7 @@ def test_tpcd_up_killed_takes_pcscd_along_and_the_next_start_sweeps_its_folders(
                 assert not left & {Path(name).parts[0] for name in contents(tmpdir)}, "the next start swept them"
                 again_seen = footprint(marker)
                 again.send_signal(signal.SIGTERM)
-                assert again.wait(timeout=30) == 0
+                assert again.wait(timeout=STOPS_WITHIN) == 0
             finally:
                 if again.poll() is None:
                     again.kill()
@@ -177,10 +180,12 @@ def test_soak_stopped_by_sigterm_stops_its_pytest_after_teardown(launcher: list[
         marker = f"TMPDIR={tmpdir}"
         with subprocess.Popen(command, cwd=ROOT, env=_environ(tmpdir), stdout=subprocess.PIPE, text=True) as soak:
             try:
-                wait_until(lambda: True if (tmp_path / "started").exists() else None, timeout=60, what="no test ran")
+                wait_until(
+                    lambda: True if (tmp_path / "started").exists() else None, timeout=STARTS_WITHIN, what="no test ran"
+                )
                 seen = footprint(marker)
                 soak.send_signal(signal.SIGTERM)
-                out, _ = soak.communicate(timeout=60)
+                out, _ = soak.communicate(timeout=STOPS_WITHIN)
             finally:
                 if soak.poll() is None:
                     soak.kill()
