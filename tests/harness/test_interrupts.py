@@ -30,7 +30,7 @@ SCENARIO = "journey and 手機"  # long enough to be interrupted in the middle
 # How a shell's background job (`make test &` in a script, many CI runners) starts a command: with SIGINT ignored,
 # which every child inherits unless the one that forks it sets a handler of its own first.
 SIGINT_IGNORED = ["env", "--ignore-signal=INT"]
-# Deadlines, generous for a busy machine: every wait here ends on what the child does, so only a failure waits this long.
+# Deadlines, generous for a busy machine: each wait ends on what the child does; only a failure waits this long.
 STARTS_WITHIN = 300.0
 STOPS_WITHIN = 180.0
 
