@@ -10,7 +10,7 @@ SOAK_WORKERS ?= 2
 # pytest-xdist workers for `make test` (each with its own stack and browser); WORKERS=0 runs in this process.
 WORKERS ?= 2
 
-.PHONY: setup system run test lint typecheck unit suite report up notebook doctor trace bench soak clean
+.PHONY: setup system run test lint typecheck unit suite report up notebook doctor trace bench soak clean mutants
 
 setup: system $(VENV)/.installed node_modules/.installed
 	@scripts/link-playwright-ffmpeg.sh $(VENV)
@@ -70,8 +70,13 @@ doctor: setup
 trace: setup
 	$(VENV)/bin/tpcd trace
 
+## Mutation testing of the twin (docs/mutation.md): the suite against every mutant, the report in reports/mutation/;
+## MUTATE_ARGS="--since origin/main" for the mutants of what changed, "--jobs 1" on a busy machine.
+mutants: setup
+	$(VENV)/bin/tpcd mutate $(MUTATE_ARGS)
+
 clean:
-	rm -rf $(REPORTS)/allure-results $(REPORTS)/allure-report $(REPORTS)/playwright $(REPORTS)/tests
+	rm -rf $(REPORTS)/allure-results $(REPORTS)/allure-report $(REPORTS)/playwright $(REPORTS)/tests $(REPORTS)/mutation
 
 ## Benchmarks print figures; they assert nothing (bench/README.md).
 bench: setup
