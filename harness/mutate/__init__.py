@@ -9,3 +9,4 @@ MUTANT_DIR = "MUTANT_PORTAL_DIR"  # the folder holding the mutant's copy of port
 MUTANT_STEPS = "MUTANT_DOC_STEPS"  # its documented steps, comma-separated
 STEPS_ONLY = "MUTANT_STEPS_ONLY"  # "1": the scenarios of those steps only
 SELECTION = "selection.json"  # written into the mutant's folder: which scenarios are its steps', which the rest
+DURATIONS = "durations.json"  # each scenario's last duration (from the project's .pytest_cache), shortest tried first

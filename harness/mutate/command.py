@@ -28,6 +28,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--jobs", "-j", type=int, help="mutants run side by side (default: one per two cores, ≥1)")
     parser.add_argument("--steps-only", action="store_true", help="only the scenarios of each mutant's steps")
     parser.add_argument("--timeout", type=float, default=3600.0, help="seconds per mutant, then TIMEOUT")
+    parser.add_argument(
+        "--reruns", type=int, default=1, help="a failing scenario is run again this often before it kills (default 1)"
+    )
     parser.add_argument("-k", dest="scenarios", default="", help="narrow every run to scenarios matching (pytest -k)")
     parser.add_argument("--out", help="where mutation.json and index.html go (default reports/mutation)")
 
@@ -100,14 +103,22 @@ def main(root: Path, reports_dir: Path, args: argparse.Namespace) -> int:
     if args.list:
         _list(mutants, explained, as_json_document=args.json)
         return 0
-    out = Path(args.out).resolve() if args.out else reports_dir / "mutation"
-    shutil.rmtree(out / "logs", ignore_errors=True)
     jobs = args.jobs if args.jobs is not None else default_jobs()
     if jobs < 1:
         print(f"tpcd mutate: --jobs {jobs}: at least 1", file=sys.stderr)
         return 2
+    if args.reruns < 0:
+        print(f"tpcd mutate: --reruns {args.reruns}: 0 or more", file=sys.stderr)
+        return 2
+    out = Path(args.out).resolve() if args.out else reports_dir / "mutation"
+    shutil.rmtree(out / "logs", ignore_errors=True)
     options = RunOptions(
-        root, timeout=args.timeout, steps_only=args.steps_only, scenarios=args.scenarios, logs=out / "logs"
+        root,
+        timeout=args.timeout,
+        steps_only=args.steps_only,
+        scenarios=args.scenarios,
+        reruns=args.reruns,
+        logs=out / "logs",
     )
     started = time.monotonic()
     runnable = [m for m in mutants if m.id not in explained]

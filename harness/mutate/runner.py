@@ -23,8 +23,9 @@ import xml.etree.ElementTree as ElementTree
 from dataclasses import dataclass
 from pathlib import Path
 
-from harness.mutate import MUTANT_DIR, MUTANT_STEPS, PLUGIN, SELECTION, STEPS_ONLY
+from harness.mutate import DURATIONS, MUTANT_DIR, MUTANT_STEPS, PLUGIN, SELECTION, STEPS_ONLY
 from harness.mutate.catalog import Mutant
+from harness.plugin.balance import DURATIONS_KEY
 from simulators._lifetime import bound_popen, claim, owned_tempdir, sweep
 
 _STOPPING = threading.Event()
@@ -79,19 +80,25 @@ class RunOptions:
     timeout: float = 3600.0
     steps_only: bool = False  # only the scenarios of the mutant's steps
     scenarios: str = ""  # a -k expression narrowing every run (tests, a quick check); "" for all
+    reruns: int = 1  # a scenario kills only when it fails this many more times (pytest-rerunfailures): not by a fluke
     logs: Path | None = None  # where each mutant's pytest output and junit.xml are kept (a folder per mutant)
 
 
 def prepare(root: Path, mutant: Mutant, folder: Path) -> None:
-    """Put the mutated copy of portal/ into `folder`."""
+    """Put the mutated copy of portal/ into `folder`, with the scenarios' last durations (harness.plugin.balance)."""
     shutil.copytree(root / "portal", folder / "portal", ignore=shutil.ignore_patterns("__pycache__"))
     (folder / mutant.module).write_text(mutant.mutated_source(root), encoding="utf-8")
+    durations = root / ".pytest_cache" / "v" / DURATIONS_KEY
+    if durations.is_file():
+        shutil.copyfile(durations, folder / DURATIONS)
 
 
 def command(folder: Path, options: RunOptions) -> list[str]:
     """The child pytest: one process, stop at the first failing scenario, its own reports."""
     line = [sys.executable, "-P", "-m", "pytest", "steps", "-p", PLUGIN, "-x", "-q", "-n", "0"]
     line += ["-p", "no:cacheprovider", "--junitxml", str(folder / JUNIT), "--output", str(folder / "playwright")]
+    if options.reruns:
+        line += ["--reruns", str(options.reruns)]
     return [*line, "-k", options.scenarios] if options.scenarios else line
 
 
