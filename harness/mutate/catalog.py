@@ -98,13 +98,25 @@ def _scopes(source: str) -> list[tuple[str, tuple[int, int]]]:
     return found
 
 
+def _toml(path: Path, table: str, keys: tuple[str, ...]) -> list[dict[str, object]]:
+    """The entries of `[[table]]` in `path`, each with every one of `keys` (CatalogError otherwise)."""
+    try:
+        entries = tomllib.loads(path.read_text(encoding="utf-8")).get(table, [])
+    except tomllib.TOMLDecodeError as error:
+        raise CatalogError(f"{path.name}: {error}") from error
+    for entry in entries:
+        missing = [key for key in keys if not str(entry.get(key, "")).strip()]
+        if missing:
+            raise CatalogError(f"{path.name}: {entry.get('id', '?')} has no {', '.join(missing)}")
+    return list(entries)
+
+
 def _semantic(root: Path, path: Path) -> list[Mutant]:
     """The curated mutants; each `find` must occur exactly once inside its function."""
-    entries = tomllib.loads(path.read_text(encoding="utf-8")).get("mutant", [])
     mutants = []
-    for entry in entries:
-        name = f"{path.name}: {entry.get('id', '?')}"
-        module, function, find = entry["module"], entry["function"], entry["find"]
+    for entry in _toml(path, "mutant", ("id", "rule", "module", "function", "find", "replace")):
+        name = f"{path.name}: {entry['id']}"
+        module, function, find = str(entry["module"]), str(entry["function"]), str(entry["find"])
         if module not in SCOPE:
             raise CatalogError(f"{name}: module {module} is not in harness/mutate/stepmap.py's SCOPE")
         source = (root / module).read_text(encoding="utf-8")
@@ -125,8 +137,9 @@ def _semantic(root: Path, path: Path) -> list[Mutant]:
         end_column = len(end) - (end.rfind(b"\n") + 1)
         span = (line, column, end_line, end_column)
         assert segment(lines, span) == find
-        steps = tuple(entry["steps"]) if "steps" in entry else steps_of(module, function)
-        rule = entry["rule"]
+        given = entry.get("steps")
+        steps = tuple(int(step) for step in given) if isinstance(given, list) else steps_of(module, function)
+        rule = str(entry["rule"])
         mutants.append(
             Mutant(
                 f"semantic:{entry['id']}",
@@ -138,7 +151,7 @@ def _semantic(root: Path, path: Path) -> list[Mutant]:
                 (first, last),
                 steps,
                 find,
-                entry["replace"],
+                str(entry["replace"]),
                 span,
             )
         )
@@ -161,13 +174,7 @@ def equivalents(path: Path = EQUIVALENT) -> dict[str, str]:
     """Mutant id → why it cannot be told apart from the twin (equivalent.toml)."""
     if not path.exists():
         return {}
-    entries = tomllib.loads(path.read_text(encoding="utf-8")).get("equivalent", [])
-    explained = {}
-    for entry in entries:
-        if not str(entry.get("reason", "")).strip():
-            raise CatalogError(f"{path.name}: {entry.get('id', '?')} has no reason")
-        explained[str(entry["id"])] = str(entry["reason"])
-    return explained
+    return {str(entry["id"]): str(entry["reason"]) for entry in _toml(path, "equivalent", ("id", "reason"))}
 
 
 _HUNK = re.compile(r"^@@ -\d+(?:,\d+)? \+(\d+)(?:,(\d+))? @@", re.MULTILINE)

@@ -45,9 +45,8 @@ def default_jobs() -> int:
     return max(1, (os.cpu_count() or 2) // 2)
 
 
-def _select(root: Path, args: argparse.Namespace) -> tuple[list[Mutant], str]:
+def _select(root: Path, mutants: list[Mutant], args: argparse.Namespace) -> tuple[list[Mutant], str]:
     """The mutants asked for, and how they were chosen (for the report)."""
-    mutants = catalog(root)
     selection = "all"
     if args.since:
         mutants = since(root, mutants, changed_lines(root, args.since))
@@ -92,12 +91,13 @@ def main(root: Path, reports_dir: Path, args: argparse.Namespace) -> int:
     """0 when every mutant run was killed or explained, 1 when one survived, 2 on a bad request or a suite that could
     not run."""
     try:
-        mutants, selection = _select(root, args)
+        everything = catalog(root)
+        mutants, selection = _select(root, everything, args)
         explained = equivalents()
     except (CatalogError, OSError) as error:
         print(f"tpcd mutate: {error}", file=sys.stderr)
         return 2
-    stale = sorted(set(explained) - {m.id for m in catalog(root)})
+    stale = sorted(set(explained) - {m.id for m in everything})
     for name in stale:
         print(f"tpcd mutate: equivalent.toml lists {name}, which no mutant is any more: remove it", file=sys.stderr)
     if args.list:
