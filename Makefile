@@ -10,7 +10,7 @@ SOAK_WORKERS ?= 2
 # pytest-xdist workers for `make test` (each with its own stack and browser); WORKERS=0 runs in this process.
 WORKERS ?= 2
 
-.PHONY: durations lock setup system run test checks everything lint typecheck unit suite report up notebook doctor trace bench soak clean
+.PHONY: durations lock setup system run test checks everything lint typecheck unit suite report up notebook doctor trace bench soak clean mutants
 
 setup: system $(VENV)/.installed node_modules/.installed
 	@scripts/link-playwright-ffmpeg.sh $(VENV)
@@ -99,8 +99,13 @@ lock:
 durations: setup
 	$(PY) -c 'from pathlib import Path; from harness.plugin.balance import keep_durations; print(keep_durations(Path.cwd()))'
 
+## Mutation testing of the twin (docs/mutation.md): the suite against every mutant, the report in reports/mutation/;
+## MUTATE_ARGS="--since origin/main" for the mutants of what changed, "--jobs 1" on a busy machine.
+mutants: setup
+	$(VENV)/bin/tpcd mutate $(MUTATE_ARGS)
+
 clean:
-	rm -rf $(REPORTS)/allure-results $(REPORTS)/allure-report $(REPORTS)/playwright $(REPORTS)/tests
+	rm -rf $(REPORTS)/allure-results $(REPORTS)/allure-report $(REPORTS)/playwright $(REPORTS)/tests $(REPORTS)/mutation
 
 ## Benchmarks print figures; they assert nothing (bench/README.md).
 bench: setup

@@ -22,6 +22,7 @@ from harness.certify.requirements import REQUIREMENTS
 from harness.citizens import card_services, make_citizen
 from harness.doctor import check_chromium, run_checks
 from harness.interrupts import run_interruptible
+from harness.mutate import command as mutate
 from harness.report import ReportError, build_report
 from harness.settings import ENV_PREFIX, Settings, SettingsError, load_settings, writable_folder
 from harness.simulators import SERVICE_PORTS
@@ -341,6 +342,19 @@ def cmd_card(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_mutate(settings: Settings, args: argparse.Namespace) -> int:
+    """Mutation testing of the embedded twin (harness/mutate, docs/mutation.md); never of a deployed portal."""
+    if settings.base_url is not None or settings.stack is not None:
+        given = "base_url" if settings.base_url is not None else "stack"
+        print(
+            f"tpcd mutate: {given} is set (command line, TPCD_{given.upper()} or [tool.tpcd]): mutants are copies of "
+            "the embedded twin, so unset it",
+            file=sys.stderr,
+        )
+        return 2
+    return mutate.main(settings.project_root, settings.path(settings.reports_dir), args)
+
+
 def cmd_notebook(settings: Settings, args: argparse.Namespace) -> int:
     """JupyterLab on the project's kernel, offline (harness/notebook/lab.py); `--reopen` a failed scenario."""
     from harness.notebook.lab import main as lab  # JupyterLab's imports only for this command
@@ -375,6 +389,12 @@ def _up_parser(commands: Any) -> None:
     )
     up.add_argument("--out", dest="stack_dir", help="where the token, stack.json and configuration go (.tpcd/stack)")
     up.set_defaults(handler=cmd_up)
+
+
+def _mutate_parser(commands: Any) -> None:
+    options = commands.add_parser("mutate", help="mutation testing: the suite against broken copies of the twin")
+    mutate.add_arguments(options)
+    options.set_defaults(handler=cmd_mutate)
 
 
 def parser() -> argparse.ArgumentParser:
@@ -422,6 +442,7 @@ def parser() -> argparse.ArgumentParser:
         usage="tpcd notebook [PATH] [--reopen RESULT|NAME] [--port N]",
     )
     notebook.set_defaults(handler=cmd_notebook)
+    _mutate_parser(commands)
     trace = commands.add_parser("trace", help="documented step → scenario matrix")
     trace.add_argument("--json", action="store_true")
     trace.add_argument("--results", help="allure-results to read statuses from (default reports/allure-results)")

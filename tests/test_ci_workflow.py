@@ -41,3 +41,28 @@ def test_workflow_shards_and_merges_with_the_projects_own_commands() -> None:
     assert "make setup" in text
     assert "tpcd report" in text
     assert "history.jsonl" in text
+
+
+def test_mutation_workflow_matches_the_github_workflow_schema() -> None:
+    workflow = ROOT / ".github" / "workflows" / "mutation.yml"
+    done = subprocess.run(
+        [str(CHECK), "--builtin-schema", "vendor.github-workflows", str(workflow)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_mutation_workflow_runs_changed_functions_on_push_and_every_mutant_nightly() -> None:
+    text = (ROOT / ".github" / "workflows" / "mutation.yml").read_text(encoding="utf-8")
+    assert '- "portal/**"' in text  # a push that changes the twin
+    assert "schedule:" in text
+    assert "cron:" in text
+    assert 'tpcd mutate --since "$BEFORE"' in text  # only the mutants of what the push changed
+    assert "fetch-depth: 0" in text  # --since needs the commit before the push
+    assert "make mutants" in text  # nightly: every mutant
+    assert "path: reports/mutation" in text
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+    assert "mutants: setup\n\t$(VENV)/bin/tpcd mutate $(MUTATE_ARGS)" in makefile

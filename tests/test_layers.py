@@ -12,6 +12,7 @@ TWIN_STARTERS = {
     "harness/stack.py": "starts the embedded twin",
     "harness/portal_config.py": "writes the configuration a portal deployment (the twin's schema) is started with",
     "harness/certify/suite/portal.py": "starts a twin as the relying party of the agent's certification",
+    "harness/mutate/plugin.py": "loads a mutant of the twin (tpcd mutate) before the suite's stack starts it",
 }
 
 

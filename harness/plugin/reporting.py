@@ -15,6 +15,7 @@ import pytest
 from playwright.sync_api import Error as PlaywrightError
 
 from harness import __version__
+from harness.mutate.report import previous_score
 from harness.plugin.browser import ARTIFACTS_KEY, BROWSER_VERSION_KEY, PAGE_KEY, page_version
 from harness.plugin.citizens import BASE_SEED_KEY, RUN_KEY
 from harness.plugin.services import SETTINGS_KEY, STACK_KEY
@@ -182,5 +183,8 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
         "citizen.base_seed": str(config.stash[BASE_SEED_KEY]),
         "citizen.run": str(config.stash[RUN_KEY]),
     }
+    mutation = previous_score(settings.path(settings.reports_dir) / "mutation")  # beside the report (tpcd mutate)
+    if mutation is not None:
+        entries["mutation score"] = mutation
     lines = [f"{key}={value}" for key, value in entries.items()]
     (Path(results) / "environment.properties").write_text("\n".join(lines) + "\n", encoding="utf-8")
