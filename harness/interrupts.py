@@ -7,6 +7,10 @@ that whole group as one SIGINT: pytest, its xdist workers and their Playwright d
 their teardown, and the parent waits for that. Killed outright, the parent takes the child with it (SIGTERM through
 the parent-death signal, which the harness's pytest plugin also turns into that Ctrl-C).
 
+Where the kernel cannot do that (Windows, macOS: no setpriv, no parent-death signal; Windows: no process groups to
+signal), the child holds a lifeline instead (harness/lifeline.py): a pipe the parent closes to stop it, and that the
+system closes when the parent dies; the child's pytest watches it (the certify suite's conftest, the harness plugin).
+
 The child's temp directory (TMPDIR) is a folder of the run's own, so everything it and its children leave there
 (pytest's basetemp, the stacks', pcscd's, Playwright's and Chromium's temp folders) goes when the run ends, and is
 swept by the next run if this one is killed.
@@ -18,6 +22,7 @@ import contextlib
 import os
 import shutil
 import signal
+import subprocess
 import sys
 import threading
 from collections.abc import Mapping, Sequence
@@ -26,6 +31,7 @@ from pathlib import Path
 from types import FrameType
 from typing import IO, Any
 
+from harness.lifeline import Lifeline, kernel_guards
 from simulators._lifetime import bound_popen, claim, owned_tempdir, sweep
 
 STOPS = (signal.SIGINT, signal.SIGTERM)
@@ -56,17 +62,16 @@ def run_interruptible(
     sweep()
     run_dir = owned_tempdir("tpcd-run-")
     received: list[signal.Signals] = []
+    lifeline = None if kernel_guards() else Lifeline()
     try:
         environment = {**(os.environ if env is None else env), "TMPDIR": str(run_dir)}
-        child = bound_popen(
-            list(command),
-            death_signal=signal.SIGTERM,
-            cwd=cwd,
-            env=environment,
-            stdout=stdout,
-            stderr=stderr,
-            process_group=0,
-        )
+        popen: dict[str, Any] = {"cwd": cwd, "stdout": stdout, "stderr": stderr}
+        if lifeline is None:
+            child = bound_popen(list(command), death_signal=signal.SIGTERM, env=environment, process_group=0, **popen)
+        else:
+            options, variables = lifeline.popen_options()
+            child = subprocess.Popen(list(command), env={**environment, **variables}, **options, **popen)
+            lifeline.started()
         claim(run_dir, child.pid)  # its teardown may outlast this process: the folder is the child's too
 
         def forward(signum: int, frame: FrameType | None) -> None:
@@ -77,6 +82,8 @@ def run_interruptible(
                     file=sys.stderr,
                     flush=True,
                 )
+            elif lifeline is not None:
+                lifeline.cut()
             elif child.returncode is None:
                 with contextlib.suppress(ProcessLookupError):  # it ended meanwhile
                     os.killpg(child.pid, signal.SIGINT)
@@ -91,5 +98,7 @@ def run_interruptible(
             for stop, handler in previous.items():
                 signal.signal(stop, handler)
     finally:
+        if lifeline is not None:
+            lifeline.cut()
         shutil.rmtree(run_dir, ignore_errors=True)
     return Finished(code, received[0] if received else None)
