@@ -8,8 +8,9 @@ their teardown, and the parent waits for that. Killed outright, the parent takes
 the parent-death signal, which the harness's pytest plugin also turns into that Ctrl-C).
 
 Where the kernel cannot do that (Windows, macOS: no setpriv, no parent-death signal; Windows: no process groups to
-signal), the child holds a lifeline instead (harness/lifeline.py): a pipe the parent closes to stop it, and that the
-system closes when the parent dies; the child's pytest watches it (the certify suite's conftest, the harness plugin).
+signal), the child holds a lifeline instead (harness/lifeline.py): a loopback connection the parent closes to stop
+it, and that the system closes when the parent dies; the child's pytest watches it (the certify suite's conftest, the
+harness plugin).
 
 The child's temp directory (TMPDIR) is a folder of the run's own, so everything it and its children leave there
 (pytest's basetemp, the stacks', pcscd's, Playwright's and Chromium's temp folders) goes when the run ends, and is
@@ -69,9 +70,8 @@ def run_interruptible(
         if lifeline is None:
             child = bound_popen(list(command), death_signal=signal.SIGTERM, env=environment, process_group=0, **popen)
         else:
-            options, variables = lifeline.popen_options()
-            child = subprocess.Popen(list(command), env={**environment, **variables}, **options, **popen)
-            lifeline.started()
+            environment |= lifeline.variables()
+            child = subprocess.Popen(list(command), env=environment, **lifeline.popen_options(), **popen)
         claim(run_dir, child.pid)  # its teardown may outlast this process: the folder is the child's too
 
         def forward(signum: int, frame: FrameType | None) -> None:

@@ -1,11 +1,13 @@
-"""A child run that ends with its parent on any system: the lifeline, a pipe whose writing end only the parent holds.
+"""A child run that ends with its parent on any system: the lifeline, a loopback connection only the parent holds open.
 
 On Linux a child of `tpcd run` or `tpcd certify-agent` is bound to its parent by the kernel (setpriv --pdeathsig) and
 stopped through its process group. Windows has neither, and macOS has no parent-death signal, where vendors certify
-their builds. There the parent hands the child the reading end of a pipe (an inherited descriptor, or handle on
-Windows, named by HARNESS_LIFELINE) and keeps the writing end: when the parent ends, however it ends, the system
-closes that end, and a thread in the child that reads the pipe sees it close and stops the child as a Ctrl-C does
-(its teardown runs). The parent closes it on purpose to stop the child (its Ctrl-C or SIGTERM, forwarded).
+their builds. There the parent listens on a loopback port of its own and names it to the child (HARNESS_LIFELINE:
+host, port and a one-time token); a thread in the child connects, and reads until the connection closes. When the
+parent ends, however it ends (even killed outright), the system closes its end; the parent closes it on purpose to
+stop the child (its own Ctrl-C or SIGTERM, forwarded). Either way the child stops as a Ctrl-C stops it: its teardown
+runs. A connection, unlike an inherited pipe, needs no descriptor or handle passed down, so it works the same on
+every system; the child starts in a process group of its own, so a terminal's Ctrl-C reaches only the parent.
 
 HARNESS_PORTABLE_GUARDS=1 takes this way on Linux too (the tests of the fallback do).
 """
@@ -14,15 +16,18 @@ from __future__ import annotations
 
 import _thread
 import os
+import secrets
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import threading
 from typing import Any
 
-VARIABLE = "HARNESS_LIFELINE"  # "fd:N" (POSIX) or "handle:N" (Windows): the child's end of the pipe
+VARIABLE = "HARNESS_LIFELINE"  # "127.0.0.1:PORT:TOKEN": where the child connects
 FORCE = "HARNESS_PORTABLE_GUARDS"  # "1": the lifeline even where setpriv and process groups would do
+LOOPBACK = "127.0.0.1"
 
 
 def kernel_guards() -> bool:
@@ -31,67 +36,83 @@ def kernel_guards() -> bool:
 
 
 class Lifeline:
-    """The parent's end: start the child with `popen_options()`, call `started()`, `cut()` to stop it."""
+    """The parent's end: start the child with `popen_options()` and `variables()`, `cut()` to stop it."""
 
     def __init__(self) -> None:
-        self._read, self._write = os.pipe()
-        self._held, self._cut = True, False
+        self._server = socket.create_server((LOOPBACK, 0))
+        self._token = secrets.token_hex(16)
+        self._lock = threading.Lock()
+        self._held: socket.socket | None = None
+        self._cut = False
+        threading.Thread(target=self._accept, name="lifeline", daemon=True).start()
 
-    def popen_options(self) -> tuple[dict[str, Any], dict[str, str]]:
-        """Popen keywords that hand the child the reading end (alone), in a process group of its own, and the
-        environment variable that names it."""
+    def variables(self) -> dict[str, str]:
+        """The environment variable that tells the child where to connect."""
+        return {VARIABLE: f"{LOOPBACK}:{self._server.getsockname()[1]}:{self._token}"}
+
+    @staticmethod
+    def popen_options() -> dict[str, Any]:
+        """Popen keywords that start the child in a process group of its own."""
         if sys.platform == "win32":
-            import msvcrt
+            return {"creationflags": subprocess.CREATE_NEW_PROCESS_GROUP}
+        return {"process_group": 0}
 
-            handle = msvcrt.get_osfhandle(self._read)
-            os.set_handle_inheritable(handle, True)
-            startup = subprocess.STARTUPINFO(lpAttributeList={"handle_list": [handle]})
-            group = subprocess.CREATE_NEW_PROCESS_GROUP  # a console's Ctrl-C reaches the parent only
-            return {"startupinfo": startup, "creationflags": group}, {VARIABLE: f"handle:{handle}"}
-        return {"pass_fds": (self._read,), "process_group": 0}, {VARIABLE: f"fd:{self._read}"}
-
-    def started(self) -> None:
-        """The child has its end: drop the parent's copy of it, so only the child holds it."""
-        if self._held:
-            self._held = False
-            os.close(self._read)
+    def _accept(self) -> None:
+        """Hold the first connection that brings the token; turn away any other."""
+        while True:
+            try:
+                connection, _ = self._server.accept()
+            except OSError:
+                return  # cut
+            connection.settimeout(10)
+            received = b""
+            try:
+                while len(received) < len(self._token) and (chunk := connection.recv(64)):
+                    received += chunk
+            except OSError:
+                received = b""
+            with self._lock:
+                if received == self._token.encode() and not self._cut:
+                    self._held = connection
+                    self._server.close()
+                    return
+            connection.close()
 
     def cut(self) -> None:
-        """Stop the child as a Ctrl-C would (it sees the pipe close); once."""
-        self.started()  # a child that never started leaves nothing open either
-        if not self._cut:
+        """Stop the child as a Ctrl-C would (it sees the connection close, or cannot connect); once."""
+        with self._lock:
             self._cut = True
-            os.close(self._write)
+            self._server.close()
+            if self._held is not None:
+                self._held.close()
+                self._held = None
 
 
 def watch_parent() -> bool:
     """In a child started with a lifeline: stop as on Ctrl-C once the parent ends or cuts it. False without one.
 
-    The variable is taken out of the environment, so the child's own children (pytest-xdist workers) never read a
-    descriptor number that is not theirs."""
-    named = os.environ.pop(VARIABLE, "")
-    kind, _, number = named.partition(":")
-    if not number.isdigit():
+    The variable is taken out of the environment, so the child's own children (pytest-xdist workers) never hold the
+    line in its place."""
+    host, _, rest = os.environ.pop(VARIABLE, "").partition(":")
+    port, _, token = rest.partition(":")
+    if not (host and port.isdigit() and token):
         return False
-    if sys.platform == "win32" and kind == "handle":
-        import msvcrt
-
-        descriptor = msvcrt.open_osfhandle(int(number), os.O_RDONLY)
-    else:
-        descriptor = int(number)
-    threading.Thread(target=_wait, args=(descriptor,), name="parent-lifeline", daemon=True).start()
+    threading.Thread(target=_wait, args=(host, int(port), token), name="parent-lifeline", daemon=True).start()
     return True
 
 
-def _wait(descriptor: int) -> None:
-    """Read until the pipe closes (the parent never writes), then stop."""
+def _wait(host: str, port: int, token: str) -> None:
+    """Hold the line until it closes (the parent never writes), then stop."""
     if sys.platform != "win32":
         signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})  # the SIGINT below is for the other threads
     try:
-        while os.read(descriptor, 1):
-            pass
+        with socket.create_connection((host, port), timeout=30) as line:
+            line.sendall(token.encode())
+            line.settimeout(None)
+            while line.recv(64):
+                pass
     except OSError:
-        pass
+        pass  # refused (cut before it connected), reset (the parent killed): gone either way
     stop_as_on_ctrl_c()
 
 
