@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from harness.lifeline import FORCE
 from simulators._client import wait_until
 from tests.processes import Footprint, contents, footprint, left_behind, marked_tmpdir
 
@@ -36,19 +37,21 @@ def _mid_scenario(marker: str) -> Footprint:
         rendering = any("--type=renderer" in command for command in now.processes.values())
         return now if rendering and any("pcscd" in command for command in now.processes.values()) else None
 
-    return wait_until(renderer, timeout=120, what="no scenario opened a page")
+    return wait_until(renderer, timeout=600, what="no scenario opened a page")
 
 
 @pytest.mark.parametrize(
-    ("stop", "workers"), [(signal.SIGINT, ["-n", "0"]), (signal.SIGTERM, ["-n", "2"])], ids=["sigint", "sigterm-xdist"]
+    ("stop", "workers", "guards"),
+    [(signal.SIGINT, ["-n", "0"], {}), (signal.SIGTERM, ["-n", "2"], {}), (signal.SIGTERM, ["-n", "2"], {FORCE: "1"})],
+    ids=["sigint", "sigterm-xdist", "sigterm-xdist-portable-guards"],  # the last as on Windows and macOS
 )
 def test_tpcd_run_interrupted_mid_scenario_leaves_nothing(
-    stop: signal.Signals, workers: list[str], tmp_path: Path
+    stop: signal.Signals, workers: list[str], guards: dict[str, str], tmp_path: Path
 ) -> None:
     with marked_tmpdir() as tmpdir:
         marker = f"TMPDIR={tmpdir}"
         command = [*TPCD, "run", "-k", SCENARIO, *workers, "-p", "no:cacheprovider"]
-        environ = _environ(tmpdir, TPCD_REPORTS_DIR=str(tmp_path / "reports"))
+        environ = _environ(tmpdir, TPCD_REPORTS_DIR=str(tmp_path / "reports"), **guards)
         with subprocess.Popen(
             command, cwd=ROOT, env=environ, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
         ) as run:
