@@ -397,10 +397,13 @@ def print_summary(document: dict[str, Any]) -> None:
         )
 
 
-def print_comparison(comparison: Comparison, previous: dict[str, Any]) -> None:
-    """Regressions and fixes since the previous verdict, for the terminal."""
+def print_comparison(comparison: Comparison, previous: dict[str, Any], current: dict[str, Any] | None = None) -> None:
+    """Regressions and fixes since the previous verdict, for the terminal; whether the tool changed in between."""
     agent = previous.get("agent", {})
     print(f"\n與前次驗證比較（{agent.get('version', '?')}，{previous.get('date', '?')}）")
+    was, now = previous.get("tool", {}).get("version", "?"), (current or {}).get("tool", {}).get("version", "?")
+    if current is not None and was != now:
+        print(f"  the tool changed too ({was} → {now}): a change below may be the tool's, not the build's")
     changed = {"regressions": comparison.regressions, "fixes": comparison.fixes, "other changes": comparison.other}
     for title, changes in changed.items():
         print(f"  {title}: {len(changes)}")
@@ -439,7 +442,7 @@ def certify_agent(
     ]
     print_summary(document)
     if previous is not None:
-        print_comparison(compare(previous, document), previous)
+        print_comparison(compare(previous, document), previous, document)
     home = Path(__file__).resolve().parents[2]  # run from another folder: the Allure CLI of the project's checkout
     if not allure_cli(settings).exists() and allure_cli(settings.replace(project_root=home)).exists():
         settings = settings.replace(project_root=home)

@@ -14,7 +14,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from harness.certify import CertifyRequest, Outcome, result, verdict, write_summary
+from harness.certify import CertifyRequest, Outcome, compare, print_comparison, result, verdict, write_summary
 from harness.certify.pinned import PAGE, PINS, PinError, check_page, digest
 from harness.certify.requirements import REQUIREMENTS
 from harness.cli import parse_command_line
@@ -102,6 +102,19 @@ def test_not_run_makes_the_verdict_incomplete_unless_accepted(tmp_path: Path) ->
     accepted = verdict(allowed, rows(AG_23="NOT RUN"), version="1.2.3.4", profile={"controlled": False})
     assert (accepted["result"], accepted["allowed_not_run"]) == ("PASS", ["AG-23"])
     assert "not run, accepted: AG-23" in write_summary(tmp_path, accepted).read_text(encoding="utf-8")
+
+
+def test_a_comparison_says_when_the_tool_changed_in_between(capsys: pytest.CaptureFixture[str]) -> None:
+    request = CertifyRequest(agent_url="http://127.0.0.1:1")
+    current = verdict(request, rows(AG_04="FAIL"), version="1.2.3.5", profile={})
+    same_tool = verdict(request, rows(), version="1.2.3.4", profile={})
+    print_comparison(compare(same_tool, current), same_tool, current)
+    said = capsys.readouterr().out
+    assert "AG-04  PASS → FAIL" in said
+    assert "the tool changed" not in said
+    older_tool = {**same_tool, "tool": {**same_tool["tool"], "version": "0.1.0+000000000000"}}
+    print_comparison(compare(older_tool, current), older_tool, current)
+    assert f"the tool changed too (0.1.0+000000000000 → {current['tool']['version']})" in capsys.readouterr().out
 
 
 @pytest.mark.parametrize(
