@@ -321,7 +321,8 @@ def write_summary(report_dir: Path, document: dict[str, Any]) -> Path:
 <title>安控元件相容性驗證結果</title>
 <style>body{{font-family:sans-serif;margin:2rem}}td,th{{border:1px solid #ccc;padding:.3rem .6rem;vertical-align:top}}
 table{{border-collapse:collapse}}.pass td:nth-child(3){{color:#1b7f3a}}.fail td:nth-child(3),
-.error td:nth-child(3){{color:#b00020}}.not-run td:nth-child(3){{color:#777}}</style>
+.error td:nth-child(3){{color:#b00020}}.not-run td:nth-child(3){{color:#777}}
+.verdict.pass{{color:#1b7f3a}}.verdict.fail{{color:#b00020}}.verdict.incomplete{{color:#a15c00}}</style>
 <h1>安控元件相容性驗證結果 (HiPKI LocalSignServer conformance)</h1>
 <p class="verdict {outcome.lower()}"><strong>{said}</strong></p>
 <p>Agent: {html.escape(document["agent"]["url"])} — version {html.escape(document["agent"]["version"])}{build}
