@@ -27,7 +27,7 @@ from harness.certify.oracle import Rejected, check_card, check_signature
 from harness.certify.pinned import PAGE, check_page
 
 DETECTING = "正在偵測安控元件…"  # gold.html's status before the script has an answer
-# How HiPKI's check page and its integrators read /p11Image.bmp (PROTOCOLS.md §2.2, simulators/agent/p11image.py): a
+# How HiPKI's check page and its integrators read /p11Image.bmp (simulators/agent/p11image.py): a
 # CORS image drawn on a 2000 x 1 canvas, three characters a pixel taken as (blue, green, red) until a pixel whose blue
 # is 0, then JSON.parse; nothing read stands for 0x7600000D.
 IMAGE_PROBE_PAGE = """<!doctype html><html><meta charset="utf-8"><title>image probe</title><script>
