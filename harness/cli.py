@@ -250,14 +250,17 @@ def cmd_trace(settings: Settings, args: argparse.Namespace) -> int:
 def cmd_certify_agent(settings: Settings, args: argparse.Namespace) -> int:
     """Run the agent conformance suite against --agent-url; write the verdict, JUnit, summary and Allure report."""
     report_dir = Path(args.report).resolve()
-    report_dir.mkdir(parents=True, exist_ok=True)
-    only = tuple(requirement.strip().upper() for requirement in (args.only or "").split(",") if requirement.strip())
-    unknown = [requirement for requirement in only if requirement not in REQUIREMENTS]
-    if unknown:
-        known = f"{next(iter(REQUIREMENTS))} … {next(reversed(REQUIREMENTS))}"
-        print(f"tpcd certify-agent: --only: no requirement {', '.join(unknown)} ({known})", file=sys.stderr)
-        return 2
+    chosen = {}
+    for option in ("only", "allow_not_run"):
+        chosen[option] = tuple(r.strip().upper() for r in (getattr(args, option) or "").split(",") if r.strip())
+        unknown = [requirement for requirement in chosen[option] if requirement not in REQUIREMENTS]
+        if unknown:
+            known = f"{next(iter(REQUIREMENTS))} … {next(reversed(REQUIREMENTS))}"
+            flag = "--" + option.replace("_", "-")
+            print(f"tpcd certify-agent: {flag}: no requirement {', '.join(unknown)} ({known})", file=sys.stderr)
+            return 2
     try:
+        report_dir.mkdir(parents=True, exist_ok=True)
         previous = certify.load_verdict(Path(args.compare)) if args.compare else None
         token = Path(args.control_token_file).read_text(encoding="utf-8").strip() if args.control_token_file else None
     except (ValueError, OSError) as error:
@@ -270,30 +273,13 @@ def cmd_certify_agent(settings: Settings, args: argparse.Namespace) -> int:
         reader=args.reader,
         pin=args.pin,
         holder=args.holder,
-        chromium=str(settings.chromium),
-        only=only,
+        chromium=args.chromium or str(settings.chromium),
+        only=chosen["only"],
+        allow_not_run=chosen["allow_not_run"],
+        portal_page=args.portal_page,
+        agent_binary=Path(args.agent_binary).resolve() if args.agent_binary else None,
     )
-    code = certify.run_suite(request, report_dir)
-    if code > 128:  # stopped by Ctrl-C or SIGTERM: no verdict of a run cut short
-        print(f"tpcd certify-agent: stopped by signal {code - 128}; no verdict written", file=sys.stderr)
-        return code
-    rows = certify.outcomes(report_dir / "allure-results", only=only)
-    profile = certify.card_profile(request)
-    document = certify.verdict(request, rows, version=certify.agent_version(request.agent_url), profile=profile)
-    written = [certify.write_verdict(report_dir, document), certify.write_junit(report_dir, document)]
-    written.append(certify.write_summary(report_dir, document))
-    certify.print_summary(document)
-    if previous is not None:
-        certify.print_comparison(certify.compare(previous, document), previous)
-    try:
-        index = build_report(settings, results=report_dir / "allure-results", output=report_dir / "allure-report")
-        print(f"\nAllure 報告：{index}")
-    except ReportError as error:
-        print(f"\n報告無法產生：{error}", file=sys.stderr)
-    print("判定與摘要：" + "  ".join(str(path) for path in written))
-    if code not in (0, 1):  # pytest itself could not run the suite (usage error, interrupted, internal error)
-        return code
-    return 1 if document["totals"]["FAIL"] or document["totals"]["ERROR"] else 0
+    return certify.certify_agent(settings, request, report_dir, previous=previous)
 
 
 def cmd_card(settings: Settings, args: argparse.Namespace) -> int:
@@ -414,7 +400,12 @@ def parser() -> argparse.ArgumentParser:
         handler=cmd_report
     )
     commands.add_parser("doctor", help="check this machine for what the harness needs").set_defaults(handler=cmd_doctor)
-    certify_agent = commands.add_parser("certify-agent", help="the agent conformance suite against an agent by URL")
+    certify_agent = commands.add_parser(
+        "certify-agent",
+        help="the agent conformance suite against an agent by URL (docs/certification.md)",
+        description="Exit codes: 0 every requirement passed (or was allowed not to run), 1 a FAIL or ERROR, "
+        "2 the command line or set-up refused, 3 incomplete (requirements NOT RUN), 128+N stopped by signal N.",
+    )
     certify_agent.add_argument("--agent-url", required=True, help="e.g. http://127.0.0.1:61161")
     certify_agent.add_argument("--control-url", help="the card's control surface: a `tpcd card`, a tpcd agent desktop")
     certify_agent.add_argument("--control-token-file", help="the control surface's bearer token (a `tpcd card` file)")
@@ -424,6 +415,18 @@ def parser() -> argparse.ArgumentParser:
     certify_agent.add_argument("--report", default="reports/certify-agent", help="where the report and summary go")
     certify_agent.add_argument("--compare", metavar="PREVIOUS.json", help="list regressions and fixes since a verdict")
     certify_agent.add_argument("--only", metavar="AG-07,AG-20", help="run these requirements only (the rest: NOT RUN)")
+    certify_agent.add_argument(
+        "--allow-not-run", metavar="AG-23,…", help="requirements whose NOT RUN still makes a complete verdict (exit 0)"
+    )
+    certify_agent.add_argument(
+        "--agent-binary", metavar="PATH", help="the build under test: its SHA-256 goes in the verdict"
+    )
+    certify_agent.add_argument(
+        "--portal-page", metavar="URL", help="the deployed portal's agent script (agent.js) instead of the pinned copy"
+    )
+    certify_agent.add_argument(
+        "--chromium", help="Chromium to drive (default: the chromium setting; playwright: its own)"
+    )
     certify_agent.set_defaults(handler=cmd_certify_agent)
     card = commands.add_parser("card", help="the virtual card in a remote vpcd reader, with OCSP/CRL and controls")
     card.add_argument("--vpcd", required=True, help="HOST:PORT of vsmartcard's vpcd reader (default port 35963)")
@@ -450,19 +453,47 @@ def parser() -> argparse.ArgumentParser:
     return top
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the `tpcd` console script."""
-    argv = list(sys.argv[1:] if argv is None else argv)
-    # Everything after `run` belongs to pytest, options included (`tpcd run -n 2 -k 金質`), except run's own; after
-    # `notebook`, to JupyterLab's launcher.
-    split = min((argv.index(word) + 1 for word in ("run", "notebook") if word in argv), default=len(argv))
-    args = parser().parse_args(argv[:split])
+PASSED_ON = ("run", "notebook")  # commands whose arguments after the command go on: to pytest, to JupyterLab
+
+
+def command_index(top: argparse.ArgumentParser, argv: Sequence[str]) -> int | None:
+    """Where the command is in `argv`: the first argument that is neither one of tpcd's own options nor an option's
+    value (`tpcd --base-url X run`: 2); None when there is none."""
+    valued = [name for action in top._actions if action.nargs != 0 for name in action.option_strings]
+    index = 0
+    while index < len(argv):
+        argument = argv[index]
+        if argument == "--":
+            return index + 1 if index + 1 < len(argv) else None
+        if not argument.startswith("-") or argument == "-":
+            return index
+        # `--base-url=X` is one argument; `--base-url X` (or an abbreviation argparse accepts, `--base X`) two
+        named = [name for name in valued if name == argument or (name.startswith("--") and name.startswith(argument))]
+        index += 2 if "=" not in argument and named else 1
+    return None
+
+
+def parse_command_line(argv: Sequence[str]) -> argparse.Namespace:
+    """The parsed command line: everything after `run` belongs to pytest, options included (`tpcd run -n 2 -k 金質`),
+    except run's own; after `notebook`, to JupyterLab's launcher; only when that word is the command, never when it
+    is an option's value (`tpcd certify-agent --report run`)."""
+    top = parser()
+    argv = list(argv)
+    at = command_index(top, argv)
+    split = at + 1 if at is not None and argv[at] in PASSED_ON else len(argv)
+    args = top.parse_args(argv[:split])
     args.pytest_args = args.lab_args = argv[split:]
     if args.command == "run":
         own, args.pytest_args = run_options().parse_known_args(args.pytest_args)
         for name, value in vars(own).items():
             if value is not None:
                 setattr(args, name, value)  # after `run` wins over before it
+    return args
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the `tpcd` console script."""
+    args = parse_command_line(sys.argv[1:] if argv is None else argv)
     args.settings = {name: value for name, value in vars(args).items() if name in SETTING_NAMES and value is not None}
     try:
         settings = load_settings(args.settings)

@@ -7,6 +7,11 @@ that whole group as one SIGINT: pytest, its xdist workers and their Playwright d
 their teardown, and the parent waits for that. Killed outright, the parent takes the child with it (SIGTERM through
 the parent-death signal, which the harness's pytest plugin also turns into that Ctrl-C).
 
+Where the kernel cannot do that (Windows, macOS: no setpriv, no parent-death signal; Windows: no process groups to
+signal), the child holds a lifeline instead (harness/lifeline.py): a loopback connection the parent closes to stop
+it, and that the system closes when the parent dies; the child's pytest watches it (the certify suite's conftest, the
+harness plugin).
+
 The child's temp directory (TMPDIR) is a folder of the run's own, so everything it and its children leave there
 (pytest's basetemp, the stacks', pcscd's, Playwright's and Chromium's temp folders) goes when the run ends, and is
 swept by the next run if this one is killed.
@@ -27,6 +32,7 @@ from pathlib import Path
 from types import FrameType
 from typing import IO, Any
 
+from harness.lifeline import Lifeline, kernel_guards
 from simulators._lifetime import bound_popen, claim, owned_tempdir, sweep
 
 STOPS = (signal.SIGINT, signal.SIGTERM)
@@ -59,6 +65,7 @@ class Interrupts:
     def __init__(self) -> None:
         self.received: list[signal.Signals] = []
         self._child: subprocess.Popen[Any] | None = None
+        self._lifeline: Lifeline | None = None
         self._previous: dict[signal.Signals, Any] = {}
 
     @property
@@ -89,9 +96,10 @@ class Interrupts:
             self._interrupt(child)
         self.received.append(signal.Signals(signum))
 
-    @staticmethod
-    def _interrupt(child: subprocess.Popen[Any]) -> None:
-        if child.returncode is None:
+    def _interrupt(self, child: subprocess.Popen[Any]) -> None:
+        if self._lifeline is not None:
+            self._lifeline.cut()  # the child stops as on a Ctrl-C when its lifeline closes
+        elif child.returncode is None:
             with contextlib.suppress(ProcessLookupError):  # it ended meanwhile
                 os.killpg(child.pid, signal.SIGINT)
 
@@ -109,17 +117,17 @@ class Interrupts:
             return Finished(128 + self.received[0], self.received[0])
         sweep()
         run_dir = owned_tempdir("tpcd-run-")
+        self._lifeline = None if kernel_guards() else Lifeline()
         try:
             environment = {**(os.environ if env is None else env), "TMPDIR": str(run_dir)}
-            child = bound_popen(
-                list(command),
-                death_signal=signal.SIGTERM,
-                cwd=cwd,
-                env=environment,
-                stdout=stdout,
-                stderr=stderr,
-                process_group=0,
-            )
+            popen: dict[str, Any] = {"cwd": cwd, "stdout": stdout, "stderr": stderr}
+            if self._lifeline is None:
+                child = bound_popen(
+                    list(command), death_signal=signal.SIGTERM, env=environment, process_group=0, **popen
+                )
+            else:
+                environment |= self._lifeline.variables()
+                child = subprocess.Popen(list(command), env=environment, **self._lifeline.popen_options(), **popen)
             claim(run_dir, child.pid)  # its teardown may outlast this process: the folder is the child's too
             self._child = child
             if self.received:  # it came while the child was starting: hand it on now
@@ -129,6 +137,9 @@ class Interrupts:
             finally:
                 self._child = None
         finally:
+            if self._lifeline is not None:
+                self._lifeline.cut()
+                self._lifeline = None
             shutil.rmtree(run_dir, ignore_errors=True)
         return Finished(code, self.stopped)
 

@@ -38,8 +38,11 @@ def phones_home(html: str) -> bool:
     return any(marker in lowered for marker in OUTSIDE_HOSTS)
 
 
-def build_report(settings: Settings, *, results: Path | None = None, output: Path | None = None) -> Path:
-    """Generate the single-file report (by default from settings.allure_results); return its index.html."""
+def build_report(
+    settings: Settings, *, results: Path | None = None, output: Path | None = None, history: Path | None = None
+) -> Path:
+    """Generate the single-file report (by default from settings.allure_results); return its index.html. `history`:
+    the trend file to read and extend instead of the configuration's (reports/history.jsonl)."""
     cli = allure_cli(settings)
     if not cli.exists():
         raise ReportError(f"Allure CLI not found at {cli}: run `make setup` (it runs `npm ci`)")
@@ -51,6 +54,8 @@ def build_report(settings: Settings, *, results: Path | None = None, output: Pat
     shutil.rmtree(output, ignore_errors=True)
     command = [str(cli), "awesome", str(results), "--config", str(config_dir / "allurerc.mjs"), "-o", str(output)]
     command += ["--single-file", "--report-language", "zh-TW"]
+    if history is not None:
+        command += ["--history-path", str(history)]
     finished = subprocess.run(command, cwd=settings.project_root, capture_output=True, text=True, check=False)
     if finished.returncode != 0:
         raise ReportError(f"allure failed ({finished.returncode}):\n{finished.stdout}\n{finished.stderr}")

@@ -30,6 +30,7 @@ OWNER_FILE = ".tpcd-owner"
 PREFIX = "tpcd-"  # every temp folder of the harness starts with it (tpcd-stack-, tpcd-pcscd-, tpcd-tls-, tpcd-run- …)
 _PCSCD_LEGACY = re.compile(r"tpcd-pcscd-(\d+)")  # older versions named pcscd's folder by PID, with no owner record
 T = TypeVar("T")
+KILL = getattr(signal, "SIGKILL", signal.SIGTERM)  # Windows has no SIGKILL (this module is imported there too)
 
 
 def start_time(pid: int) -> int | None:
@@ -129,9 +130,7 @@ class _Launcher:
 _launcher = _Launcher()
 
 
-def bound_popen(
-    command: list[str], *, death_signal: signal.Signals = signal.SIGKILL, **popen: Any
-) -> subprocess.Popen[Any]:
+def bound_popen(command: list[str], *, death_signal: signal.Signals = KILL, **popen: Any) -> subprocess.Popen[Any]:
     """`subprocess.Popen(command, **popen)` for a child the kernel sends `death_signal` when this process dies."""
     setpriv = shutil.which("setpriv")
     if setpriv is None:

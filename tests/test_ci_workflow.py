@@ -1,4 +1,4 @@
-"""The CI workflow that publishes the report is valid: GitHub's workflow schema, checked offline.
+"""The CI workflows are valid: GitHub's workflow schema, checked offline; each runs the project's own commands.
 
 actionlint would be the first choice, but its PyPI wrapper downloads the binary from GitHub, which is out of reach
 here; check-jsonschema carries the SchemaStore github-workflow schema with it.
@@ -6,33 +6,32 @@ here; check-jsonschema carries the SchemaStore github-workflow schema with it.
 
 from __future__ import annotations
 
+import re
+import shlex
 import subprocess
 from pathlib import Path
+
+from harness.cli import parse_command_line
 
 ROOT = Path(__file__).resolve().parents[1]
 CHECK = ROOT / ".venv" / "bin" / "check-jsonschema"
 
 
-def test_e2e_workflow_matches_the_github_workflow_schema(tmp_path: Path) -> None:
-    workflow = ROOT / ".github" / "workflows" / "e2e.yml"
-    done = subprocess.run(
-        [str(CHECK), "--builtin-schema", "vendor.github-workflows", str(workflow)],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+WORKFLOWS = sorted((ROOT / ".github" / "workflows").glob("*.yml"))
+
+
+def _schema_check(*workflows: Path) -> subprocess.CompletedProcess[str]:
+    command = [str(CHECK), "--builtin-schema", "vendor.github-workflows", *map(str, workflows)]
+    return subprocess.run(command, capture_output=True, text=True, timeout=120, check=False)
+
+
+def test_every_workflow_matches_the_github_workflow_schema(tmp_path: Path) -> None:
+    assert {path.name for path in WORKFLOWS} >= {"e2e.yml", "certify-agent.yml", "mutation.yml", "lock.yml"}
+    done = _schema_check(*WORKFLOWS)  # one call: the schema is loaded once
     assert done.returncode == 0, done.stdout + done.stderr
     broken = tmp_path / "broken.yml"
-    broken.write_text(workflow.read_text(encoding="utf-8").replace("runs-on:", "runs_on:"), encoding="utf-8")
-    refused = subprocess.run(
-        [str(CHECK), "--builtin-schema", "vendor.github-workflows", str(broken)],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    assert refused.returncode != 0  # the check can fail
+    broken.write_text(WORKFLOWS[0].read_text(encoding="utf-8").replace("runs-on:", "runs_on:"), encoding="utf-8")
+    assert _schema_check(broken).returncode != 0  # the check can fail
 
 
 def test_workflow_shards_and_merges_with_the_projects_own_commands() -> None:
@@ -41,18 +40,6 @@ def test_workflow_shards_and_merges_with_the_projects_own_commands() -> None:
     assert "make setup" in text
     assert "tpcd report" in text
     assert "history.jsonl" in text
-
-
-def test_mutation_workflow_matches_the_github_workflow_schema() -> None:
-    workflow = ROOT / ".github" / "workflows" / "mutation.yml"
-    done = subprocess.run(
-        [str(CHECK), "--builtin-schema", "vendor.github-workflows", str(workflow)],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    assert done.returncode == 0, done.stdout + done.stderr
 
 
 def test_mutation_workflow_runs_changed_functions_on_push_and_every_mutant_nightly() -> None:
@@ -66,3 +53,31 @@ def test_mutation_workflow_runs_changed_functions_on_push_and_every_mutant_night
     assert "path: reports/mutation" in text
     makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
     assert "mutants: setup\n\t$(VENV)/bin/tpcd mutate $(MUTATE_ARGS)" in makefile
+
+
+def test_certify_agent_runs_where_vendors_are_with_the_card_in_process() -> None:
+    text = (ROOT / ".github" / "workflows" / "certify-agent.yml").read_text(encoding="utf-8")
+    assert "os: [windows-latest, macos-latest]" in text
+    assert "runs-on: ${{ matrix.os }}" in text
+    assert "TPCD_CARD_TRANSPORT: direct" in text
+    assert "shell: bash" in text  # one script for both systems
+    assert "python -m simulators.agent --port 0" in text
+    assert "actions/upload-artifact" in text  # the evidence is kept
+    # the certify-agent command line, as the job writes it, is one tpcd's parser takes
+    joined = re.sub(r"\\\n\s*", " ", text)
+    line = re.search(r"tpcd (certify-agent [^\n]*)", joined)
+    assert line is not None
+    urls = line.group(1).replace('"${urls[0]}"', "A").replace('"${urls[1]}"', "C")
+    args = parse_command_line(shlex.split(urls))
+    assert (args.agent_url, args.control_url, args.chromium) == ("A", "C", "playwright")
+    assert args.report == "reports/certify-agent"
+    assert args.agent_binary == "simulators/agent/__main__.py"
+
+
+def test_the_lock_is_refreshed_weekly_as_a_reviewed_change_that_passed_make_test() -> None:
+    text = (ROOT / ".github" / "workflows" / "lock.yml").read_text(encoding="utf-8")
+    assert "schedule:" in text
+    assert "workflow_dispatch:" in text
+    assert "make lock UPGRADE=1" in text
+    steps = text[text.index("steps:") :]
+    assert steps.index("run: make lock UPGRADE=1") < steps.index("make test\n") < steps.index("create-pull-request")

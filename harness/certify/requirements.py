@@ -37,7 +37,8 @@ REQUIREMENTS: dict[str, str] = {
     "AG-12": "A page Origin not on the trusted list answers 0x76000031; a request without Origin is served",
     "AG-13": "CORS and Private Network Access preflights are not granted to an untrusted origin",
     "AG-14": "The portal's page signs through /popupForm from its own origin in Chromium (PIN dialog, getTbs, "
-    "the answer, the popup closed) and the portal's server-side check accepts the signature",
+    "the answer, the popup closed) and a relying party's check (signature, chain, validity, revocation, holder) "
+    "accepts the signature",
     "AG-15": "The portal's trusted-site flow in Chromium: an untrusted site is offered 「加入信任網站」, and the "
     "agent's /addDomain page, confirmed with [是], makes it trusted",
     "AG-16": "DecryptData deciphers a cryptogram made for the encryption certificate",

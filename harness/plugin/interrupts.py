@@ -17,6 +17,8 @@ from typing import Any
 
 import pytest
 
+from harness.lifeline import watch_parent
+
 PREVIOUS_KEY = pytest.StashKey[Any]()
 
 
@@ -33,6 +35,7 @@ def pytest_configure(config: pytest.Config) -> None:
     worker thread keeps its host's handling)."""
     if threading.current_thread() is threading.main_thread():
         config.stash[PREVIOUS_KEY] = signal.signal(signal.SIGTERM, _stop_as_on_ctrl_c)
+        watch_parent()  # where the kernel cannot bind this run to `tpcd run` (harness/lifeline.py)
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:

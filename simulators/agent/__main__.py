@@ -5,12 +5,14 @@ It prints the agent's URL and its desktop (installer, tray, controls); the card 
 `tpcd certify-agent --agent-url … --control-url …` certifies it.
 
 With `--system-pcsc` it is an agent like any vendor's: it reads whatever readers the PC/SC service named by the
-environment offers (PCSCLITE_CSOCK_NAME), with no card or reader of its own to control.
+environment offers (PCSCLITE_CSOCK_NAME), with no card or reader of its own to control. With TPCD_CARD_TRANSPORT=direct
+(as the harness's setting) its card is called in-process, with no PC/SC at all: Windows and macOS CI runners.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import sys
 import threading
@@ -20,7 +22,7 @@ from simulators._main import refuse_beyond_loopback
 from simulators._serving import serve_asgi
 from simulators.agent.desktop import Desktop, create_desktop_app
 from simulators.agent.service import AgentSettings, SecurityAgent
-from simulators.agent.tokens import PcscTransport
+from simulators.agent.tokens import DirectTransport, PcscTransport
 from simulators.card import CardClient, CardHolder, CardSlot, KeyPool, TestPki, revocation
 from simulators.card.pcscd import acquire_host, release_host
 
@@ -44,15 +46,20 @@ with ExitStack() as running:
     if not args.system_pcsc:
         pool = KeyPool()
         running.callback(pool.close)
-        host = acquire_host()
-        running.callback(release_host)
+        direct = os.environ.get("TPCD_CARD_TRANSPORT") == "direct"  # no PC/SC on this machine: the card in-process
+        host = None if direct else acquire_host()
+        if host is not None:
+            running.callback(release_host)
         pki = TestPki(pool)
         ocsp = running.enter_context(serve_asgi(revocation.create_app(pki), name="ocsp", host=args.host))
         pki.ocsp_url, pki.crl_url = ocsp + "/ocsp", ocsp + "/crl"
         slot = CardSlot(host, pki)
         running.callback(slot.close)
         card = CardClient(slot)
-        where = f"card in {slot.reader!r}, PIN {DEMO.pin}; PCSCLITE_CSOCK_NAME={host.socket_path}; OCSP {ocsp}"
+        pcsc = f"PCSCLITE_CSOCK_NAME={host.socket_path}" if host is not None else "no PC/SC"
+        where = f"card in {slot.reader!r}, PIN {DEMO.pin}; {pcsc}; OCSP {ocsp}"
+        if host is None:
+            agent.transport = DirectTransport(slot)
     desktop = Desktop(agent, host=args.host, port=args.port, card=card)
     running.callback(desktop.close)
     if card is not None:

@@ -108,14 +108,25 @@ class ErrorsAsHttp500(Desktop):
     catches = frozenset({"AG-11"})
 
     def agent_app(self) -> ASGIApp:
-        return _ErrorsAs500(super().agent_app())
+        return _Refusals(super().agent_app(), status=500)
 
 
-class _ErrorsAs500:
-    """Turn JSON answers whose ret_code is not 0 into HTTP 500 (the body unchanged)."""
+class EmptyFieldsOnRefusal(Desktop):
+    """Not a flaw: an agent whose refusals carry every answer field, empty (`"signature": ""`, `"certb64": ""`), as
+    agents built on strict client parsers do. A refusal is a refusal by its ret_code: it must pass everything."""
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
+    catches: frozenset[str] = frozenset()
+    EMPTY: ClassVar[dict[str, str]] = {"signature": "", "certb64": "", "cardSN": "", "plain": ""}
+
+    def agent_app(self) -> ASGIApp:
+        return _Refusals(super().agent_app(), added=self.EMPTY)
+
+
+class _Refusals:
+    """Rewrite the JSON answers whose ret_code is not 0: another HTTP status, or fields added (the rest as it was)."""
+
+    def __init__(self, app: ASGIApp, *, status: int | None = None, added: dict[str, str] | None = None) -> None:
+        self.app, self.status, self.added = app, status, added or {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         held: list[Message] = []
@@ -129,7 +140,13 @@ class _ErrorsAs500:
                 except ValueError:
                     answer = None
                 if isinstance(answer, dict) and answer.get("ret_code", 0) != 0:
-                    start = {**start, "status": 500}
+                    if self.status is not None:
+                        start = {**start, "status": self.status}
+                    if self.added:
+                        content = json.dumps({**self.added, **answer}).encode()
+                        headers = [(k, v) for k, v in start.get("headers", []) if k.lower() != b"content-length"]
+                        start = {**start, "headers": [*headers, (b"content-length", str(len(content)).encode())]}
+                        body = [{"type": "http.response.body", "body": content}]
                 for part in (start, *body):
                     await send(part)
 

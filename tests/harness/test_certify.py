@@ -8,7 +8,9 @@ starts theirs, passes every requirement with its card under control.
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
 import re
 import signal
 import socket
@@ -23,8 +25,10 @@ import pytest
 
 from harness.cards import card_holder
 from harness.certify import compare
+from harness.certify.pinned import tool_version
 from harness.certify.requirements import NEEDS, REQUIREMENTS, Need
 from harness.citizens import CitizenProfile, make_citizen
+from harness.lifeline import FORCE
 from harness.settings import load_settings
 from harness.stack import Stack
 from simulators.agent import AgentClient, AgentFault
@@ -35,11 +39,12 @@ NEEDS_PIN = {r for r, needs in NEEDS.items() if needs == {Need.PIN}}
 NEEDS_CONTROL = {r for r, needs in NEEDS.items() if Need.CONTROL in needs}
 
 
-def certify(report: Path, *args: str) -> tuple[int, str, dict]:
+def certify(report: Path, *args: str, environ: dict[str, str] | None = None) -> tuple[int, str, dict]:
     """Run `tpcd certify-agent … --report REPORT`; its exit code, output and verdict."""
     done = subprocess.run(
         [sys.executable, "-m", "harness.cli", "certify-agent", *args, "--report", str(report)],
         cwd=ROOT,
+        env={**os.environ, **(environ or {})},
         capture_output=True,
         text=True,
         timeout=600,
@@ -97,7 +102,8 @@ def test_without_control_or_pin_nothing_is_locked(demo: tuple[Stack, CitizenProf
     stack, _ = demo
     assert stack.card is not None
     assert stack.card.state()["pin_tries"] == 3, "a card the tool does not control lost PIN tries"
-    assert without_pin.code == 0, without_pin.output[-3000:]
+    assert without_pin.code == 3, without_pin.output[-3000:]  # incomplete: nothing failed, much was not run
+    assert without_pin.verdict["result"] == "INCOMPLETE"
     found = statuses(without_pin.verdict)
     assert {r for r, status in found.items() if status == "NOT RUN"} == NEEDS_PIN | NEEDS_CONTROL
     assert {status for r, status in found.items() if r not in NEEDS} == {"PASS"}, found
@@ -111,7 +117,7 @@ def test_without_control_or_pin_nothing_is_locked(demo: tuple[Stack, CitizenProf
 
 def test_with_the_pin_only_that_pin_is_sent(demo: tuple[Stack, CitizenProfile], with_pin: Run) -> None:
     stack, citizen = demo
-    assert with_pin.code == 0, with_pin.output[-3000:]
+    assert with_pin.code == 3, with_pin.output[-3000:]
     assert stack.card is not None
     assert stack.card.state()["pin_tries"] == 3
     found = statuses(with_pin.verdict)
@@ -156,14 +162,32 @@ def test_a_regressed_build_is_compared_and_written_up(
     assert verdict["agent"]["version"] == "1.3.4.103349"
 
 
-def test_an_agent_started_alone_passes_every_requirement(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    "environ",
+    [{}, {"TPCD_CARD_TRANSPORT": "direct", FORCE: "1"}],
+    ids=["pcsc", "as-on-windows-and-macos"],  # the card in-process, the portable guards: the certify-agent CI job
+)
+def test_an_agent_started_alone_passes_every_requirement(environ: dict[str, str], tmp_path: Path) -> None:
     command = [sys.executable, "-m", "simulators.agent", "--port", "0"]
-    with subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as agent:
+    build = ROOT / "simulators" / "agent" / "__main__.py"  # stands for the vendor's binary
+    with subprocess.Popen(
+        command, cwd=ROOT, env={**os.environ, **environ}, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    ) as agent:
         try:
             assert agent.stdout is not None
             line = agent.stdout.readline()
             agent_url, control_url = re.findall(r"http://127\.0\.0\.1:\d+", line)[:2]
-            code, output, verdict = certify(tmp_path, "--agent-url", agent_url, "--control-url", control_url)
+            assert ("no PC/SC" in line) == bool(environ), line
+            code, output, verdict = certify(
+                tmp_path,
+                "--agent-url",
+                agent_url,
+                "--control-url",
+                control_url,
+                "--agent-binary",
+                str(build),
+                environ=environ,
+            )
         finally:
             agent.send_signal(signal.SIGTERM)
             agent.wait(timeout=20)
@@ -172,6 +196,13 @@ def test_an_agent_started_alone_passes_every_requirement(tmp_path: Path) -> None
     assert verdict["card"]["controlled"] is True
     assert verdict["card"]["card_number"] == "CERT000000000001"
     assert (tmp_path / "allure-report" / "index.html").exists()
+    assert verdict["result"] == "PASS"
+    assert verdict["agent"]["binary"]["sha256"] == hashlib.sha256(build.read_bytes()).hexdigest()
+    assert verdict["browser"].startswith("Chromium ")
+    assert verdict["tool"]["version"] == tool_version()
+    sites = verdict["trusted_sites"]
+    assert sites["added"], "AG-15 trusted a site of its own"
+    assert (sites["removed"], sites["left"]) == (sites["added"], []), "the sites it trusted were not taken back"
 
 
 def test_the_tools_own_failure_is_an_error_not_the_agents(demo: tuple[Stack, CitizenProfile], tmp_path: Path) -> None:

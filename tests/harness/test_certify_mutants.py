@@ -7,11 +7,13 @@ run checks several of them at once, and proves on the way that one failing requi
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+import requests
 
 from harness.certify import CertifyRequest, outcomes, run_suite
 from harness.settings import load_settings
@@ -68,6 +70,8 @@ def certify(machine: Machine, build: type[SecurityAgent], desktop: type[Desktop]
 
 BUILDS = [
     pytest.param((), Desktop, id="original"),
+    # not a flaw: refusals that carry the answer's fields empty (`"signature": ""`) are refusals all the same
+    pytest.param((), flaws.EmptyFieldsOnRefusal, id="refusals-with-empty-fields"),
     # issue #14's flaws: DNS rebinding served, Origin null served, the confirmation page frameable, PINs verified
     # before the site check
     pytest.param(
@@ -92,3 +96,22 @@ def test_each_flaw_fails_its_requirements(
     assert statuses, "the suite wrote no results"
     failing = {requirement: status for requirement, status in statuses.items() if status != "PASS"}
     assert failing == dict.fromkeys(caught, "FAIL"), failing
+
+
+def test_the_empty_fields_variant_does_send_them(machine: Machine) -> None:
+    """The variant above is no flaw only if its refusals do carry the empty fields: an untrusted page's /sign."""
+    agent = SecurityAgent(AgentSettings(), PcscTransport(), trusted={"127.0.0.1", "localhost"})
+    computer = flaws.EmptyFieldsOnRefusal(agent, card=machine.card)
+    package = {"func": "MakeSignature", "signatureType": "PKCS1", "tbs": "x", "tbsEncoding": "NONE"}
+    try:
+        with serve_asgi(create_desktop_app(computer), name="desktop"):
+            answer = requests.post(
+                computer.agent_url + "/sign",
+                data={"tbsPackage": json.dumps(package)},
+                headers={"Origin": "http://elsewhere.certify.test"},
+                timeout=30,
+            ).json()
+    finally:
+        computer.close()
+    assert answer["ret_code"] & 0xFFFFFFFF == 0x76000031
+    assert {name: answer[name] for name in flaws.EmptyFieldsOnRefusal.EMPTY} == flaws.EmptyFieldsOnRefusal.EMPTY

@@ -20,6 +20,7 @@ import pytest
 
 from harness import interrupts as interrupts_module
 from harness.interrupts import Interrupts
+from harness.lifeline import FORCE
 from simulators._client import wait_until
 from simulators._lifetime import bound_popen
 from tests.processes import Footprint, busy_machine, contents, footprint, left_behind, marked_tmpdir
@@ -58,17 +59,21 @@ def _mid_scenario(marker: str) -> Footprint:
 
 
 @pytest.mark.parametrize(
-    ("stop", "workers", "launcher"),
-    [(signal.SIGINT, ["-n", "0"], []), (signal.SIGTERM, ["-n", "2"], SIGINT_IGNORED)],
-    ids=["sigint", "sigterm-xdist-from-a-background-job"],
+    ("stop", "workers", "launcher", "guards"),
+    [
+        (signal.SIGINT, ["-n", "0"], [], {}),
+        (signal.SIGTERM, ["-n", "2"], SIGINT_IGNORED, {}),
+        (signal.SIGTERM, ["-n", "2"], [], {FORCE: "1"}),  # as on Windows and macOS
+    ],
+    ids=["sigint", "sigterm-xdist-from-a-background-job", "sigterm-xdist-portable-guards"],
 )
 def test_tpcd_run_interrupted_mid_scenario_leaves_nothing(
-    stop: signal.Signals, workers: list[str], launcher: list[str], tmp_path: Path
+    stop: signal.Signals, workers: list[str], launcher: list[str], guards: dict[str, str], tmp_path: Path
 ) -> None:
     with marked_tmpdir() as tmpdir:
         marker = f"TMPDIR={tmpdir}"
         command = [*launcher, *TPCD, "run", "-k", SCENARIO, *workers, "-p", "no:cacheprovider"]
-        environ = _environ(tmpdir, TPCD_REPORTS_DIR=str(tmp_path / "reports"))
+        environ = _environ(tmpdir, TPCD_REPORTS_DIR=str(tmp_path / "reports"), **guards)
         with subprocess.Popen(
             command, cwd=ROOT, env=environ, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
         ) as run:
@@ -201,12 +206,22 @@ def test_soak_stopped_by_sigterm_stops_its_pytest_after_teardown(launcher: list[
 NOTING_CHILD = """
 import sys, threading
 from pathlib import Path
-print("ready", flush=True)
 try:
+    print("ready", flush=True)  # inside the try: a Ctrl-C may come as soon as this is read
     threading.Event().wait(120)
 except KeyboardInterrupt:
     Path(sys.argv[1]).write_text("interrupted")
 """
+
+
+_PIPED: list[subprocess.Popen[Any]] = []  # children whose output a test read: their pipes closed after
+
+
+def _close_pipes() -> None:
+    while _PIPED:
+        child = _PIPED.pop()
+        if child.stdout is not None:
+            child.stdout.close()
 
 
 def test_a_stop_signal_between_two_runs_starts_no_more(tmp_path: Path) -> None:
@@ -222,6 +237,7 @@ def test_a_stop_signal_while_the_child_starts_reaches_it(tmp_path: Path, monkeyp
 
     def start_then_signal(command: list[str], **popen: Any) -> subprocess.Popen[Any]:
         child = started(command, stdout=subprocess.PIPE, **{k: v for k, v in popen.items() if k != "stdout"})
+        _PIPED.append(child)
         assert child.stdout is not None
         assert child.stdout.readline() == b"ready\n"
         os.kill(os.getpid(), signal.SIGTERM)  # after the child exists, before the run knows of it
@@ -230,6 +246,7 @@ def test_a_stop_signal_while_the_child_starts_reaches_it(tmp_path: Path, monkeyp
     monkeypatch.setattr(interrupts_module, "bound_popen", start_then_signal)
     with Interrupts() as interrupts:
         finished = interrupts.run([sys.executable, "-c", NOTING_CHILD, str(tmp_path / "noted")], cwd=ROOT)
+    _close_pipes()
     assert finished.interrupted is signal.SIGTERM
     assert (tmp_path / "noted").read_text() == "interrupted", "the child got the Ctrl-C and ran its handler"
 
@@ -244,6 +261,7 @@ def test_a_child_started_with_sigint_ignored_upstream_still_takes_the_ctrl_c(tmp
                 child = child_started(
                     command, stdout=subprocess.PIPE, **{k: v for k, v in popen.items() if k != "stdout"}
                 )
+                _PIPED.append(child)
                 assert child.stdout is not None
                 assert child.stdout.readline() == b"ready\n"
                 os.killpg(child.pid, signal.SIGINT)  # a Ctrl-C to its group, once it is ready
@@ -254,5 +272,6 @@ def test_a_child_started_with_sigint_ignored_upstream_still_takes_the_ctrl_c(tmp
                 finished = interrupts.run([sys.executable, "-c", NOTING_CHILD, str(tmp_path / "noted")], cwd=ROOT)
     finally:
         signal.signal(signal.SIGINT, previous)
+        _close_pipes()
     assert finished.interrupted is None
     assert (tmp_path / "noted").read_text() == "interrupted", "SIGINT reached the child at its default, not ignored"

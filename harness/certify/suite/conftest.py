@@ -8,6 +8,8 @@ Three rules hold the suite to what a certificate means:
   every PIN the suite sends is the card's own, or spent through `Agent.wrong_pins`, which checks both.
 - Requirements are independent: with card control, every test starts from the certification card in the reader,
   plugged in, PIN counter full, nothing revoked; sites a test trusts are its own.
+- What the suite changed in the agent it takes back: each site it put on the trusted list is taken off at the end
+  (through the control surface of a tpcd agent desktop), or reported as left there (--run-info, then the verdict).
 """
 
 from __future__ import annotations
@@ -18,7 +20,9 @@ import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
+from urllib.parse import urlparse
 
 import allure
 import pytest
@@ -26,7 +30,8 @@ import requests
 from playwright.sync_api import Browser, Page, sync_playwright
 
 from harness.certify.requirements import NEEDS, REQUIREMENTS, Need
-from harness.certify.suite.portal import GoldPages, PortalStandIn
+from harness.certify.suite.portal import GoldPages, PageError, PortalStandIn, page_source
+from harness.lifeline import watch_parent
 from simulators._client import SimulatorError
 from simulators._secrets import mask_fields
 from simulators._serving import RunningServer
@@ -38,6 +43,8 @@ from simulators.card.models import CardState
 HOLDER = CardHolder("認證測試", "A123456789", "CERT000000000001", "123456", "12345678", seed=424242)
 PIN_VARIABLE, TOKEN_VARIABLE = "CERTIFY_AGENT_PIN", "CERTIFY_CONTROL_TOKEN"  # secrets travel outside argv
 SITE_DOMAIN = "certify.test"  # RFC 6761 reserved; Chromium maps *.certify.test to 127.0.0.1 for the page sites
+BUNDLED = "playwright"  # --chromium playwright: the Chromium `playwright install chromium` downloaded
+RUN_INFO: dict[str, Any] = {"browser": None}  # what the run learnt besides results: written to --run-info at the end
 
 
 class ToolError(Exception):
@@ -59,6 +66,7 @@ class Options:
     pin: str | None  # the card's PIN when the suite does not control the card
     holder_id: str | None  # the card holder's 身分證字號 when the suite does not control the card
     chromium: str
+    portal_page: str | None = None  # the deployed portal's agent script by URL (default: the pinned copy)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -66,12 +74,26 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption("--control-url", default=None, help="the card's control surface (a tpcd card, a tpcd desktop)")
     parser.addoption("--reader", default=None, help="the PC/SC reader (slotDescription) holding the card")
     parser.addoption("--holder", default=None, help="the card holder's 身分證字號 (a card not under control)")
-    parser.addoption("--chromium", default="/usr/bin/chromium", help="Chromium for the browser requirements")
+    parser.addoption(
+        "--chromium",
+        default="/usr/bin/chromium",
+        help=f"Chromium for the browser requirements ({BUNDLED}: Playwright's)",
+    )
     parser.addoption("--only", default="", help="comma-separated requirements to run (default: all)")
+    parser.addoption("--portal-page", default=None, help="the deployed portal's agent script (default: pinned copy)")
+    parser.addoption("--run-info", default=None, help="where to write what the run learnt (browser, trusted sites)")
 
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "requirement(id): the numbered conformance requirement a test checks")
+    watch_parent()  # a child of `tpcd certify-agent` stops as on Ctrl-C when it ends or asks (harness/lifeline.py)
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """Write what the run learnt besides the results (the browser, the trusted sites) for the verdict."""
+    target = session.config.getoption("run_info")
+    if target:
+        Path(target).write_text(json.dumps(RUN_INFO, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -115,6 +137,7 @@ def options(pytestconfig: pytest.Config) -> Options:
         pin=os.environ.get(PIN_VARIABLE) or None,
         holder_id=pytestconfig.getoption("holder"),
         chromium=pytestconfig.getoption("chromium"),
+        portal_page=pytestconfig.getoption("portal_page"),
     )
 
 
@@ -125,6 +148,7 @@ class Agent:
         self.url, self.reader, self.pin = url, reader, pin
         self.http = requests.Session()
         self._wrong_pins_left = 0
+        self.trusted_by_suite: dict[str, str] = {}  # hostname → an origin of it: sites the suite (maybe) made trusted
 
     def call(
         self,
@@ -210,6 +234,10 @@ class Agent:
         finally:
             self._wrong_pins_left = 0
 
+    def may_trust(self, origin: str) -> None:
+        """Note a site the suite is about to put on the trusted list (or try to): taken off again at the end."""
+        self.trusted_by_suite.setdefault(urlparse(origin).hostname or origin, origin)
+
     def trusts(self, origin: str) -> bool:
         """Whether the agent takes calls from the site at `origin`: a /sign without PIN is refused with 0x76000031
         by a site check, else turned down for the missing PIN. Spends no try either way."""
@@ -218,6 +246,12 @@ class Agent:
 
 
 UNTRUSTED = 0x76000031
+
+
+def carries(body: dict[str, Any], name: str) -> bool:
+    """Whether an answer carries a value in field `name`: an empty one (`"signature": ""`, null) is none. What an
+    answer means is its ret_code; empty fields beside a refusal are a client library's habit, not a signature."""
+    return body.get(name) not in (None, "", [], {})
 
 
 def unsigned(code: int) -> int:
@@ -293,8 +327,50 @@ def card(options: Options) -> Iterator[Card | None]:
 
 
 @pytest.fixture(scope="session")
-def agent(options: Options, card: Card | None) -> Agent:
-    return Agent(options.agent_url, options.reader, HOLDER.pin if card is not None else options.pin)
+def agent(options: Options, card: Card | None) -> Iterator[Agent]:
+    under_test = Agent(options.agent_url, options.reader, HOLDER.pin if card is not None else options.pin)
+    try:
+        yield under_test
+    finally:
+        RUN_INFO["trusted_sites"] = untrust(under_test, options)
+
+
+def untrust(agent: Agent, options: Options) -> dict[str, Any]:
+    """Take off the trusted list each site the suite put there; say what was taken off and what is left."""
+    added = {site: origin for site, origin in agent.trusted_by_suite.items() if _still_trusted(agent, origin)}
+    removed: list[str] = []
+    for site, origin in added.items():
+        if options.control_url is None:
+            break
+        headers = {"Authorization": f"Bearer {options.control_token}"} if options.control_token else {}
+        try:
+            answer = requests.post(
+                options.control_url.rstrip("/") + "/_control/distrust",
+                data={"domain": site},
+                headers=headers,
+                timeout=10,
+            )
+        except requests.RequestException:
+            break
+        if answer.status_code == 404 and "trusted" not in answer.text:
+            break  # this control surface has no trusted-site list (a `tpcd card`, not an agent desktop)
+        if not _still_trusted(agent, origin):
+            removed.append(site)
+    left = sorted(set(added) - set(removed))
+    how = (
+        "taken off through the control surface's /_control/distrust"
+        if removed or not left
+        else "the HiPKI protocol has no call that takes a site off, and the control surface (if any) has none: "
+        "remove these sites in the agent's trusted-site settings"
+    )
+    return {"added": sorted(added), "removed": sorted(removed), "left": left, "how": how}
+
+
+def _still_trusted(agent: Agent, origin: str) -> bool:
+    try:
+        return agent.trusts(origin)
+    except (AssertionError, KeyError, ToolError):
+        return False  # an agent that no longer answers cannot be asked; the verdict's evidence says why
 
 
 @pytest.fixture(autouse=True)
@@ -332,6 +408,7 @@ def chromium(options: Options, tmp_path_factory: pytest.TempPathFactory) -> Iter
     """Debian's Chromium; *.certify.test resolves to 127.0.0.1 (the page sites), nothing else leaves the machine."""
     home = tmp_path_factory.mktemp("chromium-home")
     rules = f"MAP *.{SITE_DOMAIN} 127.0.0.1 , MAP * ~NOTFOUND , EXCLUDE localhost , EXCLUDE 127.0.0.1"
+    executable = None if options.chromium == BUNDLED else options.chromium
     try:
         playwright = sync_playwright().start()
     except Exception as error:
@@ -339,12 +416,13 @@ def chromium(options: Options, tmp_path_factory: pytest.TempPathFactory) -> Iter
     try:
         try:
             browser = playwright.chromium.launch(
-                executable_path=options.chromium,
+                executable_path=executable,
                 args=[f"--host-resolver-rules={rules}"],
                 env={**os.environ, "XDG_CONFIG_HOME": str(home / "config"), "XDG_CACHE_HOME": str(home / "cache")},
             )
         except Exception as error:
             raise ToolError(f"Chromium did not start from {options.chromium}: {error}") from error
+        RUN_INFO["browser"] = f"Chromium {browser.version} ({options.chromium})"
         yield browser
         browser.close()
     finally:
@@ -367,7 +445,11 @@ def page(chromium: Browser) -> Iterator[Page]:
 @pytest.fixture(scope="session")
 def portal_server(options: Options) -> Iterator[tuple[PortalStandIn, int]]:
     """The portal's pages, served on a port of their own (reached as 127.0.0.1 or as a *.certify.test name)."""
-    standin = PortalStandIn(options.agent_url)
+    try:
+        standin = PortalStandIn(options.agent_url, page_source(options.portal_page))
+    except PageError as error:
+        raise ToolError(f"the portal's pages could not be had: {error}") from error
+    RUN_INFO["page"] = standin.source.described
     try:
         running = RunningServer(standin.app(), name="portal-stand-in", host="127.0.0.1", port=0, timeout=10)
     except Exception as error:

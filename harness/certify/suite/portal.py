@@ -1,38 +1,31 @@
-"""The portal's own pages in front of the agent under test: its templates and agent.js, served from another origin.
+"""The portal's agent pages in front of the agent under test, served from another origin, judged by the certifier.
 
-What the certification checks in a browser is what the portal relies on, so the pages are the portal twin's own
-(portal/templates/gold.html and gold_verify.html, portal/static/agent.js), rendered for a member who is not yet
-verified. Their two server calls are answered here: POST /gold/nonce hands out a nonce, POST /gold/verify checks what
-the agent signed with the portal's own server-side verification (portal/realname.py) when the card's CA chain is known
-(a card under control), else the signature alone. The page object below drives them by role and label.
+What the certification checks in a browser is what a portal relies on: the portal's own 步驟一 and 步驟二 pages and the
+script that talks to the agent, from the certifier's pinned copy (harness/certify/page, checked by SHA-256 before a
+run) or, with --portal-page, the deployed portal's agent script fetched by URL around the same pages. Their two server
+calls are answered here: POST /gold/nonce hands out a nonce, POST /gold/verify checks what the agent signed with the
+certifier's own relying party (harness/certify/oracle.py): the full check when the card's CA chain is known (a card
+under control), else the signature alone. The page object below drives them by role and label.
 """
 
 from __future__ import annotations
 
-import base64
+import hashlib
 import html
 import secrets
 import threading
-from dataclasses import dataclass
-from pathlib import Path
-from types import SimpleNamespace
+from dataclasses import dataclass, field
 from typing import Any
 
-import jinja2
-from cryptography import x509
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import padding, rsa
+import requests
 from fastapi import FastAPI
-from fastapi.responses import HTMLResponse, JSONResponse
-from fastapi.staticfiles import StaticFiles
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 from playwright.sync_api import Page, expect
 from pydantic import BaseModel
 
-import portal
-from portal.realname import Evidence, RealNameError, verify
+from harness.certify.oracle import Rejected, check_card, check_signature
+from harness.certify.pinned import PAGE, check_page
 
-PORTAL_DIR = Path(portal.__file__).parent
 DETECTING = "正在偵測安控元件…"  # gold.html's status before the script has an answer
 # How HiPKI's check page and its integrators read /p11Image.bmp (docs/protocols/hipki-agent.md#endpoints,
 # simulators/agent/p11image.py): a
@@ -77,7 +70,7 @@ class Expectation:
 
 
 class SignedNonce(BaseModel):
-    """What the portal's page posts back after the agent signed (portal/routes/gold.py)."""
+    """What the portal's page posts back after the agent signed (page/agent.js)."""
 
     id_number: str
     nonce_id: int
@@ -85,23 +78,70 @@ class SignedNonce(BaseModel):
     certb64: str
 
 
+@dataclass(frozen=True, slots=True)
+class PageSource:
+    """Where the pages' script comes from: the pinned copy, or the deployed portal's by URL (with its digest)."""
+
+    script: bytes
+    url: str | None = None
+    pinned: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def described(self) -> dict[str, Any]:
+        """For the verdict: which page the agent was judged with."""
+        digest = hashlib.sha256(self.script).hexdigest()
+        if self.url is None:
+            return {"source": "pinned copy (harness/certify/page)", "sha256": self.pinned}
+        return {"source": "deployed portal", "script_url": self.url, "script_sha256": digest, "sha256": self.pinned}
+
+
+class PageError(Exception):
+    """The pages to drive could not be had (the pinned copy changed, the deployed script unreachable)."""
+
+
+def page_source(script_url: str | None, timeout: float = 20.0) -> PageSource:
+    """The pinned copy, checked; with `script_url`, the deployed portal's agent script in place of the copy's."""
+    try:
+        pinned = check_page()
+    except Exception as error:
+        raise PageError(str(error)) from error
+    if script_url is None:
+        return PageSource((PAGE / "agent.js").read_bytes(), None, pinned)
+    try:
+        answer = requests.get(script_url, timeout=timeout)
+        answer.raise_for_status()
+    except requests.RequestException as error:
+        raise PageError(f"the portal's agent script {script_url} could not be fetched: {error}") from error
+    return PageSource(answer.content, script_url, pinned)
+
+
+STATIC_TYPES = {".js": "text/javascript", ".css": "text/css"}
+
+
 class PortalStandIn:
     """The portal's gold-member pages for one certification run, aimed at the agent under test."""
 
-    def __init__(self, agent_url: str, *, timeout_seconds: float = 20.0) -> None:
+    def __init__(self, agent_url: str, source: PageSource, *, timeout_seconds: float = 20.0) -> None:
         self.agent_url = agent_url.rstrip("/")
+        self.source = source
         self.timeout_seconds = timeout_seconds
         self.expect = Expectation()
         self._nonces: dict[int, str] = {}
         self._lock = threading.Lock()
-        self._templates = jinja2.Environment(loader=jinja2.FileSystemLoader(PORTAL_DIR / "templates"), autoescape=True)
 
-    def render(self, template: str, title: str) -> str:
-        """One of the portal's pages, as the portal renders it for a member not yet verified."""
-        settings = SimpleNamespace(agent_url=self.agent_url, agent_timeout=self.timeout_seconds)
-        member = SimpleNamespace(verified_level="0")
-        context = {"title": title, "member": member, "settings": settings, "supported": True, "csrf_token": "-"}
-        return self._templates.get_template(template).render(context)
+    def render(self, name: str) -> str:
+        """One of the pages, for a member not yet verified, calling the agent under test."""
+        text = (PAGE / name).read_text(encoding="utf-8")
+        timeout_ms = str(int(self.timeout_seconds * 1000))
+        return text.replace("__AGENT_URL__", html.escape(self.agent_url)).replace("__AGENT_TIMEOUT_MS__", timeout_ms)
+
+    def static(self, name: str) -> Response:
+        """The scripts and style the pages load; agent.js from the page source."""
+        if name == "agent.js":
+            return Response(self.source.script, media_type=STATIC_TYPES[".js"])
+        if name not in self.source.pinned or name.endswith(".html"):
+            return Response(status_code=404)
+        return Response((PAGE / name).read_bytes(), media_type=STATIC_TYPES.get(name[name.rfind(".") :], "text/plain"))
 
     def nonce(self) -> dict[str, Any]:
         """A fresh nonce for the card to sign (documented step 22)."""
@@ -112,33 +152,34 @@ class PortalStandIn:
         return {"nonce_id": nonce_id, "nonce": value}
 
     def check(self, signed: SignedNonce) -> str:
-        """The portal's verdict on what the agent signed: "" when accepted, else the message the member reads."""
+        """The relying party's verdict on what the agent signed: "" when accepted, else the message the member reads."""
         with self._lock:
             nonce = self._nonces.pop(signed.nonce_id, None)
         if nonce is None:
             return "驗證已逾時，請重新按「送出」。"
-        evidence = Evidence(signed.id_number, nonce, signed.signature, signed.certb64)
         try:
+            cert = check_signature(nonce, signed.signature, signed.certb64)
             if self.expect.chain_pem and self.expect.id_number:
-                verify(evidence, member_id_number=self.expect.id_number, trusted_pem=self.expect.chain_pem, timeout=10)
-            else:
-                _signature_only(evidence)
-        except RealNameError as error:
+                check_card(cert, id_number=self.expect.id_number, chain_pem=self.expect.chain_pem)
+        except Rejected as error:
             return str(error)
         return ""
 
     def app(self) -> FastAPI:
-        """The pages, the portal's static files, and the two calls its script makes."""
+        """The pages, their static files, and the two calls their script makes."""
         app = FastAPI(title="portal stand-in for the agent certification", docs_url=None, redoc_url=None)
-        app.mount("/static", StaticFiles(directory=PORTAL_DIR / "static"), name="static")
+
+        @app.get("/static/{name}")
+        def static(name: str) -> Response:
+            return self.static(name)
 
         @app.get("/gold", response_class=HTMLResponse)
         def gold() -> str:
-            return self.render("gold.html", "金質會員認證")
+            return self.render("gold.html")
 
         @app.get("/gold/verify", response_class=HTMLResponse)
         def step_two() -> str:
-            return self.render("gold_verify.html", "步驟二：自然人憑證實名驗證")
+            return self.render("gold_verify.html")
 
         @app.post("/gold/nonce")
         def nonce() -> dict[str, Any]:
@@ -167,20 +208,6 @@ class PortalStandIn:
             return FRAMING_PAGE.format(src=html.escape(src))
 
         return app
-
-
-def _signature_only(evidence: Evidence) -> None:
-    """Without the card's CA chain: the signature over the nonce must verify with the certificate's key."""
-    try:
-        cert = x509.load_der_x509_certificate(base64.b64decode(evidence.cert_b64, validate=True))
-        key = cert.public_key()
-        if not isinstance(key, rsa.RSAPublicKey):
-            raise RealNameError("這不是自然人憑證的簽章金鑰。")
-        key.verify(
-            base64.b64decode(evidence.signature_b64), evidence.nonce.encode(), padding.PKCS1v15(), hashes.SHA256()
-        )
-    except (ValueError, InvalidSignature) as error:
-        raise RealNameError("簽章驗證失敗，請確認插入的是您本人的自然人憑證後再試一次。") from error
 
 
 @dataclass(frozen=True, slots=True)

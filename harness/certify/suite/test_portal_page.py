@@ -15,10 +15,10 @@ from harness.certify.suite.test_protocol import codes, verifies
 from simulators._client import wait_until
 from simulators.card import CardFault
 
-CARD_MISSING = "請將自然人憑證插入讀卡機"  # portal/static/agent.js for 0x76000006
+CARD_MISSING = "請將自然人憑證插入讀卡機"  # page/agent.js for 0x76000006
 READER_MISSING = "找不到讀卡機"  # for 0x76100003
-EXPIRED = "已過期"  # for 0x76500002, and the portal's own check (portal/realname.py)
-REVOKED = "已被廢止或停用"  # the portal's OCSP check (portal/realname.py)
+EXPIRED = "已過期"  # for 0x76500002, and the relying party's own check (harness/certify/oracle.py)
+REVOKED = "已被廢止或停用"  # the relying party's OCSP check (harness/certify/oracle.py)
 UNTRUSTED_SITE = "信任網站"  # agent.js for 0x76000031: 「本網站尚未加入安控元件的信任網站…」
 
 
@@ -26,6 +26,7 @@ def trusted_portal(agent: Agent, portal: Portal, page: Page) -> None:
     """The portal's site on the agent's trusted list, as after the citizen trusted it once on the agent's own page."""
     if agent.trusts(portal.url):
         return
+    agent.may_trust(portal.url)
     page.goto(f"{agent.url}/addDomain?domain=127.0.0.1")
     page.get_by_role("button", name="是").click()
     wait_until(lambda: agent.trusts(portal.url) or None, timeout=15, what="the portal's site never became trusted")
@@ -46,6 +47,7 @@ def test_trusted_site_flow(agent: Agent, portal: Portal, page: Page, fresh_site:
     pages = GoldPages(page, fresh_site)
     refused = pages.submit(portal.id_number, agent.pin or "")
     assert UNTRUSTED_SITE in refused.message, f"a site never trusted was not offered the trust flow: {refused}"
+    agent.may_trust(fresh_site)
     said = pages.trust_site()
     assert "已加入信任網站" in said, f"after [是] the portal's page said: {said}"
     assert agent.trusts(fresh_site), "the site is still refused after [是]"
