@@ -16,7 +16,7 @@ from types import FrameType
 from typing import Any
 
 from harness import certify
-from harness.attach import AttachError, probe_portal, probe_stack, publish, read_stack, unpublish
+from harness.attach import AttachError, attach_stack, probe_portal, probe_stack, publish, unpublish
 from harness.cards import card_holder
 from harness.certify.requirements import REQUIREMENTS
 from harness.citizens import card_services, make_citizen
@@ -137,7 +137,7 @@ def _check_target(settings: Settings) -> str | None:
     """Before a browser starts: the stack answers and takes the token, the base URL is the portal (AttachError
     otherwise); a warning when a deployed portal is tested without a stack it was configured with."""
     if settings.stack is not None:
-        probe_stack(read_stack(settings.stack, token=settings.token, token_file=settings.token_file))
+        probe_stack(attach_stack(settings))
     if settings.base_url is not None:
         probe_portal(settings.base_url)
         if settings.stack is None:

@@ -73,6 +73,12 @@ class Settings:
     stack: str | None = None  # attach to this running stack (the JSON `tpcd up --json` printed: a file or a URL)
     token: str | None = None  # the attached stack's bearer token (TPCD_TOKEN), else read from token_file
     token_file: Path | None = None  # where that token is; default: the file the stack's JSON names, if readable
+    stack_hosts: str | None = (
+        None  # hosts (comma-separated) the token may go to besides those docs/shared-stack.md says
+    )
+    plain_http_stack: bool = (
+        False  # the token over plain HTTP beyond loopback, a stack fetched so: closed networks only
+    )
     listen: str = "127.0.0.1"  # what the simulators' protocol surfaces bind; beyond loopback only for a deployment
     advertise: str | None = None  # the host in the URLs handed out (to the deployment); default: `listen`
     ports: dict[str, int] = field(default_factory=dict)  # service → pinned port ([tool.tpcd.ports], --port NAME=N)
@@ -103,6 +109,11 @@ class Settings:
     # Scenarios that start mid-journey (市民已完成會員註冊…) get there through the portal's public forms over HTTP, the
     # session then handed to the browser; false: through the browser, screen by screen (pages/flows.py, both ways).
     arrive_by_http: bool = True
+    # What a stack left running for weeks keeps (docs/shared-stack.md): the newest messages of each inbox (Mailpit's
+    # default), the largest mail SMTP takes (bigger: 552), and whether the SMS account's points refill when spent.
+    inbox_limit: int = 500
+    smtp_size_limit: int = 1_048_576
+    sms_points_refill: bool = True
 
     @property
     def embedded(self) -> bool:
@@ -339,6 +350,10 @@ def _check(settings: Settings) -> None:
         raise SettingsError(
             f"listen {settings.listen} binds every interface: give advertise (--advertise HOST), the name or address "
             "the deployment reaches this machine by"
+        )
+    if settings.inbox_limit < 1 or settings.smtp_size_limit < 1:
+        raise SettingsError(
+            f"inbox_limit {settings.inbox_limit} and smtp_size_limit {settings.smtp_size_limit} must be 1 or more"
         )
     if not 0 < settings.agent_public_port < 65536:
         raise SettingsError(f"agent_public_port {settings.agent_public_port} is not a port (1–65535)")

@@ -20,6 +20,7 @@ from pydantic import BaseModel
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from simulators._control import AUTHORIZED, SameSiteGate
 from simulators.card.client import CardClient, CardHolder, ReaderNotHere
 from simulators.card.faults import CardFault
 
@@ -112,6 +113,7 @@ def create_card_app(card: CardClient) -> FastAPI:
         return {"status": "ok"}
 
     app.include_router(card_router(card))
+    app.add_middleware(SameSiteGate)
     return app
 
 
@@ -130,4 +132,5 @@ class ControlToken:
                 refusal = PlainTextResponse("this control surface needs its bearer token", 401, headers=headers)
                 await refusal(scope, receive, send)
                 return
+            scope = {**scope, AUTHORIZED: True}  # the token holder's tools, from anywhere (simulators._control)
         await self.app(scope, receive, send)

@@ -41,7 +41,7 @@ from cryptography.x509.ocsp import OCSPCertStatus
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.responses import Response
 
-from simulators._control import control_router
+from simulators._control import SameSiteGate, control_router
 from simulators._faults import FaultBook
 from simulators.card.faults import RevocationFault
 from simulators.card.pki import TestPki
@@ -173,6 +173,7 @@ def create_app(pki: TestPki) -> FastAPI:
     responder = OcspResponder(pki)
     app.state.responder = responder
     app.include_router(control_router(responder.faults, pki.state, pki.reset))
+    app.add_middleware(SameSiteGate)
 
     def reply(request_der: bytes) -> Response:
         answer = responder.answer(request_der)

@@ -147,6 +147,22 @@ def test_a_recipient_gets_at_most_five_messages_an_hour(fresh: Stack) -> None:
     assert replies[-1].status_code == 429
 
 
+def test_one_application_and_one_session_have_a_few_codes_sent_an_hour_whatever_the_numbers(fresh: Stack) -> None:
+    """SMS pumping: one page sending codes to one number after another costs the portal per message; the cooldown
+    per recipient does not stop it, a cap per application (6 an hour) and per session (10) does."""
+    numbers = [f"09{n:08d}" for n in range(55_000_000, 55_000_012)]
+    applicant = Applicant(fresh, make_citizen(440))
+    applicant.consent()
+    replies = [_send(applicant, "mobile", number) for number in numbers[:7]]
+    assert [len(_sms_to(fresh, number)) for number in numbers[:7]] == [1] * 6 + [0]
+    assert replies[-1].status_code == 429
+    assert "本次申請一小時內已寄送多次驗證碼" in _alert(replies[-1])
+    applicant.consent()  # a new application in the same browser session
+    replies = [_send(applicant, "mobile", number) for number in numbers[7:12]]
+    assert [len(_sms_to(fresh, number)) for number in numbers[7:12]] == [1] * 4 + [0]
+    assert replies[-1].status_code == 429
+
+
 def test_a_verified_code_lifts_the_cooldown_of_its_recipient(fresh: Stack) -> None:
     citizen = make_citizen(430)
     _verified(fresh, citizen)
@@ -335,7 +351,7 @@ def test_addresses_compare_without_case(fresh: Stack) -> None:
     assert fresh.workdir is not None
     with sqlite3.connect(fresh.workdir / "portal.sqlite3") as db:
         (stored,) = db.execute("SELECT email FROM members WHERE id_number = ?", (citizen.id_number,)).fetchone()
-    assert stored == "citizen-482@example.test"
+    assert stored == "Citizen-482@Example.TEST"  # stored as typed, matched folded
 
 
 # the stored code hash
