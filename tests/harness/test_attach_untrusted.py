@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 import pytest
@@ -18,7 +18,7 @@ from simulators._serving import serve_asgi
 LOOPBACK_STACK = {name: "http://127.0.0.1:9" for name in REQUIRED} | {SMTP: "smtp://127.0.0.1:9"}
 
 
-def _stack(folder: Path, described: dict[str, object], mode: int = 0o600) -> str:
+def _stack(folder: Path, described: Mapping[str, object], mode: int = 0o600) -> str:
     folder.mkdir(mode=0o700, exist_ok=True)
     path = folder / "stack.json"
     path.write_text(json.dumps(described), encoding="utf-8")
