@@ -63,15 +63,10 @@ def publish(stack: Stack, citizen: dict[str, Any]) -> dict[str, Any]:
     the reCAPTCHA simulator's HTTPS port."""
     settings = stack.settings
     directory = settings.path(settings.stack_dir).resolve()
-    directory.mkdir(parents=True, exist_ok=True)
-    directory.chmod(0o700)
+    directory.mkdir(mode=0o700, parents=True, exist_ok=True)  # a folder that was there keeps the mode it had
     token_file = None
     if stack.token:
-        token_file = directory / TOKEN_FILE
-        descriptor = os.open(token_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(descriptor, "w", encoding="utf-8") as written:
-            os.fchmod(written.fileno(), 0o600)  # also when the file was there before, with other bits
-            written.write(stack.token + "\n")
+        token_file = portal_config.write_private(directory / TOKEN_FILE, stack.token + "\n")
     assert stack.pki is not None, "a stack that runs the simulators owns the test PKI"
     chain = portal_config.write_pem(directory, portal_config.CHAIN_FILE, stack.pki.chain_pem())
     with CaptchaClient(stack.urls["captcha"], token=stack.token) as captcha:
@@ -93,10 +88,12 @@ def publish(stack: Stack, citizen: dict[str, Any]) -> dict[str, Any]:
     return described
 
 
-def unpublish(settings: Settings) -> None:
-    """Remove what stops being true when the stack stops: its token and its JSON (the configuration may be reused)."""
+def unpublish(settings: Settings, *, keep: bool = False) -> None:
+    """Remove what stops being true when the stack stops: its token, its JSON, and the deployment's configuration
+    (it holds the SMS password and the OAuth secret) unless `keep`."""
     directory = settings.path(settings.stack_dir)
-    for name in (TOKEN_FILE, STACK_FILE):
+    names = [TOKEN_FILE, STACK_FILE] + ([] if keep else list(portal_config.FORMATS.values()))
+    for name in names:
         (directory / name).unlink(missing_ok=True)
 
 

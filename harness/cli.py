@@ -22,6 +22,7 @@ from harness.certify.requirements import REQUIREMENTS
 from harness.citizens import card_services, make_citizen
 from harness.doctor import check_chromium, run_checks
 from harness.interrupts import run_interruptible
+from harness.portal_config import write_private
 from harness.report import ReportError, build_report
 from harness.settings import ENV_PREFIX, Settings, SettingsError, load_settings, writable_folder
 from harness.simulators import SERVICE_PORTS
@@ -56,16 +57,16 @@ def cmd_up(settings: Settings, args: argparse.Namespace) -> int:
     deployment and an attached run need into the stack directory."""
     stopped = _stop_on_sigterm()
     try:
-        writable_folder(settings, "stack_dir")
+        writable_folder(settings, "stack_dir", new_mode=0o700)  # it will hold the token and portal.env
         with Stack(settings) as stack:
-            _hold(stack, stopped, as_json=args.json)
+            _hold(stack, stopped, as_json=args.json, keep=args.keep)
     except (SettingsError, ServiceStartError, PcscUnavailable) as error:
         print(f"tpcd: {error}", file=sys.stderr)
         return 2
     return 0
 
 
-def _hold(stack: Stack, stopped: threading.Event, *, as_json: bool) -> None:
+def _hold(stack: Stack, stopped: threading.Event, *, as_json: bool, keep: bool = False) -> None:
     """Put the demo citizen's card in, publish the stack, wait for the stop; unpublish on the way out."""
     settings = stack.settings
     seed = settings.seed if settings.seed is not None else 20180423
@@ -91,7 +92,7 @@ def _hold(stack: Stack, stopped: threading.Event, *, as_json: bool) -> None:
             _print_up(stack, described)
         stopped.wait()
     finally:
-        unpublish(settings)
+        unpublish(settings, keep=keep)
 
 
 def _print_up(stack: Stack, described: Mapping[str, Any]) -> None:
@@ -307,10 +308,8 @@ def cmd_card(settings: Settings, args: argparse.Namespace) -> int:
     if not is_loopback(args.listen):  # the control surface beyond loopback: only with a token (DESIGN.md §4)
         token = secrets.token_urlsafe(32)
         token_file = Path(args.card_token_file or settings.path(settings.reports_dir) / "card-control.token").resolve()
-        token_file.parent.mkdir(parents=True, exist_ok=True)
-        descriptor = os.open(token_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(descriptor, "w") as handle:
-            handle.write(token)
+        token_file.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        write_private(token_file, token)  # as `tpcd up` writes its own: 0600 even over an older file
     stopped = _stop_on_sigterm()
     seed = settings.seed if settings.seed is not None else 20180423
     citizen = make_citizen(seed)
@@ -375,6 +374,7 @@ def _up_parser(commands: Any) -> None:
         "--portal-config", choices=("dotenv", "json"), help="write a deployment's configuration (and start no twin)"
     )
     up.add_argument("--out", dest="stack_dir", help="where the token, stack.json and configuration go (.tpcd/stack)")
+    up.add_argument("--keep", action="store_true", help="keep the portal configuration (secrets, 0600) after the stop")
     up.set_defaults(handler=cmd_up)
 
 

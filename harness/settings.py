@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any, Union, get_args, get_origin, get_type_hints
 from urllib.parse import urlsplit
 
-from simulators._main import is_loopback
+from simulators._main import is_loopback, valid_host
 
 ENV_PREFIX = "TPCD_"
 OTHER_VARIABLES: frozenset[str] = frozenset({"TPCD_PROFILE_DIR"})  # bench/profiler.py's output folder (#13)
@@ -355,6 +355,11 @@ def _check(settings: Settings) -> None:
         raise SettingsError(
             f"inbox_limit {settings.inbox_limit} and smtp_size_limit {settings.smtp_size_limit} must be 1 or more"
         )
+    for name in ("portal_port", "agent_port"):
+        if not 0 <= getattr(settings, name) < 65536:
+            raise SettingsError(f"{name} {getattr(settings, name)} is not a port (0–65535; 0: any free one)")
+    if settings.advertise is not None and not valid_host(settings.advertise):
+        raise SettingsError(f"advertise {settings.advertise!r} is not a host name or an IP address")
     if not 0 < settings.agent_public_port < 65536:
         raise SettingsError(f"agent_public_port {settings.agent_public_port} is not a port (1–65535)")
     if settings.db_path is not None:
@@ -381,6 +386,8 @@ def _check_base_url(url: str) -> None:
         raise SettingsError(f"base_url {url!r} must start with http:// or https:// ({example})")
     if not parts.hostname:
         raise SettingsError(f"base_url {url!r} names no host: give the portal's origin, e.g. https://portal.example")
+    if not valid_host(parts.hostname):
+        raise SettingsError(f"base_url {url!r}: {parts.hostname!r} is not a host name or an IP address")
     if parts.username is not None or parts.password is not None:
         raise SettingsError(f"base_url {url!r} holds credentials, which would land in every report: give {origin}")
     if parts.path not in ("", "/") or parts.query or parts.fragment:
@@ -390,12 +397,12 @@ def _check_base_url(url: str) -> None:
         )
 
 
-def writable_folder(settings: Settings, name: str) -> Path:
+def writable_folder(settings: Settings, name: str, *, new_mode: int = 0o777) -> Path:
     """The folder setting `name` (reports_dir, stack_dir), made if need be and proven writable before anything starts;
     a SettingsError naming the setting otherwise."""
     folder = settings.path(getattr(settings, name))
     try:
-        folder.mkdir(parents=True, exist_ok=True)
+        folder.mkdir(mode=new_mode, parents=True, exist_ok=True)  # an existing folder keeps its mode
         with tempfile.TemporaryFile(dir=folder):
             pass
     except OSError as error:

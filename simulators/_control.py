@@ -120,7 +120,7 @@ def control_router(faults: FaultBook, state: Callable[[], dict[str, Any]], reset
 
 def simulator_app(title: str, simulator: Simulator[Any]) -> FastAPI:
     """An app with the control surface over `simulator` (kept as `app.state.simulator`); callers add the protocol."""
-    app = FastAPI(title=title, docs_url=None, redoc_url=None)
+    app = FastAPI(title=title, docs_url=None, redoc_url=None, openapi_url=None)
     app.state.simulator = simulator
     app.include_router(control_router(simulator.faults, simulator.state, simulator.reset))
     app.add_middleware(SameSiteGate)

@@ -237,7 +237,7 @@ def _page(title: str, body: str, *, refresh: float | None = None) -> HTMLRespons
 
 def create_desktop_app(desktop: Desktop) -> FastAPI:
     """Installer pages, the tray page, and the agent's control surface."""
-    app = FastAPI(title="安控元件 desktop (installer and tray)", docs_url=None, redoc_url=None)
+    app = FastAPI(title="安控元件 desktop (installer and tray)", docs_url=None, redoc_url=None, openapi_url=None)
     app.state.desktop = desktop
     app.include_router(control_router(desktop.agent.faults, desktop.state, desktop.reset))
     app.add_middleware(SameSiteGate, host_checked=("/",))  # every page: Host checked as the agent's (DNS rebinding)

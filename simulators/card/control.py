@@ -106,7 +106,7 @@ def _in_reader(action: Any, value: Any) -> None:
 
 def create_card_app(card: CardClient) -> FastAPI:
     """The control surface alone, for `tpcd card`: /healthz and the card's routes."""
-    app = FastAPI(title="virtual MOICA card: control surface", docs_url=None, redoc_url=None)
+    app = FastAPI(title="virtual MOICA card: control surface", docs_url=None, redoc_url=None, openapi_url=None)
 
     @app.get("/healthz")
     def healthz() -> dict[str, str]:

@@ -169,7 +169,7 @@ class OcspResponder:
 
 def create_app(pki: TestPki) -> FastAPI:
     """OCSP at POST /ocsp and GET /ocsp/{base64}, the CRL at GET /crl, the CA certificates for relying parties."""
-    app = FastAPI(title="MOICA test CA: OCSP and CRL", docs_url=None, redoc_url=None)
+    app = FastAPI(title="MOICA test CA: OCSP and CRL", docs_url=None, redoc_url=None, openapi_url=None)
     responder = OcspResponder(pki)
     app.state.responder = responder
     app.include_router(control_router(responder.faults, pki.state, pki.reset))
