@@ -301,6 +301,9 @@ def cmd_card(settings: Settings, args: argparse.Namespace) -> int:
     """Plug the virtual card into a remote vpcd reader; serve its OCSP/CRL and control surface until Ctrl-C/SIGTERM."""
     try:
         reader = RemoteReader.parse(args.vpcd)
+        for option, port in (("--control-port", args.control_port), ("--ocsp-port", args.ocsp_port)):
+            if not 0 <= port < 65536:
+                raise ValueError(f"{option} {port} is not a port (0–65535; 0: any free one)")
     except ValueError as error:
         print(f"tpcd card: {error}", file=sys.stderr)
         return 2

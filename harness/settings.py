@@ -360,6 +360,12 @@ def _check(settings: Settings) -> None:
             raise SettingsError(f"{name} {getattr(settings, name)} is not a port (0–65535; 0: any free one)")
     if settings.advertise is not None and not valid_host(settings.advertise):
         raise SettingsError(f"advertise {settings.advertise!r} is not a host name or an IP address")
+    for name in ("listen", "advertise"):
+        if ":" in (getattr(settings, name) or ""):
+            raise SettingsError(
+                f"{name} {getattr(settings, name)!r} is an IPv6 address: give an IPv4 address or a host name (the "
+                "URLs a stack hands out name hosts without brackets)"
+            )
     if not 0 < settings.agent_public_port < 65536:
         raise SettingsError(f"agent_public_port {settings.agent_public_port} is not a port (1–65535)")
     if settings.db_path is not None:

@@ -186,6 +186,11 @@ START_UP_FAILURES = {
         {},
         r"portal_port 70000 is not a port \(0–65535; 0: any free one\)",
     ),
+    "listen-ipv6": (
+        ["up", "--listen", "::1"],
+        {},
+        r"listen '::1' is an IPv6 address: give an IPv4 address or a host name",
+    ),
     "advertise-with-a-space": (
         ["up", "--advertise", "a b"],
         {},

@@ -93,3 +93,10 @@ def test_tpcd_card_writes_its_token_as_tpcd_up_does_and_serves_no_api_docs(tmp_p
     finally:
         reader.close()
     assert not token_file.exists()
+
+
+def test_tpcd_card_says_a_port_out_of_range_in_one_line() -> None:
+    command = [*TPCD, "card", "--vpcd", "127.0.0.1:1", "--control-port", "70000"]
+    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2
+    assert done.stderr == "tpcd card: --control-port 70000 is not a port (0–65535; 0: any free one)\n"
