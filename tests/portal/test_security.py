@@ -23,6 +23,7 @@ from harness.notices import wait_for_notice, without_code
 from harness.stack import Stack
 from harness.twin import TwinClient
 from portal.passwords import hash_password
+from simulators._control import CONTROL_HEADER
 from simulators.captcha import CaptchaSettings
 from simulators.captcha.faults import ELSEWHERE_HOSTNAME
 from simulators.mail import MailClient
@@ -32,6 +33,7 @@ from simulators.sms.models import SmsMessage
 from tests.portal.conftest import Portal, serve_portal
 from tests.portal.test_registration_flow import Applicant, _alert
 
+TOOLS = {CONTROL_HEADER: "1"}  # what the harness's clients send to a control surface (simulators._control)
 LOCKED_ACCOUNT = "登入失敗次數過多"
 LOCKED_CLIENT = "此裝置登入失敗次數過多"
 
@@ -207,7 +209,7 @@ def test_an_account_locks_after_ten_failures_even_for_the_right_password(portal:
     assert LOCKED_ACCOUNT in _alert(locked)
     assert "15 分鐘" in _alert(locked)
     assert not locked.url.endswith("/member")
-    portal.http.post(portal.url + "/_twin/clock/advance", data={"seconds": 15 * 60 + 1}, timeout=5)
+    portal.http.post(portal.url + "/_twin/clock/advance", data={"seconds": 15 * 60 + 1}, headers=TOOLS, timeout=5)
     assert _log_in(portal, citizen.id_number, citizen.password).url.endswith("/member")
 
 
@@ -455,16 +457,28 @@ NOT_A_STEP = ["nan", "inf", "-inf", "-1", "1e300"]
 @pytest.mark.parametrize("seconds", NOT_A_STEP)
 def test_the_clock_refuses_what_is_not_a_sane_forward_step(fresh: Stack, seconds: str) -> None:
     portal = fresh.urls["portal"]
-    refused = requests.post(portal + "/_twin/clock/advance", data={"seconds": seconds}, timeout=5)
+    refused = requests.post(portal + "/_twin/clock/advance", data={"seconds": seconds}, headers=TOOLS, timeout=5)
     assert refused.status_code == 422
     assert "seconds" in refused.text
-    unchanged = requests.post(portal + "/_twin/clock/advance", data={"seconds": "0"}, timeout=5)
+    unchanged = requests.post(portal + "/_twin/clock/advance", data={"seconds": "0"}, headers=TOOLS, timeout=5)
     assert unchanged.json()["offset"] == 0.0
     applicant = Applicant(fresh, make_citizen(510 + NOT_A_STEP.index(seconds)))
     applicant.consent()
     sent = applicant.send_code()
     assert sent.status_code == 200
     assert math.isfinite(unchanged.json()["offset"])
+
+
+def test_the_twin_clock_on_loopback_answers_its_tools_not_a_web_page(fresh: Stack) -> None:
+    advance = fresh.urls["portal"] + "/_twin/clock/advance"
+    port = fresh.urls["portal"].rsplit(":", 1)[1]
+    form = {"seconds": "3600"}  # what a cross-site form would post to expire every code
+    assert requests.post(advance, data=form, timeout=5).status_code == 403
+    foreign = {**TOOLS, "Origin": "http://attacker.example"}
+    assert requests.post(advance, data=form, headers=foreign, timeout=5).status_code == 403
+    rebound = {**TOOLS, "Host": f"attacker.example:{port}"}
+    assert requests.post(advance, data=form, headers=rebound, timeout=5).status_code == 403
+    assert requests.post(advance, data={"seconds": "0"}, headers=TOOLS, timeout=5).json() == {"offset": 0.0}
 
 
 def test_an_old_cookie_reads_nothing_once_the_session_sat_idle_or_grew_old(portal: Portal) -> None:
@@ -478,14 +492,14 @@ def test_an_old_cookie_reads_nothing_once_the_session_sat_idle_or_grew_old(porta
 
     assert _log_in(portal, citizen.id_number, citizen.password).url.endswith("/member")
     for _ in range(5):  # five times 29 minutes, seen every time: idle never reached, yet past 2 hours in all
-        portal.http.post(advance, data={"seconds": 29 * 60}, timeout=5)
+        portal.http.post(advance, data={"seconds": 29 * 60}, headers=TOOLS, timeout=5)
         assert logged_in()
-    portal.http.post(advance, data={"seconds": 30 * 60 + 1}, timeout=5)
+    portal.http.post(advance, data={"seconds": 30 * 60 + 1}, headers=TOOLS, timeout=5)
     assert not logged_in()  # idle for longer than 30 minutes
 
     assert _log_in(portal, citizen.id_number, citizen.password).url.endswith("/member")
     for _ in range(25):  # seen every 29 minutes: 12 hours after it began it ends all the same
-        portal.http.post(advance, data={"seconds": 29 * 60}, timeout=5)
+        portal.http.post(advance, data={"seconds": 29 * 60}, headers=TOOLS, timeout=5)
         if not logged_in():
             break
     else:
