@@ -3,6 +3,13 @@
 Attaching checks everything it can before a browser starts, and fails with one line naming what is wrong: a stack
 that cannot be read or does not answer, a JSON without a service, a missing or refused token, a base URL that is not
 the portal. Nothing runs against a target the person did not mean.
+
+The stack file is untrusted input (docs/shared-stack.md): anyone who can edit it or answer for its URL would
+otherwise choose where the token goes. So the token goes only to hosts its owner configured (loopback; the host the
+stack was fetched from; the hosts of a local stack file only its owner can write; `stack_hosts`), only over TLS
+beyond loopback (unless `plain_http_stack`), a `token_file` is read only for a local stack file and only inside its
+folder, and a stack is fetched over plain HTTP from beyond loopback only when `plain_http_stack` allows it. All of
+it is checked by `read_stack`, before any request carries the token.
 """
 
 from __future__ import annotations
@@ -10,6 +17,7 @@ from __future__ import annotations
 import json
 import os
 import smtplib
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -20,6 +28,7 @@ import requests
 from harness import portal_config
 from harness.settings import Settings
 from harness.simulators import REMOTE
+from simulators._main import is_loopback
 from simulators.captcha import CaptchaClient
 
 if TYPE_CHECKING:
@@ -54,15 +63,10 @@ def publish(stack: Stack, citizen: dict[str, Any]) -> dict[str, Any]:
     the reCAPTCHA simulator's HTTPS port."""
     settings = stack.settings
     directory = settings.path(settings.stack_dir).resolve()
-    directory.mkdir(parents=True, exist_ok=True)
-    directory.chmod(0o700)
+    directory.mkdir(mode=0o700, parents=True, exist_ok=True)  # a folder that was there keeps the mode it had
     token_file = None
     if stack.token:
-        token_file = directory / TOKEN_FILE
-        descriptor = os.open(token_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(descriptor, "w", encoding="utf-8") as written:
-            os.fchmod(written.fileno(), 0o600)  # also when the file was there before, with other bits
-            written.write(stack.token + "\n")
+        token_file = portal_config.write_private(directory / TOKEN_FILE, stack.token + "\n")
     assert stack.pki is not None, "a stack that runs the simulators owns the test PKI"
     chain = portal_config.write_pem(directory, portal_config.CHAIN_FILE, stack.pki.chain_pem())
     with CaptchaClient(stack.urls["captcha"], token=stack.token) as captcha:
@@ -84,10 +88,12 @@ def publish(stack: Stack, citizen: dict[str, Any]) -> dict[str, Any]:
     return described
 
 
-def unpublish(settings: Settings) -> None:
-    """Remove what stops being true when the stack stops: its token and its JSON (the configuration may be reused)."""
+def unpublish(settings: Settings, *, keep: bool = False) -> None:
+    """Remove what stops being true when the stack stops: its token, its JSON, and the deployment's configuration
+    (it holds the SMS password and the OAuth secret) unless `keep`."""
     directory = settings.path(settings.stack_dir)
-    for name in (TOKEN_FILE, STACK_FILE):
+    names = [TOKEN_FILE, STACK_FILE] + ([] if keep else list(portal_config.FORMATS.values()))
+    for name in names:
         (directory / name).unlink(missing_ok=True)
 
 
@@ -99,8 +105,18 @@ def _why(error: BaseException) -> str:
     return "timed out" if isinstance(error, requests.Timeout | TimeoutError) else type(error).__name__
 
 
-def _read_source(source: str, timeout: float) -> str:
-    if urlparse(source).scheme in ("http", "https"):
+def _is_url(source: str) -> bool:
+    return urlparse(source).scheme in ("http", "https")
+
+
+def _read_source(source: str, timeout: float, *, plain_http: bool) -> str:
+    if _is_url(source):
+        parsed = urlparse(source)
+        if parsed.scheme == "http" and not is_loopback(parsed.hostname or "") and not plain_http:
+            raise AttachError(
+                f"stack {source}: fetched over plain HTTP from beyond loopback, anyone on the way could rewrite it: "
+                "fetch it over https, copy the file, or allow it with plain_http_stack (TPCD_PLAIN_HTTP_STACK=1)"
+            )
         try:
             response = requests.get(source, timeout=timeout)
         except requests.RequestException as error:
@@ -117,29 +133,96 @@ def _read_source(source: str, timeout: float) -> str:
 def _token(
     source: str, described: dict[str, Any], token: str | None, token_file: Path | None
 ) -> tuple[str | None, str]:
-    """The token from TPCD_TOKEN, else TPCD_TOKEN_FILE, else the file the stack's JSON names (same machine)."""
+    """The token from TPCD_TOKEN, else TPCD_TOKEN_FILE, else the file a local stack's JSON names inside its own
+    folder (a stack fetched by URL, or a path elsewhere, could make any one-line local file the token it sends)."""
     if token:
         return token.strip(), "TPCD_TOKEN"
-    named = described.get("token_file")
-    path = token_file or (Path(named) if isinstance(named, str) else None)
-    if path is None:
-        return None, ""
-    try:
-        return path.expanduser().read_text(encoding="utf-8").strip(), str(path)
-    except OSError as error:
-        if token_file is not None:
+    if token_file is not None:
+        try:
+            return token_file.expanduser().read_text(encoding="utf-8").strip(), str(token_file)
+        except OSError as error:
             raise AttachError(f"token file {token_file}: cannot be read ({error.strerror or error})") from error
-        raise AttachError(
-            f"stack {source} asks for its token: set TPCD_TOKEN, or TPCD_TOKEN_FILE to a copy of {named} "
-            "(written by `tpcd up` on the stack's machine)"
-        ) from error
+    named = described.get("token_file")
+    if not isinstance(named, str) or not named:
+        return None, ""
+    ask = f"set TPCD_TOKEN, or TPCD_TOKEN_FILE to a copy of {named} (written by `tpcd up` on the stack's machine)"
+    if _is_url(source):
+        raise AttachError(f"stack {source} asks for its token, which is never read from a file a URL names: {ask}")
+    folder = Path(source).expanduser().resolve().parent
+    path = (folder / Path(named).expanduser()).resolve()
+    if not path.is_relative_to(folder):
+        raise AttachError(f"stack {source} asks for its token from {named}, outside the stack's folder: {ask}")
+    try:
+        return path.read_text(encoding="utf-8").strip(), str(path)
+    except OSError as error:
+        raise AttachError(f"stack {source} asks for its token: {ask}") from error
+
+
+def _owned_by_us(source: str) -> bool:
+    """Whether a local stack file was written by whoever runs this and nobody else can change it (nor its folder)."""
+    path = Path(source).expanduser().resolve()
+    try:
+        for status in (path.stat(), path.parent.stat()):
+            if status.st_uid != os.geteuid() or status.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
+                return False
+    except OSError:
+        return False
+    return True
+
+
+def _check_token_targets(source: str, urls: dict[str, str], hosts: tuple[str, ...], *, plain_http: bool) -> None:
+    """Refuse, before the token leaves, a service on a host its owner did not configure, or beyond loopback over
+    plain HTTP (SMTP carries no token)."""
+    allowed = {host.strip().lower().strip("[]") for host in hosts if host.strip()}
+    if _is_url(source):
+        allowed.add((urlparse(source).hostname or "").lower())
+    elif _owned_by_us(source):
+        allowed |= {(urlparse(url).hostname or "").lower() for url in urls.values()}
+    for name, url in urls.items():
+        if name == SMTP:
+            continue
+        parsed = urlparse(url)
+        host = (parsed.hostname or "").lower()
+        if is_loopback(host):
+            continue
+        if host not in allowed:
+            raise AttachError(
+                f"stack {source}: {name} is on {host}, a host the token was not configured for: the token goes only "
+                "to the stack's own services (list its hosts in stack_hosts, TPCD_STACK_HOSTS, if they are)"
+            )
+        if parsed.scheme != "https" and not plain_http:
+            raise AttachError(
+                f"stack {source}: {name} at {url} is plain HTTP beyond loopback, where the token would travel in "
+                "clear: serve it over https, or allow it on a closed network with plain_http_stack "
+                "(TPCD_PLAIN_HTTP_STACK=1)"
+            )
+
+
+def attach_stack(settings: Settings) -> AttachedStack:
+    """The stack the settings name, read and checked as `read_stack` does, with their token and host rules."""
+    assert settings.stack is not None, "only an attached run reads a stack"
+    hosts = tuple((settings.stack_hosts or "").split(","))
+    return read_stack(
+        settings.stack,
+        token=settings.token,
+        token_file=settings.token_file,
+        hosts=hosts,
+        plain_http=settings.plain_http_stack,
+    )
 
 
 def read_stack(
-    source: str, *, token: str | None = None, token_file: Path | None = None, timeout: float = 5.0
+    source: str,
+    *,
+    token: str | None = None,
+    token_file: Path | None = None,
+    timeout: float = 5.0,
+    hosts: tuple[str, ...] = (),
+    plain_http: bool = False,
 ) -> AttachedStack:
-    """The stack `source` (a file or an http(s) URL) describes, with its token; AttachError says what is wrong."""
-    text = _read_source(source, timeout)
+    """The stack `source` (a file or an http(s) URL) describes, with its token; AttachError says what is wrong.
+    `hosts`: where else its owner lets the token go; `plain_http`: over plain HTTP beyond loopback too."""
+    text = _read_source(source, timeout, plain_http=plain_http)
     try:
         described = json.loads(text)
     except json.JSONDecodeError as error:
@@ -155,6 +238,7 @@ def read_stack(
         if scheme != ("smtp" if name == SMTP else "http") and not (name != SMTP and scheme == "https"):
             raise AttachError(f"stack {source}: {name}={value!r} is not an {'smtp' if name == SMTP else 'http'} URL")
         urls[name] = value.rstrip("/")
+    _check_token_targets(source, urls, hosts, plain_http=plain_http)
     found, where = _token(source, described, token, token_file)
     return AttachedStack(source, urls, found, where)
 

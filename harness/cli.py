@@ -16,13 +16,14 @@ from types import FrameType
 from typing import Any
 
 from harness import certify
-from harness.attach import AttachError, probe_portal, probe_stack, publish, read_stack, unpublish
+from harness.attach import AttachError, attach_stack, probe_portal, probe_stack, publish, unpublish
 from harness.cards import card_holder
 from harness.certify.requirements import REQUIREMENTS
 from harness.citizens import card_services, make_citizen
 from harness.doctor import check_chromium, run_checks
 from harness.interrupts import run_interruptible
 from harness.mutate import command as mutate
+from harness.portal_config import write_private
 from harness.report import ReportError, build_report
 from harness.settings import ENV_PREFIX, Settings, SettingsError, load_settings, writable_folder
 from harness.simulators import SERVICE_PORTS
@@ -57,16 +58,16 @@ def cmd_up(settings: Settings, args: argparse.Namespace) -> int:
     deployment and an attached run need into the stack directory."""
     stopped = _stop_on_sigterm()
     try:
-        writable_folder(settings, "stack_dir")
+        writable_folder(settings, "stack_dir", new_mode=0o700)  # it will hold the token and portal.env
         with Stack(settings) as stack:
-            _hold(stack, stopped, as_json=args.json)
+            _hold(stack, stopped, as_json=args.json, keep=args.keep)
     except (SettingsError, ServiceStartError, PcscUnavailable) as error:
         print(f"tpcd: {error}", file=sys.stderr)
         return 2
     return 0
 
 
-def _hold(stack: Stack, stopped: threading.Event, *, as_json: bool) -> None:
+def _hold(stack: Stack, stopped: threading.Event, *, as_json: bool, keep: bool = False) -> None:
     """Put the demo citizen's card in, publish the stack, wait for the stop; unpublish on the way out."""
     settings = stack.settings
     seed = settings.seed if settings.seed is not None else 20180423
@@ -92,7 +93,7 @@ def _hold(stack: Stack, stopped: threading.Event, *, as_json: bool) -> None:
             _print_up(stack, described)
         stopped.wait()
     finally:
-        unpublish(settings)
+        unpublish(settings, keep=keep)
 
 
 def _print_up(stack: Stack, described: Mapping[str, Any]) -> None:
@@ -138,7 +139,7 @@ def _check_target(settings: Settings) -> str | None:
     """Before a browser starts: the stack answers and takes the token, the base URL is the portal (AttachError
     otherwise); a warning when a deployed portal is tested without a stack it was configured with."""
     if settings.stack is not None:
-        probe_stack(read_stack(settings.stack, token=settings.token, token_file=settings.token_file))
+        probe_stack(attach_stack(settings))
     if settings.base_url is not None:
         probe_portal(settings.base_url)
         if settings.stack is None:
@@ -286,6 +287,9 @@ def cmd_card(settings: Settings, args: argparse.Namespace) -> int:
     """Plug the virtual card into a remote vpcd reader; serve its OCSP/CRL and control surface until Ctrl-C/SIGTERM."""
     try:
         reader = RemoteReader.parse(args.vpcd)
+        for option, port in (("--control-port", args.control_port), ("--ocsp-port", args.ocsp_port)):
+            if not 0 <= port < 65536:
+                raise ValueError(f"{option} {port} is not a port (0–65535; 0: any free one)")
     except ValueError as error:
         print(f"tpcd card: {error}", file=sys.stderr)
         return 2
@@ -293,10 +297,8 @@ def cmd_card(settings: Settings, args: argparse.Namespace) -> int:
     if not is_loopback(args.listen):  # control beyond loopback: only with a token (docs/design.md#the-stack-token)
         token = secrets.token_urlsafe(32)
         token_file = Path(args.card_token_file or settings.path(settings.reports_dir) / "card-control.token").resolve()
-        token_file.parent.mkdir(parents=True, exist_ok=True)
-        descriptor = os.open(token_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(descriptor, "w") as handle:
-            handle.write(token)
+        token_file.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        write_private(token_file, token)  # as `tpcd up` writes its own: 0600 even over an older file
     stopped = _stop_on_sigterm()
     seed = settings.seed if settings.seed is not None else 20180423
     citizen = make_citizen(seed)
@@ -374,6 +376,7 @@ def _up_parser(commands: Any) -> None:
         "--portal-config", choices=("dotenv", "json"), help="write a deployment's configuration (and start no twin)"
     )
     up.add_argument("--out", dest="stack_dir", help="where the token, stack.json and configuration go (.tpcd/stack)")
+    up.add_argument("--keep", action="store_true", help="keep the portal configuration (secrets, 0600) after the stop")
     up.set_defaults(handler=cmd_up)
 
 

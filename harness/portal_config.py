@@ -8,6 +8,7 @@ the twin from the file as written; docs/deployment.md maps each to what a deploy
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
@@ -65,6 +66,16 @@ def deployment_entries(urls: dict[str, str], *, agent_url: str, chain_file: Path
     return entries | informational
 
 
+def write_private(path: Path, text: str) -> Path:
+    """Write `text` to `path` readable by its owner alone (0600), also when the file was there before with other bits:
+    the one writer of every secret a stack leaves on disk (its token, portal.env, `tpcd card`'s token)."""
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o600)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as written:
+        os.fchmod(written.fileno(), 0o600)
+        written.write(text)
+    return path.resolve()
+
+
 def write_pem(directory: Path, name: str, pem: bytes) -> Path:
     """Certificates (PEM) a deployment must trust, as `name` in `directory`: CHAIN_FILE, the test MOICA chain the
     portal checks citizen certificates against; CAPTCHA_CA_FILE, the CA of the reCAPTCHA simulator's HTTPS port."""
@@ -75,16 +86,15 @@ def write_pem(directory: Path, name: str, pem: bytes) -> Path:
 
 
 def write(directory: Path, fmt: str, entries: dict[str, str]) -> Path:
-    """Write the configuration `entries` as `fmt` (dotenv or json) in `directory`; return the file's path."""
+    """Write the configuration `entries` as `fmt` (dotenv or json) in `directory`, 0600 (it holds the SMS password
+    and the OAuth secret); return the file's path."""
     directory.mkdir(parents=True, exist_ok=True)
     target = directory / FORMATS[fmt]
     if fmt == "json":
-        target.write_text(json.dumps(entries, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-        return target.resolve()
+        return write_private(target, json.dumps(entries, ensure_ascii=False, indent=2) + "\n")
     lines = list(DOTENV_HEADER)
     for key, value in entries.items():
         if not value or any(c in value for c in "\n\"'# "):
             raise ValueError(f"{key}={value!r} cannot be written to a dotenv file as is")
         lines.append(f"{key}={value}")
-    target.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return target.resolve()
+    return write_private(target, "\n".join(lines) + "\n")

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any, Union, get_args, get_origin, get_type_hints
 from urllib.parse import urlsplit
 
-from simulators._main import is_loopback
+from simulators._main import is_loopback, valid_host
 
 ENV_PREFIX = "TPCD_"
 OTHER_VARIABLES: frozenset[str] = frozenset({"TPCD_PROFILE_DIR"})  # bench/profiler.py's output folder (#13)
@@ -74,6 +74,12 @@ class Settings:
     stack: str | None = None  # attach to this running stack (the JSON `tpcd up --json` printed: a file or a URL)
     token: str | None = None  # the attached stack's bearer token (TPCD_TOKEN), else read from token_file
     token_file: Path | None = None  # where that token is; default: the file the stack's JSON names, if readable
+    stack_hosts: str | None = (
+        None  # hosts (comma-separated) the token may go to besides those docs/shared-stack.md says
+    )
+    plain_http_stack: bool = (
+        False  # the token over plain HTTP beyond loopback, a stack fetched so: closed networks only
+    )
     listen: str = "127.0.0.1"  # what the simulators' protocol surfaces bind; beyond loopback only for a deployment
     advertise: str | None = None  # the host in the URLs handed out (to the deployment); default: `listen`
     ports: dict[str, int] = field(default_factory=dict)  # service → pinned port ([tool.tpcd.ports], --port NAME=N)
@@ -105,6 +111,11 @@ class Settings:
     # Scenarios that start mid-journey (市民已完成會員註冊…) get there through the portal's public forms over HTTP, the
     # session then handed to the browser; false: through the browser, screen by screen (pages/flows.py, both ways).
     arrive_by_http: bool = True
+    # What a stack left running for weeks keeps (docs/shared-stack.md): the newest messages of each inbox (Mailpit's
+    # default), the largest mail SMTP takes (bigger: 552), and whether the SMS account's points refill when spent.
+    inbox_limit: int = 500
+    smtp_size_limit: int = 1_048_576
+    sms_points_refill: bool = True
 
     @property
     def embedded(self) -> bool:
@@ -342,6 +353,21 @@ def _check(settings: Settings) -> None:
             f"listen {settings.listen} binds every interface: give advertise (--advertise HOST), the name or address "
             "the deployment reaches this machine by"
         )
+    if settings.inbox_limit < 1 or settings.smtp_size_limit < 1:
+        raise SettingsError(
+            f"inbox_limit {settings.inbox_limit} and smtp_size_limit {settings.smtp_size_limit} must be 1 or more"
+        )
+    for name in ("portal_port", "agent_port"):
+        if not 0 <= getattr(settings, name) < 65536:
+            raise SettingsError(f"{name} {getattr(settings, name)} is not a port (0–65535; 0: any free one)")
+    if settings.advertise is not None and not valid_host(settings.advertise):
+        raise SettingsError(f"advertise {settings.advertise!r} is not a host name or an IP address")
+    for name in ("listen", "advertise"):
+        if ":" in (getattr(settings, name) or ""):
+            raise SettingsError(
+                f"{name} {getattr(settings, name)!r} is an IPv6 address: give an IPv4 address or a host name (the "
+                "URLs a stack hands out name hosts without brackets)"
+            )
     if not 0 < settings.agent_public_port < 65536:
         raise SettingsError(f"agent_public_port {settings.agent_public_port} is not a port (1–65535)")
     if settings.db_path is not None:
@@ -368,6 +394,8 @@ def _check_base_url(url: str) -> None:
         raise SettingsError(f"base_url {url!r} must start with http:// or https:// ({example})")
     if not parts.hostname:
         raise SettingsError(f"base_url {url!r} names no host: give the portal's origin, e.g. https://portal.example")
+    if not valid_host(parts.hostname):
+        raise SettingsError(f"base_url {url!r}: {parts.hostname!r} is not a host name or an IP address")
     if parts.username is not None or parts.password is not None:
         raise SettingsError(f"base_url {url!r} holds credentials, which would land in every report: give {origin}")
     if parts.path not in ("", "/") or parts.query or parts.fragment:
@@ -377,12 +405,12 @@ def _check_base_url(url: str) -> None:
         )
 
 
-def writable_folder(settings: Settings, name: str) -> Path:
+def writable_folder(settings: Settings, name: str, *, new_mode: int = 0o777) -> Path:
     """The folder setting `name` (reports_dir, stack_dir), made if need be and proven writable before anything starts;
     a SettingsError naming the setting otherwise."""
     folder = settings.path(getattr(settings, name))
     try:
-        folder.mkdir(parents=True, exist_ok=True)
+        folder.mkdir(mode=new_mode, parents=True, exist_ok=True)  # an existing folder keeps its mode
         with tempfile.TemporaryFile(dir=folder):
             pass
     except OSError as error:

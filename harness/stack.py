@@ -20,7 +20,7 @@ import secrets
 import shutil
 from collections.abc import Callable
 from contextlib import ExitStack
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -45,7 +45,9 @@ from simulators.card import CardClient, CardSlot, KeyPool, TestPki, revocation
 from simulators.card.client import RemoteReader
 from simulators.card.issuer import CardIssuer, RemoteIssuer, issuer_router
 from simulators.card.pcscd import PcscHost, acquire_host, release_host
+from simulators.mail import MailSettings
 from simulators.netizen import NetizenClient
+from simulators.sms import SmsSettings
 
 LOOPBACK = "127.0.0.1"  # the citizen's computer (card, pcscd, agent) never listens anywhere else
 NETIZEN_CALLBACK = "/register/netizen/callback"  # the portal's return from 網路市民 (portal/routes/profile.py)
@@ -140,7 +142,7 @@ class Stack:
         if unknown:
             raise SettingsError(f"ports: no service named {', '.join(unknown)}; known: {', '.join(SERVICE_PORTS)}")
         for spec in SIMULATORS:
-            app = spec.create_app(spec.settings)
+            app = spec.create_app(self._kept(spec.settings))
             simulator = app.state.simulator  # simulators._control.simulator_app
             self._resets[spec.name] = control_reset(simulator.faults, simulator.reset)
             app = self._guarded(app, spec.public)
@@ -148,6 +150,18 @@ class Stack:
                 key, url = self._exit.enter_context(spec.sidecar(app, self.settings))
                 self.urls[key] = url
             self._serve(spec.name, app)
+
+    def _kept(self, simulator_settings: Any) -> Any:
+        """A simulator's settings with what the harness settings say it keeps: inbox size, mail size, SMS points."""
+        settings = self.settings
+        if isinstance(simulator_settings, SmsSettings):
+            return replace(
+                simulator_settings, inbox_limit=settings.inbox_limit, points_refill=settings.sms_points_refill
+            )
+        if isinstance(simulator_settings, MailSettings):
+            limit, size = settings.inbox_limit, settings.smtp_size_limit
+            return replace(simulator_settings, max_messages=limit, max_message_size=size)
+        return simulator_settings
 
     def _start_pki(self) -> TestPki:
         """The test MOICA CA with its OCSP/CRL service, which also issues cards (simulators.card.issuer)."""

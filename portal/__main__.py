@@ -39,11 +39,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--port", type=int, help="port to bind (PORTAL_PORT; default 0: any free port)")
     args = parser.parse_args(argv)
     try:
-        deployment = load(file=args.config)
+        deployment = load(file=args.config, listen=args.listen)  # the clock's guard judges the address it binds
     except PortalConfigError as error:
         print(f"python -m portal: {error}", file=sys.stderr)
         return 2
-    listen = args.listen or deployment.listen
+    listen = deployment.listen
     port = deployment.port if args.port is None else args.port
     app = create_app(deployment.settings)
     server = _AnnouncingServer(uvicorn.Config(app, host=listen, port=port, log_level="warning", lifespan="off"))

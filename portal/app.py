@@ -51,6 +51,22 @@ def _twin_token(request: Request) -> None:
         raise HTTPException(401, "send Authorization: Bearer <PORTAL_TWIN_TOKEN>", {"WWW-Authenticate": "Bearer"})
 
 
+TOOLS_HEADER = "X-Tpcd-Control"  # what the harness's clients send (simulators._control); a web page cannot
+LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "[::1]"})
+
+
+def _tools_only(request: Request) -> None:
+    """On loopback (no token), the clock answers the harness's tools, not a web page the tester has open: the tools'
+    header (a cross-site page cannot send it), no foreign Origin, and a loopback Host (a DNS-rebinding page names its
+    own site)."""
+    host = request.headers.get("host", "")
+    origin = request.headers.get("origin")
+    if host.lower().rpartition(":")[0] not in LOOPBACK_HOSTS or TOOLS_HEADER.lower() not in request.headers:
+        raise HTTPException(403, f"the twin's clock answers its tools only (a loopback Host and {TOOLS_HEADER})")
+    if origin is not None and origin.lower() not in (f"http://{host.lower()}", f"https://{host.lower()}"):
+        raise HTTPException(403, f"Origin {origin!r} is another site's")
+
+
 def create_app(settings: PortalSettings) -> FastAPI:
     """The portal twin as an ASGI app; it knows the systems it calls only through `settings`."""
     app = FastAPI(title="臺北卡3.0 portal twin", docs_url=None, redoc_url=None, openapi_url=None)
@@ -69,7 +85,8 @@ def create_app(settings: PortalSettings) -> FastAPI:
     for routes in (apply, contact, profile, member, gold, login):
         app.include_router(routes.router)
     if settings.twin_controls:
-        app.include_router(twin.router, dependencies=[Depends(_twin_token)] if settings.twin_token else [])
+        guard = _twin_token if settings.twin_token else _tools_only
+        app.include_router(twin.router, dependencies=[Depends(guard)])
 
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, error: HTTPException) -> Response:

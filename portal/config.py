@@ -11,11 +11,13 @@ from __future__ import annotations
 import ipaddress
 import json
 import os
+import re
 import types
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any, Union, get_args, get_origin, get_type_hints
+from urllib.parse import urlsplit
 
 from portal.settings import PortalSettings
 
@@ -128,8 +130,26 @@ def _trusted_chain(raw: str, source: str) -> bytes:
     return pem
 
 
-def load(environ: Mapping[str, str] | None = None, *, file: Path | None = None) -> Deployment:
-    """The deployment from `file` (if any) overridden by `environ` (default: os.environ)."""
+SECRET_KEYS = ("secret_key", "otp_key")  # keys that sign or hash: at least MIN_SECRET_BYTES of randomness
+MIN_SECRET_BYTES = 32
+
+
+def _secret(key: str, raw: str, source: str) -> str:
+    """A signing key as given, if it can be one: 32 bytes or more, and not one character repeated or a short run
+    of them (a password-like word pads to 32 bytes but guesses in seconds). `os.urandom(32).hex()` passes."""
+    if len(raw.encode()) < MIN_SECRET_BYTES or len(set(raw)) < 8:
+        raise PortalConfigError(
+            f"{key} ({source}) is not a key of {MIN_SECRET_BYTES} random bytes: generate one with "
+            "`python -c 'import secrets; print(secrets.token_hex(32))'`"
+        )
+    return raw
+
+
+def load(
+    environ: Mapping[str, str] | None = None, *, file: Path | None = None, listen: str | None = None
+) -> Deployment:
+    """The deployment from `file` (if any) overridden by `environ` (default: os.environ), bound to `listen` when
+    given (`--listen`): every check on the address is made on the one it binds."""
     environ = os.environ if environ is None else environ
     sources: dict[str, str] = {}
     values: dict[str, str] = {}
@@ -156,11 +176,13 @@ def load(environ: Mapping[str, str] | None = None, *, file: Path | None = None) 
             continue
         if name == "trusted_ca_pem":
             chosen[name] = _trusted_chain(raw, sources[key])
-        elif name in URL_FIELDS and not raw.startswith(("http://", "https://")):
-            raise PortalConfigError(f"{key}={raw!r} ({sources[key]}) must start with http:// or https://")
+        elif name in URL_FIELDS:
+            chosen[name] = _url(key, raw, sources[key])
+        elif name == "secret_key" or (name in SECRET_KEYS and raw):
+            chosen[name] = _secret(key, raw, sources[key])
         else:
             chosen[name] = _coerce(key, raw, hints[name], sources[key])
-    listen = values.get(LISTEN, "127.0.0.1").strip() or "127.0.0.1"
+    listen = listen or values.get(LISTEN, "127.0.0.1").strip() or "127.0.0.1"
     port = _coerce(PORT, values.get(PORT, "0"), int, sources.get(PORT, "default"))
     settings = PortalSettings(**chosen)
     if settings.twin_controls and not settings.twin_token and not is_loopback(listen):
@@ -168,6 +190,34 @@ def load(environ: Mapping[str, str] | None = None, *, file: Path | None = None) 
             f"PORTAL_TWIN_CONTROLS on {listen} (beyond loopback) needs PORTAL_TWIN_TOKEN: the clock must not be open"
         )
     return Deployment(settings, listen, port)
+
+
+_HOST = re.compile(
+    r"(?:[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9])?\.)*[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9])?"
+)
+
+
+def _url(key: str, raw: str, source: str) -> str:
+    """An http(s) URL whose host is a host name or an IP address (a space, an `@` or a bracket in it are refused)."""
+    try:
+        parts = urlsplit(raw)
+        parts.port  # noqa: B018  # ValueError when the port is not a number or out of range
+    except ValueError as error:
+        raise PortalConfigError(f"{key}={raw!r} ({source}) is not a URL ({error})") from None
+    if parts.scheme not in ("http", "https"):
+        raise PortalConfigError(f"{key}={raw!r} ({source}) must start with http:// or https://")
+    if not valid_host(parts.hostname or ""):
+        raise PortalConfigError(f"{key}={raw!r} ({source}) names no valid host")
+    return raw
+
+
+def valid_host(host: str) -> bool:
+    """Whether `host` is an IP address or a DNS name of letters, digits, hyphens (and underscores) between dots."""
+    try:
+        ipaddress.ip_address(host)
+        return True
+    except ValueError:
+        return bool(host) and len(host) <= 253 and _HOST.fullmatch(host.rstrip(".")) is not None
 
 
 def is_loopback(host: str) -> bool:

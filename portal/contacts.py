@@ -19,7 +19,7 @@ class AddressError(ValueError):
 
 
 def normalized(channel: str, typed: str) -> str:
-    """The address as stored and compared: a mobile number as typed (trimmed), an e-mail address in lower case."""
+    """The address as stored and sent to: as typed (trimmed); `folded` is how it is compared."""
     address = typed.strip()
     if channel == "mobile":
         if not MOBILE.fullmatch(address):
@@ -28,6 +28,11 @@ def normalized(channel: str, typed: str) -> str:
     local = address.rpartition("@")[0]
     if not EMAIL.fullmatch(address) or len(local) > MAX_LOCAL or len(address) > MAX_ADDRESS:
         raise AddressError("電子郵件格式不正確，請確認後再試。")
-    # RFC 5321 lets the receiving host treat the local part case-sensitively, but mail providers do not, so
-    # Citizen@Example.TEST and citizen@example.test are one mailbox and may register once.
-    return address.lower()
+    return address
+
+
+def folded(channel: str, address: str) -> str:
+    """The address as compared: an e-mail address in lower case, local part included. RFC 5321 lets the receiving
+    host treat the local part case-sensitively, but the big mail providers do not, so Citizen@Example.TEST and
+    citizen@example.test are one mailbox: one member, one cooldown."""
+    return address.lower() if channel == "email" else address

@@ -38,6 +38,10 @@ class PortalSettings:
     otp_tries: int = 5  # wrong entries before the code is void
     otp_cooldown: float = 60.0  # seconds before the same number or address gets another message, from any session
     otp_hourly_cap: int = 5  # messages one number or address gets in an hour, from every session together
+    # Messages one application, and one browser session over all its applications, may have sent in an hour, to
+    # whatever numbers and addresses: one page cannot send codes to one number after another (SMS pumping).
+    otp_application_cap: int = 6
+    otp_session_cap: int = 10
     otp_key: str = ""  # HMAC key of the stored code hashes; empty: derived from secret_key
     # Login throttling: failures counted over a sliding window, per account and per client address.
     login_window: float = 900.0  # seconds a failure counts, and the longest a lockout lasts

@@ -52,6 +52,7 @@ CREATE TABLE IF NOT EXISTS deliveries (
     channel TEXT NOT NULL, recipient TEXT NOT NULL, sent_at REAL NOT NULL, answered INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS deliveries_by_recipient ON deliveries (channel, recipient, sent_at);
+CREATE UNIQUE INDEX IF NOT EXISTS members_by_folded_email ON members (lower(email));
 CREATE TABLE IF NOT EXISTS sessions (
     id TEXT PRIMARY KEY,
     application_id INTEGER REFERENCES applications(id), member_id INTEGER REFERENCES members(id),
@@ -68,7 +69,11 @@ CREATE TABLE IF NOT EXISTS login_failures (
 CREATE INDEX IF NOT EXISTS login_failures_by_key ON login_failures (scope, key, at);
 """
 # Columns added since the first schema: a file made by an older twin gets them on open.
-ADDED_COLUMNS = {"applications": {"netizen_prefill": "TEXT", "finished_at": "TEXT"}, "sessions": {"seen_at": "REAL"}}
+ADDED_COLUMNS = {
+    "applications": {"netizen_prefill": "TEXT", "finished_at": "TEXT"},
+    "sessions": {"seen_at": "REAL"},
+    "deliveries": {"application_id": "INTEGER", "session_id": "TEXT"},
+}
 HOUR = 3600.0
 LOOKUP_COLUMNS = {"id", "id_number", "mobile", "email", "account", "cert_serial"}  # members are looked up by these
 
@@ -155,6 +160,7 @@ class Busy:
 
     seconds: float
     hourly_cap: bool  # True: the hour's quota is used up; False: the cooldown since the last message
+    by_sender: bool = False  # the quota used up is the application's or the session's, not the recipient's
 
 
 @dataclass(frozen=True, slots=True)
@@ -303,7 +309,10 @@ class Store:
                     (channel, contact, verified_at, application_id),
                 )
                 # Its owner answered: the resend cooldown of this recipient is lifted (the hourly cap still counts).
-                db.execute("UPDATE deliveries SET answered = 1 WHERE channel = ? AND recipient = ?", (channel, contact))
+                recipient = contact.lower() if channel == "email" else contact  # as contacts.folded counts it
+                db.execute(
+                    "UPDATE deliveries SET answered = 1 WHERE channel = ? AND recipient = ?", (channel, recipient)
+                )
                 return CodeCheck.ACCEPTED, tries_left
             left = tries_left - 1
             db.execute(
@@ -313,10 +322,20 @@ class Store:
 
     # messages per recipient (resend cooldown and hourly cap, whichever session asks)
     def reserve_delivery(
-        self, channel: str, recipient: str, *, now: float, cooldown: float, hourly_cap: int
+        self,
+        channel: str,
+        recipient: str,
+        *,
+        now: float,
+        cooldown: float,
+        hourly_cap: int,
+        sender: tuple[int, str] | None = None,
+        sender_caps: tuple[int, int] = (0, 0),
     ) -> int | Busy:
         """Count a message to `recipient` about to be sent, or say how long it must wait; one step, so concurrent
-        sessions cannot all slip through the same gap."""
+        sessions cannot all slip through the same gap. `sender` (application id, session id) is held to
+        `sender_caps` (messages an hour for the application, for the session; 0: no cap) whatever the recipient:
+        one application cannot have codes sent to one number after another (SMS pumping)."""
         with self._transaction() as db:
             (last,) = db.execute(
                 "SELECT MAX(sent_at) FROM deliveries WHERE channel = ? AND recipient = ? AND answered = 0",
@@ -324,18 +343,29 @@ class Store:
             ).fetchone()
             if last is not None and now < last + cooldown:
                 return Busy(last + cooldown - now, hourly_cap=False)
-            recent = [
-                at
-                for (at,) in db.execute(
-                    "SELECT sent_at FROM deliveries WHERE channel = ? AND recipient = ? AND sent_at > ?"
-                    " ORDER BY sent_at DESC LIMIT ?",
-                    (channel, recipient, now - HOUR, hourly_cap),
-                )
+            windows: list[tuple[str, tuple[str | int, ...], int]] = [
+                ("channel = ? AND recipient = ?", (channel, recipient), hourly_cap)
             ]
-            if len(recent) >= hourly_cap:
-                return Busy(recent[-1] + HOUR - now, hourly_cap=True)
+            if sender is not None:
+                windows += [("application_id = ?", (sender[0],), sender_caps[0])]
+                windows += [("session_id = ?", (sender[1],), sender_caps[1])]
+            for number, (where, args, cap) in enumerate(windows):
+                if cap <= 0:
+                    continue
+                recent = [
+                    at
+                    for (at,) in db.execute(
+                        f"SELECT sent_at FROM deliveries WHERE {where} AND sent_at > ? ORDER BY sent_at DESC LIMIT ?",
+                        (*args, now - HOUR, cap),
+                    )
+                ]
+                if len(recent) >= cap:
+                    return Busy(recent[-1] + HOUR - now, hourly_cap=True, by_sender=number > 0)
+            application_id, session_id = sender if sender is not None else (None, None)
             cursor = db.execute(
-                "INSERT INTO deliveries (channel, recipient, sent_at) VALUES (?, ?, ?)", (channel, recipient, now)
+                "INSERT INTO deliveries (channel, recipient, sent_at, application_id, session_id)"
+                " VALUES (?, ?, ?, ?, ?)",
+                (channel, recipient, now, application_id, session_id),
             )
             return int(cursor.lastrowid or 0)
 
@@ -345,9 +375,12 @@ class Store:
 
     # members
     def member_by(self, column: str, value: str) -> Member | None:
-        """The member whose `column` (id_number, mobile or email) is `value`."""
+        """The member whose `column` (id_number, mobile or email) is `value`; an e-mail address matched in any case
+        (stored as typed)."""
         if column not in LOOKUP_COLUMNS:
             raise ValueError(f"cannot look members up by {column}")
+        if column == "email":
+            return self._one(Member, "lower(email) = lower(?)", value)
         return self._one(Member, f"{column} = ?", value)
 
     def add_member(self, application: Application, password_hash: str) -> Member:

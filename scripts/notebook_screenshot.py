@@ -22,7 +22,7 @@ import requests
 from nbclient import NotebookClient
 from playwright.sync_api import expect, sync_playwright
 
-from harness.notebook.lab import LOOPBACK, free_port, lab_command
+from harness.notebook.lab import LOOPBACK, free_port, lab_command, lab_environ
 from harness.plugin.browser import resolver_rules
 from harness.settings import load_settings
 
@@ -53,7 +53,11 @@ def main() -> int:
     subprocess.run([sys.executable, "-m", "jupyter", "trust", str(shown)], check=True, capture_output=True)
     port, token = free_port(LOOPBACK), "screenshot"
     lab = subprocess.Popen(
-        lab_command(settings, port=port, token=token), cwd=root, stderr=subprocess.DEVNULL, start_new_session=True
+        lab_command(settings, port=port),
+        cwd=root,
+        env=lab_environ(token),
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
     )
     base = f"http://{LOOPBACK}:{port}"
     try:

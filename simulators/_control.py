@@ -1,11 +1,13 @@
 """What every HTTP simulator shares: its state class's base, its control surface (/healthz, /_control/state,
-/_control/faults, /_control/reset), the header that names a browser session, and the token gate a stack bound beyond
-loopback puts in front of everything but the protocol surface."""
+/_control/faults, /_control/reset), the header that names a browser session, the token gate a stack bound beyond
+loopback puts in front of everything but the protocol surface, and the same-site gate that keeps web pages off the
+control surface on loopback too."""
 
 from __future__ import annotations
 
 import base64
 import binascii
+import json
 import secrets
 import threading
 from abc import ABC, abstractmethod
@@ -25,6 +27,13 @@ S = TypeVar("S")
 # (docs/design.md#contracts).
 SESSION_HEADER = "X-Tpcd-Scenario"
 ALWAYS_OPEN = ("/healthz",)  # readiness, for people and load balancers alike: says nothing but "ok"
+# Every client of a control surface sends this header (simulators._client): a web page cannot send it to another
+# site without a CORS preflight, which no control surface grants, so a page the tester opens cannot block the card's
+# PIN or arm a fault on loopback (where no token guards it).
+CONTROL_HEADER = "X-Tpcd-Control"
+LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "[::1]"})  # the names a Host header gives loopback by
+AUTHORIZED = "tpcd.authorized"  # set in the ASGI scope by a token gate that checked the request's token
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 class Simulator(ABC, Generic[S]):
@@ -112,10 +121,58 @@ def control_router(faults: FaultBook, state: Callable[[], dict[str, Any]], reset
 
 def simulator_app(title: str, simulator: Simulator[Any]) -> FastAPI:
     """An app with the control surface over `simulator` (kept as `app.state.simulator`); callers add the protocol."""
-    app = FastAPI(title=title, docs_url=None, redoc_url=None)
+    app = FastAPI(title=title, docs_url=None, redoc_url=None, openapi_url=None)
     app.state.simulator = simulator
     app.include_router(control_router(simulator.faults, simulator.state, simulator.reset))
+    app.add_middleware(SameSiteGate)
     return app
+
+
+class SameSiteGate:
+    """ASGI middleware: a control surface answers only its own tools, not a web page the tester has open.
+
+    On the paths under `host_checked`, a request without a checked token must name the service by a loopback name
+    and its own port in Host (a DNS-rebinding page names its own site); on `/_control/`, an Origin must be the
+    service's own, and a request that changes something must carry CONTROL_HEADER (a cross-site page cannot)."""
+
+    def __init__(self, app: ASGIApp, *, host_checked: tuple[str, ...] = ("/_control/",)) -> None:
+        self.app, self.host_checked = app, host_checked
+
+    @property
+    def state(self) -> Any:
+        """The guarded app's state (as BearerGate's)."""
+        return self.app.state  # type: ignore[attr-defined]
+
+    def refusal(self, scope: Scope) -> str | None:
+        """Why the request is refused, or None."""
+        path: str = scope["path"]
+        if scope.get(AUTHORIZED) or not path.startswith((*self.host_checked, "/_control/")):
+            return None
+        headers = {key.decode("latin-1").lower(): value.decode("latin-1") for key, value in scope["headers"]}
+        host = headers.get("host", "")
+        name, _, port = host.lower().rpartition(":") if not host.endswith("]") else (host.lower(), "", "")
+        server = scope.get("server")
+        own_port = str(server[1]) if server else port
+        if path.startswith(self.host_checked) and (name not in LOOPBACK_HOSTS or port != own_port):
+            return f"Host {host!r} is not this service's loopback address"
+        if not path.startswith("/_control/"):
+            return None
+        origin = headers.get("origin")
+        if origin is not None and origin.lower() not in (f"http://{host.lower()}", f"https://{host.lower()}"):
+            return f"Origin {origin!r} is another site's: a control surface answers its own tools only"
+        if scope.get("method", "GET") not in SAFE_METHODS and CONTROL_HEADER.lower() not in headers:
+            return f"a control request needs the {CONTROL_HEADER} header (its clients send it; a web page cannot)"
+        return None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        why = self.refusal(scope) if scope["type"] == "http" else None
+        if why is None:
+            await self.app(scope, receive, send)
+            return
+        body = json.dumps({"detail": why}).encode()
+        headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+        await send({"type": "http.response.start", "status": 403, "headers": headers})
+        await send({"type": "http.response.body", "body": body})
 
 
 class BearerGate:
@@ -156,7 +213,10 @@ class BearerGate:
         return secrets.compare_digest(credentials.strip().encode(), self.token.encode())
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or self.is_public(scope["path"]) or self.authorized(scope["headers"]):
+        if scope["type"] == "http" and not self.is_public(scope["path"]) and self.authorized(scope["headers"]):
+            await self.app({**scope, AUTHORIZED: True}, receive, send)  # the token holder's tools, from anywhere
+            return
+        if scope["type"] != "http" or self.is_public(scope["path"]):
             await self.app(scope, receive, send)
             return
         body = b'{"detail":"this stack is bound beyond loopback: send Authorization: Bearer <its token>"}'

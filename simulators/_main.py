@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import ipaddress
+import re
 import signal
 import threading
 from collections.abc import Callable
@@ -18,6 +19,20 @@ def is_loopback(host: str) -> bool:
         return host == "localhost" or ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
+
+
+_LABEL = r"[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9])?"
+_HOST = re.compile(rf"(?:{_LABEL}\.)*{_LABEL}")
+
+
+def valid_host(host: str) -> bool:
+    """Whether `host` is an IP address or a DNS name of letters, digits, hyphens (and underscores) between dots: a
+    space, a slash or an `@` in it never reaches a socket or a URL handed out."""
+    try:
+        ipaddress.ip_address(host.strip("[]"))
+        return True
+    except ValueError:
+        return 0 < len(host) <= 253 and _HOST.fullmatch(host.removesuffix(".")) is not None
 
 
 def refuse_beyond_loopback(parser: argparse.ArgumentParser, host: str, why: str) -> None:

@@ -39,13 +39,20 @@ def free_port(host: str) -> int:
         return port
 
 
-def lab_command(settings: Settings, *, port: int, token: str) -> list[str]:
-    """JupyterLab on loopback over the whole project (notebooks/, reports/notebooks/), offline."""
+def lab_command(settings: Settings, *, port: int) -> list[str]:
+    """JupyterLab on loopback over the whole project (notebooks/, reports/notebooks/), offline. No token in it: any
+    local user reads a command line (`ps`); the token goes in the environment (`lab_environ`)."""
     command = [sys.executable, "-m", "jupyter", "lab", *OFFLINE, f"--ServerApp.root_dir={settings.project_root}"]
     command += [f"--ServerApp.ip={LOOPBACK}", f"--ServerApp.port={port}", "--ServerApp.port_retries=0"]
-    if os.geteuid() == 0:  # the harness runs as root where pcscd needs it (README); JupyterLab refuses that unless told
+    if os.geteuid() == 0:  # root only where the harness runs as root, for pcscd (docs/shared-stack.md says why)
         command.append("--ServerApp.allow_root=True")
-    return [*command, f"--IdentityProvider.token={token}"]
+    return command
+
+
+def lab_environ(token: str) -> dict[str, str]:
+    """JupyterLab's environment: the token as JUPYTER_TOKEN (jupyter_server's IdentityProvider reads it), which only
+    the process's own user (and root) can read, unlike its command line."""
+    return {**os.environ, "JUPYTER_TOKEN": token}
 
 
 def sync_pairs(notebooks: Path) -> list[Path]:
@@ -93,8 +100,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     tree = f"/lab/tree/{opening.relative_to(settings.project_root)}" if opening else "/lab"
     print(f"JupyterLab（tpcd-harness 核心，離線）：http://{LOOPBACK}:{port}{tree}?token={token}", flush=True)
     print("Ctrl-C 兩次停止；筆記本的核心結束時，其啟動的服務也一併停止。", flush=True)
-    command = lab_command(settings, port=port, token=token)
-    os.execv(command[0], command)  # JupyterLab takes this process over: Ctrl-C and SIGTERM reach it directly
+    command = lab_command(settings, port=port)
+    os.execve(command[0], command, lab_environ(token))  # JupyterLab takes this process over: Ctrl-C and SIGTERM too
 
 
 if __name__ == "__main__":

@@ -24,7 +24,7 @@ from typing import Any, TypeVar
 from playwright.sync_api import BrowserContext, expect
 
 from harness import certify
-from harness.attach import read_stack
+from harness.attach import attach_stack
 from harness.cards import card_holder
 from harness.citizens import CitizenProfile, card_services, make_citizen, scenario_seed
 from harness.codes import CodeReader
@@ -143,7 +143,7 @@ class Notebook:
         settings = load_settings({"base_url": base_url, "seed": seed, "stack": attach}, root=self.root)
         shared = None
         if settings.stack is not None:
-            shared = read_stack(settings.stack, token=settings.token, token_file=settings.token_file)
+            shared = attach_stack(settings)
         self.settings, self.headed = settings, headed
         self.base_seed = settings.seed if settings.seed is not None else secrets.randbelow(1_000_000)
         # A deployed portal or a shared stack keeps every earlier run's members: this kernel's citizens get contacts

@@ -16,7 +16,7 @@ from urllib.parse import urlparse
 import allure
 import pytest
 
-from harness.attach import AttachedStack, AttachError, read_stack
+from harness.attach import AttachedStack, AttachError, attach_stack
 from harness.citizens import Channel, CitizenProfile
 from harness.codes import CodeReader
 from harness.settings import SUITE_PACE, Settings, SettingsError, load_settings
@@ -64,8 +64,7 @@ def pytest_configure(config: pytest.Config) -> None:
         ).paced(SUITE_PACE)  # short simulated waits, where none was set
         config.stash[SETTINGS_KEY] = settings
         if settings.stack is not None:
-            token, token_file = settings.token, settings.token_file
-            config.stash[ATTACHED_KEY] = read_stack(settings.stack, token=token, token_file=token_file)
+            config.stash[ATTACHED_KEY] = attach_stack(settings)
     except (SettingsError, AttachError) as error:
         raise pytest.UsageError(str(error)) from error
 

@@ -15,10 +15,10 @@ from pydantic import BaseModel
 from portal import deps
 from portal.adapters import DeliveryError
 from portal.adapters.captcha import CaptchaUnavailable
-from portal.contacts import AddressError, normalized
+from portal.contacts import AddressError, folded, normalized
 from portal.rendering import render
 from portal.security import require_csrf
-from portal.session import Applying
+from portal.session import SESSION_ID, Applying
 from portal.settings import PortalSettings
 from portal.store import Application, Busy, CodeCheck
 
@@ -131,9 +131,18 @@ def _send(request: Request, application: Application, channel: str, typed: str) 
         raise Refused(str(error)) from error
     registered = store.member_by(channel, contact) is not None
     reserved = store.reserve_delivery(
-        channel, contact, now=now, cooldown=settings.otp_cooldown, hourly_cap=settings.otp_hourly_cap
+        channel,
+        folded(channel, contact),
+        now=now,
+        cooldown=settings.otp_cooldown,
+        hourly_cap=settings.otp_hourly_cap,
+        sender=(application.id, str(request.session.get(SESSION_ID, ""))),
+        sender_caps=(settings.otp_application_cap, settings.otp_session_cap),
     )
     if isinstance(reserved, Busy):
+        if reserved.by_sender:
+            minutes = max(1, math.ceil(reserved.seconds / 60))
+            raise Refused(f"本次申請一小時內已寄送多次驗證碼，請於 {minutes} 分鐘後再試。", 429)
         if reserved.hourly_cap:
             minutes = max(1, math.ceil(reserved.seconds / 60))
             raise Refused(f"此{CHANNELS[channel]}一小時內已收到多次驗證碼，請於 {minutes} 分鐘後再試。", 429)
@@ -144,17 +153,20 @@ def _send(request: Request, application: Application, channel: str, typed: str) 
     challenge_id = store.add_challenge(
         application.id, channel, contact, digest, sent_at=now, ttl=settings.otp_ttl, tries=settings.otp_tries
     )
+    # Unique across restarts of the portal on a fresh database: a gateway remembers clientids for 12 hours and answers
+    # a repeated one with the first result, delivering nothing (Mitake's Duplicate=Y).
+    clientid = f"tpcd-otp-{challenge_id}-{secrets.token_hex(8)}"
     try:
         if registered:
-            _tell_registered(request, channel, contact, clientid=f"tpcd-otp-{challenge_id}")
+            _tell_registered(request, channel, contact, clientid=clientid)
         else:
-            _deliver(request, channel, contact, code, clientid=f"tpcd-otp-{challenge_id}")
+            _deliver(request, channel, contact, code, clientid=clientid)
     except DeliveryError as error:
         store.drop_challenge(challenge_id)
         store.cancel_delivery(reserved)
         raise Refused(error.message, 502) from error
     store.retire_challenges(application.id, keep=challenge_id)  # only now: a failed resend voids no code
-    if (channel, contact) != (application.channel, application.contact):
+    if (channel, folded(channel, contact)) != (application.channel, folded(channel, application.contact or "")):
         # Another number or address: verified it is not, whatever the earlier one was (the code decides again).
         store.update_application(application.id, channel=channel, contact=contact, contact_verified_at=None)
 

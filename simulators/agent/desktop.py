@@ -21,7 +21,7 @@ from fastapi import FastAPI, Form, HTTPException
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.types import ASGIApp
 
-from simulators._control import control_router
+from simulators._control import SameSiteGate, control_router
 from simulators._serving import RunningServer
 from simulators.agent.service import SecurityAgent, create_app
 from simulators.card import CardClient
@@ -237,9 +237,10 @@ def _page(title: str, body: str, *, refresh: float | None = None) -> HTMLRespons
 
 def create_desktop_app(desktop: Desktop) -> FastAPI:
     """Installer pages, the tray page, and the agent's control surface."""
-    app = FastAPI(title="安控元件 desktop (installer and tray)", docs_url=None, redoc_url=None)
+    app = FastAPI(title="安控元件 desktop (installer and tray)", docs_url=None, redoc_url=None, openapi_url=None)
     app.state.desktop = desktop
     app.include_router(control_router(desktop.agent.faults, desktop.state, desktop.reset))
+    app.add_middleware(SameSiteGate, host_checked=("/",))  # every page: Host checked as the agent's (DNS rebinding)
 
     @app.get("/installer", response_class=HTMLResponse)
     def installer(error: str = "") -> Response:

@@ -20,6 +20,7 @@ from pydantic import BaseModel
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from simulators._control import AUTHORIZED, SameSiteGate
 from simulators.card.client import CardClient, CardHolder, ReaderNotHere
 from simulators.card.faults import CardFault
 
@@ -105,13 +106,14 @@ def _in_reader(action: Any, value: Any) -> None:
 
 def create_card_app(card: CardClient) -> FastAPI:
     """The control surface alone, for `tpcd card`: /healthz and the card's routes."""
-    app = FastAPI(title="virtual MOICA card: control surface", docs_url=None, redoc_url=None)
+    app = FastAPI(title="virtual MOICA card: control surface", docs_url=None, redoc_url=None, openapi_url=None)
 
     @app.get("/healthz")
     def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
     app.include_router(card_router(card))
+    app.add_middleware(SameSiteGate)
     return app
 
 
@@ -130,4 +132,5 @@ class ControlToken:
                 refusal = PlainTextResponse("this control surface needs its bearer token", 401, headers=headers)
                 await refusal(scope, receive, send)
                 return
+            scope = {**scope, AUTHORIZED: True}  # the token holder's tools, from anywhere (simulators._control)
         await self.app(scope, receive, send)

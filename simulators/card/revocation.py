@@ -41,7 +41,7 @@ from cryptography.x509.ocsp import OCSPCertStatus
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.responses import Response
 
-from simulators._control import control_router
+from simulators._control import SameSiteGate, control_router
 from simulators._faults import FaultBook
 from simulators.card.faults import RevocationFault
 from simulators.card.pki import TestPki
@@ -169,10 +169,11 @@ class OcspResponder:
 
 def create_app(pki: TestPki) -> FastAPI:
     """OCSP at POST /ocsp and GET /ocsp/{base64}, the CRL at GET /crl, the CA certificates for relying parties."""
-    app = FastAPI(title="MOICA test CA: OCSP and CRL", docs_url=None, redoc_url=None)
+    app = FastAPI(title="MOICA test CA: OCSP and CRL", docs_url=None, redoc_url=None, openapi_url=None)
     responder = OcspResponder(pki)
     app.state.responder = responder
     app.include_router(control_router(responder.faults, pki.state, pki.reset))
+    app.add_middleware(SameSiteGate)
 
     def reply(request_der: bytes) -> Response:
         answer = responder.answer(request_der)

@@ -8,8 +8,9 @@ a missing Message-ID, envelope recipients missing from the headers into Bcc); th
 case-insensitive keys; a body that is not JSON deletes everything, as Mailpit does), `GET /api/v1/message/{ID}`
 (`latest` and `latest?query=…` too; marks it read), `…/headers`, `…/raw`, `…/part/{PartID}`, and Mailpit's plain-text
 errors (400
-`Error: no search query`, 404 `404 page not found`). IDs are random, as Mailpit's shortuuids: nothing may rely on
-their order. An HTML inbox at `/`.
+`Error: no search query`, 404 `404 page not found`). Kept for weeks: the newest `max_messages` (Mailpit's 500), and
+no message over `max_message_size` (552 at the end of DATA). IDs are random, as Mailpit's shortuuids: nothing may
+rely on their order. An HTML inbox at `/`.
 """
 
 from __future__ import annotations
@@ -40,9 +41,15 @@ from simulators.mail.models import Address, Message, MessageList, MessageSummary
 
 @dataclass(frozen=True, slots=True)
 class MailSettings:
-    """How the SMTP side introduces itself."""
+    """How the SMTP side introduces itself, and what a mailbox left running for weeks keeps (docs/shared-stack.md)."""
 
     hostname: str = "mail.tpcd.test"  # in the 220 greeting and the EHLO reply
+    max_messages: int = 500  # Mailpit's --max default: the oldest messages go first
+    max_message_size: int = 1_048_576  # bytes of DATA; beyond it 552, as relays refuse (aiosmtpd's data_size_limit)
+
+    def __post_init__(self) -> None:
+        if self.max_messages < 1 or self.max_message_size < 1:
+            raise ValueError("max_messages and max_message_size must be at least 1")
 
 
 @dataclass(slots=True)
@@ -164,7 +171,11 @@ class Mailbox(Simulator[MailSettings]):
 
     def state(self) -> dict[str, Any]:
         with self.lock:
-            return {"messages": len(self.mails)}
+            return {
+                "messages": len(self.mails),
+                "max_messages": self.settings.max_messages,
+                "max_message_size": self.settings.max_message_size,
+            }
 
     def store(self, envelope: Envelope) -> StoredMail:
         """Keep one message as Mailpit would after receiving it over SMTP."""
@@ -177,6 +188,7 @@ class Mailbox(Simulator[MailSettings]):
         )
         with self.lock:
             self.mails.append(mail)
+            del self.mails[: -self.settings.max_messages]  # the newest max_messages stay, as Mailpit prunes
         return mail
 
     def newest_first(self) -> list[StoredMail]:
@@ -274,6 +286,7 @@ def serve_smtp(mailbox: Mailbox, *, host: str = "127.0.0.1", port: int = 0, time
         ready_timeout=timeout,
         enable_SMTPUTF8=True,
         server_hostname=mailbox.settings.hostname,
+        data_size_limit=mailbox.settings.max_message_size,  # EHLO's SIZE; beyond it "552 Error: Too much mail data"
     )
     try:
         controller.start()  # returns once aiosmtpd's own ready event fired

@@ -14,6 +14,15 @@ class SmsClient(SimulatorClient):
         found = self._call("GET", "/api/v1/messages", params={"to": to} if to else None)
         return [SmsMessage.from_wire(wire) for wire in found]
 
+    def register_callback(self, url: str) -> None:
+        """Register a delivery-report URL for the account: reports go to no other (as Mitake's account settings)."""
+        self._call("POST", "/_control/callbacks", json={"url": url})
+
+    def top_up(self, points: int) -> int:
+        """Buy `points` for the account; the balance after."""
+        balance: int = self._call("POST", "/_control/points", json={"points": points})["account_points"]
+        return balance
+
     def wait_for_message(self, to: str, timeout: float = 5.0, *, after: int = 0) -> SmsMessage:
         """The newest message with a code delivered to `to`, of those with an id above `after`; waits up to
         `timeout`. Delivered, not accepted: under a DELAY fault a newer message may still be on its way."""

@@ -23,6 +23,10 @@ callback's answer `magicid=sms_gateway_rpack[LF]msgid=…[LF]`; statusstr values
 SmQuery without msgid is the balance. Still our choices (not in the spec): the error replies' layout
 (`faults.ACCOUNT_LEVEL`), the reply charset (the declared one), statuscode 5 for a body not in the declared charset,
 an unparseable `dlvtime` sent at once, and no delivery report for a cancelled message.
+Kept for weeks (docs/shared-stack.md): the newest `inbox_limit` messages (500, as Mailpit), clientids for 12 hours
+but at most `clientid_memory`, points topped up when they run out (`points_refill`; `POST /_control/points` buys
+more), msgids from the clock so a restarted gateway repeats none, and delivery reports only to the URLs registered
+for the account (`POST /_control/callbacks`), never to loopback at the word of a caller beyond it.
 Read side: `GET /api/v1/messages[?to=…]`, `GET /api/v1/messages/{id}`, `DELETE /api/v1/messages`, an HTML inbox at `/`.
 """
 
@@ -32,19 +36,23 @@ import asyncio
 import itertools
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 import requests
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.responses import HTMLResponse, Response
+from pydantic import BaseModel
 
 from simulators._control import Simulator, simulator_app
 from simulators._faults import ArmedFault
 from simulators._inbox import inbox_page
+from simulators._main import is_loopback
 from simulators.sms import mitake
 from simulators.sms.faults import QUERY_FAULTS, STATUSCODE_FAULTS, UNREACHABLE_MOBILE, SmsFault
 from simulators.sms.mitake import Outcome
@@ -59,13 +67,36 @@ STAMP = "%Y%m%d%H%M%S"  # Mitake's YYYYMMDDHHMMSS
 
 @dataclass(frozen=True, slots=True)
 class SmsSettings:
-    """The account the portal is configured with, and how hard delivery reports are retried."""
+    """The account the portal is configured with, how hard delivery reports are retried, and what a stack left
+    running for weeks keeps: the newest `inbox_limit` messages, points topped up when they run out (`points_refill`,
+    as an account on automatic top-up), clientids for Mitake's 12 hours but at most `clientid_memory` of them."""
 
     username: str = "tpcd"
     password: str = "tpcd-sms-secret"
     account_points: int = 100_000
     callback_attempts: int = 5
     callback_interval: float = 0.2
+    inbox_limit: int = 500  # as Mailpit's default --max: the oldest messages go first
+    points_refill: bool = True  # False: the balance runs out (Mitake's `s`) until POST /_control/points tops it up
+    clientid_memory: int = 10_000
+    callback_urls: tuple[str, ...] = ()  # the delivery-report URLs registered for the account (Mitake registers them)
+    msgid_start: int | None = None  # the first msgid; None: from the clock, so a restarted gateway repeats none
+
+    def __post_init__(self) -> None:
+        if self.inbox_limit < 1 or self.clientid_memory < 1:
+            raise ValueError("inbox_limit and clientid_memory must be at least 1")
+
+
+def first_msgid() -> int:
+    """Where a new gateway's msgids start: the milliseconds of the clock in Mitake's ten digits, so the msgids of a
+    gateway restarted later follow those it gave before (while it gave fewer than a thousand a second)."""
+    return time.time_ns() // 1_000_000 % 10**10
+
+
+def callback_key(url: str) -> str:
+    """A delivery-report URL as it is registered: scheme, host, port and path (the query is the sender's own)."""
+    parts = urlsplit(url.strip())
+    return f"{parts.scheme.lower()}://{parts.netloc.lower()}{parts.path or '/'}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,7 +130,11 @@ class SmsGateway(Simulator[SmsSettings]):
 
     def __init__(self, settings: SmsSettings) -> None:
         self._ids = itertools.count(1)  # never restarted: a delivery timer from before a reset finds no message
+        start = first_msgid() if settings.msgid_start is None else settings.msgid_start
+        self._msgids = itertools.count(start)
         self._timers: list[threading.Timer] = []
+        self.registered = {callback_key(url) for url in settings.callback_urls}
+        self.refills = 0
         super().__init__(settings)
 
     def reset(self) -> None:
@@ -108,15 +143,47 @@ class SmsGateway(Simulator[SmsSettings]):
             for timer in self._timers:
                 timer.cancel()
             self._timers = []
-            self.messages: list[SmsMessage] = []
+            self.messages: deque[SmsMessage] = deque()
             self.points = self.settings.account_points
             self.clientids: dict[str, tuple[datetime, Outcome, int]] = {}  # clientid → (first, outcome, balance)
             self.report_urls: dict[str, str] = {}  # msgid → its `response` URL
-            self.callbacks: list[dict[str, Any]] = []
+            self.callbacks: deque[dict[str, Any]] = deque(maxlen=self.settings.inbox_limit)
 
     def state(self) -> dict[str, Any]:
         with self.lock:
-            return {"messages": len(self.messages), "account_points": self.points, "callbacks": list(self.callbacks)}
+            return {
+                "messages": len(self.messages),
+                "inbox_limit": self.settings.inbox_limit,
+                "account_points": self.points,
+                "points_refill": self.settings.points_refill,
+                "refills": self.refills,
+                "callback_urls": sorted(self.registered),
+                "callbacks": list(self.callbacks),
+            }
+
+    def top_up(self, points: int) -> int:
+        """Add points to the account, as buying them does; the balance after."""
+        with self.lock:
+            self.points += points
+            return self.points
+
+    def register_callback(self, url: str) -> None:
+        """Allow delivery reports to `url` (its query aside), as Mitake's account settings do."""
+        parts = urlsplit(url.strip())
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError(f"{url!r} is not an http(s) URL")
+        with self.lock:
+            self.registered.add(callback_key(url))
+
+    def callback_refusal(self, url: str, client_host: str | None) -> str | None:
+        """Why a delivery report will not go to `url`, if it will not: only to URLs registered for the account, and
+        never to the stack's own loopback at the word of a caller beyond it."""
+        if callback_key(url) not in self.registered:
+            return "not registered for the account"
+        host = urlsplit(url.strip()).hostname or ""
+        if client_host is not None and not is_loopback(client_host) and is_loopback(host):
+            return "loopback, asked from beyond it"
+        return None
 
     def account_refusal(self, fields: Mapping[str, str]) -> str | None:
         """The statuscode refusing a request's account (c, d, e), if any (spec 附錄二)."""
@@ -128,8 +195,17 @@ class SmsGateway(Simulator[SmsSettings]):
             return "e"
         return None
 
-    def send(self, fields: Mapping[str, str], drafts: list[Draft], *, bulk: bool = False, legacy: bool = False) -> str:
-        """Judge and accept the messages of one SmSend / SmBulkSend request; Mitake's reply (without the charset)."""
+    def send(
+        self,
+        fields: Mapping[str, str],
+        drafts: list[Draft],
+        *,
+        bulk: bool = False,
+        legacy: bool = False,
+        client_host: str | None = None,
+    ) -> str:
+        """Judge and accept the messages of one SmSend / SmBulkSend request (from `client_host`, None: in-process);
+        Mitake's reply (without the charset)."""
         refused = self.account_refusal(fields)
         if refused:
             return mitake.account_error(refused)
@@ -137,7 +213,7 @@ class SmsGateway(Simulator[SmsSettings]):
             return mitake.account_error("y")
         outcomes: list[Outcome] = []
         for number, draft in enumerate(drafts, start=1):
-            outcome = self._accept(draft, section=draft.clientid or str(number))
+            outcome = self._accept(draft, section=draft.clientid or str(number), client_host=client_host)
             if isinstance(outcome, str):
                 return mitake.account_error(outcome)
             outcomes.append(outcome)
@@ -148,7 +224,7 @@ class SmsGateway(Simulator[SmsSettings]):
         with_points = fields.get("smsPointFlag") == "1"
         return mitake.send_reply(outcomes, balance, with_points=with_points, bulk=bulk, legacy=legacy)
 
-    def _accept(self, draft: Draft, *, section: str) -> Outcome | str:
+    def _accept(self, draft: Draft, *, section: str, client_host: str | None = None) -> Outcome | str:
         """One message's outcome, or the account-level statuscode that refuses the whole request."""
         now = datetime.now(TAIPEI)
         with self.lock:
@@ -167,13 +243,16 @@ class SmsGateway(Simulator[SmsSettings]):
         cost = mitake.points(body)
         when = _scheduled_time(draft.dlvtime, now)
         with self.lock:
+            if self.points < cost and self.settings.points_refill:
+                self.points += self.settings.account_points  # the automatic top-up a long-lived account has
+                self.refills += 1
             if self.points < cost:
                 return "s"
             self.points -= cost
             number = next(self._ids)
             message = SmsMessage(
                 id=number,
-                msgid=f"{number:010d}",
+                msgid=f"{next(self._msgids) % 10**10:010d}",
                 to=dstaddr,
                 body=body,
                 destname=draft.destname,
@@ -183,17 +262,40 @@ class SmsGateway(Simulator[SmsSettings]):
                 scheduled_for=when.isoformat(timespec="seconds") if when else "",
                 points=cost,
             )
-            self.messages.append(message)
+            self._keep(message)
             if draft.response:
-                self.report_urls[message.msgid] = draft.response
+                refusal = self.callback_refusal(draft.response, client_host)
+                if refusal is None:
+                    self.report_urls[message.msgid] = draft.response
+                else:
+                    self.callbacks.append({"msgid": message.msgid, "attempt": 0, "refused": refusal})
             outcome = Outcome(section, message.statuscode, message.msgid, cost)
             if draft.clientid:
-                self.clientids[draft.clientid] = (now, outcome, self.points)
+                self._remember(draft.clientid, (now, outcome, self.points))
         if when:
             self._later((when - now).total_seconds(), self._release, message.id)
         else:
             self._schedule_delivery(message)
         return outcome
+
+    def _keep(self, message: SmsMessage) -> None:
+        """Add `message` to the inbox, dropping the oldest beyond the limit (and where their reports would go)."""
+        self.messages.append(message)
+        while len(self.messages) > self.settings.inbox_limit:
+            dropped = self.messages.popleft()
+            self.report_urls.pop(dropped.msgid, None)
+
+    def _remember(self, clientid: str, first: tuple[datetime, Outcome, int]) -> None:
+        """Remember a clientid for Mitake's window; the oldest go once the window passes or the memory is full."""
+        self.clientids.pop(clientid, None)
+        self.clientids[clientid] = first  # newest last: the dict keeps insertion order
+        oldest = next(iter(self.clientids))
+        while self.clientids and (
+            len(self.clientids) > self.settings.clientid_memory
+            or first[0] - self.clientids[oldest][0] >= DUPLICATE_WINDOW
+        ):
+            del self.clientids[oldest]
+            oldest = next(iter(self.clientids), "")
 
     def _later(self, seconds: float, action: Callable[[int], None], message_id: int) -> None:
         timer = threading.Timer(max(seconds, 0.0), action, args=(message_id,))
@@ -230,7 +332,7 @@ class SmsGateway(Simulator[SmsSettings]):
         if delivered is None:
             return
         with self.lock:
-            url = self.report_urls.get(delivered.msgid, "")
+            url = self.report_urls.pop(delivered.msgid, "")
         if url:
             self._report(delivered, url)
 
@@ -312,6 +414,7 @@ class SmsGateway(Simulator[SmsSettings]):
         with self.lock:
             count = len(self.messages)
             self.messages.clear()
+            self.report_urls.clear()
         return count
 
 
@@ -330,10 +433,40 @@ def _scheduled_time(dlvtime: str, now: datetime) -> datetime | None:
     return when if when is not None and when > now else None
 
 
+class TopUp(BaseModel):
+    """Body of `POST /_control/points`: points bought for the account."""
+
+    points: int
+
+
+class CallbackUrl(BaseModel):
+    """Body of `POST /_control/callbacks`: a delivery-report URL registered for the account."""
+
+    url: str
+
+
+def _client_host(request: Request) -> str | None:
+    return request.client.host if request.client else None
+
+
 def create_app(settings: SmsSettings | None = None) -> FastAPI:
     """The gateway as an ASGI app."""
     gateway = SmsGateway(settings or SmsSettings())
     app = simulator_app("Mitake SMS gateway simulator", gateway)
+
+    @app.post("/_control/points")
+    def top_up(body: TopUp) -> dict[str, int]:
+        if body.points < 1:
+            raise HTTPException(status_code=422, detail="points: top up with 1 or more")
+        return {"account_points": gateway.top_up(body.points)}
+
+    @app.post("/_control/callbacks")
+    def register_callback(body: CallbackUrl) -> dict[str, list[str]]:
+        try:
+            gateway.register_callback(body.url)
+        except ValueError as error:
+            raise HTTPException(status_code=422, detail=str(error)) from error
+        return {"callback_urls": gateway.state()["callback_urls"]}
 
     async def transport_fault(dstaddr: str | None) -> Response | None:
         fault: ArmedFault | None = gateway.faults.take(dstaddr, among={SmsFault.HTTP_500.value, SmsFault.HANG.value})
@@ -370,7 +503,7 @@ def create_app(settings: SmsSettings | None = None) -> FastAPI:
         failed = await transport_fault(mitake.normalise_mobile(fields.get("dstaddr", "")))
         if failed is not None:
             return failed
-        return answer(gateway.send(fields, [Draft.of(fields)]), charset)
+        return answer(gateway.send(fields, [Draft.of(fields)], client_host=_client_host(request)), charset)
 
     @app.post("/api/mtk/SmBulkSend")
     @app.post("/b2c/mtk/SmBulkSend")
@@ -389,7 +522,7 @@ def create_app(settings: SmsSettings | None = None) -> FastAPI:
         if failed is not None:
             return failed
         drafts = [Draft(*_bulk_fields(record)) for record in records]
-        return answer(gateway.send(read[0], drafts, bulk=True), charset)
+        return answer(gateway.send(read[0], drafts, bulk=True, client_host=_client_host(request)), charset)
 
     @app.api_route("/api/mtk/SmQuery", methods=["GET", "POST"])
     @app.api_route("/b2c/mtk/SmQuery", methods=["GET", "POST"])
@@ -421,7 +554,8 @@ def create_app(settings: SmsSettings | None = None) -> FastAPI:
         if failed is not None:
             return failed
         drafts = [Draft.of({**fields, "dstaddr": number}) for number in numbers]
-        return answer(gateway.send(fields, drafts, bulk=len(drafts) > 1, legacy=True), charset)
+        sent = gateway.send(fields, drafts, bulk=len(drafts) > 1, legacy=True, client_host=_client_host(request))
+        return answer(sent, charset)
 
     @app.post("/SmSendPost.asp")
     async def smsendpost(request: Request) -> Response:
@@ -435,7 +569,8 @@ def create_app(settings: SmsSettings | None = None) -> FastAPI:
         if read is None:
             return answer(bad_charset, charset)
         drafts = [replace(Draft.of(values), clientid=key) for key, values in sections]
-        return answer(gateway.send(read[0], drafts, bulk=True, legacy=True), charset)
+        sent = gateway.send(read[0], drafts, bulk=True, legacy=True, client_host=_client_host(request))
+        return answer(sent, charset)
 
     @app.get("/api/v1/messages")
     def messages(to: str | None = None) -> list[dict[str, Any]]:

@@ -56,8 +56,11 @@ def test_the_token_comes_from_its_file_or_the_one_the_stack_names(stack_json: Pa
     named = read_stack(_write(tmp_path, described))
     assert (named.token, named.token_source) == (TOKEN, str(tmp_path / "token"))
     elsewhere = _write(tmp_path, described | {"token_file": "/on/the/stack/machine/token"})
-    with pytest.raises(AttachError, match="asks for its token: set TPCD_TOKEN, or TPCD_TOKEN_FILE to a copy of"):
+    with pytest.raises(AttachError, match="outside the stack's folder: set TPCD_TOKEN, or TPCD_TOKEN_FILE to a copy"):
         read_stack(elsewhere)
+    missing = _write(tmp_path, described | {"token_file": "gone"})
+    with pytest.raises(AttachError, match="asks for its token: set TPCD_TOKEN, or TPCD_TOKEN_FILE to a copy of gone"):
+        read_stack(missing)
     with pytest.raises(AttachError, match=r"token file /nonexistent: cannot be read"):
         read_stack(str(stack_json), token_file=Path("/nonexistent"))
 

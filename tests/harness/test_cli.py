@@ -176,6 +176,26 @@ START_UP_FAILURES = {
         {},
         r"option --base-url: base_url is empty: leave it out to use the default",
     ),
+    "base-url-host-with-a-space": (
+        ["run", "--base-url", "https://por tal.example"],
+        {},
+        r"base_url 'https://por tal\.example': 'por tal\.example' is not a host name or an IP address",
+    ),
+    "portal-port-out-of-range": (
+        ["up", "--portal-port", "70000"],
+        {},
+        r"portal_port 70000 is not a port \(0–65535; 0: any free one\)",
+    ),
+    "listen-ipv6": (
+        ["up", "--listen", "::1"],
+        {},
+        r"listen '::1' is an IPv6 address: give an IPv4 address or a host name",
+    ),
+    "advertise-with-a-space": (
+        ["up", "--advertise", "a b"],
+        {},
+        r"advertise 'a b' is not a host name or an IP address",
+    ),
     "base-url-with-path": (
         ["run", "--base-url", "https://id.taipei/tpcd"],
         {},

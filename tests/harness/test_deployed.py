@@ -185,7 +185,8 @@ def test_captcha_over_https_is_advertised_trusted_by_its_ca_and_guarded(deployme
 def _tpcd_run(deployment: Deployment, reports: Path, *selection: str) -> subprocess.Popen[str]:
     command = [*TPCD, "run", "--base-url", deployment.portal, "--stack", str(deployment.stack_json), "-n", "0"]
     command += selection  # one process each: the two runs at once are the concurrency under test
-    environ = {**os.environ, "TPCD_REPORTS_DIR": str(reports)}
+    # The namespaces made here are a closed network: the token may go over plain HTTP (docs/shared-stack.md).
+    environ = {**os.environ, "TPCD_REPORTS_DIR": str(reports), "TPCD_PLAIN_HTTP_STACK": "1"}
     return subprocess.Popen(command, cwd=ROOT, env=environ, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
 
 

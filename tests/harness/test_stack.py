@@ -76,7 +76,10 @@ def test_reset_is_in_process_for_what_the_stack_serves_and_asks_nothing_of_share
         assert reset_over_http == []  # no request per simulator: each one's own control reset, called here
         assert sms.faults() == []
         assert stack.simulator_state()["sms"]["faults"] == []
-        back = requests.post(stack.urls["portal"] + "/_twin/clock/advance", data={"seconds": 0}, timeout=5)
+        tools = {"X-Tpcd-Control": "1"}  # simulators._control.CONTROL_HEADER, as TwinClient sends it
+        back = requests.post(
+            stack.urls["portal"] + "/_twin/clock/advance", data={"seconds": 0}, headers=tools, timeout=5
+        )
         assert back.json() == {"offset": 0.0}  # the twin is back on real time
 
 

@@ -45,6 +45,9 @@ def test_jupyterlab_starts_offline_on_the_projects_kernel_and_stops() -> None:
                 assert lab.poll() is None, "JupyterLab exited"
                 time.sleep(0.2)
         assert "tpcd" in specs.json()["kernelspecs"]
+        command_line = Path(f"/proc/{lab.pid}/cmdline").read_bytes()  # what any local user reads with `ps`
+        assert b"jupyter" in command_line
+        assert token.encode() not in command_line
         assert requests.get(f"http://127.0.0.1:{port}/api/kernelspecs", timeout=5).status_code == 403  # no token
         assert (ROOT / "notebooks" / "01_journey_step_by_step.ipynb").is_file()  # paired by jupytext
     finally:

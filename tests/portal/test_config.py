@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import secrets
 import signal
 import subprocess
 import sys
@@ -70,12 +71,49 @@ def test_json_works_too_and_the_environment_wins_over_the_file(tmp_path: Path, c
         ({"PORTAL_SMS_GATEWAY_ULR": "http://x"}, r"unknown key PORTAL_SMS_GATEWAY_ULR \(environment\)"),
         ({"PORTAL_TRUSTED_CA_FILE": "/nonexistent.pem"}, r"PORTAL_TRUSTED_CA_FILE='/nonexistent.pem'.*cannot be read"),
         ({"PORTAL_TWIN_CONTROLS": "on", "PORTAL_LISTEN": "0.0.0.0"}, r"needs PORTAL_TWIN_TOKEN"),
+        ({"PORTAL_SECRET_KEY": ""}, r"PORTAL_SECRET_KEY \(environment\) is not a key of 32 random bytes"),
+        ({"PORTAL_SECRET_KEY": "x"}, r"PORTAL_SECRET_KEY \(environment\) is not a key of 32 random bytes"),
+        ({"PORTAL_SECRET_KEY": "a" * 64}, r"PORTAL_SECRET_KEY \(environment\) is not a key of 32 random bytes"),
+        ({"PORTAL_OTP_KEY": "short-key"}, r"PORTAL_OTP_KEY \(environment\) is not a key of 32 random bytes"),
+        (
+            {"PORTAL_REGISTRY_URL": "http://regi stry.test"},
+            r"PORTAL_REGISTRY_URL='http://regi stry.test'.*no valid host",
+        ),
     ],
-    ids=["missing", "not-int", "not-url", "unknown", "no-chain", "open-clock"],
+    ids=[
+        "missing",
+        "not-int",
+        "not-url",
+        "unknown",
+        "no-chain",
+        "open-clock",
+        "empty-key",
+        "short-key",
+        "one-letter",
+        "short-otp-key",
+        "host-with-space",
+    ],
 )
 def test_each_bad_key_is_named(chain: Path, change: dict[str, str], message: str) -> None:
     with pytest.raises(PortalConfigError, match=message):
         load(_complete(chain) | change)
+
+
+def test_a_random_secret_key_of_32_bytes_is_taken(chain: Path) -> None:
+    key = secrets.token_hex(32)
+    assert load(_complete(chain) | {"PORTAL_SECRET_KEY": key}).settings.secret_key == key
+
+
+def test_python_m_portal_listen_beyond_loopback_keeps_the_clock_guard(tmp_path: Path, chain: Path) -> None:
+    """--listen is applied before the guard judges the address: an open clock beyond loopback is refused."""
+    config = tmp_path / "portal.env"
+    config.write_text("\n".join(f"{k}={v}" for k, v in _complete(chain).items()), encoding="utf-8")
+    environ = {"PATH": "/usr/bin:/bin", "PORTAL_DB_PATH": str(tmp_path / "db"), "PORTAL_TWIN_CONTROLS": "true"}
+    command = [sys.executable, "-m", "portal", "--config", str(config), "--listen", "0.0.0.0", "--port", "0"]
+    done = subprocess.run(command, cwd=ROOT, env=environ, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2, done.stdout
+    assert done.stderr.startswith("python -m portal: PORTAL_TWIN_CONTROLS on 0.0.0.0 (beyond loopback) needs")
+    assert done.stderr.count("\n") == 1
 
 
 def test_a_chain_file_without_certificates_is_refused(tmp_path: Path, chain: Path) -> None:

@@ -18,8 +18,11 @@ from cryptography.x509.oid import NameOID
 from harness.cards import card_holder
 from harness.citizens import ID_LETTER_CODES, CitizenProfile, is_valid_id_number, make_citizen
 from harness.stack import Stack
+from simulators._control import CONTROL_HEADER
 from simulators.card import CardFault, RevocationFault
 from tests.portal.test_registration_flow import Applicant
+
+CONTROL = {CONTROL_HEADER: "1"}  # what every tool of a control surface sends (simulators._control)
 
 
 class GoldApplicant(Applicant):
@@ -154,7 +157,9 @@ def test_a_certificate_bound_to_another_member_is_refused(fresh: Stack) -> None:
 def test_ocsp_down_falls_back_to_the_crl_and_both_down_is_explained(fresh: Stack) -> None:
     applicant = _member(fresh, 207)
     unavailable = {"fault": RevocationFault.HTTP_503, "times": None}
-    requests.post(fresh.urls["ocsp"] + "/_control/faults", json=unavailable, timeout=5).raise_for_status()
+    requests.post(
+        fresh.urls["ocsp"] + "/_control/faults", json=unavailable, headers=CONTROL, timeout=5
+    ).raise_for_status()
     assert fresh.card is not None
     fresh.card.arm(CardFault.REVOKED)
     assert "已被廢止或停用" in applicant.verify_with_card().json()["error"]  # the CRL lists it
@@ -173,6 +178,8 @@ def test_ocsp_down_falls_back_to_the_crl_and_both_down_is_explained(fresh: Stack
 def test_ocsp_try_later_is_answered_from_the_crl(fresh: Stack) -> None:
     applicant = _member(fresh, 209)
     try_later = {"fault": RevocationFault.TRY_LATER, "times": 1}  # RFC 6960 §4.2.1 tryLater: no status inside
-    requests.post(fresh.urls["ocsp"] + "/_control/faults", json=try_later, timeout=5).raise_for_status()
+    requests.post(
+        fresh.urls["ocsp"] + "/_control/faults", json=try_later, headers=CONTROL, timeout=5
+    ).raise_for_status()
     assert applicant.verify_with_card().json() == {"next": "/gold/done"}
     assert requests.get(fresh.urls["ocsp"] + "/_control/state", timeout=5).json()["faults"] == []  # OCSP was asked

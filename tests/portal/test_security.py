@@ -23,6 +23,7 @@ from harness.notices import wait_for_notice, without_code
 from harness.stack import Stack
 from harness.twin import TwinClient
 from portal.passwords import hash_password
+from simulators._control import CONTROL_HEADER
 from simulators.captcha import CaptchaSettings
 from simulators.captcha.faults import ELSEWHERE_HOSTNAME
 from simulators.mail import MailClient
@@ -32,6 +33,7 @@ from simulators.sms.models import SmsMessage
 from tests.portal.conftest import Portal, serve_portal
 from tests.portal.test_registration_flow import Applicant, _alert
 
+TOOLS = {CONTROL_HEADER: "1"}  # what the harness's clients send to a control surface (simulators._control)
 LOCKED_ACCOUNT = "登入失敗次數過多"
 LOCKED_CLIENT = "此裝置登入失敗次數過多"
 
@@ -147,6 +149,22 @@ def test_a_recipient_gets_at_most_five_messages_an_hour(fresh: Stack) -> None:
     assert replies[-1].status_code == 429
 
 
+def test_one_application_and_one_session_have_a_few_codes_sent_an_hour_whatever_the_numbers(fresh: Stack) -> None:
+    """SMS pumping: one page sending codes to one number after another costs the portal per message; the cooldown
+    per recipient does not stop it, a cap per application (6 an hour) and per session (10) does."""
+    numbers = [f"09{n:08d}" for n in range(55_000_000, 55_000_012)]
+    applicant = Applicant(fresh, make_citizen(440))
+    applicant.consent()
+    replies = [_send(applicant, "mobile", number) for number in numbers[:7]]
+    assert [len(_sms_to(fresh, number)) for number in numbers[:7]] == [1] * 6 + [0]
+    assert replies[-1].status_code == 429
+    assert "本次申請一小時內已寄送多次驗證碼" in _alert(replies[-1])
+    applicant.consent()  # a new application in the same browser session
+    replies = [_send(applicant, "mobile", number) for number in numbers[7:12]]
+    assert [len(_sms_to(fresh, number)) for number in numbers[7:12]] == [1] * 4 + [0]
+    assert replies[-1].status_code == 429
+
+
 def test_a_verified_code_lifts_the_cooldown_of_its_recipient(fresh: Stack) -> None:
     citizen = make_citizen(430)
     _verified(fresh, citizen)
@@ -191,7 +209,7 @@ def test_an_account_locks_after_ten_failures_even_for_the_right_password(portal:
     assert LOCKED_ACCOUNT in _alert(locked)
     assert "15 分鐘" in _alert(locked)
     assert not locked.url.endswith("/member")
-    portal.http.post(portal.url + "/_twin/clock/advance", data={"seconds": 15 * 60 + 1}, timeout=5)
+    portal.http.post(portal.url + "/_twin/clock/advance", data={"seconds": 15 * 60 + 1}, headers=TOOLS, timeout=5)
     assert _log_in(portal, citizen.id_number, citizen.password).url.endswith("/member")
 
 
@@ -335,7 +353,7 @@ def test_addresses_compare_without_case(fresh: Stack) -> None:
     assert fresh.workdir is not None
     with sqlite3.connect(fresh.workdir / "portal.sqlite3") as db:
         (stored,) = db.execute("SELECT email FROM members WHERE id_number = ?", (citizen.id_number,)).fetchone()
-    assert stored == "citizen-482@example.test"
+    assert stored == "Citizen-482@Example.TEST"  # stored as typed, matched folded
 
 
 # the stored code hash
@@ -439,16 +457,28 @@ NOT_A_STEP = ["nan", "inf", "-inf", "-1", "1e300"]
 @pytest.mark.parametrize("seconds", NOT_A_STEP)
 def test_the_clock_refuses_what_is_not_a_sane_forward_step(fresh: Stack, seconds: str) -> None:
     portal = fresh.urls["portal"]
-    refused = requests.post(portal + "/_twin/clock/advance", data={"seconds": seconds}, timeout=5)
+    refused = requests.post(portal + "/_twin/clock/advance", data={"seconds": seconds}, headers=TOOLS, timeout=5)
     assert refused.status_code == 422
     assert "seconds" in refused.text
-    unchanged = requests.post(portal + "/_twin/clock/advance", data={"seconds": "0"}, timeout=5)
+    unchanged = requests.post(portal + "/_twin/clock/advance", data={"seconds": "0"}, headers=TOOLS, timeout=5)
     assert unchanged.json()["offset"] == 0.0
     applicant = Applicant(fresh, make_citizen(510 + NOT_A_STEP.index(seconds)))
     applicant.consent()
     sent = applicant.send_code()
     assert sent.status_code == 200
     assert math.isfinite(unchanged.json()["offset"])
+
+
+def test_the_twin_clock_on_loopback_answers_its_tools_not_a_web_page(fresh: Stack) -> None:
+    advance = fresh.urls["portal"] + "/_twin/clock/advance"
+    port = fresh.urls["portal"].rsplit(":", 1)[1]
+    form = {"seconds": "3600"}  # what a cross-site form would post to expire every code
+    assert requests.post(advance, data=form, timeout=5).status_code == 403
+    foreign = {**TOOLS, "Origin": "http://attacker.example"}
+    assert requests.post(advance, data=form, headers=foreign, timeout=5).status_code == 403
+    rebound = {**TOOLS, "Host": f"attacker.example:{port}"}
+    assert requests.post(advance, data=form, headers=rebound, timeout=5).status_code == 403
+    assert requests.post(advance, data={"seconds": "0"}, headers=TOOLS, timeout=5).json() == {"offset": 0.0}
 
 
 def test_an_old_cookie_reads_nothing_once_the_session_sat_idle_or_grew_old(portal: Portal) -> None:
@@ -462,14 +492,14 @@ def test_an_old_cookie_reads_nothing_once_the_session_sat_idle_or_grew_old(porta
 
     assert _log_in(portal, citizen.id_number, citizen.password).url.endswith("/member")
     for _ in range(5):  # five times 29 minutes, seen every time: idle never reached, yet past 2 hours in all
-        portal.http.post(advance, data={"seconds": 29 * 60}, timeout=5)
+        portal.http.post(advance, data={"seconds": 29 * 60}, headers=TOOLS, timeout=5)
         assert logged_in()
-    portal.http.post(advance, data={"seconds": 30 * 60 + 1}, timeout=5)
+    portal.http.post(advance, data={"seconds": 30 * 60 + 1}, headers=TOOLS, timeout=5)
     assert not logged_in()  # idle for longer than 30 minutes
 
     assert _log_in(portal, citizen.id_number, citizen.password).url.endswith("/member")
     for _ in range(25):  # seen every 29 minutes: 12 hours after it began it ends all the same
-        portal.http.post(advance, data={"seconds": 29 * 60}, timeout=5)
+        portal.http.post(advance, data={"seconds": 29 * 60}, headers=TOOLS, timeout=5)
         if not logged_in():
             break
     else:

@@ -12,7 +12,8 @@ from simulators._serving import serve_asgi
 
 @pytest.fixture
 def sms_url() -> Iterator[str]:
-    with serve_asgi(sms.create_app(sms.SmsSettings(callback_interval=0.01)), name="sms") as url:
+    """A gateway whose msgids start at 1, so replies can be compared whole (a stack's start from the clock)."""
+    with serve_asgi(sms.create_app(sms.SmsSettings(callback_interval=0.01, msgid_start=1)), name="sms") as url:
         yield url
 
 

@@ -10,9 +10,12 @@ from typing import Any
 import pytest
 import requests
 
+from simulators._control import CONTROL_HEADER
 from simulators._serving import serve_asgi
 from simulators.agent import AgentSettings, Desktop, DirectTransport, SecurityAgent, create_desktop_app
 from simulators.card import CardClient, CardHolder, CardSlot, TestPki
+
+CONTROL = {CONTROL_HEADER: "1"}  # what every tool of a control surface sends (simulators._control)
 
 HOLDER = CardHolder("陳志明", "A123456789", "TPCD000000000031", "135790", "13572468", seed=41)
 
@@ -126,10 +129,10 @@ def test_calling_site_rules() -> None:
 
 def test_the_desktop_unplugs_a_direct_reader(desktop: Desktop) -> None:
     with serve_asgi(create_desktop_app(desktop), name="desktop") as url:
-        unplugged = requests.post(url + "/_control/card/reader", json={"plugged": False}, timeout=10)
+        unplugged = requests.post(url + "/_control/card/reader", json={"plugged": False}, headers=CONTROL, timeout=10)
         assert unplugged.json()["plugged"] is False
         listed = _body(requests.get(desktop.agent_url + "/pkcs11info", timeout=10))
         assert listed["slots"] == []
         assert _body(_sign(desktop))["ret_code"] == 0x76100003
-        requests.post(url + "/_control/card/reader", json={"plugged": True}, timeout=10)
+        requests.post(url + "/_control/card/reader", json={"plugged": True}, headers=CONTROL, timeout=10)
         assert _body(_sign(desktop))["ret_code"] == 0

@@ -16,9 +16,12 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.x509 import ocsp
 
+from simulators._control import CONTROL_HEADER
 from simulators._serving import serve_asgi
 from simulators.card import RevocationFault, revocation
 from simulators.card.pki import CitizenCertificates, TestPki
+
+CONTROL = {CONTROL_HEADER: "1"}  # what every tool of a control surface sends (simulators._control)
 
 PEM = serialization.Encoding.PEM
 
@@ -245,7 +248,7 @@ def test_down_is_a_protocol_level_answer(
     printed: str,
 ) -> None:
     control = responder.removesuffix("/ocsp") + "/_control/faults"
-    requests.post(control, json={"fault": fault, "times": 2}, timeout=5).raise_for_status()
+    requests.post(control, json={"fault": fault, "times": 2}, headers=CONTROL, timeout=5).raise_for_status()
     assert printed in openssl_ocsp("-issuer", files / "ca.pem", "-cert", files / "good.pem", "-url", responder)
     assert ask(responder, request_for(citizens[0].sign_cert, pki.ca_cert, hashes.SHA1())).response_status is status
     used_up = ask(responder, request_for(citizens[0].sign_cert, pki.ca_cert, hashes.SHA1()))
@@ -258,11 +261,11 @@ def test_a_fault_for_one_serial_and_the_http_outage(
     control = responder.removesuffix("/ocsp") + "/_control/faults"
     good, other = (citizen.sign_cert for citizen in citizens)
     armed = {"fault": RevocationFault.TRY_LATER, "match": f"{other.serial_number:x}", "times": None}
-    requests.post(control, json=armed, timeout=5).raise_for_status()
+    requests.post(control, json=armed, headers=CONTROL, timeout=5).raise_for_status()
     assert ask(responder, request_for(good, pki.ca_cert, hashes.SHA1())).certificate_status is ocsp.OCSPCertStatus.GOOD
     refused = ask(responder, request_for(other, pki.ca_cert, hashes.SHA1()))
     assert refused.response_status is ocsp.OCSPResponseStatus.TRY_LATER
-    requests.post(control, json={"fault": RevocationFault.HTTP_503}, timeout=5).raise_for_status()
+    requests.post(control, json={"fault": RevocationFault.HTTP_503}, headers=CONTROL, timeout=5).raise_for_status()
     der = request_for(good, pki.ca_cert, hashes.SHA1()).public_bytes(serialization.Encoding.DER)
     assert requests.post(responder, data=der, timeout=10).status_code == 503
 

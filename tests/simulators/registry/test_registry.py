@@ -7,8 +7,11 @@ from collections.abc import Iterator
 import pytest
 import requests
 
+from simulators._control import CONTROL_HEADER
 from simulators._serving import serve_asgi
 from simulators.registry import CardService, RegistryClient, RegistryFault, RegistrySettings, create_app
+
+CONTROL = {CONTROL_HEADER: "1"}  # what every tool of a control surface sends (simulators._control)
 
 ID_NUMBER = "A123456789"
 
@@ -56,6 +59,8 @@ def test_unavailable_for_one_id_number_then_reset(registry_url: str) -> None:
 
 
 def test_a_bad_holding_is_refused_in_the_registry_s_terms(registry_url: str) -> None:
-    refused = requests.put(f"{registry_url}/_control/holdings/{ID_NUMBER}", json=[{"card_number": "1"}], timeout=5)
+    refused = requests.put(
+        f"{registry_url}/_control/holdings/{ID_NUMBER}", json=[{"card_number": "1"}], headers=CONTROL, timeout=5
+    )
     assert refused.status_code == 422
     assert "service" in refused.text

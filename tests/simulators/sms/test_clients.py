@@ -212,6 +212,8 @@ def test_php_client_stores_the_msgid_that_its_delivery_report_carries(
     sms_url: str, receiver: tuple[str, list[dict[str, str]]]
 ) -> None:
     url, receipts = receiver
+    with SmsClient(sms_url) as control:
+        control.register_callback(url)
     fields = {"username": USER, "password": PASSWORD, "dstaddr": MOBILE, "smbody": "驗證碼 246810", "response": url}
     reply = requests.post(
         f"{sms_url}/api/mtk/SmSend?CharsetURL=UTF8",

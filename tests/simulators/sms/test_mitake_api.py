@@ -125,8 +125,9 @@ def test_delivery_report_is_retried_until_acknowledged(
     sms_url: str, receiver: tuple[str, list[dict[str, str]]]
 ) -> None:
     url, calls = receiver
-    _send(sms_url, dstaddr="0912345678", smbody="x 123456", response=url)
     with SmsClient(sms_url) as client:
+        client.register_callback(url)
+        _send(sms_url, dstaddr="0912345678", smbody="x 123456", response=url)
 
         def acknowledged() -> list[dict[str, object]] | None:
             attempts: list[dict[str, object]] = client.state()["callbacks"]
