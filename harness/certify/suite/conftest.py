@@ -33,6 +33,7 @@ from harness.certify.requirements import NEEDS, REQUIREMENTS, Need
 from harness.certify.suite.portal import GoldPages, PageError, PortalStandIn, page_source
 from harness.lifeline import watch_parent
 from simulators._client import SimulatorError
+from simulators._control import CONTROL_HEADER
 from simulators._secrets import mask_fields
 from simulators._serving import RunningServer
 from simulators.card import CardFault, CardHolder
@@ -342,7 +343,9 @@ def untrust(agent: Agent, options: Options) -> dict[str, Any]:
     for site, origin in added.items():
         if options.control_url is None:
             break
-        headers = {"Authorization": f"Bearer {options.control_token}"} if options.control_token else {}
+        headers = {CONTROL_HEADER: "1"}  # what the control surface asks of a tool (a cross-site page cannot send it)
+        if options.control_token:
+            headers["Authorization"] = f"Bearer {options.control_token}"
         try:
             answer = requests.post(
                 options.control_url.rstrip("/") + "/_control/distrust",
