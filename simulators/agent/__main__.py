@@ -6,6 +6,9 @@ It prints the agent's URL and its desktop (installer, tray, controls); the card 
 
 With `--system-pcsc` it is an agent like any vendor's: it reads whatever readers the PC/SC service named by the
 environment offers (PCSCLITE_CSOCK_NAME), with no card or reader of its own to control.
+
+With `--pkcs11 MODULE` it reaches the card only through that PKCS#11 module, as a vendor's build does
+(simulators/agent/pkcs11.py): OpenSC's /usr/lib/x86_64-linux-gnu/opensc-pkcs11.so reads the card's PIV application.
 """
 
 from __future__ import annotations
@@ -15,12 +18,14 @@ import signal
 import sys
 import threading
 from contextlib import ExitStack
+from pathlib import Path
 
 from simulators._main import refuse_beyond_loopback
 from simulators._serving import serve_asgi
 from simulators.agent.desktop import Desktop, create_desktop_app
+from simulators.agent.pkcs11 import Pkcs11Transport
 from simulators.agent.service import AgentSettings, SecurityAgent
-from simulators.agent.tokens import PcscTransport
+from simulators.agent.tokens import CardTransport, PcscTransport
 from simulators.card import CardClient, CardHolder, CardSlot, KeyPool, TestPki, revocation
 from simulators.card.pcscd import acquire_host, release_host
 
@@ -32,15 +37,17 @@ parser.add_argument("--port", type=int, default=61161, help="the agent's port (t
 parser.add_argument("--trust", action="append", default=["127.0.0.1", "localhost"], help="a trusted site's hostname")
 parser.add_argument("--cors", action="store_true", help="answer CORS and PNA preflights for trusted origins")
 parser.add_argument("--system-pcsc", action="store_true", help="read the PC/SC service of the environment, no own card")
+parser.add_argument("--pkcs11", metavar="MODULE", help="reach the card through this PKCS#11 module (a .so/.dll path)")
 args = parser.parse_args()
+if args.pkcs11 and not Path(args.pkcs11).is_file():
+    parser.error(f"--pkcs11 {args.pkcs11}: no such file (OpenSC's module: opensc-pkcs11.so)")
 # The 安控元件 signs with the citizen's card: it answers the citizen's own computer only, as the real one does.
 refuse_beyond_loopback(parser, args.host, "the 安控元件 answers its own computer only (127.0.0.1)")
 stopped = threading.Event()
 signal.signal(signal.SIGTERM, lambda *_: stopped.set())
 signal.signal(signal.SIGINT, lambda *_: stopped.set())
 with ExitStack() as running:
-    agent = SecurityAgent(AgentSettings(cors=args.cors), PcscTransport(), trusted=set(args.trust))
-    card, where = None, "the readers of PCSCLITE_CSOCK_NAME"
+    card, where, settle = None, "the readers of PCSCLITE_CSOCK_NAME", None
     if not args.system_pcsc:
         pool = KeyPool()
         running.callback(pool.close)
@@ -51,8 +58,15 @@ with ExitStack() as running:
         pki.ocsp_url, pki.crl_url = ocsp + "/ocsp", ocsp + "/crl"
         slot = CardSlot(host, pki)
         running.callback(slot.close)
-        card = CardClient(slot)
+        card, settle = CardClient(slot), slot.settle_quietly
         where = f"card in {slot.reader!r}, PIN {DEMO.pin}; PCSCLITE_CSOCK_NAME={host.socket_path}; OCSP {ocsp}"
+    try:
+        transport: CardTransport = Pkcs11Transport(args.pkcs11, settle) if args.pkcs11 else PcscTransport(settle)
+    except ValueError as error:
+        parser.error(str(error))
+    if args.pkcs11:
+        where += f"; through the PKCS#11 module {args.pkcs11}"
+    agent = SecurityAgent(AgentSettings(cors=args.cors), transport, trusted=set(args.trust))
     desktop = Desktop(agent, host=args.host, port=args.port, card=card)
     running.callback(desktop.close)
     if card is not None:
