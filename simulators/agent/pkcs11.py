@@ -61,6 +61,8 @@ class Pkcs11Transport:
     """Every slot of one PKCS#11 module; `settle` as for PcscTransport (wait until the virtual reader shows the last
     change made to it)."""
 
+    session_class: type[Pkcs11Session]  # what one session on a token is (set below the class)
+
     def __init__(self, module: str, settle: Callable[[], None] | None = None) -> None:
         try:
             self.module = load_module(module)
@@ -115,7 +117,7 @@ class Pkcs11Transport:
                 raise AgentError(Ret.NO_CARD)
             try:
                 token = present[0].get_token()
-                opened = Pkcs11Session(token, token.open(), lambda: self.card_left(reader))
+                opened = self.session_class(token, token.open(), lambda: self.card_left(reader))
             except PKCS11Error as error:
                 raise AgentError(Ret.NO_CARD if _no_card(error) else Ret.CERT_READ) from error
             try:
@@ -244,6 +246,9 @@ class Pkcs11Session:
             return plain
         except PKCS11Error as error:
             raise self._failure(error, Ret.DECRYPT_FAILED) from error
+
+
+Pkcs11Transport.session_class = Pkcs11Session
 
 
 def _attached_readers() -> set[str]:
