@@ -12,12 +12,17 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import requests
 
+from harness.cards import card_holder
 from harness.certify import CertifyRequest, outcomes, run_suite
 from harness.certify.requirements import REQUIREMENTS
-from harness.settings import load_settings
+from harness.citizens import make_citizen
+from harness.settings import SettingsError, load_settings
+from harness.stack import Stack
 from simulators._serving import RunningServer, serve_asgi
 from simulators.agent import AgentSettings, Desktop, SecurityAgent, create_desktop_app
+from simulators.agent.pkcs11 import Pkcs11Transport
 from simulators.card import CardClient, CardSlot, KeyPool, TestPki, revocation
 from simulators.card.pcscd import acquire_host, release_host
 from tests.harness import agent_flaws as flaws
@@ -81,3 +86,30 @@ def test_a_flaw_in_the_pkcs11_backend_fails_its_requirement(slot: CardSlot, tmp_
     found = {row.requirement: row.status for row in outcomes(tmp_path / "allure-results")}
     assert {r: found[r] for r in only} == {"AG-07": "FAIL", "AG-08": "PASS", "AG-20": "PASS"}, found
     assert flaws.CountLowOnly.catches == {"AG-07"}
+
+
+def test_the_setting_puts_the_stacks_agent_on_the_module(tmp_path: Path) -> None:
+    settings = load_settings(root=ROOT, environ={"TPCD_AGENT_PKCS11": OPENSC})
+    assert settings.agent_pkcs11 == OPENSC
+    citizen = make_citizen(20260101)
+    with Stack(settings) as stack:
+        assert stack.card is not None
+        assert stack.desktop is not None
+        assert isinstance(stack.desktop.agent.transport, Pkcs11Transport)
+        stack.card.insert(card_holder(citizen))
+        listing = requests.get(stack.urls["agent"] + "/pkcs11info?withcert=true", timeout=60).json()
+        reader = stack.urls["reader"]
+    (slot,) = [s for s in listing["slots"] if s["slotDescription"] == reader]
+    assert slot["token"]["serialNumber"] == citizen.card_number
+
+
+@pytest.mark.parametrize(
+    ("environ", "message"),
+    [
+        ({"TPCD_AGENT_PKCS11": "/nowhere/opensc-pkcs11.so"}, "is no file"),
+        ({"TPCD_AGENT_PKCS11": OPENSC, "TPCD_CARD_TRANSPORT": "direct"}, "needs card_transport pcsc"),
+    ],
+)
+def test_a_setting_that_cannot_work_is_refused(environ: dict[str, str], message: str) -> None:
+    with pytest.raises(SettingsError, match=message):
+        load_settings(root=ROOT, environ=environ)
