@@ -20,10 +20,12 @@ this same process (the agent simulator's own reader). Calls are serialised: a mo
 
 from __future__ import annotations
 
+import sysconfig
 import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
+from pathlib import Path
 from typing import Any
 
 from cryptography import x509
@@ -49,6 +51,8 @@ from simulators.agent.tokens import CardCertificate
 from simulators.agent.tokens import Token as CardToken
 from simulators.card.der import read_tlv
 
+# Where Debian's opensc-pkcs11 puts OpenSC's module, for this machine's architecture.
+OPENSC_MODULE = Path("/usr/lib") / (sysconfig.get_config_var("MULTIARCH") or "x86_64-linux-gnu") / "opensc-pkcs11.so"
 CHUID_LABEL = "Card Holder Unique Identifier"  # the data object OpenSC's PIV emulation names so
 GONE = (DeviceRemoved, TokenNotPresent, SessionHandleInvalid, SessionClosed, DeviceError)  # the card left the reader
 

@@ -22,14 +22,14 @@ from harness.settings import SettingsError, load_settings
 from harness.stack import Stack
 from simulators._serving import RunningServer, serve_asgi
 from simulators.agent import AgentSettings, Desktop, SecurityAgent, create_desktop_app
-from simulators.agent.pkcs11 import Pkcs11Transport
+from simulators.agent.pkcs11 import OPENSC_MODULE, Pkcs11Transport
 from simulators.card import CardClient, CardSlot, KeyPool, TestPki, revocation
 from simulators.card.pcscd import acquire_host, release_host
 from tests.harness import agent_flaws as flaws
 from tests.harness.test_certify import certify, statuses
 
 ROOT = Path(__file__).resolve().parents[2]
-OPENSC = "/usr/lib/x86_64-linux-gnu/opensc-pkcs11.so"
+OPENSC = str(OPENSC_MODULE)
 pytestmark = pytest.mark.pcsc
 
 

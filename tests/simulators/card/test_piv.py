@@ -23,6 +23,7 @@ from pkcs11.exceptions import PinIncorrect, PinLocked
 from pkcs11.types import DecryptMixin, SignMixin, Slot
 from smartcard.System import readers
 
+from simulators.agent.pkcs11 import OPENSC_MODULE
 from simulators.card import CardHolder, CardSlot
 from simulators.card.card_os import MoicaCardOS
 from simulators.card.pcscd import acquire_host, release_host
@@ -30,7 +31,7 @@ from simulators.card.piv import PIV_AID
 from simulators.card.pki import TestPki
 
 pytestmark = pytest.mark.pcsc
-OPENSC = Path("/usr/lib/x86_64-linux-gnu/opensc-pkcs11.so")
+OPENSC = OPENSC_MODULE
 HOLDER = CardHolder("林美玲", "F223456784", "TPCD000011112222", "13579246", "86420864", seed=31)
 WRONG_PIN = "000000"
 
