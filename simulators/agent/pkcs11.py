@@ -14,6 +14,10 @@ so an agent on OpenSC alone could never say 無可用讀卡機. The card itself 
 failed C_Sign or C_Decrypt (OpenSC answers CKR_GENERAL_ERROR when the card leaves mid-command) is told apart from the
 card being pulled out by asking the module whether the slot still holds a token.
 
+When the PC/SC service comes back after it was gone, and when a new agent starts in a process that had the module
+loaded, the module is started afresh (C_Finalize, C_Initialize): its readers and cards were the old service's, and
+a card swapped meanwhile for another with the same ATR would pass for the old one.
+
 python-pkcs11 releases the GIL around every PKCS#11 call, so the module may talk to a card served by a thread of
 this same process (the agent simulator's own reader). Calls are serialised: a module is one card's middleware.
 """
@@ -54,6 +58,7 @@ from simulators.card.der import read_tlv
 # Where Debian's opensc-pkcs11 puts OpenSC's module, for this machine's architecture.
 OPENSC_MODULE = Path("/usr/lib") / (sysconfig.get_config_var("MULTIARCH") or "x86_64-linux-gnu") / "opensc-pkcs11.so"
 CHUID_LABEL = "Card Holder Unique Identifier"  # the data object OpenSC's PIV emulation names so
+_STARTED: set[str] = set()  # modules an agent of this process has started (python-pkcs11 keeps each loaded)
 GONE = (DeviceRemoved, TokenNotPresent, SessionHandleInvalid, SessionClosed, DeviceError)  # the card left the reader
 
 
@@ -70,10 +75,14 @@ class Pkcs11Transport:
     def __init__(self, module: str, settle: Callable[[], None] | None = None) -> None:
         try:
             self.module = load_module(module)
+            if module in _STARTED:  # a module stays loaded for the process: start its state afresh for this agent
+                self.module.reinitialize()
         except (OSError, RuntimeError, PKCS11Error) as error:
             raise ValueError(f"--pkcs11 {module}: not a PKCS#11 module this agent can load ({error})") from error
+        _STARTED.add(module)
         self.path, self.settle = module, settle
         self._lock = threading.RLock()
+        self._service_lost = False  # PC/SC was gone: the module's view of readers and cards is stale
 
     def _slots(self) -> list[Slot]:
         """C_GetSlotList(FALSE, NULL…) first: the module looks for readers and cards again."""
@@ -87,6 +96,14 @@ class Pkcs11Transport:
     def readers(self) -> list[str]:
         with self._lock:
             attached = _attached_readers()
+            if not attached:
+                self._service_lost = True
+            elif self._service_lost:
+                # The smart-card service came back (a reader plugged in again): C_Finalize and C_Initialize, as a
+                # vendor build restarts its middleware, since the module's readers and cards are the old service's.
+                self._service_lost = False
+                with suppress(PKCS11Error):
+                    self.module.reinitialize()
             names: list[str] = []
             for slot in self._slots():
                 name = slot.slot_description.strip()
