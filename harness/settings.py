@@ -103,6 +103,9 @@ class Settings:
     agent_public_port: int = 61161  # where a deployment's pages look for the agent (attached runs map it, see browser)
     card_transport: str = "pcsc"  # "pcsc": the card in a real pcscd reader slot; "direct": in-process, no PC/SC
     card_vpcd: str | None = None  # HOST:PORT of a vpcd reader on another machine to plug the card into (`tpcd card`)
+    # A PKCS#11 module the 安控元件 reaches the card through, as a vendor's build does (the card's PIV application:
+    # OpenSC's opensc-pkcs11.so); None: the agent speaks the card's APDUs itself. Needs the card in a PC/SC reader.
+    agent_pkcs11: str | None = None
     # Simulated waits (Pace); None: a person's pace (PERSON_PACE), or the suite's when the pytest plugin runs it.
     agent_loading_seconds: float | None = None
     agent_going_seconds: float | None = None
@@ -337,6 +340,10 @@ def _check(settings: Settings) -> None:
     """What no single value shows: the combinations that cannot work."""
     if settings.card_transport not in CARD_TRANSPORTS:
         raise SettingsError(f"card_transport {settings.card_transport!r} must be one of {', '.join(CARD_TRANSPORTS)}")
+    if settings.agent_pkcs11 is not None and settings.card_transport != "pcsc":
+        raise SettingsError("agent_pkcs11 needs card_transport pcsc: a PKCS#11 module reads cards through PC/SC")
+    if settings.agent_pkcs11 is not None and not Path(settings.agent_pkcs11).is_file():
+        raise SettingsError(f"agent_pkcs11 {settings.agent_pkcs11!r} is no file (OpenSC's: opensc-pkcs11.so)")
     if settings.card_vpcd is not None and not re.fullmatch(r"[\w.\-\[\]:]+:\d{1,5}", settings.card_vpcd):
         raise SettingsError(f"card_vpcd {settings.card_vpcd!r} must be HOST:PORT of a vpcd reader (e.g. host:35963)")
     if settings.base_url is not None:

@@ -41,6 +41,8 @@ from simulators._lifetime import owned_tempdir, sweep
 from simulators._main import is_loopback
 from simulators._serving import AddressRefused, RunningServer, stop_together
 from simulators.agent import AgentSettings, Desktop, DirectTransport, PcscTransport, SecurityAgent, create_desktop_app
+from simulators.agent.pkcs11 import Pkcs11Transport
+from simulators.agent.tokens import CardTransport
 from simulators.card import CardClient, CardSlot, KeyPool, TestPki, revocation
 from simulators.card.client import RemoteReader
 from simulators.card.issuer import CardIssuer, RemoteIssuer, issuer_router
@@ -189,9 +191,12 @@ class Stack:
         self._exit.callback(slot.close)
         self.card = CardClient(slot)
         self.urls["reader"] = slot.reader
-        self._start_agent(PcscTransport(settle=slot.settle_quietly) if host else DirectTransport(slot))
+        transport: CardTransport = PcscTransport(settle=slot.settle_quietly) if host else DirectTransport(slot)
+        if host is not None and self.settings.agent_pkcs11:
+            transport = Pkcs11Transport(self.settings.agent_pkcs11, settle=slot.settle_quietly)
+        self._start_agent(transport)
 
-    def _start_agent(self, transport: PcscTransport | DirectTransport) -> None:
+    def _start_agent(self, transport: CardTransport) -> None:
         """The 安控元件 on the citizen's computer: installed and Ready, trusting the portal under test's site.
 
         Attached, it answers as if on the standard port the deployment's pages call (agent_public_port), while it

@@ -8,6 +8,7 @@ packages=(
   pcscd pcsc-tools  # the PC/SC daemon and pcsc_scan
   vsmartcard-vpcd python3-virtualsmartcard  # the virtual reader driver and the card-side library
   opensc            # opensc-tool: a second, independent PC/SC client to check the card with
+  opensc-pkcs11 yubico-piv-tool  # OpenSC's PKCS#11 module and Yubico's PIV tool: middleware that reads the card's PIV application
   libpcsclite-dev swig build-essential      # what pyscard needs to build from source
   python3-venv      # `python3 -m venv` on a stock Debian Python
 )

@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
@@ -35,17 +35,33 @@ from simulators.card.der import LAST4_ID, SUBJECT_DIRECTORY_ATTRIBUTES, read_sub
 from simulators.card.profile import DO_CARD_NUMBER, EF_CA_CERT, EF_ENC_CERT, EF_SIGN_CERT, MOICA_AID
 
 
+@runtime_checkable
 class CardSession(Protocol):
     """One connection to the card in a reader."""
 
     def transmit(self, apdu: bytes) -> tuple[bytes, int]: ...
 
 
+class LibrarySession(Protocol):
+    """One session with the card through a middleware library (PKCS#11: simulators/agent/pkcs11.py), which speaks
+    the card's APDUs itself: the agent asks it for the token, a login, a signature, a decryption."""
+
+    def read_token(self) -> Token: ...
+    def login(self, pin: str) -> None: ...
+    def sign_digest(self, data: bytes) -> bytes: ...
+    def decipher(self, cryptogram: bytes) -> bytes: ...
+
+
 class CardTransport(Protocol):
-    """Readers and connections, whatever carries the APDUs."""
+    """Readers and connections, whatever carries the APDUs (or the library that sends them)."""
 
     def readers(self) -> list[str]: ...
-    def session(self, reader: str) -> AbstractContextManager[CardSession]: ...  # raises AgentError(NO_CARD)
+    def session(self, reader: str) -> AbstractContextManager[CardSession | LibrarySession]: ...  # AgentError(NO_CARD)
+
+
+def _library(session: CardSession | LibrarySession) -> LibrarySession | None:
+    """The session as a library session, None when the agent speaks APDUs itself."""
+    return None if isinstance(session, CardSession) else session
 
 
 class PcscTransport:
@@ -218,8 +234,11 @@ def _certificate(session: CardSession, fid: int, label: str, usage: str) -> Card
     return None if der is None else CardCertificate(label, usage, x509.load_der_x509_certificate(der))
 
 
-def read_token(session: CardSession) -> Token:
+def read_token(session: CardSession | LibrarySession) -> Token:
     """Select the MOICA application and read the card number, both certificates and the CA's (if the card has it)."""
+    if (library := _library(session)) is not None:
+        return library.read_token()
+    assert isinstance(session, CardSession)
     _ok(session.transmit(bytes([0x00, 0xA4, 0x04, 0x00, len(MOICA_AID)]) + MOICA_AID), Ret.CERT_READ)
     number = _ok(session.transmit(bytes([0x00, 0xCA]) + DO_CARD_NUMBER.to_bytes(2, "big") + b"\x00"), Ret.CERT_READ)
     signing = _certificate(session, EF_SIGN_CERT, "cert1", "digitalSignature")
@@ -240,15 +259,21 @@ def check_validity(cert: x509.Certificate) -> None:
         raise AgentError(Ret.EXPIRED)
 
 
-def login(session: CardSession, pin: str) -> None:
+def login(session: CardSession | LibrarySession, pin: str) -> None:
     """VERIFY the PIN (ASCII, reference 81); wrong PIN → the tries-left codes."""
+    if (library := _library(session)) is not None:
+        return library.login(pin)
+    assert isinstance(session, CardSession)
     _, sw = session.transmit(bytes([0x00, 0x20, 0x00, 0x81, len(pin)]) + pin.encode("ascii"))
     if sw != 0x9000:
         raise pin_status(sw)
 
 
-def sign_digest(session: CardSession, data: bytes) -> bytes:
+def sign_digest(session: CardSession | LibrarySession, data: bytes) -> bytes:
     """PSO COMPUTE DIGITAL SIGNATURE over SHA-256(data): RSA PKCS#1 v1.5."""
+    if (library := _library(session)) is not None:
+        return library.sign_digest(data)
+    assert isinstance(session, CardSession)
     digest_info = SHA256_DIGEST_INFO + hashlib.sha256(data).digest()
     signature, sw = session.transmit(bytes([0x00, 0x2A, 0x9E, 0x9A, len(digest_info)]) + digest_info + b"\x00")
     if sw != 0x9000:
@@ -256,8 +281,11 @@ def sign_digest(session: CardSession, data: bytes) -> bytes:
     return signature
 
 
-def decipher(session: CardSession, cryptogram: bytes) -> bytes:
+def decipher(session: CardSession | LibrarySession, cryptogram: bytes) -> bytes:
     """PSO DECIPHER with the encryption key (extended-length APDU)."""
+    if (library := _library(session)) is not None:
+        return library.decipher(cryptogram)
+    assert isinstance(session, CardSession)
     body = b"\x00" + cryptogram
     apdu = bytes([0x00, 0x2A, 0x80, 0x86, 0x00]) + len(body).to_bytes(2, "big") + body + b"\x00\x00"
     plain, sw = session.transmit(apdu)

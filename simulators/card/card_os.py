@@ -1,5 +1,8 @@
 """The virtual MOICA card itself: `execute(apdu) -> response`, ISO 7816-4/-8, plain Python and tested in-process.
 
+Two applications share its keys, certificates and PIN: our MOICA-like one (selected at power-on) and a PIV one
+(piv.py, NIST SP 800-73-4) that middleware written by others reads.
+
 Built on vsmartcard's `SmartcardOS` (the card interface vpcd drives) and its `SwError` (subclassed: its message table
 has no 63Cx entries). The APDU parser is our own: vsmartcard's `C_APDU` rejects a case-4 extended APDU whose Le is not
 0000. Every command is in APDU.md.
@@ -15,12 +18,11 @@ from datetime import UTC, datetime
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.hazmat.primitives.asymmetric.utils import Prehashed
-from virtualsmartcard.SWutils import SW_MESSAGES
-from virtualsmartcard.SWutils import SwError as VsmartcardSwError
 from virtualsmartcard.VirtualSmartcard import SmartcardOS
 
 from simulators._secrets import mask
-from simulators.card.iso7816 import SW
+from simulators.card.iso7816 import SW, Apdu, SwError
+from simulators.card.piv import PIV_AID, PivApplication
 from simulators.card.profile import (
     ATR,
     DO_CARD_NUMBER,
@@ -36,59 +38,14 @@ from simulators.card.profile import (
 )
 
 
-class SwError(VsmartcardSwError):  # type: ignore[misc]
-    """vsmartcard's status-word error, for any status word: its table has no 63Cx (tries left) entries."""
-
-    def __init__(self, sw: int) -> None:
-        Exception.__init__(self, f"{sw:04X}")
-        self.sw = sw
-        self.message = SW_MESSAGES.get(sw, f"status word {sw:04X}")
-
-
 class CardPulledOut(Exception):
     """The card leaves the reader in the middle of a command (CardFault.REMOVED_DURING_SIGNING)."""
 
 
 SHA256_DIGEST_INFO = bytes.fromhex("3031300d060960864801650304020105000420")  # RFC 8017 §9.2 note 1
 MASKED_INS = {0x20, 0x24, 0x2C}  # VERIFY, CHANGE REFERENCE DATA, RESET RETRY COUNTER carry PINs
-
-
-@dataclass(frozen=True, slots=True)
-class Apdu:
-    """A parsed command APDU (ISO 7816-4 §5.1, short and extended length)."""
-
-    cla: int
-    ins: int
-    p1: int
-    p2: int
-    data: bytes = b""
-    le: int | None = None  # None: no Le field; otherwise the number of bytes expected (0 coded as 256/65536)
-
-    @classmethod
-    def parse(cls, raw: bytes) -> Apdu:
-        """Parse or raise SwError(6700) for a malformed length."""
-        if len(raw) < 4:
-            raise SwError(SW.WRONG_LENGTH)
-        cla, ins, p1, p2, body = raw[0], raw[1], raw[2], raw[3], raw[4:]
-        if not body:
-            return cls(cla, ins, p1, p2)
-        if len(body) == 1:
-            return cls(cla, ins, p1, p2, le=body[0] or 256)
-        if body[0] == 0 and len(body) >= 3:  # extended length
-            if len(body) == 3:
-                return cls(cla, ins, p1, p2, le=int.from_bytes(body[1:3], "big") or 65536)
-            lc = int.from_bytes(body[1:3], "big")
-            if len(body) == 3 + lc:
-                return cls(cla, ins, p1, p2, body[3:])
-            if len(body) == 5 + lc:
-                return cls(cla, ins, p1, p2, body[3 : 3 + lc], int.from_bytes(body[-2:], "big") or 65536)
-            raise SwError(SW.WRONG_LENGTH)
-        lc = body[0]
-        if lc and len(body) == 1 + lc:
-            return cls(cla, ins, p1, p2, body[1:])
-        if lc and len(body) == 2 + lc:
-            return cls(cla, ins, p1, p2, body[1:-1], body[-1] or 256)
-        raise SwError(SW.WRONG_LENGTH)
+PRIVATE_KEY_INS = {0x2A, 0x87}  # PSO (MOICA) and GENERAL AUTHENTICATE (PIV): where a card pulled out is noticed
+MOICA, PIV = "MOICA", "PIV"  # the selected application
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,8 +76,9 @@ def _pin(data: bytes) -> bytes:
     return data.rstrip(b"\xff")
 
 
-class MoicaCardOS(SmartcardOS):  # type: ignore[misc]
-    """The card's operating system: one instruction table, status words raised as SwError and answered in one place."""
+class MoicaCardOS(PivApplication, SmartcardOS):  # type: ignore[misc]
+    """The card's operating system: an instruction table per application, status words raised as SwError and
+    answered in one place, one PIN state for both applications."""
 
     def __init__(self, content: CardContent) -> None:
         self.content = content
@@ -129,7 +87,7 @@ class MoicaCardOS(SmartcardOS):  # type: ignore[misc]
         self.pin_tries = PIN_TRIES
         self.puk_tries = PUK_TRIES
         self.pull_out_before_signing = False
-        self._table: dict[int, Callable[[Apdu], bytes]] = {
+        self._moica_table: dict[int, Callable[[Apdu], bytes]] = {
             0xA4: self._select,
             0xB0: self._read_binary,
             0xCA: self._get_data,
@@ -139,6 +97,7 @@ class MoicaCardOS(SmartcardOS):  # type: ignore[misc]
             0x22: self._manage_security_environment,
             0x2A: self._perform_security_operation,
         }
+        self._piv_table = {0xA4: self._select, **self.piv_instructions()}
         self.powerUp()
 
     # the SmartcardOS interface (vsmartcard's names)
@@ -153,7 +112,9 @@ class MoicaCardOS(SmartcardOS):  # type: ignore[misc]
 
     def reset(self) -> None:
         """Power-on state: the MOICA application selected, no EF, PIN not verified, default keys."""
-        self.verified = False
+        self.application = MOICA
+        self.piv_reset()
+        self.verified = self.signature_allowed = False
         self.current_ef: int | None = None
         self.sign_key_ref, self.decipher_key_ref = KEY_SIGN, KEY_ENC
         self.chained = b""
@@ -165,10 +126,10 @@ class MoicaCardOS(SmartcardOS):  # type: ignore[misc]
                 apdu = Apdu.parse(bytes(msg))
                 if apdu.cla & ~0x10 != 0x00:  # plain interindustry class, chaining bit allowed
                     raise SwError(SW.CLA_NOT_SUPPORTED)
-                handler = self._table.get(apdu.ins)
+                handler = (self._piv_table if self.application == PIV else self._moica_table).get(apdu.ins)
                 if handler is None:
                     raise SwError(SW.INS_NOT_SUPPORTED)
-                if self.pull_out_before_signing and apdu.ins == 0x2A:
+                if self.pull_out_before_signing and apdu.ins in PRIVATE_KEY_INS:
                     raise CardPulledOut
                 response = handler(apdu)
             except CardPulledOut:
@@ -185,11 +146,16 @@ class MoicaCardOS(SmartcardOS):  # type: ignore[misc]
 
     # instructions
     def _select(self, apdu: Apdu) -> bytes:
-        if apdu.p1 == 0x04:  # by DF name (AID)
+        if apdu.p1 == 0x04:  # by DF name (AID); the PIV AID may come right-truncated, down to its RID
+            if len(apdu.data) >= 5 and PIV_AID.startswith(apdu.data):
+                self.application, self.current_ef = PIV, None
+                return self.piv_select()
             if apdu.data != MOICA_AID:
                 raise SwError(SW.FILE_NOT_FOUND)
-            self.current_ef = None
+            self.application, self.current_ef = MOICA, None
             return SW.OK.to_bytes(2, "big")
+        if self.application == PIV:
+            raise SwError(SW.FILE_NOT_FOUND)  # the PIV application has no files
         if apdu.p1 in (0x00, 0x02) and apdu.p2 in (0x00, 0x04, 0x0C):  # by file identifier
             if len(apdu.data) != 2:
                 raise SwError(SW.WRONG_LENGTH)
@@ -245,12 +211,31 @@ class MoicaCardOS(SmartcardOS):  # type: ignore[misc]
         pin = _pin(apdu.data)
         if not 6 <= len(pin) <= 8:
             raise SwError(SW.WRONG_LENGTH)
+        self._spend_or_reset_pin(pin)
+        return SW.OK.to_bytes(2, "big")
+
+    # the card's one PIN and PUK, for both applications
+    def _spend_or_reset_pin(self, pin: bytes) -> None:
+        """The right PIN: verified, the counter back to 3; a wrong one: a try spent, 63Cx raised."""
         if pin != self.content.pin.encode("ascii"):
             self.pin_tries -= 1
-            self.verified = False
+            self.verified = self.signature_allowed = False
             raise SwError(0x63C0 | self.pin_tries)
-        self.pin_tries, self.verified = PIN_TRIES, True
-        return SW.OK.to_bytes(2, "big")
+        self.pin_tries, self.verified, self.signature_allowed = PIN_TRIES, True, True
+
+    def _set_pin(self, pin: bytes) -> None:
+        """A new PIN (6–8 digits, checked by the caller), the counter back to 3."""
+        self.content = replace(self.content, pin=pin.decode())
+        self.pin_tries = PIN_TRIES
+
+    def _use_puk(self, puk: bytes) -> None:
+        """The right PUK unblocks (both counters back); a wrong one spends a PUK try, 63Cx raised."""
+        if self.puk_tries == 0:
+            raise SwError(SW.PIN_BLOCKED)
+        if puk != self.content.puk.encode("ascii"):
+            self.puk_tries -= 1
+            raise SwError(0x63C0 | self.puk_tries)
+        self.pin_tries, self.puk_tries = PIN_TRIES, PUK_TRIES
 
     def _change_pin(self, apdu: Apdu) -> bytes:
         """Old and new PIN, each FF-padded to 8 bytes (Lc 16)."""
@@ -262,11 +247,8 @@ class MoicaCardOS(SmartcardOS):  # type: ignore[misc]
         old, new = _pin(apdu.data[:8]), _pin(apdu.data[8:])
         if not (6 <= len(new) <= 8 and new.isdigit()):
             raise SwError(SW.WRONG_DATA)
-        if old != self.content.pin.encode("ascii"):
-            self.pin_tries -= 1
-            raise SwError(0x63C0 | self.pin_tries)
-        self.content = replace(self.content, pin=new.decode())
-        self.pin_tries, self.verified = PIN_TRIES, True
+        self._spend_or_reset_pin(old)
+        self._set_pin(new)
         return SW.OK.to_bytes(2, "big")
 
     def _reset_retry_counter(self, apdu: Apdu) -> bytes:
@@ -275,17 +257,12 @@ class MoicaCardOS(SmartcardOS):  # type: ignore[misc]
             raise SwError(SW.WRONG_P1P2)
         if len(apdu.data) != (16 if apdu.p1 == 0x00 else 8):
             raise SwError(SW.WRONG_LENGTH)
-        if self.puk_tries == 0:
-            raise SwError(SW.PIN_BLOCKED)
-        if apdu.data[:8] != self.content.puk.encode("ascii"):
-            self.puk_tries -= 1
-            raise SwError(0x63C0 | self.puk_tries)
-        if apdu.p1 == 0x00:
-            new = _pin(apdu.data[8:])
-            if not (6 <= len(new) <= 8 and new.isdigit()):
-                raise SwError(SW.WRONG_DATA)
-            self.content = replace(self.content, pin=new.decode())
-        self.pin_tries, self.puk_tries = PIN_TRIES, PUK_TRIES
+        new = _pin(apdu.data[8:]) if apdu.p1 == 0x00 else None
+        if new is not None and not (6 <= len(new) <= 8 and new.isdigit()):
+            raise SwError(SW.WRONG_DATA)
+        self._use_puk(apdu.data[:8])
+        if new is not None:
+            self._set_pin(new)
         return SW.OK.to_bytes(2, "big")
 
     def _manage_security_environment(self, apdu: Apdu) -> bytes:

@@ -33,6 +33,7 @@ VPCD_DRIVER = Path("/usr/lib/pcsc/drivers/serial/libifdvpcd.so")
 FIRST_PORT = 35963  # vpcd's default; free to reuse, as every pcscd has a network namespace of its own
 ENTRIES = 4
 READER = "TPCD Virtual Reader {index}"
+OPENSC_CONF = "app opensc-pkcs11 {\n\tpkcs11 {\n\t\tslots_per_card = 1;\n\t\tmax_virtual_slots = 64;\n\t}\n}\n"
 
 
 class PcscUnavailable(RuntimeError):
@@ -99,8 +100,10 @@ class PcscHost:
             self.stop()
             raise
         # libpcsclite reads the socket path from the environment, once, at a process's first PC/SC context: this is
-        # the one place the harness writes os.environ, before any PC/SC use in this process.
+        # the one place the harness writes os.environ, before any PC/SC use in this process. OpenSC reads its
+        # configuration's path there too, at its first context (OPENSC_CONF, below).
         os.environ["PCSCLITE_CSOCK_NAME"] = str(self.socket_path)
+        os.environ["OPENSC_CONF"] = str(self.workdir / "opensc.conf")
         return self
 
     def _configure(self) -> None:
@@ -117,6 +120,9 @@ class PcscHost:
             name = READER.format(index=index)
             entries.append(f'FRIENDLYNAME "{name}"\nDEVICENAME /dev/null:{port}\nLIBPATH {driver}\nCHANNELID {port}\n')
         (conf / "tpcd-vpcd").write_text("\n".join(entries))
+        # OpenSC's PKCS#11 module gives each reader 4 slots of at most 16 by default: it would see the first 4 of our
+        # 2 * ENTRIES readers only. One slot per reader (one per PIN of the card's PIV application) and room for all.
+        (self.workdir / "opensc.conf").write_text(OPENSC_CONF)
         Path("/run/pcscd").mkdir(parents=True, exist_ok=True)  # the mount point inside the private namespace
 
     def _launch(self, unshare: str, pcscd: str) -> None:

@@ -11,10 +11,12 @@ import json
 from contextlib import suppress
 from typing import Any, ClassVar
 
+from pkcs11 import TokenFlag
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from simulators.agent import Desktop, SecurityAgent
 from simulators.agent.codes import AgentError, Minor, Ret
+from simulators.agent.pkcs11 import Pkcs11Session, Pkcs11Transport
 from simulators.agent.service import Call
 from simulators.agent.tokens import login
 
@@ -85,6 +87,24 @@ class DropsTriesLeft(SecurityAgent):
             if error.last in (Minor.TWO_TRIES_LEFT, Minor.ONE_TRY_LEFT):
                 raise AgentError(Ret.LOGIN_FAILED, Minor.PIN_INCORRECT) from error
             raise
+
+
+class _ReadsCountLowOnly(Pkcs11Session):
+    """Takes "two tries left" only from CKF_USER_PIN_COUNT_LOW, which OpenSC's PIV driver never sets."""
+
+    def tries_left(self) -> AgentError:
+        found = super().tries_left()
+        if found.last == Minor.TWO_TRIES_LEFT and not self.token.slot.get_token().flags & TokenFlag.USER_PIN_COUNT_LOW:
+            return AgentError(Ret.LOGIN_FAILED, Minor.PIN_INCORRECT)
+        return found
+
+
+class CountLowOnly(Pkcs11Transport):
+    """A PKCS#11 backend reading the tries left from the count-low flag alone: a first wrong PIN answers the plain
+    0xA0 instead of 0x80000002 on a card whose middleware does not set that flag."""
+
+    catches = frozenset({"AG-07"})
+    session_class = _ReadsCountLowOnly
 
 
 class SignsOtherBytes(SecurityAgent):
