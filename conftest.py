@@ -9,6 +9,7 @@ pytest_plugins = [
     "harness.plugin.browser",
     "harness.plugin.citizens",
     "harness.plugin.reporting",
+    "harness.plugin.accessibility",
     "harness.plugin.attacker",
     "harness.plugin.notebook",
     "steps.common",

@@ -33,6 +33,7 @@ POSITIVE = {"ready_timeout", "expect_timeout"}  # durations that cannot be 0 (ev
 OPTION = "option --"  # the start of a command-line source: the one source that may bind beyond loopback
 CARD_TRANSPORTS = ("pcsc", "direct")
 PORTAL_CONFIG_FORMATS = (None, "dotenv", "json")
+A11Y_MODES = ("fail", "report", "off")  # axe-core at each new screen: fail on serious/critical, only report, or none
 UNSPECIFIED = ("0.0.0.0", "::", "")  # every interface: no URL can be built from it
 # Step 10 supports only Windows 7+ with IE or Chrome: the suite's browser presents itself as Chrome on Windows 10.
 WINDOWS_CHROME = (
@@ -103,6 +104,10 @@ class Settings:
     # Scenarios that start mid-journey (市民已完成會員註冊…) get there through the portal's public forms over HTTP, the
     # session then handed to the browser; false: through the browser, screen by screen (pages/flows.py, both ways).
     arrive_by_http: bool = True
+    # axe-core on every new screen (harness/plugin/accessibility.py): "fail" a step on a serious or critical violation,
+    # "report" it only, or "off"; a deployment's known violations are accepted, each with a reason, in a baseline file.
+    a11y: str = "fail"
+    a11y_baseline: Path | None = None
 
     @property
     def embedded(self) -> bool:
@@ -332,6 +337,11 @@ def _check(settings: Settings) -> None:
         raise SettingsError(
             f"stack {settings.stack!r} needs base_url (--base-url): the portal deployment configured with that stack"
         )
+    if settings.a11y not in A11Y_MODES:
+        raise SettingsError(f"a11y {settings.a11y!r} must be one of {', '.join(A11Y_MODES)} (TPCD_A11Y)")
+    if settings.a11y_baseline is not None and not settings.path(settings.a11y_baseline).is_file():
+        baseline = settings.path(settings.a11y_baseline)
+        raise SettingsError(f"a11y_baseline {baseline} is no file: give the TOML file of accepted violations")
     if settings.portal_config not in PORTAL_CONFIG_FORMATS:
         formats = ", ".join(f for f in PORTAL_CONFIG_FORMATS if f)
         raise SettingsError(f"portal_config {settings.portal_config!r} must be one of {formats}")
