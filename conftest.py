@@ -18,4 +18,6 @@ pytest_plugins = [
     "steps.profile",
     "steps.gold",
     "steps.security",
+    "steps.guide",
+    "steps.keyboard",
 ]

@@ -54,6 +54,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 @pytest.hookimpl(trylast=True)  # after harness.plugin.services has read the settings
 def pytest_configure(config: pytest.Config) -> None:
     """Read axe-core and the baseline once: a missing axe-core or a bad baseline stops the run with its own line."""
+    config.addinivalue_line("markers", "keyboard: walks documented steps with the keyboard alone, focus visible")
     settings = config.stash.get(SETTINGS_KEY, None)
     if settings is None or settings.a11y == "off":
         return
