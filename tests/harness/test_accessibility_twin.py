@@ -8,14 +8,13 @@ the suite's own scenario (features/guide_cues.feature) in a child pytest whose p
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
+
+from tests.harness.scenario_folder import run_suite_features
 
 ROOT = Path(__file__).resolve().parents[2]
 SCENARIO = "桃紅色"  # features/guide_cues.feature: 首頁的「申請臺北卡」是桃紅色按鈕
@@ -34,24 +33,9 @@ def _twin(folder: Path, file: str, old: str, new: str) -> None:
 def _run(folder: Path, *args: str, environ: dict[str, str] | None = None) -> tuple[int, str, list[dict[str, Any]]]:
     """Run the guide-cue scenario against the twin copied into `folder`: pytest's exit code, output, and the
     accessibility evidence axe-core left in the Allure results."""
-    (folder / "features").mkdir()
-    shutil.copy(ROOT / "features" / "guide_cues.feature", folder / "features")
-    shutil.copy(ROOT / "conftest.py", folder / "conftest.py")  # the suite's own plugins and steps
-    (folder / "test_scenarios.py").write_text('from pytest_bdd import scenarios\n\nscenarios(".")\n', encoding="utf-8")
-    (folder / "pyproject.toml").write_text(
-        '[tool.tpcd]\n[tool.pytest.ini_options]\nbdd_features_base_dir = "features/"\n', encoding="utf-8"
-    )
-    results = folder / "results"
-    command = [sys.executable, "-m", "pytest", "-p", "no:allure_pytest", "-p", "no:cacheprovider", "-q", "-n", "0"]
-    command += ["-p", "no:randomly", "--alluredir", str(results), "-k", SCENARIO, "test_scenarios.py", *args]
-    # The temp folder first on the path (python -m puts the working directory there): its portal/ is the twin run.
-    inherited = {key: value for key, value in os.environ.items() if not key.startswith("TPCD_A11Y")}
-    environment = {**inherited, "PYTHONPATH": str(ROOT), **(environ or {})}
-    finished = subprocess.run(
-        command, cwd=folder, env=environment, capture_output=True, text=True, check=False, timeout=600
-    )
+    finished = run_suite_features(folder, ["guide_cues.feature"], "-k", SCENARIO, *args, environ=environ)
     evidence = []
-    for attachment in results.glob("*-attachment.json"):
+    for attachment in (folder / "results").glob("*-attachment.json"):
         document = json.loads(attachment.read_text(encoding="utf-8"))
         if isinstance(document, dict) and "violations" in document:
             evidence.append(document)
