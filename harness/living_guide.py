@@ -87,7 +87,7 @@ class Evidence:
     scenario: str = ""
     gherkin: str = ""
     screenshot: Path | None = None
-    texts: list[dict[str, Any]] = field(default_factory=list)  # the screens' texts seen up to this step
+    texts: list[dict[str, Any]] = field(default_factory=list)  # the screens' texts from where the step began
     steps_seen: list[str] = field(default_factory=list)  # the Gherkin steps walked for it
     messages: list[str] = field(default_factory=list)  # an SMS or e-mail the step read
 
@@ -164,12 +164,11 @@ def evidence_of(number: int, results: Path, found: list[dict[str, Any]]) -> Evid
             for attachment in _attachments(step):
                 if str(attachment.get("name", "")).startswith("市民收到的") and attachment.get("type") == "text/plain":
                     evidence.messages.append((results / attachment["source"]).read_text(encoding="utf-8"))
-        if not evidence.texts:  # the step did not change the screen: the one shown before it
-            for step in reversed(steps[:start]):
-                texts = [_load_json(results, a) for a in _attachments(step, SCREEN_TEXTS)]
-                if texts and isinstance(texts[-1], dict):
-                    evidence.texts.append(texts[-1])
-                    break
+        for step in reversed(steps[:start]):  # and the screen shown when the step began
+            texts = [_load_json(results, a) for a in _attachments(step, SCREEN_TEXTS)]
+            if texts and isinstance(texts[-1], dict):
+                evidence.texts.insert(0, texts[-1])
+                break
         return evidence
     return None
 

@@ -33,12 +33,14 @@ AXE_KEY = pytest.StashKey[tuple[str, str, list[Accepted]]]()  # the mode, axe.mi
 JSON = allure.attachment_type.JSON
 SCREEN_KEY = pytest.StashKey[str]()  # the last screen analysed in this scenario
 # What makes a screen new: another document (its change counter's name, harness.plugin.browser.CHANGES_SCRIPT) or
-# address, another level-1 heading, or a dialog opened or closed (the PIN prompt, the 「是」/「否」 question).
+# address, another level-1 heading, a dialog opened or closed (the PIN prompt, the 「是」/「否」 question), or controls
+# come or gone (the 「我不是機器人」 widget its script draws after the page has loaded).
 SCREEN_SCRIPT = """() => [
   location.href,
   String(window.__tpcdChanges || "").split(":")[0],
   (document.querySelector("h1") || {}).textContent || "",
   document.querySelectorAll("dialog[open], [role=dialog]:not([hidden])").length,
+  document.querySelectorAll("a[href], button, input, select, textarea, [role=button], [tabindex]").length,
 ].join("|")"""
 
 
