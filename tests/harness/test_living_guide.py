@@ -18,7 +18,7 @@ def test_tpcd_guide_writes_a_page_per_documented_step_and_the_fault_table(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     finished = run_suite_features(
-        tmp_path, ["journey.feature", "02_verify_contact.feature"], "-k", "(journey and 手機) or 點數不足"
+        tmp_path, ["journey.feature", "02_verify_contact.feature"], "-k", "(一路完成金質會員申請 and 手機) or 點數不足"
     )
     assert finished.returncode == 0, finished.stdout + finished.stderr
     out = tmp_path / "guide"
