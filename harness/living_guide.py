@@ -47,7 +47,7 @@ STEP_SCREENS: dict[int, str] = {
     15: r"市民在「選擇安裝位置」畫面按下「安裝」",
     16: r"市民在「安裝完成」畫面按下「完成」",
     17: r"右下角的安控元件顯示「Loading」",
-    18: r"右下角的安控元件接著顯示「Ready」",
+    18: r"市民按下 F5 重新整理網頁",  # after 「Ready」: the guide's step 18 ends with the citizen pressing F5
     19: r"右下角的安控元件接著顯示「Going」",
     20: r"市民輸入身分證字號並按下「送出」",
     21: r"市民看到「PINCODE」輸入框",
@@ -182,7 +182,7 @@ def differences(guide: GuideStep, evidence: Evidence | None) -> list[str]:
         seen = " ".join(evidence.steps_seen)
         shown = " ".join(texts.get("text", "") for texts in evidence.texts)
         for label in guide.labels:
-            if f"「{label}」" not in seen and label not in shown:
+            if label not in seen and label not in shown:
                 flags.append(f"文件說的「{label}」在這一步的測試中沒有出現")
         return flags
     shown = "\n".join(texts.get("text", "") for texts in evidence.texts)

@@ -47,7 +47,10 @@ def run_suite_features(
     shutil.copy(ROOT / "conftest.py", folder / "conftest.py")
     (folder / "test_scenarios.py").write_text('from pytest_bdd import scenarios\n\nscenarios(".")\n', encoding="utf-8")
     (folder / "pyproject.toml").write_text(
-        '[tool.tpcd]\n[tool.pytest.ini_options]\nbdd_features_base_dir = "features/"\n', encoding="utf-8"
+        '[tool.tpcd]\n[tool.pytest.ini_options]\nbdd_features_base_dir = "features/"\n'
+        'markers = ["fault: arms a simulator fault on purpose"]\n'
+        "disable_test_id_escaping_and_forfeit_all_rights_to_community_support = true\n",  # -k 手機 finds [手機]
+        encoding="utf-8",
     )
     command = [sys.executable, "-m", "pytest", "-p", "no:allure_pytest", "-p", "no:cacheprovider", "-q", "-n", "0"]
     command += ["--alluredir", str(folder / "results"), "test_scenarios.py", *pytest_args]
