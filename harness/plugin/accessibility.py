@@ -79,7 +79,7 @@ def pytest_configure(config: pytest.Config) -> None:
     if settings is None or settings.a11y == "off":
         return
     typed = config.getoption("a11y_baseline", None)
-    chosen = Path(typed) if typed else settings.a11y_baseline
+    chosen = Path(typed).absolute() if typed else settings.a11y_baseline  # typed: from where it was typed
     try:
         baseline = load_baseline(settings.path(chosen)) if chosen is not None else []
         config.stash[AXE_KEY] = (settings.a11y, axe_source(settings.project_root), baseline)
