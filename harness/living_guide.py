@@ -255,7 +255,7 @@ def fault_rows(results: Path, found: list[dict[str, Any]]) -> list[FaultRow]:
         if "fault" not in tags:
             continue
         armed: dict[tuple[str, str], None] = {}
-        message = ""
+        message = alert = ""
         for step in result.get("steps", []):
             for attachment in _attachments(step, FAULTS):
                 for simulator, faults in (_load_json(results, attachment) or {}).items():
@@ -263,8 +263,10 @@ def fault_rows(results: Path, found: list[dict[str, Any]]) -> list[FaultRow]:
                         armed[(simulator, str(fault.get("fault", "")))] = None
             for attachment in _attachments(step, SCREEN_TEXTS) + _attachments(step, MESSAGES):
                 texts = _load_json(results, attachment)
-                if isinstance(texts, dict) and texts.get("messages"):
-                    message = " / ".join(texts["messages"])
+                if isinstance(texts, dict):  # the newest error (role alert) wins; else the newest notice (status)
+                    alert = " / ".join(texts.get("alerts", [])) or alert
+                    message = " / ".join(texts.get("messages", [])) or message
+        message = alert or message
         for step in result.get("steps", []):  # a message the scenario expects but the screens did not hold
             if not message and _name(step).startswith("市民看到提示"):
                 message = "".join(_QUOTED.findall(_name(step))[:1])

@@ -51,6 +51,9 @@ SCREEN_TEXTS = """() => ({
   messages: [...document.querySelectorAll("[role=alert]"), ...document.querySelectorAll("[role=status]")]
     .filter(element => element.getClientRects().length > 0)
     .map(element => element.innerText.trim()).filter(Boolean),
+  alerts: [...document.querySelectorAll("[role=alert]")]
+    .filter(element => element.getClientRects().length > 0)
+    .map(element => element.innerText.trim()).filter(Boolean),
 })"""
 SCREEN_TEXTS_NAME = "畫面文字"
 MESSAGES_NAME = "畫面訊息"  # in a @fault scenario, after each Then: the alerts and notices the citizen reads then
@@ -128,10 +131,11 @@ def _attach_messages(item: pytest.Item) -> None:
     if page is None or item.get_closest_marker("fault") is None:
         return
     try:
-        messages = page.evaluate(SCREEN_TEXTS)["messages"]
+        texts = page.evaluate(SCREEN_TEXTS)
     except PlaywrightError:
         return
-    allure.attach(json.dumps({"messages": messages}, ensure_ascii=False), name=MESSAGES_NAME, attachment_type=JSON)
+    shown = {"messages": texts["messages"], "alerts": texts["alerts"]}
+    allure.attach(json.dumps(shown, ensure_ascii=False), name=MESSAGES_NAME, attachment_type=JSON)
 
 
 def _attach_faults(item: pytest.Item) -> None:
