@@ -9,6 +9,7 @@ pytest_plugins = [
     "harness.plugin.browser",
     "harness.plugin.citizens",
     "harness.plugin.reporting",
+    "harness.plugin.accessibility",
     "harness.plugin.attacker",
     "harness.plugin.notebook",
     "steps.common",
@@ -17,4 +18,6 @@ pytest_plugins = [
     "steps.profile",
     "steps.gold",
     "steps.security",
+    "steps.guide",
+    "steps.keyboard",
 ]

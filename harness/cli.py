@@ -283,6 +283,24 @@ def cmd_certify_agent(settings: Settings, args: argparse.Namespace) -> int:
     return certify.certify_agent(settings, request, report_dir, previous=previous)
 
 
+def cmd_guide(settings: Settings, args: argparse.Namespace) -> int:
+    """The living guide and the fault table from a run's Allure results (harness/living_guide.py)."""
+    from harness.living_guide import GuideError, build_guide
+
+    results = Path(args.results) if args.results else settings.allure_results
+    out = Path(args.out) if args.out else settings.path(settings.reports_dir) / "guide"
+    try:
+        summary = build_guide(results, out)
+    except GuideError as error:
+        print(f"tpcd guide: {error}", file=sys.stderr)
+        return 2
+    for number, flags in summary["flags"].items():
+        print(f"步驟 {number}：" + "；".join(flags))
+    print(f"活的申請指南：{out / 'index.html'}（{summary['pages']} 頁，{len(summary['flags'])} 步與文件不同）")
+    print(f"出錯時市民看到什麼：{out / 'faults.html'}、{out / 'faults.csv'}（{summary['faults']} 列）")
+    return 0
+
+
 def cmd_card(settings: Settings, args: argparse.Namespace) -> int:
     """Plug the virtual card into a remote vpcd reader; serve its OCSP/CRL and control surface until Ctrl-C/SIGTERM."""
     try:
@@ -453,6 +471,10 @@ def parser() -> argparse.ArgumentParser:
     trace.add_argument("--json", action="store_true")
     trace.add_argument("--results", help="allure-results to read statuses from (default reports/allure-results)")
     trace.set_defaults(handler=cmd_trace)
+    guide = commands.add_parser("guide", help="the guide's 24 steps beside today's screens, and the fault table")
+    guide.add_argument("--results", help="allure-results of a run (default reports/allure-results)")
+    guide.add_argument("--out", help="where the pages go (default reports/guide)")
+    guide.set_defaults(handler=cmd_guide)
     return top
 
 

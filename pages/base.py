@@ -6,6 +6,15 @@ from typing import ClassVar, Self
 
 from playwright.sync_api import Locator, Page, Route, expect
 
+# The first background an element or its ancestors paint (a transparent button shows its container's).
+PAINTED_BACKGROUND = """element => {
+  for (let node = element; node; node = node.parentElement) {
+    const colour = getComputedStyle(node).backgroundColor;
+    if (colour && colour !== "transparent" && !/^rgba\\(.*[,\\/]\\s*0\\)$/.test(colour)) { return colour; }
+  }
+  return "rgb(255, 255, 255)";
+}"""
+
 
 class Screen:
     """A portal screen, recognised by its level-1 heading (the documented page name)."""
@@ -70,6 +79,11 @@ class Screen:
     def control(self, label: str) -> Locator:
         """The button (or link styled as one) whose accessible name is exactly `label`."""
         return self.page.get_by_role("button", name=label, exact=True)
+
+    def colour_of(self, label: str) -> str:
+        """The computed background colour of the control `label` (`rgb(…)`), or of the nearest element behind it
+        that paints one: what the citizen sees as the button's colour."""
+        return str(self.control(label).evaluate(PAINTED_BACKGROUND))
 
     def press(self, label: str) -> None:
         """Click the documented control `label`, e.g. 「申請臺北卡」 or 「下一步」."""

@@ -18,9 +18,9 @@ PAGE = CERTIFIER / "page"
 # SHA-256 of each file of the page copy (line ends as LF). Change a file, and its pin here, together.
 PINS: dict[str, str] = {
     "agent.js": "2b3560e4ad6d9f95cd58c47f7fc4053deac70a5b0949dbda8d9c1d0edcbc14f0",
-    "gold.html": "52dd926686ac0f7f168fb90dbe7e8b3df10017fa3d8fad27e6d3491679af4e08",
-    "gold_verify.html": "fd0d1ac600b41395304323d917c30c728932b83e4047b0f3898bc03b5e3389fb",
-    "portal.css": "a3677d589da8824930f75beba66bd66b8128d124321d2c57d0b5fe213f0ef443",
+    "gold.html": "3e6f4219e45db642db5910af6c7c7359dbf4bdbb15cef9bc6a0b0cd6df1ef9aa",
+    "gold_verify.html": "6acf0f040b09fe56fd9c630d97c5d74a794018930a01190ae41721cb92f7c537",
+    "portal.css": "322aac53ecf64687da589ce303f0562292570323711c77848437b0455dcea7a2",
     "portal.js": "270f3c3e35f8319e949ac96c3d12f7605bfa7b95ff3f53d0be4d597101ad8f37",
 }
 SOURCES = ("*.py", "*.ini", "page/*")  # what the version digests, relative to the certifier's folder

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import platform
-import re
 from collections.abc import Generator
 from importlib.metadata import version
 from pathlib import Path
@@ -15,6 +14,7 @@ import pytest
 from playwright.sync_api import Error as PlaywrightError
 
 from harness import __version__
+from harness.guide import guide_steps
 from harness.mutate.report import previous_score
 from harness.plugin.browser import ARTIFACTS_KEY, BROWSER_VERSION_KEY, PAGE_KEY, page_version
 from harness.plugin.citizens import BASE_SEED_KEY, RUN_KEY
@@ -76,14 +76,13 @@ def _attach_screenshot(item: pytest.Item, name: str, *, fresh: bool = False) -> 
 
 SEEN_KEY = pytest.StashKey[dict[str, int]]()
 DOC = Path(__file__).resolve().parents[2] / "docs" / "taipei-card-gold-member-steps.md"
-_ANCHOR = re.compile(r'^### (\d+)\..*<a id="([^"]+)"></a>', re.MULTILINE)
 
 
 def doc_anchors() -> dict[int, str]:
-    """Documented step number → its anchor in the seed document (docs/)."""
+    """Documented step number → its anchor in the seed document (docs/): its own, or GitHub's for steps 10–24."""
     if not DOC.exists():
         return {}
-    return {int(number): anchor for number, anchor in _ANCHOR.findall(DOC.read_text(encoding="utf-8"))}
+    return {number: step.anchor for number, step in guide_steps(DOC).items()}
 
 
 @pytest.hookimpl(trylast=True)  # after allure-pytest-bdd has opened the scenario's result

@@ -79,7 +79,10 @@ def test_odd_base_urls_are_refused_not_guessed(tmp_path: Path, url: str, message
         ({"TPCD_base_url": "https://id.taipei"}, r"did you mean TPCD_BASE_URL\?"),
         ({"TPCD_EXPECT_TIMOUT": "9"}, r"did you mean TPCD_EXPECT_TIMEOUT\?"),
         ({"TPCD_HOST": "0.0.0.0"}, r"TPCD_HOST is no setting of tpcd-harness: it was renamed TPCD_LISTEN"),
-        ({"TPCD_XYZZY": "1"}, r"TPCD_XYZZY is no setting of tpcd-harness: known: TPCD_ADVERTISE, .*TPCD_USER_AGENT"),
+        (
+            {"TPCD_XYZZY": "1"},
+            r"TPCD_XYZZY is no setting of tpcd-harness: known: TPCD_A11Y, .*TPCD_ADVERTISE, .*TPCD_USER_AGENT",
+        ),
     ],
     ids=["misspelt", "lower-case", "typo", "renamed", "unlike-any"],
 )
