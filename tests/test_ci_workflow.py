@@ -9,12 +9,17 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
+import pytest
+
+from tests.portals.variants import VARIANTS
+
 ROOT = Path(__file__).resolve().parents[1]
 CHECK = ROOT / ".venv" / "bin" / "check-jsonschema"
 
 
-def test_e2e_workflow_matches_the_github_workflow_schema(tmp_path: Path) -> None:
-    workflow = ROOT / ".github" / "workflows" / "e2e.yml"
+@pytest.mark.parametrize("name", ["e2e.yml", "equivalent-portals.yml"])
+def test_the_workflow_matches_the_github_workflow_schema(tmp_path: Path, name: str) -> None:
+    workflow = ROOT / ".github" / "workflows" / name
     done = subprocess.run(
         [str(CHECK), "--builtin-schema", "vendor.github-workflows", str(workflow)],
         capture_output=True,
@@ -41,3 +46,16 @@ def test_workflow_shards_and_merges_with_the_projects_own_commands() -> None:
     assert "make setup" in text
     assert "tpcd report" in text
     assert "history.jsonl" in text
+
+
+def test_the_equivalent_portals_job_runs_the_whole_suite_against_every_variant_on_a_schedule() -> None:
+    text = (ROOT / ".github" / "workflows" / "equivalent-portals.yml").read_text(encoding="utf-8")
+    triggers = text.split("\non:\n", 1)[1].split("\n\n", 1)[0]
+    assert "schedule:" in triggers
+    assert "workflow_dispatch:" in triggers
+    assert "push:" not in triggers  # the whole suite four times: nightly, not on every push
+    assert f"variant: [{', '.join(VARIANTS)}]" in text
+    (run,) = [line.strip() for line in text.splitlines() if "--portal-variant ${{ matrix.variant }}" in line]
+    assert run.startswith("run: .venv/bin/python -m pytest steps -p tests.portals.plugin --portal-variant ")
+    assert " -k " not in run  # the whole suite
+    assert "--shard" not in run

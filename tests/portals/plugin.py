@@ -7,7 +7,6 @@ import os
 
 import pytest
 
-from harness.plugin.services import BUILD_PORTAL_KEY
 from tests.portals.variants import VARIANTS
 
 PROFILE_VARIABLE = "TPCD_PORTAL_PROFILE"
@@ -34,6 +33,8 @@ def pytest_load_initial_conftests(early_config: pytest.Config) -> None:
 
 def pytest_configure(config: pytest.Config) -> None:
     """The stack builds the variant instead of the twin."""
+    from harness.plugin.services import BUILD_PORTAL_KEY  # here: imported first by the root conftest, which rewrites it
+
     name = config.getoption("portal_variant")
     if name is not None:
         config.stash[BUILD_PORTAL_KEY] = VARIANTS[name].build
