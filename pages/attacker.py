@@ -30,7 +30,7 @@ from requests.adapters import HTTPAdapter
 
 from harness.citizens import Channel, CitizenProfile, with_check_digit
 from pages.apply import HomePage
-from pages.base import Screen
+from pages.base import Screen, history
 from pages.gold import LoginPage
 from pages.register import BasicDataPage, MemberHomePage, RegistrationDonePage, SetPasswordPage, VerifyContactPage
 
@@ -465,17 +465,16 @@ class Attacker:
     # sessions copied off the citizen's computer
     def copy_session(self, browser: Page) -> Tab:
         """A tab holding the cookies the citizen's browser holds for the portal, as if copied off their computer,
-        and the address of the screen it shows (as read off its address bar)."""
+        and the addresses of the screens in its history."""
         host = urlparse(self.portal_url).hostname
         cookies = [
             (c["name"], c["value"]) for c in browser.context.cookies() if c.get("domain", "").lstrip(".") == host
         ]
-        self.seen[browser.get_by_role("heading", level=1).first.inner_text().strip()] = browser.url
+        self.seen.update(history(browser))
         return self.tab(cookies)
 
     def read_everything(self, tab: Tab) -> list[Reply]:
-        """Every registration and member screen whose address the attacker knows, opened with `tab`'s cookies (at
-        least the one the session was copied on)."""
+        """Every registration and member screen whose address the attacker knows, opened with `tab`'s cookies."""
         known = [screen for screen in APPLICATION_SCREENS if screen.TITLE in tab.seen]
         assert known, f"the attacker knows the address of none of {[s.TITLE for s in APPLICATION_SCREENS]}"
         return [tab.open(screen) for screen in known]

@@ -3,10 +3,18 @@
 from __future__ import annotations
 
 from typing import ClassVar, Self, TypeVar
+from weakref import WeakKeyDictionary
 
 from playwright.sync_api import Locator, Page, Route, expect
 
 S = TypeVar("S", bound="Screen")
+_HISTORY: WeakKeyDictionary[Page, dict[str, str]] = WeakKeyDictionary()
+
+
+def history(page: Page) -> dict[str, str]:
+    """The screens this browser window was shown, by title → the address it showed each at (its history, as someone
+    who copies the browser's session off the computer reads it too)."""
+    return _HISTORY.setdefault(page, {})
 
 
 class Screen:
@@ -27,6 +35,7 @@ class Screen:
     def expect_shown(self) -> Self:
         """Wait until this screen is the one shown; fail with the heading that was expected."""
         expect(self.heading, f"expected the 「{self.TITLE}」 screen").to_be_visible()
+        history(self.page)[self.TITLE] = self.page.url
         return self
 
     def message(self, text: str) -> Locator:

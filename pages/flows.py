@@ -16,7 +16,7 @@ from harness.profile import Links
 from pages import attacker
 from pages.apply import HomePage, MemberRegistrationPage
 from pages.attacker import Reply, Tab
-from pages.base import Screen
+from pages.base import Screen, history
 from pages.gold import GoldVerificationPage, LoginPage, VerifiedPage
 from pages.register import (
     BasicDataPage,
@@ -214,6 +214,7 @@ class ByHttp:
             assert tab.last is not None
             ended = tab.last.url
             self.page.context.add_cookies(browser_cookies(tab.http.cookies, self.portal_url))
+            history(self.page).update(tab.seen)  # the session's pages, as if this browser had walked them
         finally:
             tab.close()
         self.page.goto(ended)
