@@ -22,6 +22,9 @@ from fastapi import FastAPI, Request
 from fastapi.routing import APIRoute
 
 from harness.profile import load_profile
+from pages import attacker
+from pages.attacker import Tab
+from pages.register import VerifyContactPage
 from portal import PortalSettings
 from portal.routes import apply, contact, gold, login, member, profile
 from simulators._serving import RunningServer, stop_together
@@ -106,6 +109,19 @@ def test_the_prefixed_twin_stays_under_its_prefix(served: dict[str, str]) -> Non
     script = requests.get(served["prefixed"] + "/tpcd/static/agent.js", timeout=10).text
     assert '"/tpcd/gold/nonce"' in script
     assert '"/popupForm"' in script  # the 安控元件's own address is not the portal's
+
+
+def test_the_http_walk_reaches_the_renamed_contact_page_from_home_and_remembers_where(served: dict[str, str]) -> None:
+    url = served["renamed"]
+    tab = Tab(url, None, home=load_profile(VARIANTS["renamed"].profile).home_url(url))
+    try:
+        with pytest.raises(LookupError, match="never shown here"):
+            tab.open(VerifyContactPage)  # no address of the suite's own
+        attacker.apply(tab)
+        assert tab.seen[VerifyContactPage.TITLE] == url + "/zh-tw/verification"
+        assert tab.open(VerifyContactPage).title == VerifyContactPage.TITLE
+    finally:
+        tab.close()
 
 
 def test_chrome_repeats_the_steps_words_outside_and_around_the_content(served: dict[str, str]) -> None:
