@@ -73,6 +73,7 @@ class Settings:
 
     project_root: Path = field(default_factory=Path.cwd)
     base_url: str | None = None  # a deployed portal to test; None starts the embedded portal twin
+    portal_profile: Path | None = None  # the portal profile (TOML, docs/deployment.md#portal-profile); None: the twin's
     stack: str | None = None  # attach to this running stack (the JSON `tpcd up --json` printed: a file or a URL)
     token: str | None = None  # the attached stack's bearer token (TPCD_TOKEN), else read from token_file
     token_file: Path | None = None  # where that token is; default: the file the stack's JSON names, if readable

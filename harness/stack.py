@@ -31,6 +31,7 @@ from fastapi import FastAPI
 
 from harness.attach import AttachedStack
 from harness.portal_config import systems
+from harness.profile import profile_of
 from harness.settings import Settings, SettingsError
 from harness.simulators import CONTROLLED, OCSP, SERVICE_PORTS, SIMULATORS
 from harness.twin import TwinClient
@@ -52,14 +53,21 @@ from simulators.netizen import NetizenClient
 from simulators.sms import SmsSettings
 
 LOOPBACK = "127.0.0.1"  # the citizen's computer (card, pcscd, agent) never listens anywhere else
-NETIZEN_CALLBACK = "/register/netizen/callback"  # the portal's return from 網路市民 (portal/routes/profile.py)
 
 
 class Stack:
     """The portal twin (unless a deployed portal is the target) and every simulator, as one unit."""
 
-    def __init__(self, settings: Settings, attach: AttachedStack | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        attach: AttachedStack | None = None,
+        build_portal: Callable[..., FastAPI] | None = None,
+    ) -> None:
         self.settings = settings
+        # How the twin is built from its PortalSettings: create_app (tests build equivalent twins: tests/portals).
+        self.build_portal: Callable[[PortalSettings], FastAPI] = build_portal or create_app
+        self.profile = profile_of(settings)  # the portal's home and 網路市民 callback (harness/profiles/twin.toml)
         self.attached = attach
         self.urls: dict[str, str] = {}
         # Made per stack once it binds beyond loopback; an attached stack's is the one it was read with.
@@ -94,6 +102,11 @@ class Stack:
         return self.settings.base_url or self.urls["portal"]
 
     @property
+    def home_url(self) -> str:
+        """The portal's home page, where the citizen starts (the portal profile's `home`)."""
+        return self.profile.home_url(self.portal_url)
+
+    @property
     def agent_port(self) -> int | None:
         """The port the 安控元件 really listens on (an attached run's browser maps the public one onto it)."""
         return self.desktop.port if self.desktop is not None else None
@@ -116,7 +129,7 @@ class Stack:
                 client = controlled.client(self.urls[controlled.name], token=self.token, shared=shared)
                 self._clients[controlled.name] = self._exit.enter_context(client)
             if self.runs_twin:
-                portal = create_app(self._portal_settings())
+                portal = self.build_portal(self._portal_settings())
                 self._portal = portal
                 self._exit.callback(portal.state.store.close)  # after the server has stopped
                 self._serve("portal", self._guarded(portal, ()))
@@ -137,7 +150,7 @@ class Stack:
         run attached to a shared stack may do it)."""
         netizen = self._clients["netizen"]
         assert isinstance(netizen, NetizenClient)
-        netizen.register_redirect_uri(self.portal_url.rstrip("/") + NETIZEN_CALLBACK)
+        netizen.register_redirect_uri(self.profile.netizen_callback_url(self.portal_url))
 
     def _start_simulators(self) -> None:
         unknown = sorted(set(self.settings.ports) - set(SERVICE_PORTS))

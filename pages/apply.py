@@ -9,13 +9,19 @@ from pages.register import VerifyContactPage
 
 
 class HomePage(Screen):
-    """臺北卡3.0 home: the 桃紅色 [申請臺北卡] starts an application (step 1)."""
+    """臺北卡3.0 home: the 桃紅色 [申請臺北卡] starts an application (step 1). The one screen opened by its address:
+    the browser's base URL is the portal's home (the portal profile's `home`, harness/profile.py)."""
 
-    TITLE, ROUTE = "臺北卡3.0", "/"
+    TITLE = "臺北卡3.0"
 
     def __init__(self, page: Page) -> None:
         super().__init__(page)
         self.apply = page.get_by_role("button", name="申請臺北卡", exact=True)
+
+    def open(self) -> HomePage:
+        """Open the portal's home page, as the citizen types its address (step 1)."""
+        self.page.goto("")  # the context's base URL itself (harness.plugin.browser)
+        return self.expect_shown()
 
     def start_application(self) -> ChooseMembershipPage:
         """Press [申請臺北卡]."""
@@ -26,7 +32,7 @@ class HomePage(Screen):
 class ChooseMembershipPage(Screen):
     """選擇會員類型: [一般會員註冊] or [金質會員註冊] (step 2)."""
 
-    TITLE, ROUTE = "選擇會員類型", "/apply"
+    TITLE = "選擇會員類型"
 
     def choose(self, label: str) -> MemberRegistrationPage:
         """Press the tier's button, e.g. 「金質會員註冊」."""
@@ -37,7 +43,7 @@ class ChooseMembershipPage(Screen):
 class MemberRegistrationPage(Screen):
     """會員註冊: the personal-data terms, a tick box and [下一步], disabled until ticked (step 3)."""
 
-    TITLE, ROUTE = "會員註冊", "/register"
+    TITLE = "會員註冊"
 
     def __init__(self, page: Page) -> None:
         super().__init__(page)

@@ -2,8 +2,9 @@
 
 It reads each page as a browser without JavaScript does: the forms (their CSRF tokens included) are found by the
 documented label of their button and filled by their fields' labels, so it works on any portal whose pages carry
-the documented labels, like the page objects. The routes it opens directly are the page objects' own `ROUTE`s;
-the only other address it uses is the 「我不是機器人」 widget's, read off the page it is embedded in.
+the documented labels, like the page objects. The only addresses it opens directly are the portal's home, a screen's
+where it was shown that screen before (a person remembers an address bar), and the 「我不是機器人」 widget's, read off
+the page it is embedded in.
 
 The walk through the application's forms (`apply`, `request_code`, `captcha_token`, `enter_code`) is the attacker's
 and also the citizen's way to a screen mid-journey without the browser (pages.flows.ByHttp).
@@ -29,7 +30,7 @@ from requests.adapters import HTTPAdapter
 
 from harness.citizens import Channel, CitizenProfile, with_check_digit
 from pages.apply import HomePage
-from pages.base import Screen
+from pages.base import Screen, history
 from pages.gold import LoginPage
 from pages.register import BasicDataPage, MemberHomePage, RegistrationDonePage, SetPasswordPage, VerifyContactPage
 
@@ -230,8 +231,18 @@ class _FromAddress(HTTPAdapter):
 class Tab:
     """One cookie jar against the portal: what a browser tab is to a citizen, without JavaScript."""
 
-    def __init__(self, portal_url: str, source: str | None, cookies: Iterable[tuple[str, str]] = ()) -> None:
+    def __init__(
+        self,
+        portal_url: str,
+        source: str | None,
+        cookies: Iterable[tuple[str, str]] = (),
+        *,
+        home: str | None = None,
+        seen: dict[str, str] | None = None,
+    ) -> None:
         self.portal_url, self.source = portal_url.rstrip("/"), source
+        self.home = home or self.portal_url + "/"  # the portal's home page (the portal profile's `home`)
+        self.seen = {} if seen is None else seen  # title → the address it was shown at (shared when given)
         self.http = requests.Session()
         if source is not None:
             adapter = _FromAddress(source)
@@ -246,19 +257,30 @@ class Tab:
 
     def copy(self) -> Tab:
         """Another tab holding the same cookies and showing the same page (for requests sent at the same time)."""
-        twin = Tab(self.portal_url, self.source, ((c.name, c.value or "") for c in self.http.cookies))
+        cookies = ((c.name, c.value or "") for c in self.http.cookies)
+        twin = Tab(self.portal_url, self.source, cookies, home=self.home, seen=self.seen)
         twin.last = self.last
         return twin
 
     def _keep(self, response: requests.Response, started: float) -> Reply:
         self.last = read(response, time.perf_counter() - started)
+        if self.last.title and self.last.status == 200 and response.request.method == "GET":
+            self.seen[self.last.title] = self.last.url
         return self.last
 
     def open(self, screen: type[Screen] | str) -> Reply:
-        """GET a screen by its route (or a path), following redirects as a browser does."""
-        path = screen if isinstance(screen, str) else screen.ROUTE
+        """GET the home page, a screen at the address it was shown at before, or a path; redirects followed as a
+        browser does. LookupError for a screen never shown: its address is the portal's own business."""
+        if isinstance(screen, str):
+            url = urljoin(self.portal_url + "/", screen.lstrip("/"))
+        elif screen is HomePage:
+            url = self.home
+        elif screen.TITLE in self.seen:
+            url = self.seen[screen.TITLE]
+        else:
+            raise LookupError(f"「{screen.TITLE}」 was never shown here: reach it from the home page first")
         started = time.perf_counter()
-        return self._keep(self.http.get(urljoin(self.portal_url + "/", path.lstrip("/")), timeout=30), started)
+        return self._keep(self.http.get(url, timeout=30), started)
 
     def follow(self, link: str) -> Reply:
         """Follow the link (or link-styled button) labelled `link` on the page shown."""
@@ -344,16 +366,20 @@ class Attacker:
     rng: random.Random
     source: str | None = None  # the local address requests leave from; None: the machine's default
     tabs: list[Tab] = field(default_factory=list)
+    home: str | None = None  # the portal's home page; None: the portal's URL itself
+    login_link: str = "登入"  # the home page's link to the login form, as the portal words it
+    seen: dict[str, str] = field(default_factory=dict)  # title → where the attacker was shown it, in any session
 
     @classmethod
-    def at(cls, portal_url: str, identity: CitizenProfile) -> Self:
-        """An attacker against `portal_url`; against a portal on loopback, from a loopback address of their own
-        (127.x.y.z), so to the portal they are another client than the citizen's browser."""
+    def at(cls, portal_url: str, identity: CitizenProfile, home: str | None = None, login_link: str = "登入") -> Self:
+        """An attacker against `portal_url` (its home page `home`, its link to the login form `login_link`); against
+        a portal on loopback, from a loopback address of their own (127.x.y.z), so to the portal they are another
+        client than the citizen's browser."""
         rng = random.Random(identity.seed)
         source = None
         if _loopback(portal_url):
             source = f"127.{rng.randrange(1, 255)}.{rng.randrange(1, 255)}.{rng.randrange(2, 255)}"
-        return cls(portal_url, identity, rng, source)
+        return cls(portal_url, identity, rng, source, home=home, login_link=login_link)
 
     @property
     def has_own_address(self) -> bool:
@@ -366,7 +392,7 @@ class Attacker:
 
     def tab(self, cookies: Iterable[tuple[str, str]] = ()) -> Tab:
         """A fresh session of the attacker's (optionally holding `cookies`)."""
-        opened = Tab(self.portal_url, self.source, cookies)
+        opened = Tab(self.portal_url, self.source, cookies, home=self.home, seen=self.seen)
         self.tabs.append(opened)
         return opened
 
@@ -421,7 +447,11 @@ class Attacker:
     def log_in(self, account: str, password: str, tab: Tab | None = None) -> Reply:
         """The login form with `account` and `password`; the reply's `elapsed` times the form's POST alone."""
         tab = tab or self.tab()
-        tab.open(LoginPage)
+        if LoginPage.TITLE in tab.seen:
+            tab.open(LoginPage)
+        else:  # the first time: from the home page, by its link
+            tab.open(HomePage)
+            tab.follow(self.login_link)
         return tab.submit("登入", {"帳號": account, "密碼": password})
 
     def unknown_accounts(self, count: int) -> list[str]:
@@ -434,16 +464,20 @@ class Attacker:
 
     # sessions copied off the citizen's computer
     def copy_session(self, browser: Page) -> Tab:
-        """A tab holding the cookies the citizen's browser holds for the portal, as if copied off their computer."""
+        """A tab holding the cookies the citizen's browser holds for the portal, as if copied off their computer,
+        and the addresses of the screens in its history."""
         host = urlparse(self.portal_url).hostname
         cookies = [
             (c["name"], c["value"]) for c in browser.context.cookies() if c.get("domain", "").lstrip(".") == host
         ]
+        self.seen.update(history(browser))
         return self.tab(cookies)
 
     def read_everything(self, tab: Tab) -> list[Reply]:
-        """Every registration and member screen, opened with `tab`'s cookies."""
-        return [tab.open(screen) for screen in APPLICATION_SCREENS]
+        """Every registration and member screen whose address the attacker knows, opened with `tab`'s cookies."""
+        known = [screen for screen in APPLICATION_SCREENS if screen.TITLE in tab.seen]
+        assert known, f"the attacker knows the address of none of {[s.TITLE for s in APPLICATION_SCREENS]}"
+        return [tab.open(screen) for screen in known]
 
 
 def _has(reply: Reply, button: str) -> bool:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import ClassVar, Self
+from typing import ClassVar, Self, TypeVar
+from weakref import WeakKeyDictionary
 
 from playwright.sync_api import Locator, Page, Route, expect
 
@@ -16,11 +17,21 @@ PAINTED_BACKGROUND = """element => {
 }"""
 
 
+S = TypeVar("S", bound="Screen")
+_HISTORY: WeakKeyDictionary[Page, dict[str, str]] = WeakKeyDictionary()
+
+
+def history(page: Page) -> dict[str, str]:
+    """The screens this browser window was shown, by title → the address it showed each at (its history, as someone
+    who copies the browser's session off the computer reads it too)."""
+    return _HISTORY.setdefault(page, {})
+
+
 class Screen:
-    """A portal screen, recognised by its level-1 heading (the documented page name)."""
+    """A portal screen, recognised by its level-1 heading (the documented page name). No screen has an address of
+    its own here: the citizen reaches each from the portal's home by the guide's links and buttons."""
 
     TITLE: ClassVar[str]
-    ROUTE: ClassVar[str]
 
     def __init__(self, page: Page) -> None:
         self.page = page
@@ -31,14 +42,10 @@ class Screen:
     def __repr__(self) -> str:
         return f"{type(self).__name__}「{self.TITLE}」"
 
-    def open(self) -> Self:
-        """Navigate straight to this screen (ROUTE is relative to the portal under test)."""
-        self.page.goto(self.ROUTE)
-        return self.expect_shown()
-
     def expect_shown(self) -> Self:
         """Wait until this screen is the one shown; fail with the heading that was expected."""
         expect(self.heading, f"expected the 「{self.TITLE}」 screen").to_be_visible()
+        history(self.page)[self.TITLE] = self.page.url
         return self
 
     def message(self, text: str) -> Locator:
@@ -88,3 +95,9 @@ class Screen:
     def press(self, label: str) -> None:
         """Click the documented control `label`, e.g. 「申請臺北卡」 or 「下一步」."""
         self.control(label).click()
+
+    def follow(self, link: str, screen: type[S]) -> S:
+        """Click the link worded `link` (a site's navigation may repeat it: any one leads there) and wait for
+        `screen`."""
+        self.page.get_by_role("link", name=link, exact=True).first.click()
+        return screen(self.page).expect_shown()

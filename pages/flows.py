@@ -1,5 +1,6 @@
 """Multi-screen rollups, so a scenario about step N can start there in one line: in the browser screen by screen, or
-(ByHttp) through the portal's public forms over HTTP, the session then handed to the browser."""
+(ByHttp) through the portal's public forms over HTTP, the session then handed to the browser. Either way every
+screen is reached from the portal's home by the guide's links and buttons, never by an address of the suite's own."""
 
 from __future__ import annotations
 
@@ -11,11 +12,12 @@ from urllib.parse import urlparse
 from playwright.sync_api import Page
 
 from harness.citizens import Channel, CitizenProfile
+from harness.profile import Links
 from pages import attacker
 from pages.apply import HomePage, MemberRegistrationPage
 from pages.attacker import Reply, Tab
-from pages.base import Screen
-from pages.gold import GoldVerificationPage, VerifiedPage
+from pages.base import Screen, history
+from pages.gold import GoldVerificationPage, LoginPage, VerifiedPage
 from pages.register import (
     BasicDataPage,
     MemberHomePage,
@@ -30,6 +32,16 @@ if TYPE_CHECKING:
 CodeSource = Callable[[Channel, str], str]  # (channel, address) → the newest code received there
 S = TypeVar("S", bound=Screen)
 SAME_SITE: dict[str, Literal["Strict", "Lax", "None"]] = {"Strict": "Strict", "Lax": "Lax", "None": "None"}
+
+
+def log_in_page(page: Page, links: Links) -> LoginPage:
+    """The login form, reached from the home page by its link (worded as the portal profile says)."""
+    return HomePage(page).open().follow(links.login, LoginPage)
+
+
+def member_home_page(page: Page, links: Links) -> MemberHomePage:
+    """The member's own page, reached from the home page by its link, as a logged-in citizen comes back to it."""
+    return HomePage(page).open().follow(links.member_home, MemberHomePage)
 
 
 def choose_membership(page: Page, label: str) -> MemberRegistrationPage:
@@ -132,13 +144,18 @@ class InBrowser:
 class ByHttp:
     """The same rollups through the portal's public forms, as a script walks them (pages.attacker: forms found by
     their documented labels, CSRF tokens read off the pages), from a session whose cookies are then handed to the
-    citizen's browser, which opens the screen reached (as Playwright's authentication guide reuses a signed-in state).
-    Only the public forms and the pages' own routes: it works against any portal, the embedded twin or a deployment.
+    citizen's browser, which opens the page where the walk ended (as Playwright's authentication guide reuses a
+    signed-in state). Only the home page's address and the public forms: it works against any portal built to the
+    guide, the embedded twin or a deployment, whatever its routes.
 
-    `headers` go on every request, as the browser's do (its User-Agent, the scenario's session header)."""
+    `headers` go on every request, as the browser's do (its User-Agent, the scenario's session header); `home` is the
+    portal's home page (default: `portal_url` itself)."""
 
-    def __init__(self, page: Page, portal_url: str, headers: Mapping[str, str] | None = None) -> None:
+    def __init__(
+        self, page: Page, portal_url: str, headers: Mapping[str, str] | None = None, home: str | None = None
+    ) -> None:
         self.page, self.portal_url, self.headers = page, portal_url.rstrip("/"), dict(headers or {})
+        self.home = home
 
     def consent(self) -> VerifyContactPage:
         return self._arrive(VerifyContactPage, self._applied)
@@ -188,15 +205,20 @@ class ByHttp:
         _expect(tab.submit("註冊", {"密碼": citizen.password, "確認密碼": citizen.password}), RegistrationDonePage)
 
     def _arrive(self, screen: type[S], walk: Callable[[Tab], None]) -> S:
-        """Walk the forms in a fresh session, hand its cookies to the browser, and open `screen` there."""
-        tab = Tab(self.portal_url, None)
+        """Walk the forms in a fresh session, hand its cookies to the browser, and open the page where the walk
+        ended there (the last reply's address: after a form, where the portal redirected), which must be `screen`."""
+        tab = Tab(self.portal_url, None, home=self.home)
         tab.http.headers.update(self.headers)
         try:
             walk(tab)
+            assert tab.last is not None
+            ended = tab.last.url
             self.page.context.add_cookies(browser_cookies(tab.http.cookies, self.portal_url))
+            history(self.page).update(tab.seen)  # the session's pages, as if this browser had walked them
         finally:
             tab.close()
-        return screen(self.page).open()
+        self.page.goto(ended)
+        return screen(self.page).expect_shown()
 
 
 def _expect(reply: Reply, screen: type[Screen]) -> Reply:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from urllib.parse import urljoin
 
 import zxingcpp
 from PIL import Image
@@ -15,7 +16,7 @@ from pages.register import MemberHomePage
 class GoldVerificationPage(Screen):
     """金質會員認證 (步驟一): the notice, [下載安控元件], and what the page found of the agent."""
 
-    TITLE, ROUTE = "金質會員認證", "/gold"
+    TITLE = "金質會員認證"
 
     def __init__(self, page: Page) -> None:
         super().__init__(page)
@@ -37,7 +38,7 @@ class GoldVerificationPage(Screen):
 class CardVerificationPage(Screen):
     """步驟二: the ID number and 橘色[送出], then the PINCODE box with [OK]."""
 
-    TITLE, ROUTE = "步驟二：自然人憑證實名驗證", "/gold/verify"
+    TITLE = "步驟二：自然人憑證實名驗證"
 
     def __init__(self, page: Page) -> None:
         super().__init__(page)
@@ -75,7 +76,7 @@ class CardVerificationPage(Screen):
 class VerifiedPage(Screen):
     """實名認證成功 (step 23): the account, the app's QR code, 橘色[登入臺北卡3.0網站]."""
 
-    TITLE, ROUTE = "實名認證成功", "/gold/done"
+    TITLE = "實名認證成功"
 
     def __init__(self, page: Page) -> None:
         super().__init__(page)
@@ -88,7 +89,7 @@ class VerifiedPage(Screen):
 
     def qr_png(self) -> bytes:
         """The QR code image as the browser received it."""
-        source = self.qr.get_attribute("src") or ""
+        source = urljoin(self.page.url, self.qr.get_attribute("src") or "")  # as the page's own address resolves it
         return self.page.request.get(source).body()
 
     def qr_texts(self) -> list[str]:
@@ -99,7 +100,7 @@ class VerifiedPage(Screen):
 class LoginPage(Screen):
     """登入臺北卡3.0: account and password."""
 
-    TITLE, ROUTE = "登入臺北卡3.0", "/login"
+    TITLE = "登入臺北卡3.0"
 
     def log_in(self, account: str, password: str) -> MemberHomePage:
         """Type both and press [登入]: the member's own page."""

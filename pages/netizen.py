@@ -10,7 +10,7 @@ from pages.base import Screen
 class NetizenLoginPage(Screen):
     """網路市民登入: account and password, then consent to share the profile with 臺北卡."""
 
-    TITLE, ROUTE = "網路市民登入", "/oauth/authorize"
+    TITLE = "網路市民登入"
 
     def __init__(self, page: Page) -> None:
         super().__init__(page)

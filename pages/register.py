@@ -11,7 +11,7 @@ from pages.base import Screen
 class VerifyContactPage(Screen):
     """驗證手機或電子郵件: send a code (step 4), then type it and tick 「我不是機器人」 (step 6)."""
 
-    TITLE, ROUTE = "驗證手機或電子郵件", "/register/contact"
+    TITLE = "驗證手機或電子郵件"
 
     def __init__(self, page: Page) -> None:
         super().__init__(page)
@@ -66,7 +66,7 @@ class VerifyContactPage(Screen):
 class BasicDataPage(Screen):
     """基本資料 (step 7): typed by hand, or pulled with [取回網路市民資料]."""
 
-    TITLE, ROUTE = "基本資料", "/register/profile"
+    TITLE = "基本資料"
 
     def __init__(self, page: Page) -> None:
         super().__init__(page)
@@ -93,7 +93,7 @@ class BasicDataPage(Screen):
 class SetPasswordPage(Screen):
     """設定密碼 (step 8): the rules listed, each met or unmet as the citizen types; then [註冊]."""
 
-    TITLE, ROUTE = "設定密碼", "/register/password"
+    TITLE = "設定密碼"
 
     def __init__(self, page: Page) -> None:
         super().__init__(page)
@@ -114,7 +114,7 @@ class SetPasswordPage(Screen):
 class RegistrationDonePage(Screen):
     """註冊完成 (step 9): 是否繼續進行金質會員認證？ [是] / [否]."""
 
-    TITLE, ROUTE = "註冊完成", "/register/done"
+    TITLE = "註冊完成"
 
     def __init__(self, page: Page) -> None:
         super().__init__(page)
@@ -124,7 +124,7 @@ class RegistrationDonePage(Screen):
 class MemberHomePage(Screen):
     """會員專區: the member's status at the top left (未實名 / 已實名), card services on the right."""
 
-    TITLE, ROUTE = "會員專區", "/member"
+    TITLE = "會員專區"
 
     def __init__(self, page: Page) -> None:
         super().__init__(page)

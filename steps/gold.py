@@ -10,9 +10,10 @@ from pytest_bdd import given, parsers, then, when
 from harness.cards import card_holder
 from harness.citizens import CitizenProfile, card_services, someone_else, wrong_pin
 from harness.codes import CodeReader
+from harness.profile import PortalProfile
 from pages.agent import InstallerWizard, TrayIcon
 from pages.base import Screen
-from pages.flows import Arrival, verify_real_name
+from pages.flows import Arrival, log_in_page, member_home_page, verify_real_name
 from pages.gold import CardVerificationPage, GoldVerificationPage, LoginPage, VerifiedPage
 from pages.register import MemberHomePage
 from simulators._client import SimulatorClient
@@ -177,8 +178,8 @@ def _(screen: CardVerificationPage) -> None:
 
 
 @then("市民仍是未實名的一般會員")
-def _(page: Page) -> None:
-    expect(MemberHomePage(page).open().status).to_have_text("未實名")
+def _(page: Page, portal_profile: PortalProfile) -> None:
+    expect(member_home_page(page, portal_profile.links).status).to_have_text("未實名")
 
 
 @given("市民已完成實名認證", target_fixture="screen")
@@ -226,5 +227,5 @@ def _(screen: MemberHomePage, registry: RegistryClient, citizen: CitizenProfile)
 
 
 @when("市民日後以身分證字號和密碼登入臺北卡網站", target_fixture="screen")
-def _(page: Page, citizen: CitizenProfile) -> MemberHomePage:
-    return LoginPage(page).open().log_in(citizen.id_number, citizen.password)
+def _(page: Page, citizen: CitizenProfile, portal_profile: PortalProfile) -> MemberHomePage:
+    return log_in_page(page, portal_profile.links).log_in(citizen.id_number, citizen.password)

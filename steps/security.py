@@ -11,9 +11,10 @@ from pytest_bdd import given, parsers, then, when
 from harness.citizens import Channel, CitizenProfile
 from harness.codes import CodeReader
 from harness.notices import wait_for_notice, without_code
+from harness.profile import PortalProfile
 from harness.twin import TwinClient
 from pages.attacker import MALFORMED_ADDRESSES, Attacker, Reply, Tab
-from pages.flows import Arrival
+from pages.flows import Arrival, log_in_page
 from pages.gold import LoginPage
 from pages.register import BasicDataPage, MemberHomePage, RegistrationDonePage
 from pages.screens import SCREENS
@@ -110,8 +111,8 @@ def _(attacker: Attacker, citizen: CitizenProfile, times: int) -> list[Reply]:
 
 
 @when("市民以身分證字號和正確的密碼登入", target_fixture="screen")
-def _(page: Page, citizen: CitizenProfile) -> LoginPage:
-    screen = LoginPage(page).open()
+def _(page: Page, citizen: CitizenProfile, portal_profile: PortalProfile) -> LoginPage:
+    screen = log_in_page(page, portal_profile.links)
     screen.try_log_in(citizen.id_number, citizen.password)
     return screen
 

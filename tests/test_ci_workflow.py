@@ -12,6 +12,7 @@ import subprocess
 from pathlib import Path
 
 from harness.cli import parse_command_line
+from tests.portals.variants import VARIANTS
 
 ROOT = Path(__file__).resolve().parents[1]
 CHECK = ROOT / ".venv" / "bin" / "check-jsonschema"
@@ -26,7 +27,13 @@ def _schema_check(*workflows: Path) -> subprocess.CompletedProcess[str]:
 
 
 def test_every_workflow_matches_the_github_workflow_schema(tmp_path: Path) -> None:
-    assert {path.name for path in WORKFLOWS} >= {"e2e.yml", "certify-agent.yml", "mutation.yml", "lock.yml"}
+    assert {path.name for path in WORKFLOWS} >= {
+        "e2e.yml",
+        "certify-agent.yml",
+        "mutation.yml",
+        "lock.yml",
+        "equivalent-portals.yml",
+    }
     done = _schema_check(*WORKFLOWS)  # one call: the schema is loaded once
     assert done.returncode == 0, done.stdout + done.stderr
     broken = tmp_path / "broken.yml"
@@ -81,3 +88,16 @@ def test_the_lock_is_refreshed_weekly_as_a_reviewed_change_that_passed_make_test
     assert "make lock UPGRADE=1" in text
     steps = text[text.index("steps:") :]
     assert steps.index("run: make lock UPGRADE=1") < steps.index("make test\n") < steps.index("create-pull-request")
+
+
+def test_the_equivalent_portals_job_runs_the_whole_suite_against_every_variant_on_a_schedule() -> None:
+    text = (ROOT / ".github" / "workflows" / "equivalent-portals.yml").read_text(encoding="utf-8")
+    triggers = text.split("\non:\n", 1)[1].split("\n\n", 1)[0]
+    assert "schedule:" in triggers
+    assert "workflow_dispatch:" in triggers
+    assert "push:" not in triggers  # the whole suite four times: nightly, not on every push
+    assert f"variant: [{', '.join(VARIANTS)}]" in text
+    (run,) = [line.strip() for line in text.splitlines() if "--portal-variant ${{ matrix.variant }}" in line]
+    assert run.startswith("run: .venv/bin/python -m pytest steps -p tests.portals.plugin --portal-variant ")
+    assert " -k " not in run  # the whole suite
+    assert "--shard" not in run

@@ -50,13 +50,13 @@ def launch_options(settings: Settings, stack: Stack, *, headed: bool, home: Path
     }
 
 
-def context_options(settings: Settings, portal_url: str) -> dict[str, Any]:
+def context_options(settings: Settings, portal_home: str) -> dict[str, Any]:
     """A context like the suite's (harness/plugin/browser.py, browser_context_args), for a scenario explored by hand:
-    zh-TW, Taipei time, the Windows Chrome user agent, relative URLs against the portal under test, and Local Network
-    Access granted when the portal is not on loopback (docs/protocols/browser.md)."""
-    local_network = [] if is_loopback(urlparse(portal_url).hostname or "") else ["local-network-access"]
+    zh-TW, Taipei time, the Windows Chrome user agent, the portal's home page as base URL, and Local Network Access
+    granted when the portal is not on loopback (docs/protocols/browser.md)."""
+    local_network = [] if is_loopback(urlparse(portal_home).hostname or "") else ["local-network-access"]
     return {
-        "base_url": portal_url,
+        "base_url": portal_home,
         "locale": settings.locale,
         "timezone_id": settings.timezone,
         "user_agent": settings.user_agent,

@@ -237,7 +237,7 @@ class Notebook:
         registry = self._clients["registry"]
         assert isinstance(registry, RegistryClient)
         registry.set_holdings(citizen.id_number, card_services(citizen))
-        context = self.fresh_context(context_options(self.settings, stack.portal_url))
+        context = self.fresh_context(context_options(self.settings, stack.home_url))
         scenario_id = secrets.token_hex(8)  # named on every request, as the suite's page does (harness.plugin.browser)
         browser.call(lambda: context.set_extra_http_headers({SESSION_HEADER: scenario_id}))
         page = browser.call(context.new_page)

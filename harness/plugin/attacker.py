@@ -19,7 +19,9 @@ def attacker(
     """Someone else than the citizen, with a phone and a mailbox as unique as the citizen's (so a shared, attached
     stack keeps scenarios apart), acting only through the portal's public pages."""
     seed = scenario_seed(pytestconfig.stash[BASE_SEED_KEY], request.node.nodeid + "#攻擊者")
-    someone = Attacker.at(fresh_stack.portal_url, make_citizen(seed, worker=worker_number(worker_id)))
+    identity = make_citizen(seed, worker=worker_number(worker_id))
+    profile = fresh_stack.profile
+    someone = Attacker.at(fresh_stack.portal_url, identity, fresh_stack.home_url, profile.links.login)
     try:
         yield someone
     finally:

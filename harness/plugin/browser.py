@@ -109,15 +109,15 @@ def browser_type_launch_args(
 
 @pytest.fixture(scope="session")
 def browser_context_args(
-    browser_context_args: dict[str, Any], portal_url: str, tpcd_settings: Settings
+    browser_context_args: dict[str, Any], portal_url: str, portal_home: str, tpcd_settings: Settings
 ) -> dict[str, Any]:
-    """Every context speaks zh-TW in Taipei time and resolves relative URLs against the portal under test; a portal
-    not on loopback may call the agent on loopback only with Local Network Access granted
-    (docs/protocols/browser.md)."""
+    """Every context speaks zh-TW in Taipei time and has the portal's home page as its base URL (where HomePage
+    opens; every other screen is reached from there); a portal not on loopback may call the agent on loopback only
+    with Local Network Access granted (docs/protocols/browser.md)."""
     local_network = [] if is_loopback(urlparse(portal_url).hostname or "") else ["local-network-access"]
     return {
         **browser_context_args,
-        "base_url": portal_url,
+        "base_url": portal_home,
         "locale": tpcd_settings.locale,
         "timezone_id": tpcd_settings.timezone,
         "user_agent": tpcd_settings.user_agent,
@@ -151,10 +151,11 @@ def page(
 
 
 @pytest.fixture
-def arrive(page: Page, portal_url: str, scenario_id: str, tpcd_settings: Settings) -> Arrival:
+def arrive(page: Page, portal_url: str, portal_home: str, scenario_id: str, tpcd_settings: Settings) -> Arrival:
     """How a scenario that starts mid-journey (市民已完成會員註冊…) gets there: through the portal's public forms over
     HTTP, the session then handed to its browser, or screen by screen in the browser (Settings.arrive_by_http). The
     HTTP session presents itself as the browser does: the same User-Agent and scenario header."""
     if not tpcd_settings.arrive_by_http:
         return InBrowser(page)
-    return ByHttp(page, portal_url, headers={"User-Agent": tpcd_settings.user_agent, SESSION_HEADER: scenario_id})
+    headers = {"User-Agent": tpcd_settings.user_agent, SESSION_HEADER: scenario_id}
+    return ByHttp(page, portal_url, headers=headers, home=portal_home)

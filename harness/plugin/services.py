@@ -15,10 +15,12 @@ from urllib.parse import urlparse
 
 import allure
 import pytest
+from fastapi import FastAPI
 
 from harness.attach import AttachedStack, AttachError, attach_stack
 from harness.citizens import Channel, CitizenProfile
 from harness.codes import CodeReader
+from harness.profile import PortalProfile, profile_of
 from harness.settings import SUITE_PACE, Settings, SettingsError, load_settings
 from harness.simulators import CONTROLLED, Controlled, Target
 from harness.stack import Stack
@@ -47,6 +49,9 @@ def _typed_base_url(config: pytest.Config) -> str | None:
 SETTINGS_KEY = pytest.StashKey[Settings]()
 ATTACHED_KEY = pytest.StashKey[AttachedStack]()
 STACK_KEY = pytest.StashKey[Stack]()
+PROFILE_KEY = pytest.StashKey[PortalProfile]()
+# How the embedded twin is built: a plugin may set another builder (tests/portals builds twins equivalent to it).
+BUILD_PORTAL_KEY = pytest.StashKey[Callable[..., FastAPI]]()
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -63,6 +68,7 @@ def pytest_configure(config: pytest.Config) -> None:
             root=config.rootpath,
         ).paced(SUITE_PACE)  # short simulated waits, where none was set
         config.stash[SETTINGS_KEY] = settings
+        config.stash[PROFILE_KEY] = profile_of(settings)
         if settings.stack is not None:
             config.stash[ATTACHED_KEY] = attach_stack(settings)
     except (SettingsError, AttachError) as error:
@@ -97,7 +103,8 @@ def tpcd_settings(pytestconfig: pytest.Config) -> Settings:
 @pytest.fixture(scope="session")
 def stack(tpcd_settings: Settings, pytestconfig: pytest.Config) -> Iterator[Stack]:
     """Every service on loopback for this worker (attached: only the citizen's computer): all up, or none left."""
-    with Stack(tpcd_settings, attach=pytestconfig.stash.get(ATTACHED_KEY, None)) as running:
+    attached, build = pytestconfig.stash.get(ATTACHED_KEY, None), pytestconfig.stash.get(BUILD_PORTAL_KEY, None)
+    with Stack(tpcd_settings, attach=attached, build_portal=build) as running:
         yield running
 
 
@@ -105,6 +112,18 @@ def stack(tpcd_settings: Settings, pytestconfig: pytest.Config) -> Iterator[Stac
 def portal_url(stack: Stack) -> str:
     """The portal under test: the twin's URL, or --base-url when aimed at a deployed portal."""
     return stack.portal_url
+
+
+@pytest.fixture(scope="session")
+def portal_profile(stack: Stack) -> PortalProfile:
+    """What the portal under test may do differently from the twin (TPCD_PORTAL_PROFILE; default: the twin's)."""
+    return stack.profile
+
+
+@pytest.fixture(scope="session")
+def portal_home(stack: Stack) -> str:
+    """The portal's home page (the portal profile's `home` under the portal's URL), where the citizen starts."""
+    return stack.home_url
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from portal import deps
 from portal.rendering import render
 from portal.security import require_csrf
-from portal.session import begin_application
+from portal.session import begin_application, current_member
 
 router = APIRouter()
 
@@ -21,8 +21,8 @@ TIER_REQUIRED = "請先選擇要註冊的會員類型。"
 
 @router.get("/", response_class=HTMLResponse)
 def home(request: Request) -> Response:
-    """Step 1: the Taipei Card home with the 桃紅色 [申請臺北卡]."""
-    return render(request, "home.html", title="臺北卡3.0")
+    """Step 1: the Taipei Card home with the 桃紅色 [申請臺北卡], [登入], and for a member logged in 會員專區."""
+    return render(request, "home.html", title="臺北卡3.0", member=current_member(request))
 
 
 @router.get("/apply", response_class=HTMLResponse)

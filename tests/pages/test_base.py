@@ -17,7 +17,7 @@ FORM = """<h1>表單</h1>
 class Form(Screen):
     """A screen with one plain and one masked field."""
 
-    TITLE, ROUTE = "表單", "/"
+    TITLE = "表單"
 
 
 @pytest.fixture

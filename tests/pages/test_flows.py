@@ -19,11 +19,17 @@ from simulators._control import SESSION_HEADER
 
 @pytest.fixture(params=["in the browser", "by HTTP"])
 def arrival(
-    request: pytest.FixtureRequest, page: Page, portal_url: str, scenario_id: str, tpcd_settings: Settings
+    request: pytest.FixtureRequest,
+    page: Page,
+    portal_url: str,
+    portal_home: str,
+    scenario_id: str,
+    tpcd_settings: Settings,
 ) -> Arrival:
     if request.param == "in the browser":
         return InBrowser(page)
-    return ByHttp(page, portal_url, headers={"User-Agent": tpcd_settings.user_agent, SESSION_HEADER: scenario_id})
+    headers = {"User-Agent": tpcd_settings.user_agent, SESSION_HEADER: scenario_id}
+    return ByHttp(page, portal_url, headers=headers, home=portal_home)
 
 
 def _pages_visited(page: Page) -> int:

@@ -1,0 +1,1 @@
+"""Twins equivalent to the portal twin, and the suite run against each (docs/contributing.md#equivalent-portals)."""
