@@ -17,4 +17,5 @@ pytest_plugins = [
     "steps.profile",
     "steps.gold",
     "steps.security",
+    "steps.real_name",
 ]

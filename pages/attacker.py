@@ -11,7 +11,9 @@ and also the citizen's way to a screen mid-journey without the browser (pages.fl
 
 from __future__ import annotations
 
+import base64
 import ipaddress
+import json
 import random
 import re
 import time
@@ -30,7 +32,7 @@ from requests.adapters import HTTPAdapter
 from harness.citizens import Channel, CitizenProfile, with_check_digit
 from pages.apply import HomePage
 from pages.base import Screen
-from pages.gold import LoginPage
+from pages.gold import CardVerificationPage, LoginPage
 from pages.register import BasicDataPage, MemberHomePage, RegistrationDonePage, SetPasswordPage, VerifyContactPage
 
 T = TypeVar("T")
@@ -322,6 +324,21 @@ def enter_code(tab: Tab, code: str, token: str) -> Reply:
     return tab.submit("下一步", {"驗證碼": code}, **{"g-recaptcha-response": token})
 
 
+def become_member(tab: Tab, person: CitizenProfile, codes: CodeSource, hostname: str) -> Reply:
+    """Steps 1–9 in `tab` for `person`: their own phone verified, their basic data, a password, then 「否」 (not now
+    to gold): the member's own page, the session logged in."""
+    apply(tab)
+    request_code(tab, Channel.MOBILE, person.mobile)
+    reply = enter_code(tab, codes(Channel.MOBILE, person.mobile), captcha_token(tab, hostname))
+    typed = {"姓名": person.name, "身分證字號": person.id_number, "出生日期": person.birth_date.isoformat()}
+    reply = tab.submit("下一步", typed | {person.sex.value: "", "地址": person.address})
+    reply = tab.submit("註冊", {"密碼": person.password, "確認密碼": person.password})
+    reply = tab.submit("否")
+    if reply.title != MemberHomePage.TITLE:
+        raise AssertionError(f"{person.name} did not become a member: 「{reply.title}」 {list(reply.notices)}")
+    return reply
+
+
 def _loopback(portal_url: str) -> bool:
     try:
         return ipaddress.ip_address(urlparse(portal_url).hostname or "").is_loopback
@@ -452,3 +469,105 @@ def _has(reply: Reply, button: str) -> bool:
     except LookupError:
         return False
     return True
+
+
+# real-name verification (documented steps 20–22), as the page's own script does it, from the citizen's computer
+@dataclass(frozen=True, slots=True)
+class Nonce:
+    """What the portal's 「送出」 hands out for the card to sign: its id and its text."""
+
+    nonce_id: int
+    value: str
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    """What the page posts back after the agent signed: the typed ID number, the nonce's id, the signature, the
+    signing certificate."""
+
+    id_number: str
+    nonce_id: int
+    signature: str
+    certb64: str
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """The portal's answer to posted evidence: the refusal the page shows the citizen, or where it goes next."""
+
+    status: int
+    error: str
+    next: str
+
+
+class _DataAttributes(HTMLParser):
+    """The `data-*` attributes of the 步驟二 form (its CSRF token, as the page's script reads it)."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.found: dict[str, str] = {}
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "form":
+            self.found |= {k.removeprefix("data-"): v or "" for k, v in attrs if k.startswith("data-")}
+
+
+class CardScript:
+    """步驟二 scripted on the citizen's own computer, in the citizen's session (`tab`): a nonce from the portal, the
+    card's signature over it from the local 安控元件 (called as a native client, with no Origin, as zkID's signer
+    does), the evidence posted back as the page's script posts it; every piece may be changed before it is sent."""
+
+    NONCE, VERIFY = "/gold/nonce", "/gold/verify"  # what the 步驟二 page's script calls (portal/static/agent.js)
+
+    def __init__(self, tab: Tab, agent_url: str, pin: str, *, agent_timeout: float = 60.0) -> None:
+        self.tab, self.agent_url, self.pin, self.agent_timeout = tab, agent_url.rstrip("/"), pin, agent_timeout
+        page = tab.http.get(urljoin(tab.portal_url + "/", CardVerificationPage.ROUTE.lstrip("/")), timeout=30)
+        reader = _DataAttributes()
+        reader.feed(page.text)
+        if "csrf" not in reader.found:
+            raise LookupError(f"no 步驟二 form with a CSRF token at {page.url} (HTTP {page.status_code})")
+        self.csrf = reader.found["csrf"]
+
+    def nonce(self) -> Nonce:
+        """Press 「送出」: a fresh nonce issued to this session's member."""
+        reply = self.tab.http.post(self._url(self.NONCE), headers={"X-CSRF-Token": self.csrf}, timeout=30)
+        reply.raise_for_status()
+        body = reply.json()
+        return Nonce(int(body["nonce_id"]), str(body["nonce"]))
+
+    def sign(self, nonce: Nonce, id_number: str) -> Evidence:
+        """The card's PKCS#1 signature over the nonce, through the agent's /sign (the PIN typed), as evidence."""
+        package = {"func": "MakeSignature", "signatureType": "PKCS1", "tbs": nonce.value, "tbsEncoding": "NONE"}
+        package |= {"hashAlgorithm": "SHA256", "withCardSN": "true", "pin": self.pin, "nonce": ""}
+        answer = requests.post(
+            self.agent_url + "/sign", data={"tbsPackage": json.dumps(package)}, timeout=self.agent_timeout
+        ).json()
+        if answer.get("ret_code") != 0:
+            raise AssertionError(f"the 安控元件 did not sign: ret_code {answer.get('ret_code')}")
+        return Evidence(id_number, nonce.nonce_id, str(answer["signature"]), str(answer["certb64"]))
+
+    def send(self, evidence: Evidence) -> Verdict:
+        """Post the evidence as the page does; the portal's verdict."""
+        body = {"id_number": evidence.id_number, "nonce_id": evidence.nonce_id}
+        body |= {"signature": evidence.signature, "certb64": evidence.certb64}
+        reply = self.tab.http.post(self._url(self.VERIFY), json=body, headers={"X-CSRF-Token": self.csrf}, timeout=30)
+        try:
+            answer = reply.json()
+        except ValueError:
+            answer = {"error": reply.text[:200]}
+        return Verdict(reply.status_code, str(answer.get("error", "")), str(answer.get("next", "")))
+
+    def verify(self, id_number: str) -> Verdict:
+        """The whole of 步驟二, honestly: a nonce, the card's signature over it, the evidence sent."""
+        return self.send(self.sign(self.nonce(), id_number))
+
+    def _url(self, path: str) -> str:
+        return urljoin(self.tab.portal_url + "/", path.lstrip("/"))
+
+
+def tampered(certb64: str) -> str:
+    """The certificate with one bit of its issuer's signature flipped: the same key, names and last four ID digits,
+    but no longer what the CA signed."""
+    der = bytearray(base64.b64decode(certb64))
+    der[-1] ^= 0x01  # the signatureValue BIT STRING ends the certificate
+    return base64.b64encode(bytes(der)).decode()

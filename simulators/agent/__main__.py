@@ -47,6 +47,7 @@ with ExitStack() as running:
         host = acquire_host()
         running.callback(release_host)
         pki = TestPki(pool)
+        agent.issuer = pki  # a lie armed on it (faults.Lie) takes another card from this CA
         ocsp = running.enter_context(serve_asgi(revocation.create_app(pki), name="ocsp", host=args.host))
         pki.ocsp_url, pki.crl_url = ocsp + "/ocsp", ocsp + "/crl"
         slot = CardSlot(host, pki)
