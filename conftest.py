@@ -18,4 +18,5 @@ pytest_plugins = [
     "steps.gold",
     "steps.security",
     "steps.real_name",
+    "steps.server_rules",
 ]

@@ -324,14 +324,20 @@ def enter_code(tab: Tab, code: str, token: str) -> Reply:
     return tab.submit("下一步", {"驗證碼": code}, **{"g-recaptcha-response": token})
 
 
+def basic_data(tab: Tab, person: CitizenProfile, *, sex_chosen: bool = True) -> Reply:
+    """Step 7: `person`'s basic data typed (their sex ticked, unless not `sex_chosen`), then 「下一步」."""
+    typed = {"姓名": person.name, "身分證字號": person.id_number, "出生日期": person.birth_date.isoformat()}
+    typed |= {person.sex.value: ""} if sex_chosen else {}
+    return tab.submit("下一步", typed | {"地址": person.address})
+
+
 def become_member(tab: Tab, person: CitizenProfile, codes: CodeSource, hostname: str) -> Reply:
     """Steps 1–9 in `tab` for `person`: their own phone verified, their basic data, a password, then 「否」 (not now
     to gold): the member's own page, the session logged in."""
     apply(tab)
     request_code(tab, Channel.MOBILE, person.mobile)
     reply = enter_code(tab, codes(Channel.MOBILE, person.mobile), captcha_token(tab, hostname))
-    typed = {"姓名": person.name, "身分證字號": person.id_number, "出生日期": person.birth_date.isoformat()}
-    reply = tab.submit("下一步", typed | {person.sex.value: "", "地址": person.address})
+    basic_data(tab, person)
     reply = tab.submit("註冊", {"密碼": person.password, "確認密碼": person.password})
     reply = tab.submit("否")
     if reply.title != MemberHomePage.TITLE:

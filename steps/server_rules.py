@@ -1,0 +1,50 @@
+"""Steps of the server-side rules of documented steps 7–9 that no other feature reaches: each breaks one rule."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import date, timedelta
+
+from playwright.sync_api import Page
+from pytest_bdd import parsers, when
+
+from harness.citizens import CitizenProfile, Sex
+from pages.attacker import Attacker, Reply, Tab, basic_data
+from pages.register import BasicDataPage, SetPasswordPage
+from pages.screens import SCREENS
+
+# The Gherkin's words for what is wrong with the basic data → the citizen as then typed.
+BROKEN: dict[str, Callable[[CitizenProfile], CitizenProfile]] = {
+    "選擇與身分證字號第 2 碼不符的性別": lambda c: replace(c, sex=Sex.FEMALE if c.sex is Sex.MALE else Sex.MALE),
+    "出生日期填 6 年前": lambda c: replace(c, birth_date=date.today() - timedelta(days=6 * 365)),
+    "出生日期填後天": lambda c: replace(c, birth_date=date.today() + timedelta(days=2)),
+    "姓名只填一個字": lambda c: replace(c, name=c.name[0]),
+    "地址只填「臺北市」": lambda c: replace(c, address="臺北市"),
+}
+
+
+@when(parsers.parse("市民填寫基本資料時{broken}"))
+def _(screen: BasicDataPage, citizen: CitizenProfile, broken: str) -> None:
+    screen.fill(BROKEN[broken](citizen))
+
+
+@when("攻擊者送出未選性別的基本資料", target_fixture="replies")
+def _(attacker: Attacker, attacker_tab: Tab) -> list[Reply]:
+    return [basic_data(attacker_tab, attacker.identity, sex_chosen=False)]
+
+
+@when("攻擊者以市民的身分證字號填寫基本資料", target_fixture="replies")
+def _(attacker_tab: Tab, citizen: CitizenProfile) -> list[Reply]:
+    return [basic_data(attacker_tab, citizen)]
+
+
+@when("市民輸入密碼，但確認密碼打錯一個字")
+def _(screen: SetPasswordPage, citizen: CitizenProfile) -> None:
+    screen.enter_secret(screen.password, citizen.password)
+    screen.enter_secret(screen.confirm, citizen.password[:-1])
+
+
+@when(parsers.parse("市民直接開啟「{title}」頁面"))
+def _(page: Page, title: str) -> None:
+    page.goto(SCREENS[title].ROUTE)  # by its address, whatever the portal then shows
