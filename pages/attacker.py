@@ -268,6 +268,15 @@ class Tab:
         started = time.perf_counter()
         return self._keep(self.http.get(urljoin(self.last.url, self.last.links[link]), timeout=30), started)
 
+    def forge(self, button: str) -> Reply:
+        """What a page on another site makes this tab's browser send for `button`: a POST to the form's action that
+        carries the cookies but none of the fields the portal's own page put in the form (its CSRF token)."""
+        assert self.last is not None, "no page is shown yet"
+        form, pressed = self.last.form(button)
+        target = urljoin(self.last.url, pressed.action or form.action or self.last.url)
+        started = time.perf_counter()
+        return self._keep(self.http.post(target, data={}, timeout=30), started)
+
     def submit(self, button: str, labelled: dict[str, str] | None = None, **named: str) -> Reply:
         """Press `button` on the page shown: its form as served (hidden fields, ticked boxes), the fields labelled
         as in `labelled` filled in (a radio or checkbox label: ticked), plus `named` fields a script would add."""

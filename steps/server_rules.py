@@ -5,13 +5,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import date, timedelta
+from urllib.parse import urlparse
 
 from playwright.sync_api import Page
-from pytest_bdd import parsers, when
+from pytest_bdd import given, parsers, then, when
 
-from harness.citizens import CitizenProfile, Sex
-from pages.attacker import Attacker, Reply, Tab, basic_data
-from pages.register import BasicDataPage, SetPasswordPage
+from harness.citizens import CitizenProfile, Sex, make_citizen
+from harness.codes import CodeReader
+from pages.attacker import Attacker, Reply, Tab, basic_data, become_member
+from pages.register import BasicDataPage, MemberHomePage, SetPasswordPage
 from pages.screens import SCREENS
 
 # The Gherkin's words for what is wrong with the basic data → the citizen as then typed.
@@ -48,3 +50,27 @@ def _(screen: SetPasswordPage, citizen: CitizenProfile) -> None:
 @when(parsers.parse("市民直接開啟「{title}」頁面"))
 def _(page: Page, title: str) -> None:
     page.goto(SCREENS[title].ROUTE)  # by its address, whatever the portal then shows
+
+
+@given(parsers.parse("已有 {count:d} 位市民註冊為會員"), target_fixture="members")
+def _(attacker: Attacker, citizen: CitizenProfile, codes: CodeReader, count: int) -> list[CitizenProfile]:
+    members = [make_citizen(citizen.seed + 10 + n, run=citizen.run) for n in range(count)]
+    for member in members:
+        become_member(attacker.tab(), member, codes.newest, urlparse(attacker.portal_url).hostname or "")
+    return members
+
+
+@when(parsers.parse("攻擊者依序以這 {count:d} 位會員的身分證字號填寫基本資料"), target_fixture="replies")
+def _(attacker_tab: Tab, members: list[CitizenProfile], count: int) -> list[Reply]:
+    return [basic_data(attacker_tab, member) for member in members[:count]]
+
+
+@when(parsers.parse("攻擊者讓市民的瀏覽器從別的網站送出「{button}」"), target_fixture="replies")
+def _(stolen: Tab, button: str) -> list[Reply]:
+    stolen.open(MemberHomePage)
+    return [stolen.forge(button)]
+
+
+@then(parsers.parse("攻擊者以複製的工作階段仍可進入「{title}」"))
+def _(stolen: Tab, title: str) -> None:
+    assert stolen.open(SCREENS[title]).title == title
