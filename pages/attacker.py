@@ -340,12 +340,20 @@ def basic_data(tab: Tab, person: CitizenProfile, *, sex_chosen: bool = True) -> 
     return tab.submit("下一步", typed | {"地址": person.address})
 
 
-def become_member(tab: Tab, person: CitizenProfile, codes: CodeSource, hostname: str) -> Reply:
-    """Steps 1–9 in `tab` for `person`: their own phone verified, their basic data, a password, then 「否」 (not now
-    to gold): the member's own page, the session logged in."""
+def verify_mobile(tab: Tab, person: CitizenProfile, codes: CodeSource, hostname: str) -> Reply:
+    """Steps 1–6 in `tab` with `person`'s own phone, the box ticked on `hostname`: the basic-data form is shown."""
     apply(tab)
     request_code(tab, Channel.MOBILE, person.mobile)
     reply = enter_code(tab, codes(Channel.MOBILE, person.mobile), captcha_token(tab, hostname))
+    if reply.title != BasicDataPage.TITLE:
+        raise AssertionError(f"{person.mobile} did not verify: 「{reply.title}」 {list(reply.notices)}")
+    return reply
+
+
+def become_member(tab: Tab, person: CitizenProfile, codes: CodeSource, hostname: str) -> Reply:
+    """Steps 1–9 in `tab` for `person`: their own phone verified, their basic data, a password, then 「否」 (not now
+    to gold): the member's own page, the session logged in."""
+    verify_mobile(tab, person, codes, hostname)
     basic_data(tab, person)
     reply = tab.submit("註冊", {"密碼": person.password, "確認密碼": person.password})
     reply = tab.submit("否")

@@ -10,9 +10,9 @@ from urllib.parse import urlparse
 from playwright.sync_api import Page
 from pytest_bdd import given, parsers, then, when
 
-from harness.citizens import CitizenProfile, Sex, make_citizen
+from harness.citizens import CitizenProfile, Sex, make_citizen, same_last_four
 from harness.codes import CodeReader
-from pages.attacker import Attacker, Reply, Tab, basic_data, become_member
+from pages.attacker import Attacker, Reply, Tab, basic_data, become_member, verify_mobile
 from pages.register import BasicDataPage, MemberHomePage, SetPasswordPage
 from pages.screens import SCREENS
 
@@ -74,3 +74,38 @@ def _(stolen: Tab, button: str) -> list[Reply]:
 @then(parsers.parse("攻擊者以複製的工作階段仍可進入「{title}」"))
 def _(stolen: Tab, title: str) -> None:
     assert stolen.open(SCREENS[title]).title == title
+
+
+# two applications of one person, or of one phone, side by side (documented step 8's checks at 「註冊」)
+TABS = {"一": 0, "二": 1}
+
+
+@given("市民在兩個分頁都填好同樣的基本資料，各以一支手機驗證", target_fixture="tabs")
+def _(attacker: Attacker, citizen: CitizenProfile, codes: CodeReader) -> list[Tab]:
+    second_phone = replace(citizen, mobile=same_last_four(citizen).mobile)
+    return [_filled(attacker, person, codes) for person in (citizen, second_phone)]
+
+
+@given("市民和家人以市民的手機驗證，在兩個分頁各自填好基本資料", target_fixture="tabs")
+def _(attacker: Attacker, citizen: CitizenProfile, codes: CodeReader) -> list[Tab]:
+    family = replace(same_last_four(citizen), mobile=citizen.mobile)
+    return [_filled(attacker, person, codes) for person in (citizen, family)]
+
+
+def _filled(attacker: Attacker, person: CitizenProfile, codes: CodeReader) -> Tab:
+    """A tab of its own with `person`'s phone verified and basic data sent: the password page is shown."""
+    tab = attacker.tab()
+    verify_mobile(tab, person, codes.newest, urlparse(attacker.portal_url).hostname or "")
+    reply = basic_data(tab, person)
+    assert reply.title == SetPasswordPage.TITLE, reply.notices
+    return tab
+
+
+@when(parsers.parse("市民在第{which}個分頁設定密碼並按下「註冊」"), target_fixture="replies")
+def _(tabs: list[Tab], citizen: CitizenProfile, which: str) -> list[Reply]:
+    return [tabs[TABS[which]].submit("註冊", {"密碼": citizen.password, "確認密碼": citizen.password})]
+
+
+@then(parsers.parse("市民在第{which}個分頁看到提示「{text}」"))
+def _(replies: list[Reply], text: str, which: str) -> None:
+    assert replies[-1].says(text), replies[-1].notices
