@@ -9,6 +9,7 @@ valid, unrevoked MOICA certificate.
 
 from __future__ import annotations
 
+import functools
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -43,6 +44,18 @@ class Claim:
     sign: Signer
 
 
+@functools.cache
+def own_key(role: str) -> rsa.RSAPrivateKey:
+    """The agent's own key for `role` ("signer", "ca"): made once, so a lie answers as fast as the card does."""
+    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
+
+
+def warm() -> None:
+    """Make the agent's own keys ahead (a daemon thread calls this when the agent starts)."""
+    for role in ("signer", "ca"):
+        own_key(role)
+
+
 def key_signer(key: rsa.RSAPrivateKey) -> Signer:
     """Sign with a key held in memory, as the card would with its own."""
     return lambda data: key.sign(data, padding.PKCS1v15(), hashes.SHA256())
@@ -59,7 +72,7 @@ def claim(lie: Lie, card_cert: x509.Certificate, card_sign: Signer, issuer: Card
     if lie is Lie.SIGNATURE_OVER_OTHER_TBS:
         return Claim(card_cert, lambda data: card_sign(data + b"\n"))
     if lie is Lie.SIGNATURE_BY_OTHER_KEY:
-        return Claim(card_cert, key_signer(rsa.generate_private_key(public_exponent=65537, key_size=2048)))
+        return Claim(card_cert, key_signer(own_key("signer")))
     if lie is Lie.IMPOSTOR_CA_CERTIFICATE:
         return _impostor(card_cert)
     if lie in ISSUED:
@@ -92,8 +105,7 @@ def _impostor(card_cert: x509.Certificate) -> Claim:
     """A CA of the agent's own making with the issuing CA's very name, and a certificate from it that copies the
     card's subject and extensions (the last four ID digits included) over a key of its own."""
     now = datetime.now(UTC) - timedelta(minutes=5)
-    ca_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    ca_key, key = own_key("ca"), own_key("signer")
     builder = (
         x509.CertificateBuilder()
         .subject_name(card_cert.subject)

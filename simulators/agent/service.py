@@ -118,6 +118,8 @@ class SecurityAgent:
     ) -> None:
         self.settings, self.transport = settings, transport
         self.issuer = issuer  # the card's CA: where a lie gets another card's certificate and key (hostile.py)
+        if issuer is not None:  # an agent that may be told to lie: its own keys made ahead, off the signing path
+            threading.Thread(target=hostile.warm, name="agent-own-keys", daemon=True).start()
         self.faults = FaultBook({f.value for f in (*AgentFault, *Lie)})
         self._installed_trust = frozenset(trusted)
         self._lock = threading.Lock()
