@@ -6,7 +6,7 @@ import io
 
 import zxingcpp
 from PIL import Image
-from playwright.sync_api import Download, Page, expect
+from playwright.sync_api import APIResponse, Download, Page, expect
 
 from pages.base import Screen
 from pages.register import MemberHomePage
@@ -16,6 +16,7 @@ class GoldVerificationPage(Screen):
     """金質會員認證 (步驟一): the notice, [下載安控元件], and what the page found of the agent."""
 
     TITLE, ROUTE = "金質會員認證", "/gold"
+    INSTALLER_ROUTE = "/gold/agent/download"  # where 「下載安控元件」 leads
 
     def __init__(self, page: Page) -> None:
         super().__init__(page)
@@ -27,6 +28,11 @@ class GoldVerificationPage(Screen):
         with self.page.expect_download() as download:
             self.download_link.click()
         return download.value
+
+    def fetch_installer(self, user_agent: str) -> APIResponse:
+        """The installer's address (the 「下載安控元件」 link's, shown to a supported browser) asked for directly by
+        a browser sending `user_agent`, as a link passed on would be."""
+        return self.page.request.get(self.INSTALLER_ROUTE, headers={"user-agent": user_agent})
 
     def go_to_step_two(self) -> CardVerificationPage:
         """Press [下一步] once the agent runs: 步驟二, where the card is read."""
