@@ -20,4 +20,6 @@ pytest_plugins = [
     "steps.security",
     "steps.guide",
     "steps.keyboard",
+    "steps.real_name",
+    "steps.server_rules",
 ]

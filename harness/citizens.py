@@ -218,3 +218,15 @@ def card_services(citizen: CitizenProfile, *, today: date | None = None) -> list
 def someone_else(citizen: CitizenProfile) -> CitizenProfile:
     """Another citizen, for a card that is not this citizen's (same PIN, so only the card itself differs)."""
     return replace(make_citizen(citizen.seed + 1, run=citizen.run), pin=citizen.pin)
+
+
+def same_last_four(citizen: CitizenProfile) -> CitizenProfile:
+    """Another citizen whose 身分證字號 ends in the same four digits (a card's certificate holds only those): to the
+    last-four check, the one's card could be the other's. Same PIN, so only the card and the member differ."""
+    other = make_citizen(citizen.seed + 2, run=citizen.run)
+    prefix = other.id_number[:2] + other.id_number[2:6]
+    for letter in ID_LETTER_CODES:  # the letter's two digits move the checksum: one of them makes the number valid
+        candidate = letter + prefix[1:] + citizen.id_number[-4:]
+        if candidate != citizen.id_number and is_valid_id_number(candidate):
+            return replace(other, id_number=candidate, pin=citizen.pin)
+    raise AssertionError(f"no valid 身分證字號 ends in {citizen.id_number[-4:]} after {prefix[1:]}")  # never: see tests

@@ -37,6 +37,9 @@ class PortalProfile:
     home: str
     netizen_callback: str
     links: Links
+    # Screens the guide never links to for who opens them: a scenario checks the portal refuses to show them (a link
+    # passed on, a bookmark) by opening their address; title → path under the base URL.
+    addresses: dict[str, str] = field(default_factory=dict)
     source: Path = field(default=TWIN_PROFILE, compare=False)
 
     def url(self, base_url: str, path: str) -> str:
@@ -68,13 +71,17 @@ def load_profile(path: Path | None = None) -> PortalProfile:
     except tomllib.TOMLDecodeError as error:
         raise ProfileError(f"portal profile {chosen} is not valid TOML: {error}") from error
     links = table.pop("links", None)
+    addresses = table.pop("addresses", {})
+    if not isinstance(addresses, dict):
+        raise ProfileError(f"portal profile {chosen}: [addresses] is a table of screen titles and paths")
     if not isinstance(links, dict):
         raise ProfileError(f"portal profile {chosen}: needs a [links] table ({_names(Links)})")
     paths = {name: _path(chosen, name, table) for name in ("home", "netizen_callback")}
     _unknown(chosen, "", table, {"home", "netizen_callback"})
     _unknown(chosen, "links.", links, {f.name for f in fields(Links)})
     wording = {f.name: _text(chosen, f"links.{f.name}", links.get(f.name)) for f in fields(Links)}
-    return PortalProfile(**paths, links=Links(**wording), source=chosen)
+    where = {str(title): _path(chosen, str(title), addresses) for title in list(addresses)}
+    return PortalProfile(**paths, links=Links(**wording), addresses=where, source=chosen)
 
 
 def _path(source: Path, name: str, table: dict[str, Any]) -> str:

@@ -52,14 +52,29 @@ class Pace:
     agent_going_seconds: float  # after a page used the 安控元件, the tray shows Going this long
     tray_refresh_seconds: float  # how often the tray's window asks the 安控元件 for its state
     agent_timeout: float  # how long the twin's pages wait for the 安控元件 before saying it does not answer
+    # How long the portal's real-name nonce stays good (the twin is given it; set it to a deployment's own): the
+    # scenario that answers late waits this long.
+    nonce_lifetime: float
 
 
 # What a person at the screen sees (`tpcd up`, notebooks): a service's start-up as long as a real one's.
-PERSON_PACE = Pace(agent_loading_seconds=1.5, agent_going_seconds=5.0, tray_refresh_seconds=0.2, agent_timeout=4.0)
+PERSON_PACE = Pace(
+    agent_loading_seconds=1.5,
+    agent_going_seconds=5.0,
+    tray_refresh_seconds=0.2,
+    agent_timeout=4.0,
+    nonce_lifetime=300.0,
+)
 # The Gherkin suite's: each wait still long enough for the step that checks it to see it (tests/harness/test_pace.py
 # runs those steps with these waits, and with none, which they must notice). Going outlasts the harness's own work
 # after the F5 step that starts it (its screenshot and accessibility analysis: up to ~3 s on a busy machine).
-SUITE_PACE = Pace(agent_loading_seconds=0.6, agent_going_seconds=5.0, tray_refresh_seconds=0.05, agent_timeout=2.5)
+SUITE_PACE = Pace(
+    agent_loading_seconds=0.6,
+    agent_going_seconds=5.0,
+    tray_refresh_seconds=0.05,
+    agent_timeout=2.5,
+    nonce_lifetime=15.0,
+)
 PACE_FIELDS = tuple(f.name for f in fields(Pace))  # each is also a Settings field of the same name
 
 
@@ -114,6 +129,7 @@ class Settings:
     agent_going_seconds: float | None = None
     tray_refresh_seconds: float | None = None
     agent_timeout: float | None = None
+    nonce_lifetime: float | None = None
     # Scenarios that start mid-journey (市民已完成會員註冊…) get there through the portal's public forms over HTTP, the
     # session then handed to the browser; false: through the browser, screen by screen (pages/flows.py, both ways).
     arrive_by_http: bool = True

@@ -207,9 +207,9 @@ class Stack:
         transport: CardTransport = PcscTransport(settle=slot.settle_quietly) if host else DirectTransport(slot)
         if host is not None and self.settings.agent_pkcs11:
             transport = Pkcs11Transport(self.settings.agent_pkcs11, settle=slot.settle_quietly)
-        self._start_agent(transport)
+        self._start_agent(transport, issuer)
 
-    def _start_agent(self, transport: CardTransport) -> None:
+    def _start_agent(self, transport: CardTransport, issuer: CardIssuer) -> None:
         """The 安控元件 on the citizen's computer: installed and Ready, trusting the portal under test's site.
 
         Attached, it answers as if on the standard port the deployment's pages call (agent_public_port), while it
@@ -219,7 +219,7 @@ class Stack:
         public = self.settings.agent_public_port if self.shared else 0
         pace = self.settings.pace
         agent_settings = AgentSettings(public_port=public, going_seconds=pace.agent_going_seconds)
-        agent = SecurityAgent(agent_settings, transport, trusted={portal_host or LOOPBACK})
+        agent = SecurityAgent(agent_settings, transport, trusted={portal_host or LOOPBACK}, issuer=issuer)
         self.desktop = Desktop(
             agent,
             host=LOOPBACK,
@@ -309,6 +309,7 @@ class Stack:
             secret_key=secrets.token_urlsafe(32),
             **systems(self.urls, agent_url=self.urls["agent"], chain=self.pki.chain_pem()),
             agent_timeout=self.settings.pace.agent_timeout,  # within seconds, not the real page's 10 s
+            nonce_ttl=self.settings.pace.nonce_lifetime,
             twin_controls=True,
             twin_token=self.token or "",
         )

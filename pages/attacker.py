@@ -12,7 +12,9 @@ and also the citizen's way to a screen mid-journey without the browser (pages.fl
 
 from __future__ import annotations
 
+import base64
 import ipaddress
+import json
 import random
 import re
 import time
@@ -31,7 +33,7 @@ from requests.adapters import HTTPAdapter
 from harness.citizens import Channel, CitizenProfile, with_check_digit
 from pages.apply import HomePage
 from pages.base import Screen, history
-from pages.gold import LoginPage
+from pages.gold import CardVerificationPage, LoginPage
 from pages.register import BasicDataPage, MemberHomePage, RegistrationDonePage, SetPasswordPage, VerifyContactPage
 
 T = TypeVar("T")
@@ -288,6 +290,15 @@ class Tab:
         started = time.perf_counter()
         return self._keep(self.http.get(urljoin(self.last.url, self.last.links[link]), timeout=30), started)
 
+    def forge(self, button: str) -> Reply:
+        """What a page on another site makes this tab's browser send for `button`: a POST to the form's action that
+        carries the cookies but none of the fields the portal's own page put in the form (its CSRF token)."""
+        assert self.last is not None, "no page is shown yet"
+        form, pressed = self.last.form(button)
+        target = urljoin(self.last.url, pressed.action or form.action or self.last.url)
+        started = time.perf_counter()
+        return self._keep(self.http.post(target, data={}, timeout=30), started)
+
     def submit(self, button: str, labelled: dict[str, str] | None = None, **named: str) -> Reply:
         """Press `button` on the page shown: its form as served (hidden fields, ticked boxes), the fields labelled
         as in `labelled` filled in (a radio or checkbox label: ticked), plus `named` fields a script would add."""
@@ -342,6 +353,35 @@ def captcha_token(tab: Tab, hostname: str) -> str:
 def enter_code(tab: Tab, code: str, token: str) -> Reply:
     """Step 6: the code and a 「我不是機器人」 token, then 「下一步」."""
     return tab.submit("下一步", {"驗證碼": code}, **{"g-recaptcha-response": token})
+
+
+def basic_data(tab: Tab, person: CitizenProfile, *, sex_chosen: bool = True) -> Reply:
+    """Step 7: `person`'s basic data typed (their sex ticked, unless not `sex_chosen`), then 「下一步」."""
+    typed = {"姓名": person.name, "身分證字號": person.id_number, "出生日期": person.birth_date.isoformat()}
+    typed |= {person.sex.value: ""} if sex_chosen else {}
+    return tab.submit("下一步", typed | {"地址": person.address})
+
+
+def verify_mobile(tab: Tab, person: CitizenProfile, codes: CodeSource, hostname: str) -> Reply:
+    """Steps 1–6 in `tab` with `person`'s own phone, the box ticked on `hostname`: the basic-data form is shown."""
+    apply(tab)
+    request_code(tab, Channel.MOBILE, person.mobile)
+    reply = enter_code(tab, codes(Channel.MOBILE, person.mobile), captcha_token(tab, hostname))
+    if reply.title != BasicDataPage.TITLE:
+        raise AssertionError(f"{person.mobile} did not verify: 「{reply.title}」 {list(reply.notices)}")
+    return reply
+
+
+def become_member(tab: Tab, person: CitizenProfile, codes: CodeSource, hostname: str) -> Reply:
+    """Steps 1–9 in `tab` for `person`: their own phone verified, their basic data, a password, then 「否」 (not now
+    to gold): the member's own page, the session logged in."""
+    verify_mobile(tab, person, codes, hostname)
+    basic_data(tab, person)
+    reply = tab.submit("註冊", {"密碼": person.password, "確認密碼": person.password})
+    reply = tab.submit("否")
+    if reply.title != MemberHomePage.TITLE:
+        raise AssertionError(f"{person.name} did not become a member: 「{reply.title}」 {list(reply.notices)}")
+    return reply
 
 
 def _loopback(portal_url: str) -> bool:
@@ -486,3 +526,108 @@ def _has(reply: Reply, button: str) -> bool:
     except LookupError:
         return False
     return True
+
+
+# real-name verification (documented steps 20–22), as the page's own script does it, from the citizen's computer
+@dataclass(frozen=True, slots=True)
+class Nonce:
+    """What the portal's 「送出」 hands out for the card to sign: its id and its text."""
+
+    nonce_id: int
+    value: str
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    """What the page posts back after the agent signed: the typed ID number, the nonce's id, the signature, the
+    signing certificate."""
+
+    id_number: str
+    nonce_id: int
+    signature: str
+    certb64: str
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """The portal's answer to posted evidence: the refusal the page shows the citizen, or where it goes next."""
+
+    status: int
+    error: str
+    next: str
+
+
+class _DataAttributes(HTMLParser):
+    """The `data-*` attributes of the 步驟二 form (its CSRF token, as the page's script reads it)."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.found: dict[str, str] = {}
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "form":
+            self.found |= {k.removeprefix("data-"): v or "" for k, v in attrs if k.startswith("data-")}
+
+
+class CardScript:
+    """步驟二 scripted on the citizen's own computer, in the citizen's session (`tab`): a nonce from the portal, the
+    card's signature over it from the local 安控元件 (called as a native client, with no Origin, as zkID's signer
+    does), the evidence posted back as the page's script posts it; every piece may be changed before it is sent."""
+
+    # The twin's 步驟二 and what its page's script calls (portal/static/agent.js). A portal built otherwise names its
+    # own: these are still the twin's, an open point of the portal profile (docs/deployment.md#portal-profile).
+    PAGE, NONCE, VERIFY = "/gold/verify", "/gold/nonce", "/gold/verify"
+
+    def __init__(self, tab: Tab, agent_url: str, pin: str, *, agent_timeout: float = 60.0) -> None:
+        self.tab, self.agent_url, self.pin, self.agent_timeout = tab, agent_url.rstrip("/"), pin, agent_timeout
+        shown = tab.seen.get(CardVerificationPage.TITLE)  # where the citizen's browser was shown 步驟二, if it was
+        page = tab.http.get(shown or urljoin(tab.portal_url + "/", self.PAGE.lstrip("/")), timeout=30)
+        reader = _DataAttributes()
+        reader.feed(page.text)
+        if "csrf" not in reader.found:
+            raise LookupError(f"no 步驟二 form with a CSRF token at {page.url} (HTTP {page.status_code})")
+        self.csrf = reader.found["csrf"]
+
+    def nonce(self) -> Nonce:
+        """Press 「送出」: a fresh nonce issued to this session's member."""
+        reply = self.tab.http.post(self._url(self.NONCE), headers={"X-CSRF-Token": self.csrf}, timeout=30)
+        reply.raise_for_status()
+        body = reply.json()
+        return Nonce(int(body["nonce_id"]), str(body["nonce"]))
+
+    def sign(self, nonce: Nonce, id_number: str) -> Evidence:
+        """The card's PKCS#1 signature over the nonce, through the agent's /sign (the PIN typed), as evidence."""
+        package = {"func": "MakeSignature", "signatureType": "PKCS1", "tbs": nonce.value, "tbsEncoding": "NONE"}
+        package |= {"hashAlgorithm": "SHA256", "withCardSN": "true", "pin": self.pin, "nonce": ""}
+        answer = requests.post(
+            self.agent_url + "/sign", data={"tbsPackage": json.dumps(package)}, timeout=self.agent_timeout
+        ).json()
+        if answer.get("ret_code") != 0:
+            raise AssertionError(f"the 安控元件 did not sign: ret_code {answer.get('ret_code')}")
+        return Evidence(id_number, nonce.nonce_id, str(answer["signature"]), str(answer["certb64"]))
+
+    def send(self, evidence: Evidence) -> Verdict:
+        """Post the evidence as the page does; the portal's verdict."""
+        body = {"id_number": evidence.id_number, "nonce_id": evidence.nonce_id}
+        body |= {"signature": evidence.signature, "certb64": evidence.certb64}
+        reply = self.tab.http.post(self._url(self.VERIFY), json=body, headers={"X-CSRF-Token": self.csrf}, timeout=30)
+        try:
+            answer = reply.json()
+        except ValueError:
+            answer = {"error": reply.text[:200]}
+        return Verdict(reply.status_code, str(answer.get("error", "")), str(answer.get("next", "")))
+
+    def verify(self, id_number: str) -> Verdict:
+        """The whole of 步驟二, honestly: a nonce, the card's signature over it, the evidence sent."""
+        return self.send(self.sign(self.nonce(), id_number))
+
+    def _url(self, path: str) -> str:
+        return urljoin(self.tab.portal_url + "/", path.lstrip("/"))
+
+
+def tampered(certb64: str) -> str:
+    """The certificate with one bit of its issuer's signature flipped: the same key, names and last four ID digits,
+    but no longer what the CA signed."""
+    der = bytearray(base64.b64decode(certb64))
+    der[-1] ^= 0x01  # the signatureValue BIT STRING ends the certificate
+    return base64.b64encode(bytes(der)).decode()

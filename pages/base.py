@@ -52,6 +52,15 @@ class Screen:
         """An error (role alert) or notice (role status) on this screen that contains `text`."""
         return self.page.get_by_role("alert").or_(self.page.get_by_role("status")).filter(has_text=text)
 
+    @classmethod
+    def revisit(cls, page: Page) -> Self:
+        """Open this screen again at the address this window was shown it at (from the browser's history)."""
+        shown = history(page).get(cls.TITLE)
+        if shown is None:
+            raise LookupError(f"「{cls.TITLE}」 was never shown in this window: reach it from the home page first")
+        page.goto(shown)
+        return cls(page).expect_shown()
+
     def reload(self) -> Self:
         """Press F5 in this screen's window (brought to the front, as the citizen looks at it) and wait for it again."""
         self.page.bring_to_front()

@@ -7,7 +7,7 @@ from urllib.parse import urljoin
 
 import zxingcpp
 from PIL import Image
-from playwright.sync_api import Download, Page, expect
+from playwright.sync_api import APIResponse, Download, Page, expect
 
 from pages.base import Screen
 from pages.register import MemberHomePage
@@ -28,6 +28,11 @@ class GoldVerificationPage(Screen):
         with self.page.expect_download() as download:
             self.download_link.click()
         return download.value
+
+    def fetch_installer(self, user_agent: str) -> APIResponse:
+        """The installer's address (where 「下載安控元件」 led this supported browser) asked for directly by a browser
+        sending `user_agent`, as a link passed on would be."""
+        return self.page.request.get(self.download_agent().url, headers={"user-agent": user_agent})
 
     def go_to_step_two(self) -> CardVerificationPage:
         """Press [下一步] once the agent runs: 步驟二, where the card is read."""

@@ -27,7 +27,6 @@ from cryptography.x509.oid import AuthorityInformationAccessOID
 from portal.idnumber import IdNumberError, validate_id_number
 
 LAST4_ID = "2.16.886.1.100.2.51"
-NONCE_TTL = 300.0
 
 
 class RealNameError(Exception):

@@ -55,6 +55,7 @@ class PortalSettings:
     # The 安控元件 on the citizen's computer (docs/protocols/hipki-agent.md) and how long the page waits for its answer.
     agent_url: str = "http://127.0.0.1:61161"
     agent_timeout: float = 10.0
+    nonce_ttl: float = 300.0  # seconds a real-name nonce may be signed and sent back in (documented step 22)
     # The MOICA CA certificates (PEM) a citizen certificate must chain to; a deployment sets the real G2/G3.
     trusted_ca_pem: bytes = b""
     # The city departments' card-services registry (docs/protocols/registry.md, our API).

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from playwright.sync_api import Page, expect
+from playwright.sync_api import APIResponse, Page, expect
 from pytest_bdd import given, parsers, then, when
 
 from harness.cards import card_holder
@@ -46,6 +46,17 @@ def _(arrive: Arrival, citizen: CitizenProfile, codes: CodeReader) -> GoldVerifi
 @when("市民改用不是 Windows 上的 IE 或 Chrome 的瀏覽器開啟這一頁")
 def _(screen: GoldVerificationPage) -> None:
     screen.reopen_as(LINUX_FIREFOX)
+
+
+@when("市民改用不是 Windows 上的 IE 或 Chrome 的瀏覽器直接開啟「下載安控元件」的網址", target_fixture="fetched")
+def _(screen: GoldVerificationPage) -> APIResponse:
+    return screen.fetch_installer(LINUX_FIREFOX)
+
+
+@then(parsers.parse("網站不提供安控元件的安裝檔，並說明「{text}」"))
+def _(fetched: APIResponse, text: str) -> None:
+    assert fetched.status >= 400, (fetched.status, fetched.headers)
+    assert text in fetched.text()
 
 
 @then(parsers.parse("市民看到說明「{text}」"))

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from urllib.parse import urlparse
 
 import pytest
+from playwright.sync_api import Page
 
-from harness.citizens import make_citizen, scenario_seed
+from harness.citizens import CitizenProfile, make_citizen, scenario_seed
 from harness.plugin.citizens import BASE_SEED_KEY, worker_number
 from harness.stack import Stack
-from pages.attacker import Attacker
+from pages.attacker import Attacker, CardScript, Tab
 
 
 @pytest.fixture
@@ -26,3 +28,16 @@ def attacker(
         yield someone
     finally:
         someone.close()
+
+
+@pytest.fixture
+def script(page: Page, citizen: CitizenProfile, fresh_stack: Stack) -> Iterator[CardScript]:
+    """步驟二 scripted on the citizen's own computer, in the session the citizen's browser holds (taken when first
+    asked for), with the local 安控元件 and the card in its reader: the evidence is the script's to change."""
+    host = urlparse(fresh_stack.portal_url).hostname
+    cookies = [(c["name"], c["value"]) for c in page.context.cookies() if c.get("domain", "").lstrip(".") == host]
+    tab = Tab(fresh_stack.portal_url, None, cookies)
+    try:
+        yield CardScript(tab, fresh_stack.urls["agent"], citizen.pin)
+    finally:
+        tab.close()

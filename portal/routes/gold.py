@@ -14,7 +14,7 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from pydantic import BaseModel
 
 from portal import deps
-from portal.realname import NONCE_TTL, Evidence, RealNameError, verify
+from portal.realname import Evidence, RealNameError, verify
 from portal.rendering import render
 from portal.security import require_csrf
 from portal.session import LoggedIn, LoggedInScript
@@ -92,7 +92,7 @@ def verify_card(request: Request, member: LoggedInScript, evidence: SignedNonce)
     store, settings, now = deps.store(request), deps.settings(request), deps.clock(request).now()
     issued = store.take_nonce(evidence.nonce_id, member.id)
     try:
-        if issued is None or now - issued[1] > NONCE_TTL:
+        if issued is None or now - issued[1] > settings.nonce_ttl:
             raise RealNameError("驗證已逾時，請重新按「送出」。")
         cert = verify(
             Evidence(evidence.id_number, issued[0], evidence.signature, evidence.certb64),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from simulators.agent.client import AgentClient
 from simulators.agent.desktop import Desktop, TrayState, create_desktop_app
-from simulators.agent.faults import AgentFault
+from simulators.agent.faults import AgentFault, Lie
 from simulators.agent.models import AgentRequest
 from simulators.agent.service import AgentSettings, SecurityAgent, create_app
 from simulators.agent.tokens import DirectTransport, PcscTransport
@@ -16,6 +16,7 @@ __all__ = [
     "AgentSettings",
     "Desktop",
     "DirectTransport",
+    "Lie",
     "PcscTransport",
     "SecurityAgent",
     "TrayState",

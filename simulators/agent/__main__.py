@@ -49,7 +49,7 @@ stopped = threading.Event()
 signal.signal(signal.SIGTERM, lambda *_: stopped.set())
 signal.signal(signal.SIGINT, lambda *_: stopped.set())
 with ExitStack() as running:
-    card, where, settle = None, "the readers of PCSCLITE_CSOCK_NAME", None
+    card, where, settle, issuer = None, "the readers of PCSCLITE_CSOCK_NAME", None, None
     if not args.system_pcsc:
         pool = KeyPool()
         running.callback(pool.close)
@@ -60,6 +60,7 @@ with ExitStack() as running:
         if host is not None:
             running.callback(release_host)
         pki = TestPki(pool)
+        issuer = pki  # a lie armed on the agent (faults.Lie) takes another card from this CA
         ocsp = running.enter_context(serve_asgi(revocation.create_app(pki), name="ocsp", host=args.host))
         pki.ocsp_url, pki.crl_url = ocsp + "/ocsp", ocsp + "/crl"
         slot = CardSlot(host, pki)
@@ -79,7 +80,7 @@ with ExitStack() as running:
         parser.error(str(error))
     if args.pkcs11:
         where += f"; through the PKCS#11 module {args.pkcs11}"
-    agent = SecurityAgent(AgentSettings(cors=args.cors), transport, trusted=set(args.trust))
+    agent = SecurityAgent(AgentSettings(cors=args.cors), transport, trusted=set(args.trust), issuer=issuer)
     desktop = Desktop(agent, host=args.host, port=args.port, card=card)
     running.callback(desktop.close)
     if card is not None:

@@ -58,12 +58,13 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from simulators._control import control_router
 from simulators._faults import FaultBook
 from simulators._secrets import mask_fields
-from simulators.agent import p11image, pages
+from simulators.agent import hostile, p11image, pages
 from simulators.agent.cms import signed_data
 from simulators.agent.codes import AgentError, Minor, Ret
-from simulators.agent.faults import AgentFault
+from simulators.agent.faults import AgentFault, Lie
 from simulators.agent.models import AgentRequest
 from simulators.agent.tokens import CardTransport, check_validity, decipher, login, read_token, sign_digest
+from simulators.card.issuer import CardIssuer
 
 UNKNOWN_TOKEN = "unknown token"  # a slot's `token` when the card in it is not one the library can read
 
@@ -110,9 +111,19 @@ class SecurityAgent:
         "X-Frame-Options": "DENY",
     }
 
-    def __init__(self, settings: AgentSettings, transport: CardTransport, *, trusted: Iterable[str] = ()) -> None:
+    def __init__(
+        self,
+        settings: AgentSettings,
+        transport: CardTransport,
+        *,
+        trusted: Iterable[str] = (),
+        issuer: CardIssuer | None = None,
+    ) -> None:
         self.settings, self.transport = settings, transport
-        self.faults = FaultBook({f.value for f in AgentFault})
+        self.issuer = issuer  # the card's CA: where a lie gets another card's certificate and key (hostile.py)
+        if issuer is not None:  # an agent that may be told to lie: its own keys made ahead, off the signing path
+            threading.Thread(target=hostile.warm, name="agent-own-keys", daemon=True).start()
+        self.faults = FaultBook({f.value for f in (*AgentFault, *Lie)})
         self._installed_trust = frozenset(trusted)
         self._lock = threading.Lock()
         self.reset()
@@ -123,6 +134,7 @@ class SecurityAgent:
             self._trusted = set(self._installed_trust)
             self._requests: list[AgentRequest] = []
             self._last_page_use = -math.inf
+            self._last_signed: dict[str, Any] | None = None  # the previous successful /sign answer (REPLAYED_ANSWER)
 
     def state(self) -> dict[str, Any]:
         """Trusted sites, the request log (PINs masked) and the version, for `GET /_control/state`."""
@@ -240,25 +252,37 @@ class SecurityAgent:
             login(session, pin)
             if self.faults.take(among={AgentFault.CRASH.value}) is not None:
                 raise AgentCrashed
+            lie = self.faults.take(among={lie.value for lie in Lie})
+            with self._lock:
+                replayed = self._last_signed
+            if lie is not None and lie.fault == Lie.REPLAYED_ANSWER and replayed is not None:
+                return dict(replayed)
+
+            def card_sign(data: bytes) -> bytes:
+                return sign_digest(session, data)
+
+            told = hostile.Claim(certificate.cert, card_sign)
+            if lie is not None and lie.fault != Lie.REPLAYED_ANSWER:
+                told = hostile.claim(Lie(lie.fault), certificate.cert, card_sign, self.issuer)
+            cert_der = told.cert.public_bytes(serialization.Encoding.DER)
             if kind == "PKCS1":
-                signature = sign_digest(session, tbs)
+                signature = told.sign(tbs)
             else:
                 nonce = unquote(str(package.get("nonce", ""))).encode() or None
                 with_sn = str(package.get("withCardSN", "false")).lower() == "true"
                 signature = signed_data(
-                    tbs,
-                    certificate.cert.public_bytes(serialization.Encoding.DER),
-                    lambda data: sign_digest(session, data),
-                    nonce=nonce,
-                    card_number=token.card_number if with_sn else None,
+                    tbs, cert_der, told.sign, nonce=nonce, card_number=token.card_number if with_sn else None
                 )
-        return {
+        answer = {
             "ret_code": Ret.OK,
             "last_error": Minor.NONE,
             "signature": base64.b64encode(signature).decode(),
-            "certb64": certificate.describe()["certb64"],
+            "certb64": base64.b64encode(cert_der).decode(),
             "cardSN": token.card_number,
         }
+        with self._lock:
+            self._last_signed = dict(answer)
+        return answer
 
     def decrypt(self, package: dict[str, Any]) -> dict[str, Any]:
         """DecryptData: PKCS#1 v1.5 `cipher` opened by the card's key (docs/protocols/hipki-agent.md#requests)."""

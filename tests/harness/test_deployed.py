@@ -28,6 +28,7 @@ from simulators.captcha.faults import GOOGLE_TEST_SECRET
 ROOT = Path(__file__).resolve().parents[2]
 TPCD = [sys.executable, "-m", "harness.cli"]
 PORTAL_PORT = 8080  # inside the namespace made here: nothing else listens there
+NONCE_LIFETIME = "15"  # seconds: the deployed twin's real-name nonce lifetime, which a run must be told
 
 
 @dataclass(frozen=True)
@@ -119,7 +120,8 @@ def deployment(veth: Veth, tmp_path_factory: pytest.TempPathFactory) -> Iterator
     try:
         described = json.loads(_first_line(stack, timeout=60))
         config = Path(str(described["portal_config"]))
-        environ = {**os.environ, "PORTAL_DB_PATH": str(work / "portal.sqlite3")}
+        # A real-name nonce good for NONCE_LIFETIME seconds, as the runs are told (TPCD_NONCE_LIFETIME) below.
+        environ = {**os.environ, "PORTAL_DB_PATH": str(work / "portal.sqlite3"), "PORTAL_NONCE_TTL": NONCE_LIFETIME}
         serve = ["ip", "netns", "exec", veth.namespace, sys.executable, "-m", "portal", "--config", str(config)]
         serve += ["--listen", veth.portal_ip, "--port", str(PORTAL_PORT)]
         twin = subprocess.Popen(serve, cwd=ROOT, stdout=subprocess.PIPE, text=True, env=environ, start_new_session=True)
@@ -254,3 +256,24 @@ def test_tpcd_run_targets_the_given_base_url(deployment: Deployment, tmp_path: P
     assert f"target={deployment.portal}\n" in environment
     assert "citizen.base_seed=7\n" in environment  # `--seed` before `run` reaches the suite too
     assert [r["status"] for r in _results(tmp_path).values()] == ["passed"]
+
+
+# The real-name attacks (features/10_real_name_attacks.feature): a hostile 安控元件 and card on this machine, the
+# evidence posted by a script, two citizens; none of them touches the twin's own controls.
+REAL_NAME_ATTACKS = "謊言 or 重送上一次 or 那人的身分證字號 or 只能綁定一位會員 or nonce or 竄改 or 簽章後才改掉"
+
+
+def test_the_real_name_attacks_pass_against_the_deployed_twin(deployment: Deployment, tmp_path: Path) -> None:
+    command = [*TPCD, "run", "--base-url", deployment.portal, "--stack", str(deployment.stack_json), "-n", "0"]
+    environ = {**os.environ, "TPCD_REPORTS_DIR": str(tmp_path), "TPCD_NONCE_LIFETIME": NONCE_LIFETIME}
+    done = subprocess.run(
+        [*command, "-k", REAL_NAME_ATTACKS], cwd=ROOT, env=environ, capture_output=True, text=True, timeout=1200
+    )
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
+    statuses = [record["status"] for record in _all_results(tmp_path)]
+    assert statuses == ["passed"] * 15, statuses
+
+
+def _all_results(reports: Path) -> list[dict[str, Any]]:
+    """Every result of a run (a scenario outline's examples share their name)."""
+    return [json.loads(path.read_text(encoding="utf-8")) for path in (reports / "allure-results").glob("*-result.json")]

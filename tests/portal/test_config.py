@@ -161,3 +161,8 @@ def test_python_m_portal_names_the_missing_key_and_exits_2(tmp_path: Path) -> No
     assert done.returncode == 2
     assert done.stderr.startswith("python -m portal: missing PORTAL_SMS_GATEWAY_URL")
     assert done.stderr.count("\n") == 1
+
+
+def test_the_real_name_nonce_lifetime_is_a_setting(chain: Path) -> None:
+    assert load({**_complete(chain)}).settings.nonce_ttl == 300.0  # the default: five minutes to sign and send
+    assert load({**_complete(chain), "PORTAL_NONCE_TTL": "15"}).settings.nonce_ttl == 15.0

@@ -1,0 +1,112 @@
+"""Steps of the server-side rules of documented steps 7–9 that no other feature reaches: each breaks one rule."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import date, timedelta
+from urllib.parse import urlparse
+
+from playwright.sync_api import Page
+from pytest_bdd import given, parsers, then, when
+
+from harness.citizens import CitizenProfile, Sex, make_citizen, same_last_four
+from harness.codes import CodeReader
+from harness.profile import PortalProfile
+from pages.attacker import Attacker, Reply, Tab, basic_data, become_member, verify_mobile
+from pages.register import BasicDataPage, MemberHomePage, SetPasswordPage
+from pages.screens import SCREENS
+
+# The Gherkin's words for what is wrong with the basic data → the citizen as then typed.
+BROKEN: dict[str, Callable[[CitizenProfile], CitizenProfile]] = {
+    "選擇與身分證字號第 2 碼不符的性別": lambda c: replace(c, sex=Sex.FEMALE if c.sex is Sex.MALE else Sex.MALE),
+    "出生日期填 6 年前": lambda c: replace(c, birth_date=date.today() - timedelta(days=6 * 365)),
+    "出生日期填後天": lambda c: replace(c, birth_date=date.today() + timedelta(days=2)),
+    "姓名只填一個字": lambda c: replace(c, name=c.name[0]),
+    "地址只填「臺北市」": lambda c: replace(c, address="臺北市"),
+}
+
+
+@when(parsers.parse("市民填寫基本資料時{broken}"))
+def _(screen: BasicDataPage, citizen: CitizenProfile, broken: str) -> None:
+    screen.fill(BROKEN[broken](citizen))
+
+
+@when("攻擊者送出未選性別的基本資料", target_fixture="replies")
+def _(attacker: Attacker, attacker_tab: Tab) -> list[Reply]:
+    return [basic_data(attacker_tab, attacker.identity, sex_chosen=False)]
+
+
+@when("攻擊者以市民的身分證字號填寫基本資料", target_fixture="replies")
+def _(attacker_tab: Tab, citizen: CitizenProfile) -> list[Reply]:
+    return [basic_data(attacker_tab, citizen)]
+
+
+@when("市民輸入密碼，但確認密碼打錯一個字")
+def _(screen: SetPasswordPage, citizen: CitizenProfile) -> None:
+    screen.enter_secret(screen.password, citizen.password)
+    screen.enter_secret(screen.confirm, citizen.password[:-1])
+
+
+@when(parsers.parse("市民直接開啟「{title}」頁面"))
+def _(page: Page, portal_profile: PortalProfile, portal_url: str, title: str) -> None:
+    page.goto(portal_profile.url(portal_url, portal_profile.addresses[title]))  # whatever the portal then shows
+
+
+@given(parsers.parse("已有 {count:d} 位市民註冊為會員"), target_fixture="members")
+def _(attacker: Attacker, citizen: CitizenProfile, codes: CodeReader, count: int) -> list[CitizenProfile]:
+    members = [make_citizen(citizen.seed + 10 + n, run=citizen.run) for n in range(count)]
+    for member in members:
+        become_member(attacker.tab(), member, codes.newest, urlparse(attacker.portal_url).hostname or "")
+    return members
+
+
+@when(parsers.parse("攻擊者依序以這 {count:d} 位會員的身分證字號填寫基本資料"), target_fixture="replies")
+def _(attacker_tab: Tab, members: list[CitizenProfile], count: int) -> list[Reply]:
+    return [basic_data(attacker_tab, member) for member in members[:count]]
+
+
+@when(parsers.parse("攻擊者讓市民的瀏覽器從別的網站送出「{button}」"), target_fixture="replies")
+def _(stolen: Tab, button: str) -> list[Reply]:
+    stolen.open(MemberHomePage)
+    return [stolen.forge(button)]
+
+
+@then(parsers.parse("攻擊者以複製的工作階段仍可進入「{title}」"))
+def _(stolen: Tab, title: str) -> None:
+    assert stolen.open(SCREENS[title]).title == title
+
+
+# two applications of one person, or of one phone, side by side (documented step 8's checks at 「註冊」)
+TABS = {"一": 0, "二": 1}
+
+
+@given("市民在兩個分頁都填好同樣的基本資料，各以一支手機驗證", target_fixture="tabs")
+def _(attacker: Attacker, citizen: CitizenProfile, codes: CodeReader) -> list[Tab]:
+    second_phone = replace(citizen, mobile=same_last_four(citizen).mobile)
+    return [_filled(attacker, person, codes) for person in (citizen, second_phone)]
+
+
+@given("市民和家人以市民的手機驗證，在兩個分頁各自填好基本資料", target_fixture="tabs")
+def _(attacker: Attacker, citizen: CitizenProfile, codes: CodeReader) -> list[Tab]:
+    family = replace(same_last_four(citizen), mobile=citizen.mobile)
+    return [_filled(attacker, person, codes) for person in (citizen, family)]
+
+
+def _filled(attacker: Attacker, person: CitizenProfile, codes: CodeReader) -> Tab:
+    """A tab of its own with `person`'s phone verified and basic data sent: the password page is shown."""
+    tab = attacker.tab()
+    verify_mobile(tab, person, codes.newest, urlparse(attacker.portal_url).hostname or "")
+    reply = basic_data(tab, person)
+    assert reply.title == SetPasswordPage.TITLE, reply.notices
+    return tab
+
+
+@when(parsers.parse("市民在第{which}個分頁設定密碼並按下「註冊」"), target_fixture="replies")
+def _(tabs: list[Tab], citizen: CitizenProfile, which: str) -> list[Reply]:
+    return [tabs[TABS[which]].submit("註冊", {"密碼": citizen.password, "確認密碼": citizen.password})]
+
+
+@then(parsers.parse("市民在第{which}個分頁看到提示「{text}」"))
+def _(replies: list[Reply], text: str, which: str) -> None:
+    assert replies[-1].says(text), replies[-1].notices
