@@ -84,6 +84,7 @@ def test_since_picks_the_mutants_of_the_changed_function_only(twin_repository: P
     gold = twin_repository / "portal" / "routes" / "gold.py"
     text = gold.read_text(encoding="utf-8")
     reworded = text.replace("驗證已逾時，請重新按「送出」。", "驗證已逾時，請再按一次「送出」。")
+    assert reworded != text, "the test's message is gone from portal/routes/gold.py"
     gold.write_text(reworded, encoding="utf-8")
     mutants = catalog(twin_repository)
     chosen = since(twin_repository, mutants, changed_lines(twin_repository, "HEAD"))
@@ -95,7 +96,9 @@ def test_since_picks_the_mutants_of_the_changed_function_only(twin_repository: P
 def test_since_picks_a_whole_module_when_a_constant_changed(twin_repository: Path) -> None:
     realname = twin_repository / "portal" / "realname.py"
     text = realname.read_text(encoding="utf-8")
-    realname.write_text(text.replace("NONCE_TTL = 300.0", "NONCE_TTL = 600.0"), encoding="utf-8")
+    constant = "OCSP_MAX_AGE = timedelta(days=1)"
+    assert text.count(constant) == 1, f"the test's constant is gone from portal/realname.py: {constant}"
+    realname.write_text(text.replace(constant, "OCSP_MAX_AGE = timedelta(days=2)"), encoding="utf-8")
     mutants = catalog(twin_repository)
     chosen = since(twin_repository, mutants, changed_lines(twin_repository, "HEAD"))
     assert {m.module for m in chosen} == {"portal/realname.py"}
