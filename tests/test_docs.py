@@ -17,12 +17,6 @@ README_LIMIT = 250
 # Reference documents that live outside the repository and that users never see. Spelled in pieces so that this file
 # does not name them itself.
 OUTSIDE = (*(f"{name}.md" for name in ("PROTOCOLS", "DESIGN", "STYLE", "ENVIRONMENT")), "../" + "shared")
-# Pages written in the same change by other engineers (issues 20, 22, 25, 26); the lead removes this list at merge,
-# once they exist. Until then a link to one of them is not reported missing (its anchors are checked once it exists).
-LANDING_IN_THE_SAME_CHANGE = frozenset(
-    f"docs/{name}.md"
-    for name in ("certification", "vendor-middleware", "server-rules", "mutation", "shared-stack", "accessibility")
-)
 # The guide's copy keeps the guide's own image links: the images stay on the guide's site and are not shipped here.
 GUIDE_IMAGES = ("docs/taipei-card-gold-member-steps.md", ".gitbook/assets/")
 # A docs/ path as code and Markdown cite it: not the tail of another path or URL (…/recaptcha/docs/display).
@@ -94,11 +88,9 @@ def markdown_files() -> list[Path]:
     return [path for path in tracked() if path.suffix == ".md"]
 
 
-def broken_target(target: Path, anchor: str | None, cited: str) -> str | None:
+def broken_target(target: Path, anchor: str | None) -> str | None:
     """Why a cited file (and heading) does not resolve, or None when it does."""
     if not target.exists():
-        if cited in LANDING_IN_THE_SAME_CHANGE:
-            return None
         return "no such file"
     if anchor and target.suffix == ".md" and anchor not in anchors(target):
         return f"no heading #{anchor} in {target.relative_to(ROOT)}"
@@ -125,7 +117,7 @@ def test_every_cited_docs_path_exists() -> None:
         for number, line in enumerate(text.splitlines(), 1):
             for match in DOCS_PATH.finditer(line):
                 cited, anchor = match.group(1), match.group(2)
-                if why := broken_target(ROOT / cited, anchor, cited):
+                if why := broken_target(ROOT / cited, anchor):
                     broken.append(f"{path.relative_to(ROOT)}:{number}: {match.group(0)}: {why}")
     assert not broken, "\n".join(broken)
 
@@ -141,8 +133,7 @@ def test_every_relative_markdown_link_resolves() -> None:
                 if (path.relative_to(ROOT).as_posix(), file_part[: len(GUIDE_IMAGES[1])]) == GUIDE_IMAGES:
                     continue
                 resolved = (path.parent / file_part).resolve() if file_part else path
-                cited = resolved.relative_to(ROOT).as_posix() if resolved.is_relative_to(ROOT) else str(resolved)
-                if why := broken_target(resolved, anchor or None, cited):
+                if why := broken_target(resolved, anchor or None):
                     broken.append(f"{path.relative_to(ROOT)}:{number}: ({target}): {why}")
     assert not broken, "\n".join(broken)
 
@@ -172,7 +163,7 @@ def test_anchors_are_githubs(heading: str, anchor: str) -> None:
 
 def test_a_broken_link_is_reported() -> None:
     page = ROOT / "docs" / "index.md"
-    assert broken_target(page, "no-such-heading", "docs/index.md") == "no heading #no-such-heading in docs/index.md"
+    assert broken_target(page, "no-such-heading") == "no heading #no-such-heading in docs/index.md"
     missing = "docs/" + "missing.md"  # in pieces, or the scan of this file would report it
-    assert broken_target(ROOT / missing, None, missing) == "no such file"
-    assert broken_target(page, "using-it", "docs/index.md") is None
+    assert broken_target(ROOT / missing, None) == "no such file"
+    assert broken_target(page, "using-it") is None
