@@ -67,10 +67,11 @@ PERSON_PACE = Pace(
 )
 # The Gherkin suite's: each wait still long enough for the step that checks it to see it (tests/harness/test_pace.py
 # runs those steps with these waits, and with none, which they must notice). Going outlasts the harness's own work
-# after the F5 step that starts it (its screenshot and accessibility analysis: up to ~3 s on a busy machine).
+# after the F5 step that starts it (its screenshot and accessibility analysis: up to ~3 s on a busy machine, more when
+# two runs share two cores); the agent's reset between scenarios ends it, so no scenario inherits another's Going.
 SUITE_PACE = Pace(
     agent_loading_seconds=0.6,
-    agent_going_seconds=5.0,
+    agent_going_seconds=15.0,
     tray_refresh_seconds=0.05,
     agent_timeout=2.5,
     nonce_lifetime=15.0,

@@ -266,6 +266,7 @@ REAL_NAME_ATTACKS = "謊言 or 重送上一次 or 那人的身分證字號 or �
 def test_the_real_name_attacks_pass_against_the_deployed_twin(deployment: Deployment, tmp_path: Path) -> None:
     command = [*TPCD, "run", "--base-url", deployment.portal, "--stack", str(deployment.stack_json), "-n", "0"]
     environ = {**os.environ, "TPCD_REPORTS_DIR": str(tmp_path), "TPCD_NONCE_LIFETIME": NONCE_LIFETIME}
+    environ["TPCD_PLAIN_HTTP_STACK"] = "1"  # the namespaces made here are a closed network (docs/shared-stack.md)
     done = subprocess.run(
         [*command, "-k", REAL_NAME_ATTACKS], cwd=ROOT, env=environ, capture_output=True, text=True, timeout=1200
     )
