@@ -55,6 +55,7 @@ class AttachedStack:
     urls: dict[str, str]  # service → URL, for the REQUIRED services
     token: str | None = None
     token_source: str = ""  # where the token came from, for messages
+    portal: str | None = None  # the twin the stack serves itself (plain `tpcd up`), if it does
 
 
 def publish(stack: Stack, citizen: dict[str, Any]) -> dict[str, Any]:
@@ -202,13 +203,33 @@ def attach_stack(settings: Settings) -> AttachedStack:
     """The stack the settings name, read and checked as `read_stack` does, with their token and host rules."""
     assert settings.stack is not None, "only an attached run reads a stack"
     hosts = tuple((settings.stack_hosts or "").split(","))
-    return read_stack(
+    attached = read_stack(
         settings.stack,
         token=settings.token,
         token_file=settings.token_file,
         hosts=hosts,
         plain_http=settings.plain_http_stack,
     )
+    if (
+        settings.base_url is not None
+        and attached.portal is not None
+        and _same_server(settings.base_url, attached.portal)
+    ):
+        raise AttachError(
+            f"base URL {settings.base_url} is the twin stack {attached.source} serves itself: its pages call that "
+            "stack's own 安控元件, not this run's; run without --base-url and --stack, or deploy the twin apart "
+            "(`tpcd up --portal-config dotenv`, docs/deployment.md)"
+        )
+    return attached
+
+
+def _same_server(one: str, other: str) -> bool:
+    """Whether two URLs reach the same server: the same scheme and port, and the same host (any loopback name)."""
+    a, b = urlparse(one), urlparse(other)
+    ports = {"http": 80, "https": 443}
+    if a.scheme != b.scheme or (a.port or ports.get(a.scheme)) != (b.port or ports.get(b.scheme)):
+        return False
+    return a.hostname == b.hostname or (is_loopback(a.hostname or "") and is_loopback(b.hostname or ""))
 
 
 def read_stack(
@@ -240,7 +261,8 @@ def read_stack(
         urls[name] = value.rstrip("/")
     _check_token_targets(source, urls, hosts, plain_http=plain_http)
     found, where = _token(source, described, token, token_file)
-    return AttachedStack(source, urls, found, where)
+    portal = described.get("portal")
+    return AttachedStack(source, urls, found, where, portal if isinstance(portal, str) and portal else None)
 
 
 def probe_stack(stack: AttachedStack, *, timeout: float = 5.0) -> None:

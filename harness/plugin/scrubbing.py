@@ -20,6 +20,7 @@ import attr
 import pytest
 from allure_commons.logger import AllureFileLogger
 
+from harness import staging
 from harness.citizens import CitizenProfile
 from harness.codes import CodeReader
 from harness.plugin.browser import ARTIFACTS_KEY
@@ -42,8 +43,13 @@ class ScenarioSecrets:
         return _scrubber(tuple(dict.fromkeys(values)))
 
 
-@functools.lru_cache(maxsize=64)
 def _scrubber(secrets: tuple[str, ...]) -> Scrubber:
+    """The scrubber of `secrets` and of the run's own (a staging portal's basic auth, harness/staging.py)."""
+    return _cached((*staging.RUN_SECRETS, *secrets))
+
+
+@functools.lru_cache(maxsize=64)
+def _cached(secrets: tuple[str, ...]) -> Scrubber:
     """One scrubber per set of secrets: a scenario asks for it at every attachment."""
     return Scrubber(secrets)
 
