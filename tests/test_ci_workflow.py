@@ -110,7 +110,7 @@ def test_the_staging_job_attaches_on_demand_and_nightly_with_its_secrets_from_th
     assert "schedule:" in triggers
     assert "workflow_dispatch:" in triggers
     assert "push:" not in triggers
-    for secret in ("TPCD_STAGING_TOKEN", "TPCD_STAGING_BASIC_AUTH", "TPCD_STAGING_CA_BUNDLE"):
+    for secret in ("STAGING_TOKEN", "STAGING_BASIC_AUTH", "STAGING_CA_BUNDLE"):
         assert f"${{{{ secrets.{secret} }}}}" in text, secret
     (run,) = [line.strip() for line in text.splitlines() if line.strip().startswith(".venv/bin/tpcd run ")]
     assert '--base-url "$STAGING_BASE_URL" --stack "$STAGING_STACK"' in run

@@ -55,6 +55,7 @@ def _cached(secrets: tuple[str, ...]) -> Scrubber:
 
 
 SECRETS_KEY = pytest.StashKey[ScenarioSecrets]()
+SCRUBBED_FOLDER_KEY = pytest.StashKey[Path]()  # the scenario's artefact folder, scrubbed again after its protocol
 RUNNING_KEY = pytest.StashKey[list[pytest.Item]]()  # the item this process runs now (one at a time, also under xdist)
 
 
@@ -87,6 +88,11 @@ def pytest_runtest_protocol(item: pytest.Item) -> Generator[None, object, object
         return (yield)
     finally:
         running.remove(item)
+        # A passed test's trace (--tracing on) is saved only once its teardown report exists, after the teardown
+        # hook below: scrub what the folder holds by then too.
+        folder = item.stash.get(SCRUBBED_FOLDER_KEY, None)
+        if folder is not None and folder.is_dir():
+            scrubber_for(item).files(sorted(folder.rglob("*")))
 
 
 # trylast: the innermost wrapper, so pytest-bdd, allure, junitxml and the terminal all get the scrubbed report.
@@ -106,6 +112,8 @@ def pytest_runtest_teardown(item: pytest.Item) -> Generator[None, None, None]:
     """Once pytest-playwright has saved a scenario's trace and video (its fixtures close in teardown), scrub them where
     they stay on disk (`--output`, reports/playwright/); what the report attaches passes ScrubbingLogger."""
     folder = item.stash.get(ARTIFACTS_KEY, None)  # read before: reporting.py forgets it once it has attached
+    if folder is not None:
+        item.stash[SCRUBBED_FOLDER_KEY] = folder
     try:
         return (yield)
     finally:
