@@ -22,8 +22,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+import requests
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from harness import staging as staging_module
+from harness.settings import Settings, SettingsError
 from portal.config import load
 from simulators._serving import serve_asgi
 from simulators._tls import LocalCa
@@ -133,3 +136,49 @@ def test_an_attached_run_passes_behind_basic_auth_over_tls_from_a_private_ca_und
         assert PASSWORD.encode() not in data, name
         assert encoded not in data, name
     assert traces, "the run left no trace to check"
+
+
+def _settings(tmp_path: Path, **given: object) -> Settings:
+    return Settings(project_root=tmp_path, base_url="https://stage.example/tpcd/", **given)  # type: ignore[arg-type]
+
+
+def test_the_credentials_go_to_the_portal_s_host_alone_and_the_ca_joins_the_public_ones(tmp_path: Path) -> None:
+    ca = LocalCa("tpcd staging unit CA")
+    (tmp_path / "ca.pem").write_bytes(ca.pem)
+    prepared = staging_module.prepare(_settings(tmp_path, basic_auth=f"{USER}:{PASSWORD}", ca_bundle=Path("ca.pem")))
+    try:
+        with requests.Session() as http:
+            sent = http.prepare_request(requests.Request("GET", "https://stage.example/tpcd/")).headers
+            elsewhere = http.prepare_request(requests.Request("GET", "http://127.0.0.1:9/_control/state")).headers
+            bundle = Path(
+                str(http.merge_environment_settings("https://stage.example/", {}, None, None, None)["verify"])
+            )
+        assert sent["Authorization"] == "Basic " + base64.b64encode(f"{USER}:{PASSWORD}".encode()).decode()
+        assert "Authorization" not in elsewhere  # never to the stack or anywhere else
+        assert bundle.read_bytes().endswith(ca.pem.strip() + b"\n")
+        assert len(bundle.read_bytes()) > 10 * len(ca.pem)  # the public CAs stay trusted
+    finally:
+        prepared.close()
+    assert "NETRC" not in os.environ
+    assert not bundle.exists()
+
+
+@pytest.mark.parametrize(
+    ("given", "message"),
+    [
+        ({"basic_auth": "no-colon"}, r"^basic_auth \(TPCD_BASIC_AUTH\) must be user:password \(the value itself"),
+        ({"basic_auth_file": Path("missing")}, r"^basic_auth_file missing cannot be read"),
+        ({"basic_auth": "a:b", "basic_auth_file": Path("x")}, r"^basic_auth and basic_auth_file are both set"),
+        ({"ca_bundle": Path("missing.pem")}, r"^ca_bundle .*missing.pem cannot be read"),
+        ({"ca_bundle": Path("empty.pem")}, r"^ca_bundle .*empty.pem holds no PEM certificate"),
+    ],
+    ids=["not-user-password", "no-file", "both", "no-bundle", "no-certificate"],
+)
+def test_unusable_staging_settings_are_refused_in_one_line_naming_them(
+    tmp_path: Path, given: dict[str, object], message: str
+) -> None:
+    (tmp_path / "empty.pem").write_text("not a certificate", encoding="utf-8")
+    with pytest.raises(SettingsError, match=message) as refused:
+        staging_module.prepare(_settings(tmp_path, **given))
+    assert "\n" not in str(refused.value)
+    assert "no-colon" not in str(refused.value)  # a mistyped password is not echoed
