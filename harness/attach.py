@@ -28,6 +28,7 @@ import requests
 from harness import portal_config
 from harness.settings import Settings
 from harness.simulators import REMOTE
+from simulators._client import StackAuth
 from simulators._main import is_loopback
 from simulators.captcha import CaptchaClient
 
@@ -267,13 +268,13 @@ def read_stack(
 
 def probe_stack(stack: AttachedStack, *, timeout: float = 5.0) -> None:
     """Every service answers, and its controls accept the token (AttachError otherwise)."""
-    headers = {"Authorization": f"Bearer {stack.token}"} if stack.token else {}
+    auth = StackAuth(stack.token)  # never a staging portal's basic auth from netrc (harness/staging.py)
     for name, url in stack.urls.items():
         if name == SMTP:
             _probe_smtp(stack.source, url, timeout)
             continue
         try:
-            response = requests.get(url + "/_control/faults", headers=headers, timeout=timeout)
+            response = requests.get(url + "/_control/faults", auth=auth, timeout=timeout)
         except requests.RequestException as error:
             raise AttachError(f"stack {stack.source}: {name} at {url} does not answer ({_why(error)})") from error
         if response.status_code == 401:

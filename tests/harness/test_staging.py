@@ -28,6 +28,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from harness import staging as staging_module
 from harness.settings import Settings, SettingsError
 from portal.config import load
+from simulators._client import ServiceClient
 from simulators._serving import serve_asgi
 from simulators._tls import LocalCa
 from tests.harness.test_deployed import _first_line, _stop
@@ -182,3 +183,17 @@ def test_unusable_staging_settings_are_refused_in_one_line_naming_them(
         staging_module.prepare(_settings(tmp_path, **given))
     assert "\n" not in str(refused.value)
     assert "no-colon" not in str(refused.value)  # a mistyped password is not echoed
+
+
+def test_the_stack_s_calls_keep_their_token_on_the_portal_s_host_too(tmp_path: Path) -> None:
+    """A stack on the staging portal's own host: its calls carry the token, never the portal's basic auth."""
+    prepared = staging_module.prepare(_settings(tmp_path, basic_auth=f"{USER}:{PASSWORD}"))
+    try:
+        with ServiceClient("https://stage.example:8001", token="stack-token") as client:
+            sent = client.http.prepare_request(requests.Request("GET", "https://stage.example:8001/_control/state"))
+        with ServiceClient("https://stage.example:8001") as client:
+            bare = client.http.prepare_request(requests.Request("GET", "https://stage.example:8001/_control/state"))
+    finally:
+        prepared.close()
+    assert sent.headers["Authorization"] == "Bearer stack-token"
+    assert "Authorization" not in bare.headers
