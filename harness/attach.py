@@ -28,6 +28,7 @@ import requests
 from harness import portal_config
 from harness.settings import Settings
 from harness.simulators import REMOTE
+from simulators._client import StackAuth
 from simulators._main import is_loopback
 from simulators.captcha import CaptchaClient
 
@@ -55,6 +56,7 @@ class AttachedStack:
     urls: dict[str, str]  # service → URL, for the REQUIRED services
     token: str | None = None
     token_source: str = ""  # where the token came from, for messages
+    portal: str | None = None  # the twin the stack serves itself (plain `tpcd up`), if it does
 
 
 def publish(stack: Stack, citizen: dict[str, Any]) -> dict[str, Any]:
@@ -202,13 +204,33 @@ def attach_stack(settings: Settings) -> AttachedStack:
     """The stack the settings name, read and checked as `read_stack` does, with their token and host rules."""
     assert settings.stack is not None, "only an attached run reads a stack"
     hosts = tuple((settings.stack_hosts or "").split(","))
-    return read_stack(
+    attached = read_stack(
         settings.stack,
         token=settings.token,
         token_file=settings.token_file,
         hosts=hosts,
         plain_http=settings.plain_http_stack,
     )
+    if (
+        settings.base_url is not None
+        and attached.portal is not None
+        and _same_server(settings.base_url, attached.portal)
+    ):
+        raise AttachError(
+            f"base URL {settings.base_url} is the twin stack {attached.source} serves itself: its pages call that "
+            "stack's own 安控元件, not this run's; run without --base-url and --stack, or deploy the twin apart "
+            "(`tpcd up --portal-config dotenv`, docs/deployment.md)"
+        )
+    return attached
+
+
+def _same_server(one: str, other: str) -> bool:
+    """Whether two URLs reach the same server: the same scheme and port, and the same host (any loopback name)."""
+    a, b = urlparse(one), urlparse(other)
+    ports = {"http": 80, "https": 443}
+    if a.scheme != b.scheme or (a.port or ports.get(a.scheme)) != (b.port or ports.get(b.scheme)):
+        return False
+    return a.hostname == b.hostname or (is_loopback(a.hostname or "") and is_loopback(b.hostname or ""))
 
 
 def read_stack(
@@ -240,18 +262,19 @@ def read_stack(
         urls[name] = value.rstrip("/")
     _check_token_targets(source, urls, hosts, plain_http=plain_http)
     found, where = _token(source, described, token, token_file)
-    return AttachedStack(source, urls, found, where)
+    portal = described.get("portal")
+    return AttachedStack(source, urls, found, where, portal if isinstance(portal, str) and portal else None)
 
 
 def probe_stack(stack: AttachedStack, *, timeout: float = 5.0) -> None:
     """Every service answers, and its controls accept the token (AttachError otherwise)."""
-    headers = {"Authorization": f"Bearer {stack.token}"} if stack.token else {}
+    auth = StackAuth(stack.token)  # never a staging portal's basic auth from netrc (harness/staging.py)
     for name, url in stack.urls.items():
         if name == SMTP:
             _probe_smtp(stack.source, url, timeout)
             continue
         try:
-            response = requests.get(url + "/_control/faults", headers=headers, timeout=timeout)
+            response = requests.get(url + "/_control/faults", auth=auth, timeout=timeout)
         except requests.RequestException as error:
             raise AttachError(f"stack {stack.source}: {name} at {url} does not answer ({_why(error)})") from error
         if response.status_code == 401:

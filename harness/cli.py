@@ -15,7 +15,7 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
-from harness import certify
+from harness import certify, staging
 from harness.attach import AttachError, attach_stack, probe_portal, probe_stack, publish, unpublish
 from harness.cards import card_holder
 from harness.certify.requirements import REQUIREMENTS
@@ -141,7 +141,11 @@ def _check_target(settings: Settings) -> str | None:
     if settings.stack is not None:
         probe_stack(attach_stack(settings))
     if settings.base_url is not None:
-        probe_portal(settings.base_url)
+        prepared = staging.prepare(settings)  # its basic auth and CAs (docs/deployment.md#staging)
+        try:
+            probe_portal(settings.base_url)
+        finally:
+            prepared.close()
         if settings.stack is None:
             return (
                 f"tpcd: {settings.base_url} is tested with simulators on this machine's loopback, which it was not "

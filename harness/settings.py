@@ -143,6 +143,11 @@ class Settings:
     # "report" it only, or "off"; a deployment's known violations are accepted, each with a reason, in a baseline file.
     a11y: str = "fail"
     a11y_baseline: Path | None = None
+    # Staging as it is (docs/deployment.md#staging, harness/staging.py): HTTP basic auth in front of the portal
+    # ("user:password", or a file holding it: never in an artefact) and the CAs (PEM) its TLS certificate chains to.
+    basic_auth: str | None = field(default=None, repr=False)
+    basic_auth_file: Path | None = None
+    ca_bundle: Path | None = None
 
     @property
     def embedded(self) -> bool:
@@ -417,7 +422,8 @@ def _check(settings: Settings) -> None:
 
 
 def _check_base_url(url: str) -> None:
-    """The portal's origin: http(s), a host, nothing after it (the pages are opened at absolute paths: /, /apply …)."""
+    """The portal's origin, and the path it lives under if any (https://stage.example/tpcd/): http(s), a host, no
+    query or fragment (the portal profile's paths are under it)."""
     try:
         parts = urlsplit(url)
         port = parts.port  # ValueError when it is not a number or out of range
@@ -434,10 +440,10 @@ def _check_base_url(url: str) -> None:
         raise SettingsError(f"base_url {url!r}: {parts.hostname!r} is not a host name or an IP address")
     if parts.username is not None or parts.password is not None:
         raise SettingsError(f"base_url {url!r} holds credentials, which would land in every report: give {origin}")
-    if parts.path not in ("", "/") or parts.query or parts.fragment:
+    if parts.query or parts.fragment:
         raise SettingsError(
-            f"base_url {url!r} has more than an origin: the suite opens the portal's pages at absolute paths "
-            f"(/, /apply, /register …); give {origin}"
+            f"base_url {url!r} has more than an origin and a path: the portal's pages are under it; give "
+            f"{origin}{parts.path}"
         )
 
 

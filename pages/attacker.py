@@ -18,7 +18,7 @@ import json
 import random
 import re
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import partial
@@ -33,7 +33,7 @@ from requests.adapters import HTTPAdapter
 from harness.citizens import Channel, CitizenProfile, with_check_digit
 from pages.apply import HomePage
 from pages.base import Screen, history
-from pages.gold import CardVerificationPage, LoginPage
+from pages.gold import CardVerificationPage, GoldVerificationPage, LoginPage
 from pages.register import BasicDataPage, MemberHomePage, RegistrationDonePage, SetPasswordPage, VerifyContactPage
 
 T = TypeVar("T")
@@ -558,7 +558,8 @@ class Verdict:
 
 
 class _DataAttributes(HTMLParser):
-    """The `data-*` attributes of the 步驟二 form (its CSRF token, as the page's script reads it)."""
+    """The `data-*` attributes of the 步驟二 form: its CSRF token and the addresses its script calls, as the page's
+    script reads them."""
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
@@ -569,28 +570,64 @@ class _DataAttributes(HTMLParser):
             self.found |= {k.removeprefix("data-"): v or "" for k, v in attrs if k.startswith("data-")}
 
 
+# The portal profile's [addresses] entries for what 步驟二's script calls, for a portal whose page does not declare
+# them (docs/deployment.md#portal-profile); the twin's page declares both (data-nonce-url, data-verify-url).
+NONCE_ADDRESS, EVIDENCE_ADDRESS = "步驟二：取得 nonce", "步驟二：送出簽章"
+
+
 class CardScript:
     """步驟二 scripted on the citizen's own computer, in the citizen's session (`tab`): a nonce from the portal, the
     card's signature over it from the local 安控元件 (called as a native client, with no Origin, as zkID's signer
-    does), the evidence posted back as the page's script posts it; every piece may be changed before it is sent."""
+    does), the evidence posted back as the page's script posts it; every piece may be changed before it is sent.
 
-    # The twin's 步驟二 and what its page's script calls (portal/static/agent.js). A portal built otherwise names its
-    # own: these are still the twin's, an open point of the portal profile (docs/deployment.md#portal-profile).
-    PAGE, NONCE, VERIFY = "/gold/verify", "/gold/nonce", "/gold/verify"
+    The 步驟二 page is where the citizen's browser was shown it (`tab.seen`), else reached by the 「下一步」 of the
+    金質會員認證 page the browser was shown, else the portal profile's address of it (`addresses`, title → URL); the
+    addresses its script calls are read off that page, else taken from the profile: never a route of the suite's."""
 
-    def __init__(self, tab: Tab, agent_url: str, pin: str, *, agent_timeout: float = 60.0) -> None:
+    def __init__(
+        self,
+        tab: Tab,
+        agent_url: str,
+        pin: str,
+        *,
+        addresses: Mapping[str, str] | None = None,
+        agent_timeout: float = 60.0,
+    ) -> None:
         self.tab, self.agent_url, self.pin, self.agent_timeout = tab, agent_url.rstrip("/"), pin, agent_timeout
-        shown = tab.seen.get(CardVerificationPage.TITLE)  # where the citizen's browser was shown 步驟二, if it was
-        page = tab.http.get(shown or urljoin(tab.portal_url + "/", self.PAGE.lstrip("/")), timeout=30)
+        self.addresses = dict(addresses or {})
+        page = tab.http.get(self._page(), timeout=30)
         reader = _DataAttributes()
         reader.feed(page.text)
         if "csrf" not in reader.found:
             raise LookupError(f"no 步驟二 form with a CSRF token at {page.url} (HTTP {page.status_code})")
-        self.csrf = reader.found["csrf"]
+        self.page, self.csrf = page.url, reader.found["csrf"]
+        self.nonce_url = self._declared(page.url, reader.found.get("nonce-url"), NONCE_ADDRESS)
+        self.verify_url = self._declared(page.url, reader.found.get("verify-url"), EVIDENCE_ADDRESS)
+
+    def _page(self) -> str:
+        """Where 步驟二 is, as the citizen would find it; LookupError when neither the browser nor the profile knows."""
+        seen = self.tab.seen
+        if CardVerificationPage.TITLE in seen:
+            return seen[CardVerificationPage.TITLE]
+        if GoldVerificationPage.TITLE in seen:  # 「下一步」 on the page before, shown once the agent is Ready
+            gold = self.tab.open(GoldVerificationPage)
+            if "下一步" in gold.links:
+                return urljoin(gold.url, gold.links["下一步"])
+        if CardVerificationPage.TITLE in self.addresses:
+            return self.addresses[CardVerificationPage.TITLE]
+        title = CardVerificationPage.TITLE
+        raise LookupError(f"「{title}」 was never shown to the citizen and the portal profile has no address of it")
+
+    def _declared(self, page: str, declared: str | None, entry: str) -> str:
+        if declared:
+            return urljoin(page, declared)
+        if entry in self.addresses:
+            return self.addresses[entry]
+        raise LookupError(f"the 步驟二 page at {page} names no address for 「{entry}」, nor does the portal profile")
 
     def nonce(self) -> Nonce:
         """Press 「送出」: a fresh nonce issued to this session's member."""
-        reply = self.tab.http.post(self._url(self.NONCE), headers={"X-CSRF-Token": self.csrf}, timeout=30)
+        reply = self.tab.http.post(self.nonce_url, headers={"X-CSRF-Token": self.csrf}, timeout=30)
         reply.raise_for_status()
         body = reply.json()
         return Nonce(int(body["nonce_id"]), str(body["nonce"]))
@@ -610,7 +647,7 @@ class CardScript:
         """Post the evidence as the page does; the portal's verdict."""
         body = {"id_number": evidence.id_number, "nonce_id": evidence.nonce_id}
         body |= {"signature": evidence.signature, "certb64": evidence.certb64}
-        reply = self.tab.http.post(self._url(self.VERIFY), json=body, headers={"X-CSRF-Token": self.csrf}, timeout=30)
+        reply = self.tab.http.post(self.verify_url, json=body, headers={"X-CSRF-Token": self.csrf}, timeout=30)
         try:
             answer = reply.json()
         except ValueError:
@@ -620,9 +657,6 @@ class CardScript:
     def verify(self, id_number: str) -> Verdict:
         """The whole of 步驟二, honestly: a nonce, the card's signature over it, the evidence sent."""
         return self.send(self.sign(self.nonce(), id_number))
-
-    def _url(self, path: str) -> str:
-        return urljoin(self.tab.portal_url + "/", path.lstrip("/"))
 
 
 def tampered(certb64: str) -> str:

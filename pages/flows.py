@@ -237,13 +237,15 @@ def browser_cookies(jar: CookieJar, portal_url: str) -> list[SetCookieParam]:
     host = urlparse(portal_url).hostname or ""
     handed: list[SetCookieParam] = []
     for cookie in jar:
-        domain = cookie.domain.lstrip(".")
+        # http.cookiejar files a host without a dot (localhost) under host + ".local" (RFC 2965 §1)
+        given = host if "." not in host and cookie.domain == host + ".local" else cookie.domain
+        domain = given.lstrip(".")
         if host != domain and not host.endswith("." + domain):
             continue  # not the portal's (a cookie of another site the walk visited)
         entry: SetCookieParam = {
             "name": cookie.name,
             "value": cookie.value or "",
-            "domain": cookie.domain,
+            "domain": given,
             "path": cookie.path or "/",
             "secure": cookie.secure,
             "httpOnly": cookie.has_nonstandard_attr("HttpOnly"),

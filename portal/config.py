@@ -19,6 +19,8 @@ from pathlib import Path
 from typing import Any, Union, get_args, get_origin, get_type_hints
 from urllib.parse import urlsplit
 
+from pydantic import TypeAdapter, ValidationError
+
 from portal.settings import PortalSettings
 
 PREFIX = "PORTAL_"
@@ -83,7 +85,7 @@ def read_file(path: Path) -> dict[str, str]:
             raise PortalConfigError(f"{path}: not valid JSON ({error})") from error
         if not isinstance(loaded, dict):
             raise PortalConfigError(f"{path}: expected a JSON object of PORTAL_* keys")
-        return {str(key): "" if value is None else str(value) for key, value in loaded.items()}
+        return {str(key): _json_text(value) for key, value in loaded.items()}
     values: dict[str, str] = {}
     for number, line in enumerate(text.splitlines(), start=1):
         line = line.strip()
@@ -99,24 +101,32 @@ def read_file(path: Path) -> dict[str, str]:
     return values
 
 
+def _json_text(value: Any) -> str:
+    """A JSON value as the environment would spell it: a list comma-separated, true/false, null empty."""
+    if isinstance(value, list):
+        return ",".join(_json_text(item) for item in value)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return "" if value is None else str(value)
+
+
 def _coerce(key: str, raw: str, annotation: Any, source: str) -> Any:
+    """`raw` as the field's type, parsed by pydantic (its lax mode: "true"/"off", "25", "1.5", a path); a list is
+    comma-separated (`PORTAL_CAPTCHA_HOSTNAMES=portal.example.test,www.portal.example.test`), each item trimmed."""
     if get_origin(annotation) in (Union, types.UnionType):
         annotation = next(a for a in get_args(annotation) if a is not type(None))
+    if get_origin(annotation) is tuple:
+        items = tuple(item.strip() for item in raw.split(",") if item.strip())
+        bad = [item for item in items if not valid_host(item)]
+        if bad:
+            raise PortalConfigError(f"{key}={raw!r} ({source}): {bad[0]!r} is not a host name or an IP address")
+        return items
     try:
-        if annotation is bool:
-            if raw.strip().lower() in {"1", "true", "yes", "on", "0", "false", "no", "off"}:
-                return raw.strip().lower() in {"1", "true", "yes", "on"}
-            raise ValueError
-        if annotation is int:
-            return int(raw)
-        if annotation is float:
-            return float(raw)
-        if annotation is Path:
-            return Path(raw).expanduser()
-    except ValueError:
-        expected = {bool: "true or false", int: "an integer", float: "a number"}[annotation]
+        value = TypeAdapter(annotation).validate_python(raw.strip() if annotation is not str else raw)
+    except ValidationError:
+        expected = {bool: "true or false", int: "an integer", float: "a number"}.get(annotation, "a value")
         raise PortalConfigError(f"{key}={raw!r} ({source}) is not {expected}") from None
-    return raw
+    return value.expanduser() if isinstance(value, Path) else value
 
 
 def _trusted_chain(raw: str, source: str) -> bytes:

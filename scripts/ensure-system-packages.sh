@@ -11,6 +11,7 @@ packages=(
   opensc-pkcs11 yubico-piv-tool  # OpenSC's PKCS#11 module and Yubico's PIV tool: middleware that reads the card's PIV application
   libpcsclite-dev swig build-essential      # what pyscard needs to build from source
   python3-venv      # `python3 -m venv` on a stock Debian Python
+  libnss3-tools     # certutil: a staging portal's private CA in Chromium's NSS database (harness/staging.py)
 )
 
 missing=()

@@ -8,6 +8,7 @@ from types import TracebackType
 from typing import Any, Self, TypeVar
 
 import requests
+import requests.auth
 
 from simulators._control import CONTROL_HEADER
 
@@ -16,6 +17,19 @@ T = TypeVar("T")
 
 class SimulatorError(RuntimeError):
     """A service answered a call with an error; the message carries its reason."""
+
+
+class StackAuth(requests.auth.AuthBase):
+    """The stack's bearer token, or nothing: an auth of its own, so requests never puts a netrc entry's credentials
+    (a staging portal's basic auth on the same host, harness/staging.py) on a call to the stack instead."""
+
+    def __init__(self, token: str | None) -> None:
+        self.token = token
+
+    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
+        if self.token:
+            request.headers["Authorization"] = f"Bearer {self.token}"
+        return request
 
 
 class ServiceClient:
@@ -29,8 +43,7 @@ class ServiceClient:
         self.timeout = timeout
         self.http = requests.Session()
         self.http.headers[CONTROL_HEADER] = "1"  # what a web page cannot send to another site (simulators._control)
-        if token:
-            self.http.headers["Authorization"] = f"Bearer {token}"
+        self.http.auth = StackAuth(token)
 
     def __enter__(self) -> Self:
         return self

@@ -78,7 +78,8 @@ def _member_script(attacker: Attacker, person: CitizenProfile, script: CardScrip
     """`person` registered as a member in a session of their own, and a script of 步驟二 in that session."""
     tab = attacker.tab()
     become_member(tab, person, codes.newest, _hostname(tab))
-    return CardScript(tab, script.agent_url, person.pin)
+    tab.seen.setdefault(CardVerificationPage.TITLE, script.page)  # the same portal's 步驟二, where any member finds it
+    return CardScript(tab, script.agent_url, person.pin, addresses=script.addresses)
 
 
 def _hostname(tab: Tab) -> str:

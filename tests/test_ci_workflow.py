@@ -33,6 +33,7 @@ def test_every_workflow_matches_the_github_workflow_schema(tmp_path: Path) -> No
         "mutation.yml",
         "lock.yml",
         "equivalent-portals.yml",
+        "staging.yml",
     }
     done = _schema_check(*WORKFLOWS)  # one call: the schema is loaded once
     assert done.returncode == 0, done.stdout + done.stderr
@@ -101,3 +102,17 @@ def test_the_equivalent_portals_job_runs_the_whole_suite_against_every_variant_o
     assert run.startswith("run: .venv/bin/python -m pytest steps -p tests.portals.plugin --portal-variant ")
     assert " -k " not in run  # the whole suite
     assert "--shard" not in run
+
+
+def test_the_staging_job_attaches_on_demand_and_nightly_with_its_secrets_from_the_store() -> None:
+    text = (ROOT / ".github" / "workflows" / "staging.yml").read_text(encoding="utf-8")
+    triggers = text.split("\non:\n", 1)[1].split("\n\n", 1)[0]
+    assert "schedule:" in triggers
+    assert "workflow_dispatch:" in triggers
+    assert "push:" not in triggers
+    for secret in ("STAGING_TOKEN", "STAGING_BASIC_AUTH", "STAGING_CA_BUNDLE"):
+        assert f"${{{{ secrets.{secret} }}}}" in text, secret
+    (run,) = [line.strip() for line in text.splitlines() if line.strip().startswith(".venv/bin/tpcd run ")]
+    assert '--base-url "$STAGING_BASE_URL" --stack "$STAGING_STACK"' in run
+    assert "name: staging-allure-report" in text
+    assert "reports/allure-report" in text

@@ -17,9 +17,9 @@ CERTIFIER = Path(__file__).parent
 PAGE = CERTIFIER / "page"
 # SHA-256 of each file of the page copy (line ends as LF). Change a file, and its pin here, together.
 PINS: dict[str, str] = {
-    "agent.js": "2b3560e4ad6d9f95cd58c47f7fc4053deac70a5b0949dbda8d9c1d0edcbc14f0",
-    "gold.html": "3e6f4219e45db642db5910af6c7c7359dbf4bdbb15cef9bc6a0b0cd6df1ef9aa",
-    "gold_verify.html": "6acf0f040b09fe56fd9c630d97c5d74a794018930a01190ae41721cb92f7c537",
+    "agent.js": "5c61ae2d65383eac94b21d5c1c85cf972be726369b5720cbabeedb06daed2fe7",
+    "gold.html": "01e4d97acdf12472680b3f1a21e1281b01a9bafe10d6577a07b9d1694404f649",
+    "gold_verify.html": "a5cee50bc9201c2f74251ef97bbf121c13ba3d51e0c88bc9c30572aaac65d1c0",
     "portal.css": "322aac53ecf64687da589ce303f0562292570323711c77848437b0455dcea7a2",
     "portal.js": "270f3c3e35f8319e949ac96c3d12f7605bfa7b95ff3f53d0be4d597101ad8f37",
 }

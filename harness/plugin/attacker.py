@@ -10,8 +10,10 @@ from playwright.sync_api import Page
 
 from harness.citizens import CitizenProfile, make_citizen, scenario_seed
 from harness.plugin.citizens import BASE_SEED_KEY, worker_number
+from harness.settings import Settings
 from harness.stack import Stack
 from pages.attacker import Attacker, CardScript, Tab
+from pages.base import history
 
 
 @pytest.fixture
@@ -31,13 +33,18 @@ def attacker(
 
 
 @pytest.fixture
-def script(page: Page, citizen: CitizenProfile, fresh_stack: Stack) -> Iterator[CardScript]:
+def script(page: Page, citizen: CitizenProfile, fresh_stack: Stack, tpcd_settings: Settings) -> Iterator[CardScript]:
     """步驟二 scripted on the citizen's own computer, in the session the citizen's browser holds (taken when first
     asked for), with the local 安控元件 and the card in its reader: the evidence is the script's to change."""
     host = urlparse(fresh_stack.portal_url).hostname
     cookies = [(c["name"], c["value"]) for c in page.context.cookies() if c.get("domain", "").lstrip(".") == host]
-    tab = Tab(fresh_stack.portal_url, None, cookies)
+    tab = Tab(fresh_stack.portal_url, None, cookies, home=fresh_stack.home_url, seen=dict(history(page)))
+    tab.http.headers["User-Agent"] = (
+        tpcd_settings.user_agent
+    )  # the browser's: the 金質會員認證 page offers 下一步 to it
+    profile = fresh_stack.profile
+    addresses = {title: profile.url(fresh_stack.portal_url, path) for title, path in profile.addresses.items()}
     try:
-        yield CardScript(tab, fresh_stack.urls["agent"], citizen.pin)
+        yield CardScript(tab, fresh_stack.urls["agent"], citizen.pin, addresses=addresses)
     finally:
         tab.close()

@@ -13,6 +13,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 from playwright.sync_api import Error as PlaywrightError
 
+from harness import staging
 from harness.settings import Settings
 from harness.stack import LOOPBACK, Stack
 from pages.flows import Arrival, ByHttp, InBrowser
@@ -92,8 +93,10 @@ def browser_type_launch_args(
     args = resolver_rules(tpcd_settings, stack.agent_port if stack.shared else None)
     # Chromium leaves its caches and temp files here, not in HOME or /tmp (docs/environment.md#chromium).
     private = {name: str(home / folder) for name, folder in CHROMIUM_HOME.items()}
+    staged = _staging(tpcd_settings, home)
     try:
         yield {
+            **staged,
             "headless": tpcd_settings.headless,
             # A Ctrl-C reaches Playwright's driver too (one process group): the browser must outlive it until the
             # teardown closes its contexts (traces saved), not die mid-teardown (harness.plugin.interrupts).
@@ -101,10 +104,22 @@ def browser_type_launch_args(
             **browser_type_launch_args,
             "executable_path": str(tpcd_settings.chromium),
             "args": [*browser_type_launch_args.get("args", []), *args],
-            "env": {**os.environ, **private},
+            "env": {**os.environ, **private, **({"HOME": str(home)} if tpcd_settings.ca_bundle else {})},
         }
     finally:
         shutil.rmtree(home, ignore_errors=True)
+
+
+def _staging(settings: Settings, home: Path) -> dict[str, Any]:
+    """A staging portal's CAs in the NSS database of the browser's own HOME, and the environment's proxy
+    (harness/staging.py)."""
+    if settings.base_url is None:
+        return {}
+    certificates = staging.ca_certificates(settings)
+    if certificates:
+        staging.nss_home(home, certificates)
+    chosen = staging.proxy()
+    return {"proxy": chosen} if chosen else {}
 
 
 @pytest.fixture(scope="session")
@@ -123,7 +138,18 @@ def browser_context_args(
         "user_agent": tpcd_settings.user_agent,
         "accept_downloads": True,
         "permissions": [*browser_context_args.get("permissions", []), *local_network],
+        **_credentials(tpcd_settings, portal_url),
     }
+
+
+def _credentials(settings: Settings, portal_url: str) -> dict[str, Any]:
+    """The staging portal's basic auth, for its origin alone (harness/staging.py)."""
+    found = staging.credentials(settings) if settings.base_url is not None else None
+    if found is None:
+        return {}
+    parts = urlparse(portal_url)
+    origin = f"{parts.scheme}://{parts.netloc}"
+    return {"http_credentials": {"username": found.username, "password": found.password, "origin": origin}}
 
 
 @pytest.fixture(scope="session")

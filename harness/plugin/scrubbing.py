@@ -20,6 +20,7 @@ import attr
 import pytest
 from allure_commons.logger import AllureFileLogger
 
+from harness import staging
 from harness.citizens import CitizenProfile
 from harness.codes import CodeReader
 from harness.plugin.browser import ARTIFACTS_KEY
@@ -42,13 +43,19 @@ class ScenarioSecrets:
         return _scrubber(tuple(dict.fromkeys(values)))
 
 
-@functools.lru_cache(maxsize=64)
 def _scrubber(secrets: tuple[str, ...]) -> Scrubber:
+    """The scrubber of `secrets` and of the run's own (a staging portal's basic auth, harness/staging.py)."""
+    return _cached((*staging.RUN_SECRETS, *secrets))
+
+
+@functools.lru_cache(maxsize=64)
+def _cached(secrets: tuple[str, ...]) -> Scrubber:
     """One scrubber per set of secrets: a scenario asks for it at every attachment."""
     return Scrubber(secrets)
 
 
 SECRETS_KEY = pytest.StashKey[ScenarioSecrets]()
+SCRUBBED_FOLDER_KEY = pytest.StashKey[Path]()  # the scenario's artefact folder, scrubbed again after its protocol
 RUNNING_KEY = pytest.StashKey[list[pytest.Item]]()  # the item this process runs now (one at a time, also under xdist)
 
 
@@ -81,6 +88,11 @@ def pytest_runtest_protocol(item: pytest.Item) -> Generator[None, object, object
         return (yield)
     finally:
         running.remove(item)
+        # A passed test's trace (--tracing on) is saved only once its teardown report exists, after the teardown
+        # hook below: scrub what the folder holds by then too.
+        folder = item.stash.get(SCRUBBED_FOLDER_KEY, None)
+        if folder is not None and folder.is_dir():
+            scrubber_for(item).files(sorted(folder.rglob("*")))
 
 
 # trylast: the innermost wrapper, so pytest-bdd, allure, junitxml and the terminal all get the scrubbed report.
@@ -100,6 +112,8 @@ def pytest_runtest_teardown(item: pytest.Item) -> Generator[None, None, None]:
     """Once pytest-playwright has saved a scenario's trace and video (its fixtures close in teardown), scrub them where
     they stay on disk (`--output`, reports/playwright/); what the report attaches passes ScrubbingLogger."""
     folder = item.stash.get(ARTIFACTS_KEY, None)  # read before: reporting.py forgets it once it has attached
+    if folder is not None:
+        item.stash[SCRUBBED_FOLDER_KEY] = folder
     try:
         return (yield)
     finally:

@@ -17,6 +17,7 @@ import allure
 import pytest
 from fastapi import FastAPI
 
+from harness import staging
 from harness.attach import AttachedStack, AttachError, attach_stack
 from harness.citizens import Channel, CitizenProfile
 from harness.codes import CodeReader
@@ -69,6 +70,8 @@ def pytest_configure(config: pytest.Config) -> None:
         ).paced(SUITE_PACE)  # short simulated waits, where none was set
         config.stash[SETTINGS_KEY] = settings
         config.stash[PROFILE_KEY] = profile_of(settings)
+        prepared = staging.prepare(settings)  # basic auth and CAs of a staging portal (docs/deployment.md#staging)
+        config.add_cleanup(prepared.close)
         if settings.stack is not None:
             config.stash[ATTACHED_KEY] = attach_stack(settings)
     except (SettingsError, AttachError) as error:

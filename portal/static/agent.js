@@ -78,6 +78,7 @@
 
   function stepTwo(form) {
     var agent = form.dataset.agentUrl, timeout = parseInt(form.dataset.agentTimeout, 10), csrf = form.dataset.csrf;
+    var nonceUrl = form.dataset.nonceUrl, verifyUrl = form.dataset.verifyUrl;  // the portal's own, as its page declares
     var dialog = document.getElementById("pin-dialog"), pinForm = document.getElementById("pin-form");
     var error = document.getElementById("card-error"), progress = document.getElementById("card-progress");
     var trust = document.getElementById("trust-site");
@@ -95,7 +96,7 @@
       error.hidden = true;
       var id = form.elements.id_number.value.trim().toUpperCase();
       if (!/^[A-Z][1289]\d{8}$/.test(id)) { fail("請輸入正確的身分證字號（1 個英文字母加 9 個數字）。"); return; }
-      fetch("/gold/nonce", {method: "POST", headers: {"X-CSRF-Token": csrf}})
+      fetch(nonceUrl, {method: "POST", headers: {"X-CSRF-Token": csrf}})
         .then(function (r) { return r.json(); })
         .then(function (nonce) {
           pending = {id: id, nonce: nonce};
@@ -120,7 +121,7 @@
             var untrusted = UNTRUSTED.indexOf(unsigned(result.ret_code)) >= 0;
             throw Object.assign(new Error(describe(result)), {untrusted: untrusted});
           }
-          return fetch("/gold/verify", {
+          return fetch(verifyUrl, {
             method: "POST",
             headers: {"Content-Type": "application/json", "X-CSRF-Token": csrf},
             body: JSON.stringify({id_number: asked.id, nonce_id: asked.nonce.nonce_id,

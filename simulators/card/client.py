@@ -414,9 +414,7 @@ class CardControlClient(ServiceClient):
     simulator's desktop. `token` is the bearer token a control surface bound beyond loopback demands."""
 
     def __init__(self, base_url: str, *, token: str | None = None, timeout: float = 30.0) -> None:
-        super().__init__(base_url, timeout=timeout)  # inserting into a remote reader waits for its next poll
-        if token:
-            self.http.headers["Authorization"] = f"Bearer {token}"
+        super().__init__(base_url, timeout=timeout, token=token)  # a remote reader's insert waits for its next poll
 
     def state(self) -> CardState:
         """Reader, holder, PIN tries and profile of the controlled card."""

@@ -10,7 +10,8 @@ import pytest
 from fastapi import FastAPI
 from fastapi.responses import HTMLResponse
 
-from harness.attach import REQUIRED, AttachError, probe_portal, probe_stack, read_stack
+from harness.attach import REQUIRED, AttachError, attach_stack, probe_portal, probe_stack, read_stack
+from harness.settings import Settings
 from simulators import mail, registry
 from simulators._control import BearerGate
 from simulators._serving import serve_asgi
@@ -104,3 +105,16 @@ def test_a_base_url_must_be_the_portal() -> None:
             probe_portal(url + "/elsewhere")
     with pytest.raises(AttachError, match=r"base URL http://127.0.0.1:9: does not answer \(connection refused\)"):
         probe_portal("http://127.0.0.1:9")
+
+
+def test_attaching_to_the_twin_the_stack_serves_itself_is_refused_before_it_starts(
+    stack_json: Path, tmp_path: Path
+) -> None:
+    """Plain `tpcd up` serves a twin whose pages call that stack's own 安控元件: a run aimed at it is refused."""
+    described = json.loads(stack_json.read_text(encoding="utf-8")) | {"portal": "http://127.0.0.1:8765"}
+    source = _write(tmp_path, described)
+    for base_url in ("http://127.0.0.1:8765", "http://localhost:8765/"):
+        with pytest.raises(AttachError, match=r"is the twin stack .* serves itself: its pages call that stack's own"):
+            attach_stack(Settings(base_url=base_url, stack=source, token=TOKEN))
+    elsewhere = attach_stack(Settings(base_url="http://127.0.0.1:8766", stack=source, token=TOKEN))
+    assert elsewhere.portal == "http://127.0.0.1:8765"

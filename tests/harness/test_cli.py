@@ -196,10 +196,10 @@ START_UP_FAILURES = {
         {},
         r"advertise 'a b' is not a host name or an IP address",
     ),
-    "base-url-with-path": (
-        ["run", "--base-url", "https://id.taipei/tpcd"],
+    "base-url-with-a-query": (
+        ["run", "--base-url", "https://id.taipei/tpcd/?lang=zh"],
         {},
-        r"base_url 'https://id\.taipei/tpcd' has more than an origin",
+        r"base_url 'https://id\.taipei/tpcd/\?lang=zh' has more than an origin and a path",
     ),
 }
 

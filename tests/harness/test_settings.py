@@ -56,17 +56,22 @@ def test_base_url_switches_off_the_embedded_twin(tmp_path: Path) -> None:
         ("id.taipei", r"must start with http:// or https:// \(e.g. https://id.taipei\)"),
         ("ftp://id.taipei", r"must start with http:// or https:// \(not ftp://\)"),
         ("https://", r"names no host"),
-        ("https://id.taipei/tpcd", r"has more than an origin: the suite opens the portal's pages at absolute paths"),
-        ("https://id.taipei/?lang=zh", r"has more than an origin.*give https://id.taipei$"),
+        ("https://id.taipei/?lang=zh", r"has more than an origin and a path.*give https://id.taipei/$"),
         ("https://id.taipei/#top", r"has more than an origin"),
         ("https://qa:secret@id.taipei", r"holds credentials, which would land in every report: give https://id.taipei"),
         ("https://id.taipei:99999", r"is not a URL \(Port out of range"),
     ],
-    ids=["empty", "blank", "no-scheme", "ftp", "no-host", "path", "query", "fragment", "credentials", "bad-port"],
+    ids=["empty", "blank", "no-scheme", "ftp", "no-host", "query", "fragment", "credentials", "bad-port"],
 )
 def test_odd_base_urls_are_refused_not_guessed(tmp_path: Path, url: str, message: str) -> None:
     with pytest.raises(SettingsError, match=message):
         load_settings({"base_url": url}, root=_project(tmp_path, ""), environ={})
+
+
+def test_a_base_url_with_a_path_is_where_the_portal_lives(tmp_path: Path) -> None:
+    """Staging under a path (https://stage.example/tpcd/): the profile's paths are under it."""
+    settings = load_settings({"base_url": "https://stage.example/tpcd/"}, root=_project(tmp_path, ""), environ={})
+    assert settings.base_url == "https://stage.example/tpcd/"
 
 
 @pytest.mark.parametrize(

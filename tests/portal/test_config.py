@@ -166,3 +166,52 @@ def test_python_m_portal_names_the_missing_key_and_exits_2(tmp_path: Path) -> No
 def test_the_real_name_nonce_lifetime_is_a_setting(chain: Path) -> None:
     assert load({**_complete(chain)}).settings.nonce_ttl == 300.0  # the default: five minutes to sign and send
     assert load({**_complete(chain), "PORTAL_NONCE_TTL": "15"}).settings.nonce_ttl == 15.0
+
+
+TYPED: dict[str, tuple[str, object]] = {  # one field of each type PortalSettings has: its value as text, as JSON
+    "PORTAL_TWIN_CONTROLS": ("yes", True),
+    "PORTAL_OTP_TRIES": ("7", 7),
+    "PORTAL_NONCE_TTL": ("2.5", 2.5),
+    "PORTAL_DB_PATH": ("~/portal.sqlite3", "~/portal.sqlite3"),
+    "PORTAL_CAPTCHA_HOSTNAMES": ("a.example.test,b.example.test", ["a.example.test", "b.example.test"]),
+    "PORTAL_MAIL_FROM": ("臺北卡 <x@example.test>", "臺北卡 <x@example.test>"),
+}
+
+
+@pytest.mark.parametrize("source", ["environment", "dotenv", "json"])
+def test_every_field_type_loads_from_each_source(tmp_path: Path, chain: Path, source: str) -> None:
+    given = {key: text for key, (text, _) in TYPED.items()}
+    if source == "environment":
+        deployment = load(_complete(chain) | given)
+    elif source == "dotenv":
+        lines = [f"{key}={value}" for key, value in (_complete(chain) | given).items()]
+        (tmp_path / "portal.env").write_text("\n".join(lines), encoding="utf-8")
+        deployment = load({}, file=tmp_path / "portal.env")
+    else:
+        typed = {key: as_json for key, (_, as_json) in TYPED.items()}
+        (tmp_path / "portal.json").write_text(json.dumps(_complete(chain) | typed), encoding="utf-8")
+        deployment = load({}, file=tmp_path / "portal.json")
+    settings = deployment.settings
+    assert settings.twin_controls is True
+    assert (settings.otp_tries, settings.nonce_ttl) == (7, 2.5)
+    assert settings.db_path == Path("~/portal.sqlite3").expanduser()
+    assert settings.captcha_hostnames == ("a.example.test", "b.example.test")
+    assert settings.mail_from == "臺北卡 <x@example.test>"
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"PORTAL_TWIN_CONTROLS": "maybe"}, r"PORTAL_TWIN_CONTROLS='maybe' \(environment\) is not true or false"),
+        ({"PORTAL_OTP_TRIES": "1.5"}, r"PORTAL_OTP_TRIES='1.5' \(environment\) is not an integer"),
+        ({"PORTAL_NONCE_TTL": "soon"}, r"PORTAL_NONCE_TTL='soon' \(environment\) is not a number"),
+        ({"PORTAL_CAPTCHA_HOSTNAMES": "a.test,b c"}, r"PORTAL_CAPTCHA_HOSTNAMES=.*'b c' is not a host name"),
+    ],
+    ids=["bool", "int", "float", "hostnames"],
+)
+def test_a_bad_value_of_each_type_is_refused_in_one_line_naming_its_key(
+    chain: Path, change: dict[str, str], message: str
+) -> None:
+    with pytest.raises(PortalConfigError, match=message) as refused:
+        load(_complete(chain) | change)
+    assert "\n" not in str(refused.value)

@@ -10,7 +10,7 @@ import re
 import sqlite3
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import replace
+from dataclasses import fields, replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin
@@ -20,8 +20,10 @@ import requests
 
 from harness.citizens import Channel, CitizenProfile, make_citizen
 from harness.notices import wait_for_notice, without_code
+from harness.portal_config import deployment_entries
 from harness.stack import Stack
 from harness.twin import TwinClient
+from portal.config import load
 from portal.passwords import hash_password
 from simulators._control import CONTROL_HEADER
 from simulators.captcha import CaptchaSettings
@@ -297,6 +299,32 @@ def test_the_accepted_hostnames_are_a_setting(fresh: Stack, tmp_path: Path) -> N
         assert "「我不是機器人」驗證未通過" in _alert(applicant.post("/register/contact/verify", code=code, **here))
         listed = {"g-recaptcha-response": _token(fresh, "portal.example.test")}
         assert applicant.post("/register/contact/verify", code=code, **listed).url.endswith("/register/profile")
+
+
+def test_two_hostnames_configured_as_a_deployment_configures_them_are_each_accepted(
+    fresh: Stack, tmp_path: Path
+) -> None:
+    """PORTAL_CAPTCHA_HOSTNAMES with two names, read from the portal.env `tpcd up` writes: each passes, another not."""
+    entries = deployment_entries(fresh.urls, agent_url=fresh.urls["agent"], chain_file=tmp_path / "chain.pem")
+    assert fresh.pki is not None
+    (tmp_path / "chain.pem").write_bytes(fresh.pki.chain_pem())
+    entries["PORTAL_CAPTCHA_HOSTNAMES"] = "portal.example.test, www.portal.example.test"
+    configured = load(entries).settings
+    assert configured.captcha_hostnames == ("portal.example.test", "www.portal.example.test")
+    kept = {f.name: getattr(configured, f.name) for f in fields(configured)}
+    kept = {name: value for name, value in kept.items() if name not in {"db_path", "secret_key", "twin_controls"}}
+    with serve_portal(tmp_path, **kept) as portal:
+        for number, hostname in enumerate(("www.portal.example.test", "portal.example.test", "127.0.0.1")):
+            applicant = Applicant(fresh, make_citizen(472 + number))
+            applicant.url = portal.url
+            applicant.consent()
+            applicant.send_code()
+            solved = {"g-recaptcha-response": _token(fresh, hostname)}
+            reply = applicant.post("/register/contact/verify", code=applicant.code(), **solved)
+            if hostname == "127.0.0.1":  # the address it was reached at is not one of its public names
+                assert "「我不是機器人」驗證未通過" in _alert(reply)
+            else:
+                assert reply.url.endswith("/register/profile"), hostname
 
 
 # e-mail addresses
