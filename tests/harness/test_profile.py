@@ -62,6 +62,18 @@ def test_paths_stay_under_a_base_url_that_has_a_path_of_its_own() -> None:
         (PROFILE.split("[links]")[0], r"needs a \[links\] table \(login, member_home\)"),
         ("home = ", "is not valid TOML"),
     ],
+    # Plain ids: allure-pytest decodes a test's id with unicode-escape, and the regex's `\[` warns there (an error).
+    ids=[
+        "relative home",
+        "home a URL",
+        "home a query",
+        "no home",
+        "empty link",
+        "unknown link",
+        "unknown key",
+        "no links",
+        "not TOML",
+    ],
 )
 def test_a_bad_profile_is_refused_in_one_line_naming_file_and_key(tmp_path: Path, text: str, message: str) -> None:
     path = _write(tmp_path, text)
