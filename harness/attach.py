@@ -20,7 +20,7 @@ import smtplib
 import stat
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 from urllib.parse import urlparse
 
 import requests
@@ -30,9 +30,7 @@ from harness.settings import Settings
 from harness.simulators import REMOTE
 from simulators._main import is_loopback
 from simulators.captcha import CaptchaClient
-
-if TYPE_CHECKING:
-    from harness.stack import Stack
+from simulators.card import TestPki
 
 SMTP = "mail_smtp"
 STACK_FILE, TOKEN_FILE = "stack.json", "token"
@@ -57,7 +55,17 @@ class AttachedStack:
     token_source: str = ""  # where the token came from, for messages
 
 
-def publish(stack: Stack, citizen: dict[str, Any]) -> dict[str, Any]:
+class Published(Protocol):
+    """What `publish` reads of a started stack (harness.stack.Stack), which reads stack files here: no import back."""
+
+    settings: Settings
+    urls: dict[str, str]
+    token: str | None
+    pki: TestPki | None
+    pcsc_socket: str | None
+
+
+def publish(stack: Published, citizen: dict[str, Any]) -> dict[str, Any]:
     """Write what others need into the settings' stack_dir, and return the JSON `tpcd up --json` prints: every URL,
     the token file (0600; never the token itself), the deployment's configuration, the test MOICA chain and the CA of
     the reCAPTCHA simulator's HTTPS port."""

@@ -15,9 +15,9 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
+from domain.card import card_holder
 from harness import certify
 from harness.attach import AttachError, attach_stack, probe_portal, probe_stack, publish, unpublish
-from harness.cards import card_holder
 from harness.certify.requirements import REQUIREMENTS
 from harness.citizens import card_services, make_citizen
 from harness.doctor import check_chromium, run_checks

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from harness.citizens import Channel
+from domain.citizen import Channel
 from simulators._client import wait_until
 from simulators._inbox import find_otp
 from simulators.mail import MailClient

@@ -9,10 +9,10 @@ from http.cookiejar import CookieJar
 from typing import TYPE_CHECKING, Literal, Protocol, TypeVar
 from urllib.parse import urlparse
 
+from domain.links import Links
 from playwright.sync_api import Page
 
-from harness.citizens import Channel, CitizenProfile
-from harness.profile import Links
+from domain.citizen import Channel, CitizenProfile
 from pages import attacker
 from pages.apply import HomePage, MemberRegistrationPage
 from pages.attacker import Reply, Tab

@@ -7,8 +7,9 @@ import re
 from playwright.sync_api import APIResponse, Page, expect
 from pytest_bdd import given, parsers, then, when
 
-from harness.cards import card_holder
-from harness.citizens import CitizenProfile, card_services, someone_else, wrong_pin
+from domain.card import card_holder
+from domain.citizen import CitizenProfile
+from harness.citizens import card_services, someone_else, wrong_pin
 from harness.codes import CodeReader
 from harness.profile import PortalProfile
 from pages.agent import InstallerWizard, TrayIcon

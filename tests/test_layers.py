@@ -1,5 +1,7 @@
 """The layer contracts ([tool.importlinter] in pyproject.toml, run by `lint-imports` in `make lint`) cover every
-top-level package, and they do fail: a page object that imports the portal twin breaks them."""
+top-level package, and they do fail: a page object that imports the portal twin breaks them. No two modules import
+each other, even through others or only for type checking: import-linter has no contract for that, grimp's graph
+(which import-linter builds on) shows it."""
 
 from __future__ import annotations
 
@@ -8,6 +10,9 @@ import subprocess
 import sys
 import tomllib
 from pathlib import Path
+
+import grimp
+import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 LINT_IMPORTS = Path(sys.executable).parent / "lint-imports"
@@ -50,6 +55,61 @@ def test_a_page_object_that_imports_the_portal_breaks_the_contracts(tmp_path: Pa
     result = _lint_imports(tmp_path)
 
     assert result.returncode == 1, result.stdout + result.stderr
-    assert "Page objects stand on nothing but themselves" in result.stdout
+    assert "Page objects stand on domain/ alone" in result.stdout
     assert "BROKEN" in result.stdout
     assert "pages.shortcut -> portal.config" in result.stdout
+
+
+def _outside_the_standard_library(graph: grimp.ImportGraph, package: str) -> dict[str, set[str]]:
+    """Module of `package` → what it imports that is neither the standard library nor `package` itself."""
+    found: dict[str, set[str]] = {}
+    for module in graph.find_descendants(package) | {package}:
+        for imported in graph.find_modules_directly_imported_by(module):
+            top = imported.split(".")[0]
+            if top != package and top not in sys.stdlib_module_names:
+                found.setdefault(module, set()).add(imported)
+    return found
+
+
+def test_domain_stands_on_the_standard_library_alone(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Any layer may import domain/, so it may pull in nothing else: not Faker, not FastAPI, not the simulators."""
+    monkeypatch.syspath_prepend(str(ROOT))
+    graph = grimp.build_graph("domain", include_external_packages=True, cache_dir=None)
+    assert _outside_the_standard_library(graph, "domain") == {}
+
+
+def test_the_standard_library_check_sees_a_third_party_import() -> None:
+    graph = grimp.ImportGraph()
+    graph.add_module("domain")
+    graph.add_import(importer="domain.citizen", imported="dataclasses")
+    graph.add_import(importer="domain.citizen", imported="domain.masking")
+    graph.add_import(importer="domain.citizen", imported="faker")
+    assert _outside_the_standard_library(graph, "domain") == {"domain.citizen": {"faker"}}
+
+
+def _cycles(graph: grimp.ImportGraph) -> list[tuple[str, ...]]:
+    """One chain for every import that its imported module leads back from: importer, imported, …, importer."""
+    found = []
+    for importer in sorted(graph.modules):
+        for imported in sorted(graph.find_modules_directly_imported_by(importer)):
+            back = graph.find_shortest_chain(importer=imported, imported=importer)
+            if back is not None:
+                found.append((importer, *back))
+    return found
+
+
+def test_no_module_imports_itself_through_others(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.syspath_prepend(str(ROOT))
+    graph = grimp.build_graph(*_root_packages(), cache_dir=None)
+    assert _cycles(graph) == []
+
+
+def test_the_cycle_check_sees_a_cycle_through_a_third_module() -> None:
+    graph = grimp.ImportGraph()
+    for importer, imported in [("app.a", "app.b"), ("app.b", "app.c"), ("app.c", "app.a"), ("app.c", "app.d")]:
+        graph.add_import(importer=importer, imported=imported)
+    assert _cycles(graph) == [
+        ("app.a", "app.b", "app.c", "app.a"),
+        ("app.b", "app.c", "app.a", "app.b"),
+        ("app.c", "app.a", "app.b", "app.c"),
+    ]

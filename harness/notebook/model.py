@@ -11,8 +11,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
+from domain.masking import mask
 from simulators._inbox import find_otp
-from simulators._secrets import mask
 
 StepStatus = Literal["pending", "running", "passed", "failed", "not run"]
 ScenarioStatus = Literal["running", "passed", "failed", "skipped"]

@@ -23,10 +23,11 @@ from typing import Any, TypeVar
 
 from playwright.sync_api import BrowserContext, expect
 
+from domain.card import card_holder
+from domain.citizen import CitizenProfile
 from harness import certify
 from harness.attach import attach_stack
-from harness.cards import card_holder
-from harness.citizens import CitizenProfile, card_services, make_citizen, scenario_seed
+from harness.citizens import card_services, make_citizen, scenario_seed
 from harness.codes import CodeReader
 from harness.notebook.browser import BrowserThread, context_options, launch_options
 from harness.notebook.feature import as_feature, exploration_feature

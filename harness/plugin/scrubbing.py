@@ -20,7 +20,7 @@ import attr
 import pytest
 from allure_commons.logger import AllureFileLogger
 
-from harness.citizens import CitizenProfile
+from domain.citizen import CitizenProfile
 from harness.codes import CodeReader
 from harness.plugin.browser import ARTIFACTS_KEY
 from harness.scrub import Scrubber

@@ -17,8 +17,8 @@ import allure
 import pytest
 from fastapi import FastAPI
 
+from domain.citizen import Channel, CitizenProfile
 from harness.attach import AttachedStack, AttachError, attach_stack
-from harness.citizens import Channel, CitizenProfile
 from harness.codes import CodeReader
 from harness.profile import PortalProfile, profile_of
 from harness.settings import SUITE_PACE, Settings, SettingsError, load_settings

@@ -55,9 +55,9 @@ from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Res
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from domain.masking import mask_fields
 from simulators._control import control_router
 from simulators._faults import FaultBook
-from simulators._secrets import mask_fields
 from simulators.agent import hostile, p11image, pages
 from simulators.agent.cms import signed_data
 from simulators.agent.codes import AgentError, Minor, Ret

@@ -18,14 +18,16 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import Future
 from concurrent.futures import wait as wait_for
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from cryptography.hazmat.primitives import serialization
 
+from domain.card import CardHolder
 from simulators._client import ServiceClient, SimulatorError
-from simulators.card.card_os import CardContent, MoicaCardOS
+from simulators.card.card_os import MoicaCardOS
+from simulators.card.content import CardContent
 from simulators.card.faults import CardFault
 from simulators.card.issuer import CardIssuer
 from simulators.card.models import CardState
@@ -70,18 +72,6 @@ class InOrder:
                     done.set_exception(error)
                 else:
                     done.set_result(None)
-
-
-@dataclass(frozen=True, slots=True)
-class CardHolder:
-    """Who a card is personalised for."""
-
-    name: str
-    id_number: str
-    card_number: str
-    pin: str = field(repr=False)  # never in a repr: reports show step arguments
-    puk: str = field(repr=False)
-    seed: int = 0
 
 
 DIRECT_READER = "TPCD Direct Transport (no PC/SC)"

@@ -20,8 +20,9 @@ from pydantic import BaseModel
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from domain.card import CardHolder
 from simulators._control import AUTHORIZED, SameSiteGate
-from simulators.card.client import CardClient, CardHolder, ReaderNotHere
+from simulators.card.client import CardClient, ReaderNotHere
 from simulators.card.faults import CardFault
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from harness.cards import card_holder
+from domain.card import card_holder
 from harness.certify import CertifyRequest, outcomes, run_suite
 from harness.certify.requirements import REQUIREMENTS
 from harness.citizens import make_citizen

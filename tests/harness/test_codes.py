@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import pytest
 import requests
 
-from harness.citizens import Channel
+from domain.citizen import Channel
 from harness.codes import CodeReader
 from simulators import mail, sms
 from simulators._serving import serve_asgi

@@ -11,13 +11,13 @@ import pytest
 import requests
 import uvicorn
 
+from domain.card import CardHolder
 from harness.settings import SettingsError, load_settings
 from harness.simulators import CONTROLLED
 from harness.stack import Stack
 from harness.twin import TwinClient
 from simulators._client import SimulatorClient
 from simulators._serving import ServiceStartError, serve_asgi
-from simulators.card import CardHolder
 from simulators.registry import CardService, RegistryClient, RegistryFault
 from simulators.sms import SmsClient, SmsFault
 from tests.net import port_closed

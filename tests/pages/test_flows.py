@@ -8,7 +8,7 @@ from http.cookiejar import Cookie, CookieJar
 import pytest
 from playwright.sync_api import Page, expect
 
-from harness.citizens import Channel, CitizenProfile
+from domain.citizen import Channel, CitizenProfile
 from harness.codes import CodeReader
 from harness.settings import Settings
 from pages.flows import Arrival, ByHttp, InBrowser, browser_cookies

@@ -15,8 +15,10 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.x509.oid import NameOID
 
-from harness.cards import card_holder
-from harness.citizens import ID_LETTER_CODES, CitizenProfile, is_valid_id_number, make_citizen
+from domain.card import card_holder
+from domain.citizen import CitizenProfile
+from domain.idnumber import ID_LETTER_CODES, is_valid_id_number
+from harness.citizens import make_citizen
 from harness.stack import Stack
 from simulators._control import CONTROL_HEADER
 from simulators.card import CardFault, RevocationFault

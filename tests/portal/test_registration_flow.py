@@ -7,7 +7,8 @@ import sqlite3
 
 import requests
 
-from harness.citizens import CitizenProfile, make_citizen
+from domain.citizen import CitizenProfile
+from harness.citizens import make_citizen
 from harness.simulators import settings_of
 from harness.stack import Stack
 from harness.twin import TwinClient

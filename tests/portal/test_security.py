@@ -18,7 +18,8 @@ from urllib.parse import urljoin
 import pytest
 import requests
 
-from harness.citizens import Channel, CitizenProfile, make_citizen
+from domain.citizen import Channel, CitizenProfile
+from harness.citizens import make_citizen
 from harness.notices import wait_for_notice, without_code
 from harness.stack import Stack
 from harness.twin import TwinClient

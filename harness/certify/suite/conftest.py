@@ -29,14 +29,15 @@ import pytest
 import requests
 from playwright.sync_api import Browser, Page, sync_playwright
 
+from domain.card import CardHolder
+from domain.masking import mask_fields
 from harness.certify.requirements import NEEDS, REQUIREMENTS, Need
 from harness.certify.suite.portal import GoldPages, PageError, PortalStandIn, page_source
 from harness.lifeline import watch_parent
 from simulators._client import SimulatorError
 from simulators._control import CONTROL_HEADER
-from simulators._secrets import mask_fields
 from simulators._serving import RunningServer
-from simulators.card import CardFault, CardHolder
+from simulators.card import CardFault
 from simulators.card.client import CardControlClient
 from simulators.card.models import CardState
 

@@ -10,10 +10,11 @@ from typing import Any
 import pytest
 import requests
 
+from domain.card import CardHolder
 from simulators._control import CONTROL_HEADER
 from simulators._serving import serve_asgi
 from simulators.agent import AgentSettings, Desktop, DirectTransport, SecurityAgent, create_desktop_app
-from simulators.card import CardClient, CardHolder, CardSlot, TestPki
+from simulators.card import CardClient, CardSlot, TestPki
 
 CONTROL = {CONTROL_HEADER: "1"}  # what every tool of a control surface sends (simulators._control)
 

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 import requests
 
-from harness.cards import card_holder
+from domain.card import card_holder
 from harness.citizens import make_citizen
 from simulators._client import wait_until
 from simulators._serving import serve_asgi

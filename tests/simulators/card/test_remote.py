@@ -18,10 +18,11 @@ import requests
 from cryptography import x509
 from smartcard.System import readers
 
+from domain.card import CardHolder
 from harness.settings import SettingsError, load_settings
 from harness.stack import Stack
 from simulators._client import SimulatorError
-from simulators.card import CardHolder, CardSlot, KeyPool, TestPki
+from simulators.card import CardSlot, KeyPool, TestPki
 from simulators.card.client import CardControlClient, RemoteReader
 from simulators.card.pcscd import acquire_host, release_host
 from simulators.card.profile import ATR

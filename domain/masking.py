@@ -1,7 +1,7 @@
 """Masking of secrets (PIN, PUK, password) before a log, a transcript or a report keeps them.
 
-The simulators mask what they record and the harness masks what it reports, with this one rule; it lives under
-`simulators/` so no simulator has to import the harness for it.
+The simulators mask what they record and the harness masks what it reports, with this one rule; it lives in `domain/`,
+the bottom layer, so every layer reaches it without importing the harness or a simulator.
 """
 
 from __future__ import annotations

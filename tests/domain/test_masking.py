@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from simulators._secrets import mask, mask_fields
+from domain.masking import mask, mask_fields
 
 
 def test_mask_keeps_the_length_of_text_and_bytes() -> None:
