@@ -1,15 +1,17 @@
-"""Masking of secrets (PIN, PUK, password) before a log, a transcript or a report keeps them.
+"""Masking of secrets (PIN, PUK, password, a token) before a log, a transcript, a notebook or a report keeps them.
 
-The simulators mask what they record and the harness masks what it reports, with this one rule; it lives in `domain/`,
-the bottom layer, so every layer reaches it without importing the harness or a simulator.
+The one rule every layer masks with: the simulators what they record, the harness what it reports (harness/scrub.py
+applies it to every encoding an artefact holds), the notebook what a cell shows, the certifier its verdict. It lives
+in `domain/`, the bottom layer, so each reaches it without importing the harness or a simulator.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any, AnyStr
 
 SECRET_FIELDS = frozenset({"pin", "puk", "password"})  # the keys a tbsPackage or a citizen profile keeps secrets in
+MIN_SECRET = 4  # shorter values (an empty PUK, a 1-digit answer) would mask ordinary text, not a secret
 
 
 def mask(secret: AnyStr) -> AnyStr:
@@ -22,3 +24,11 @@ def mask(secret: AnyStr) -> AnyStr:
 def mask_fields(record: Mapping[str, Any]) -> dict[str, Any]:
     """`record` with the value of every SECRET_FIELDS key masked, the rest as it was."""
     return {key: mask(str(value)) if key in SECRET_FIELDS else value for key, value in record.items()}
+
+
+def mask_values(text: str, secrets: Iterable[str | None]) -> str:
+    """`text` with every occurrence of each secret of at least MIN_SECRET characters masked (None: no such secret)."""
+    for secret in secrets:
+        if secret and len(secret) >= MIN_SECRET:
+            text = text.replace(secret, mask(secret))
+    return text

@@ -27,9 +27,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote, quote_plus
 
-from domain.masking import SECRET_FIELDS, mask, mask_fields
+from domain.masking import MIN_SECRET, SECRET_FIELDS, mask, mask_fields
 
-MIN_SECRET = 4  # shorter values (an empty PUK, a 1-digit answer) would mask ordinary text, not a secret
 # A secret counts where it stands as a token: not glued to other letters or digits (a PIN inside a timestamp or a
 # SHA-1 is no PIN), where an escape just before it (%22, %2522, \u0022) also ends the token before.
 _BEFORE = r"(?:(?<![0-9A-Za-z])|(?<=%[0-9A-Fa-f]{2})|(?<=%25[0-9A-Fa-f]{2})|(?<=\\u[0-9A-Fa-f]{4}))"

@@ -27,6 +27,7 @@ from typing import Any
 
 import requests
 
+from domain.masking import mask_values
 from harness.certify.pinned import PinError, check_page, tool_version
 from harness.certify.requirements import REQUIREMENTS
 from harness.certify.suite.conftest import HOLDER, PIN_VARIABLE, TOKEN_VARIABLE
@@ -242,10 +243,7 @@ def verdict(
 
 def _mask(text: str, request: CertifyRequest) -> str:
     """`text` with the vendor's PIN, the holder's ID number and the control token replaced."""
-    for secret in (request.pin, request.holder, request.control_token):
-        if secret and len(secret) >= 4:
-            text = text.replace(secret, "*" * len(secret))
-    return text
+    return mask_values(text, (request.pin, request.holder, request.control_token))
 
 
 def write_verdict(report_dir: Path, document: dict[str, Any]) -> Path:
