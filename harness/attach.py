@@ -27,7 +27,7 @@ import requests
 
 from harness import portal_config
 from harness.settings import Settings
-from harness.simulators import REMOTE
+from harness.simulator_table import REMOTE
 from simulators._main import is_loopback
 from simulators.captcha import CaptchaClient
 from simulators.card import TestPki

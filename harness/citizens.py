@@ -13,7 +13,7 @@ from faker.providers import BaseProvider
 
 from domain.citizen import SEX_DIGIT, CitizenProfile, Sex
 from domain.idnumber import ID_LETTER_CODES, is_valid_id_number, with_check_digit
-from simulators.registry import CardService
+from simulators.registry import Holding
 
 # The 12 districts of Taipei with their postcodes: every citizen lives in the city that issues the card.
 TAIPEI_DISTRICTS = {
@@ -124,14 +124,14 @@ def wrong_pin(citizen: CitizenProfile) -> str:
     return "9" * 6 if citizen.pin != "9" * 6 else "8" * 6
 
 
-def card_services(citizen: CitizenProfile, *, today: date | None = None) -> list[CardService]:
+def card_services(citizen: CitizenProfile, *, today: date | None = None) -> list[Holding]:
     """The card services this citizen applied for at city departments (some hold none; 敬老 only from 65)."""
     rng = random.Random(citizen.seed)
     born, now = citizen.birth_date, today or date.today()
     age = now.year - born.year - ((now.month, now.day) < (born.month, born.day))
     choices = ["愛心卡", "愛心陪伴卡", "圖書借閱證", "愛心乘車證"] + (["敬老卡", "敬老乘車證"] if age >= 65 else [])
     held = rng.sample(choices, k=rng.choice([0, 1, 1, 2, 3]))
-    return [CardService(name, card_number=f"{rng.randrange(10**9):09d}") for name in sorted(held)]
+    return [Holding(name, card_number=f"{rng.randrange(10**9):09d}") for name in sorted(held)]
 
 
 def someone_else(citizen: CitizenProfile) -> CitizenProfile:

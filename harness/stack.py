@@ -33,7 +33,7 @@ from harness.attach import AttachedStack
 from harness.portal_config import systems
 from harness.profile import profile_of
 from harness.settings import Settings, SettingsError
-from harness.simulators import CONTROLLED, OCSP, SERVICE_PORTS, SIMULATORS
+from harness.simulator_table import CONTROLLED, OCSP, SERVICE_PORTS, SIMULATORS
 from harness.twin import TwinClient
 from portal import PortalSettings, create_app
 from simulators._client import SimulatorClient, SimulatorError

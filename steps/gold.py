@@ -20,7 +20,7 @@ from pages.register import MemberHomePage
 from simulators._client import SimulatorClient
 from simulators.agent import AgentClient, AgentFault
 from simulators.card import CardClient, CardFault, RevocationFault
-from simulators.registry import CardService, RegistryClient, RegistryFault
+from simulators.registry import Holding, RegistryClient, RegistryFault
 
 APP_PAGE = "https://id.taipei/tpcd/about/taipeipass-app"  # the app's page (docs/protocols/taipeipass.md#the-flow)
 LINUX_FIREFOX = "Mozilla/5.0 (X11; Linux x86_64; rv:140.0) Gecko/20100101 Firefox/140.0"
@@ -202,7 +202,7 @@ def _(arrive: Arrival, citizen: CitizenProfile, codes: CodeReader, card: CardCli
 
 @given("市民曾在臺北市各局處申請過卡證服務")
 def _(registry: RegistryClient, citizen: CitizenProfile) -> None:
-    registry.set_holdings(citizen.id_number, card_services(citizen) or [CardService("圖書借閱證", card_number="1")])
+    registry.set_holdings(citizen.id_number, card_services(citizen) or [Holding("圖書借閱證", card_number="1")])
 
 
 @given("卡證服務系統暫停服務")

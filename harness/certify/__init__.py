@@ -63,7 +63,7 @@ class CertifyRequest:
 
 
 @dataclass(frozen=True, slots=True)
-class Outcome:
+class RequirementResult:
     """One requirement's result."""
 
     requirement: str
@@ -143,9 +143,9 @@ def binary_digest(path: Path | None) -> dict[str, Any] | None:
     return {"path": str(path), "sha256": digest.hexdigest(), "bytes": path.stat().st_size}
 
 
-def outcomes(results: Path, *, only: tuple[str, ...] = ()) -> list[Outcome]:
+def outcomes(results: Path, *, only: tuple[str, ...] = ()) -> list[RequirementResult]:
     """Each numbered requirement with the status of its test(s) and the evidence (NOT RUN when it has none)."""
-    found: dict[str, Outcome] = {}
+    found: dict[str, RequirementResult] = {}
     for result_file in sorted(results.glob("*-result.json")):
         result = json.loads(result_file.read_text(encoding="utf-8"))
         labels = {label["name"]: label["value"] for label in result.get("labels", [])}
@@ -160,9 +160,9 @@ def outcomes(results: Path, *, only: tuple[str, ...] = ()) -> list[Outcome]:
             evidence = f"{message}\n(before that: {result['description'].strip()})"
         earlier = found.get(requirement)
         if earlier is None or WORST.index(status) < WORST.index(earlier.status):
-            found[requirement] = Outcome(requirement, REQUIREMENTS[requirement], status, evidence)
+            found[requirement] = RequirementResult(requirement, REQUIREMENTS[requirement], status, evidence)
     missing = "not selected (--only)" if only else "no test of the suite ran"
-    return [found.get(r, Outcome(r, text, "NOT RUN", missing)) for r, text in REQUIREMENTS.items()]
+    return [found.get(r, RequirementResult(r, text, "NOT RUN", missing)) for r, text in REQUIREMENTS.items()]
 
 
 def agent_version(agent_url: str) -> str:
@@ -196,7 +196,7 @@ def card_profile(request: CertifyRequest) -> dict[str, Any]:
     }
 
 
-def result(rows: list[Outcome], allowed: tuple[str, ...] = ()) -> str:
+def result(rows: list[RequirementResult], allowed: tuple[str, ...] = ()) -> str:
     """FAIL when a requirement failed or erred; INCOMPLETE when one was not run and not allowed to be; else PASS."""
     if any(row.status in ("FAIL", "ERROR") for row in rows):
         return "FAIL"
@@ -207,7 +207,7 @@ def result(rows: list[Outcome], allowed: tuple[str, ...] = ()) -> str:
 
 def verdict(
     request: CertifyRequest,
-    rows: list[Outcome],
+    rows: list[RequirementResult],
     *,
     version: str,
     profile: dict[str, Any],

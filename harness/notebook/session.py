@@ -35,7 +35,7 @@ from harness.notebook.model import Event, Evidence, GherkinRun, ScenarioEnded, f
 from harness.notebook.runner import CellOptions, Scene, run_cell, write_cell
 from harness.report import build_report
 from harness.settings import Settings, load_settings
-from harness.simulators import CONTROLLED
+from harness.simulator_table import CONTROLLED
 from harness.stack import Stack
 from simulators._client import SimulatorClient
 from simulators._control import SESSION_HEADER
@@ -392,7 +392,7 @@ class Notebook:
         """The Allure report of this notebook's %%gherkin runs (reports/notebook/allure-report/index.html)."""
         return build_report(self.settings, results=self.results_dir, output=self.workdir / "allure-report")
 
-    def certify_agent(self, report_dir: Path | None = None) -> list[certify.Outcome]:
+    def certify_agent(self, report_dir: Path | None = None) -> list[certify.RequirementResult]:
         """`tpcd certify-agent` against this notebook's 安控元件, its card under the harness's control; every
         requirement's outcome (the suite's own Allure results and summary go to `report_dir`)."""
         stack = self.require_stack()

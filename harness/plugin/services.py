@@ -22,7 +22,7 @@ from harness.attach import AttachedStack, AttachError, attach_stack
 from harness.codes import CodeReader
 from harness.profile import PortalProfile, profile_of
 from harness.settings import SUITE_PACE, Settings, SettingsError, load_settings
-from harness.simulators import CONTROLLED, Controlled, Target
+from harness.simulator_table import CONTROLLED, Controlled, Target
 from harness.stack import Stack
 from harness.twin import TwinClient
 from simulators._client import SimulatorClient

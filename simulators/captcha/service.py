@@ -310,7 +310,7 @@ def serve_https(
 ) -> Iterator[tuple[str, str]]:
     """The same app (or the same app behind a gate) on its own HTTPS port, with a certificate from its CA for the
     advertised name, `host` and the loopback names: yields `("captcha_https", url)`, the shape of a stack sidecar
-    (harness/simulators.py)."""
+    (harness/simulator_table.py)."""
     ca_pem(app)  # refuses an app made without tls, before anything starts
     ca: LocalCa = app.state.ca
     names = [name for name in (advertise, host) if name and name not in EVERY_INTERFACE]

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 import requests
 
-from harness.simulators import OCSP, SIMULATORS, Controlled
+from harness.simulator_table import OCSP, SIMULATORS, Controlled
 from simulators._client import SimulatorError
 from simulators._control import BearerGate
 from simulators._serving import serve_asgi
