@@ -28,9 +28,9 @@ import requests
 from harness import portal_config
 from harness.settings import Settings
 from harness.simulator_table import REMOTE
-from simulators._main import is_loopback
 from simulators.captcha import CaptchaClient
 from simulators.card import TestPki
+from simulators.standalone import is_loopback
 
 SMTP = "mail_smtp"
 STACK_FILE, TOKEN_FILE = "stack.json", "token"

@@ -29,12 +29,12 @@ from harness.settings import ENV_PREFIX, Settings, SettingsError, load_settings,
 from harness.simulator_table import SERVICE_PORTS
 from harness.stack import Stack
 from harness.trace import as_json, as_table, coverage
-from simulators._main import is_loopback
-from simulators._serving import ServiceStartError
 from simulators.card.client import RemoteReader
 from simulators.card.pcscd import PcscUnavailable
 from simulators.card.service import CardServer, CardServerSettings
 from simulators.registry import RegistryClient
+from simulators.serving import ServiceStartError
+from simulators.standalone import is_loopback
 
 SETTING_NAMES = {f.name for f in fields(Settings)} - {"project_root"}
 """Settings a command line may set: an option whose `dest` is one of these is a setting (defaults < pyproject <

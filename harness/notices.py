@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from domain.citizen import Channel
-from simulators._client import wait_until
-from simulators._inbox import find_otp
+from simulators.client import wait_until
+from simulators.inbox import find_otp
 from simulators.mail import MailClient
 from simulators.sms import SmsClient
 

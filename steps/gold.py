@@ -17,9 +17,9 @@ from pages.base import Screen
 from pages.flows import Arrival, log_in_page, member_home_page, verify_real_name
 from pages.gold import CardVerificationPage, GoldVerificationPage, LoginPage, VerifiedPage
 from pages.register import MemberHomePage
-from simulators._client import SimulatorClient
 from simulators.agent import AgentClient, AgentFault
 from simulators.card import CardClient, CardFault, RevocationFault
+from simulators.client import SimulatorClient
 from simulators.registry import Holding, RegistryClient, RegistryFault
 
 APP_PAGE = "https://id.taipei/tpcd/about/taipeipass-app"  # the app's page (docs/protocols/taipeipass.md#the-flow)

@@ -34,8 +34,8 @@ from harness.certify.suite.conftest import HOLDER, PIN_VARIABLE, TOKEN_VARIABLE
 from harness.interrupts import run_interruptible
 from harness.report import ReportError, allure_cli, build_report
 from harness.settings import Settings
-from simulators._client import SimulatorError
 from simulators.card.client import CardControlClient
+from simulators.client import SimulatorError
 
 SUITE = Path(__file__).parent / "suite"
 STATUS = {"passed": "PASS", "failed": "FAIL", "broken": "ERROR", "skipped": "NOT RUN"}

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from domain.masking import mask, mask_values
-from simulators._inbox import find_otp
+from simulators.inbox import find_otp
 
 StepStatus = Literal["pending", "running", "passed", "failed", "not run"]
 ScenarioStatus = Literal["running", "passed", "failed", "skipped"]

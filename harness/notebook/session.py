@@ -37,10 +37,10 @@ from harness.report import build_report
 from harness.settings import Settings, load_settings
 from harness.simulator_table import CONTROLLED
 from harness.stack import Stack
-from simulators._client import SimulatorClient
-from simulators._control import SESSION_HEADER
 from simulators.agent import AgentClient
 from simulators.card import CardClient, CardFault
+from simulators.client import SimulatorClient
+from simulators.control import SESSION_HEADER
 from simulators.mail import MailClient
 from simulators.registry import RegistryClient
 from simulators.sms import SmsClient

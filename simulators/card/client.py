@@ -25,7 +25,6 @@ from typing import Any
 from cryptography.hazmat.primitives import serialization
 
 from domain.card import CardHolder
-from simulators._client import ServiceClient, SimulatorError
 from simulators.card.card_os import MoicaCardOS
 from simulators.card.content import CardContent
 from simulators.card.faults import CardFault
@@ -35,6 +34,7 @@ from simulators.card.pcscd import PcscHost, wait_for_card
 from simulators.card.pki import CitizenCertificates
 from simulators.card.profile import ATR
 from simulators.card.vpcd import VpcdLink
+from simulators.client import ServiceClient, SimulatorError
 
 
 class InOrder:

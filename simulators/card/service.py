@@ -14,12 +14,12 @@ from dataclasses import dataclass
 from types import TracebackType
 
 from domain.card import CardHolder
-from simulators._main import is_loopback
-from simulators._serving import RunningServer
 from simulators.card import revocation
 from simulators.card.client import CardClient, CardSlot, RemoteReader
 from simulators.card.control import ControlToken, create_card_app
 from simulators.card.pki import KeyPool, TestPki
+from simulators.serving import RunningServer
+from simulators.standalone import is_loopback
 
 
 @dataclass(frozen=True, slots=True)

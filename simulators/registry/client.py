@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import asdict
 
-from simulators._client import SimulatorClient
+from simulators.client import SimulatorClient
 from simulators.registry.models import Holding, Holdings
 
 

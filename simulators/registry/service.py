@@ -15,7 +15,7 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse, Response
 
-from simulators._control import Simulator, simulator_app
+from simulators.control import Simulator, simulator_app
 from simulators.registry.faults import RegistryFault
 from simulators.registry.models import Holding, Holdings
 

@@ -13,8 +13,8 @@ from fastapi.responses import HTMLResponse
 
 from harness.attach import REQUIRED, SMTP, AttachError, StackFile, probe_portal, probe_stack, read_stack
 from simulators import mail, registry
-from simulators._control import BearerGate
-from simulators._serving import serve_asgi
+from simulators.control import BearerGate
+from simulators.serving import serve_asgi
 
 TOKEN = "attach-token"
 

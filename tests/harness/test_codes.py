@@ -10,8 +10,8 @@ import requests
 from domain.citizen import Channel
 from harness.codes import CodeReader
 from simulators import mail, sms
-from simulators._serving import serve_asgi
 from simulators.mail import MailClient
+from simulators.serving import serve_asgi
 from simulators.sms import SmsClient, SmsFault
 
 MOBILE = "0912345678"

@@ -14,7 +14,7 @@ from harness.settings import Settings
 from pages.flows import Arrival, ByHttp, InBrowser, browser_cookies
 from pages.gold import CardVerificationPage
 from pages.register import MemberHomePage, SetPasswordPage
-from simulators._control import SESSION_HEADER
+from simulators.control import SESSION_HEADER
 
 
 @pytest.fixture(params=["in the browser", "by HTTP"])

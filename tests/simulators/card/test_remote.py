@@ -21,12 +21,12 @@ from smartcard.System import readers
 from domain.card import CardHolder
 from harness.settings import SettingsError, load_settings
 from harness.stack import Stack
-from simulators._client import SimulatorError
 from simulators.card import CardSlot, KeyPool, TestPki
 from simulators.card.client import CardControlClient, RemoteReader
 from simulators.card.pcscd import acquire_host, release_host
 from simulators.card.profile import ATR
 from simulators.card.service import CardServer, CardServerSettings
+from simulators.client import SimulatorError
 
 ROOT = Path(__file__).resolve().parents[3]
 HOLDER = CardHolder("黃雅婷", "B223456782", "TPCD000000000051", "246810", "13572468", seed=51)

@@ -7,11 +7,11 @@ from collections.abc import Iterator
 import pytest
 import requests
 
-from simulators._control import CONTROL_HEADER
-from simulators._serving import serve_asgi
+from simulators.control import CONTROL_HEADER
 from simulators.registry import Holding, RegistryClient, RegistryFault, RegistrySettings, create_app
+from simulators.serving import serve_asgi
 
-CONTROL = {CONTROL_HEADER: "1"}  # what every tool of a control surface sends (simulators._control)
+CONTROL = {CONTROL_HEADER: "1"}  # what every tool of a control surface sends (simulators.control)
 
 ID_NUMBER = "A123456789"
 

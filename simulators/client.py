@@ -9,7 +9,7 @@ from typing import Any, Self, TypeVar
 
 import requests
 
-from simulators._control import CONTROL_HEADER
+from simulators.control import CONTROL_HEADER
 
 T = TypeVar("T")
 
@@ -28,7 +28,7 @@ class ServiceClient:
         self.base_url = base_url.rstrip("/")
         self.timeout = timeout
         self.http = requests.Session()
-        self.http.headers[CONTROL_HEADER] = "1"  # what a web page cannot send to another site (simulators._control)
+        self.http.headers[CONTROL_HEADER] = "1"  # what a web page cannot send to another site (simulators.control)
         if token:
             self.http.headers["Authorization"] = f"Bearer {token}"
 
