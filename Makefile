@@ -55,6 +55,7 @@ checks: lint typecheck unit suite
 lint: setup
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports --no-cache --no-logo
 
 # mypy's cache beside uv's, outside the clone: it checks each file's hash, so a new clone re-checks only what differs.
 MYPY_CACHE ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/tpcd-harness/mypy

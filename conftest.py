@@ -11,7 +11,7 @@ pytest_plugins = [
     "harness.plugin.reporting",
     "harness.plugin.accessibility",
     "harness.plugin.attacker",
-    "harness.plugin.notebook",
+    "harness.notebook.plugin",
     "steps.common",
     "steps.registration",
     "steps.contact",

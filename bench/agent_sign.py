@@ -13,7 +13,7 @@ from pathlib import Path
 
 import requests
 
-from harness.cards import card_holder
+from domain.card import card_holder
 from harness.citizens import make_citizen
 from harness.settings import load_settings
 from harness.stack import Stack

@@ -12,7 +12,8 @@ import time
 
 from smartcard.System import readers
 
-from simulators.card import CardHolder, CardSlot, KeyPool, TestPki
+from domain.card import CardHolder
+from simulators.card import CardSlot, KeyPool, TestPki
 from simulators.card.card_os import SHA256_DIGEST_INFO
 from simulators.card.pcscd import acquire_host, release_host
 

@@ -20,7 +20,7 @@ from pathlib import Path
 from playwright.sync_api import Browser, sync_playwright
 
 from bench.profile import load, print_buckets, print_steps, pytest_steps, tests_of
-from harness.cards import card_holder
+from domain.card import card_holder
 from harness.citizens import card_services, make_citizen
 from harness.codes import CodeReader
 from harness.settings import SUITE_PACE, load_settings

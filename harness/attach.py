@@ -18,22 +18,20 @@ import json
 import os
 import smtplib
 import stat
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 from urllib.parse import urlparse
 
 import requests
 
 from harness import portal_config
 from harness.settings import Settings
-from harness.simulators import REMOTE
-from simulators._client import StackAuth
-from simulators._main import is_loopback
+from harness.simulator_table import REMOTE
 from simulators.captcha import CaptchaClient
-
-if TYPE_CHECKING:
-    from harness.stack import Stack
+from simulators.card import TestPki
+from simulators.client import StackAuth
+from simulators.standalone import is_loopback
 
 SMTP = "mail_smtp"
 STACK_FILE, TOKEN_FILE = "stack.json", "token"
@@ -59,7 +57,81 @@ class AttachedStack:
     portal: str | None = None  # the twin the stack serves itself (plain `tpcd up`), if it does
 
 
-def publish(stack: Stack, citizen: dict[str, Any]) -> dict[str, Any]:
+class Published(Protocol):
+    """What `publish` reads of a started stack (harness.stack.Stack), which reads stack files here: no import back."""
+
+    settings: Settings
+    urls: dict[str, str]
+    token: str | None
+    pki: TestPki | None
+    pcsc_socket: str | None
+
+
+_PATHS = ("pcsc_socket", "token_file", "portal_config", "ca_chain", "captcha_ca")  # StackFile's one-string fields
+
+
+@dataclass(frozen=True, slots=True)
+class StackFile:
+    """`stack.json`, what `tpcd up --json` prints and `tpcd run --stack` reads: `publish` writes it and `read_stack`
+    reads it, both through this one schema. Paths are as the writing machine sees them."""
+
+    urls: dict[str, str]  # service → URL, each at the JSON's top level: every service written, the REQUIRED ones read
+    pcsc_socket: str | None = None
+    token_file: str | None = None  # the token's file (0600), never the token itself
+    portal_config: str | None = None
+    ca_chain: str | None = None
+    captcha_ca: str | None = None  # what a client trusts to reach captcha_https
+    deployment: dict[str, str] = field(default_factory=dict)  # PORTAL_* key → value: what a deployment is set with
+    citizen: dict[str, Any] = field(default_factory=dict)  # the demo citizen a person types in by hand
+    portal: str | None = None  # read back: the twin the stack serves itself (plain `tpcd up`), written among `urls`
+
+    def as_json(self) -> dict[str, Any]:
+        """The JSON object, every service's URL beside the rest."""
+        described: dict[str, Any] = dict(self.urls)
+        for name in ("pcsc_socket", "token_file", "portal_config", "ca_chain", "captcha_ca", "deployment", "citizen"):
+            described[name] = getattr(self, name)
+        if self.portal is not None:
+            described.setdefault("portal", self.portal)
+        return described
+
+    def write(self, directory: Path) -> Path:
+        """STACK_FILE in `directory`."""
+        path = directory / STACK_FILE
+        path.write_text(json.dumps(self.as_json(), ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+        return path
+
+    @classmethod
+    def parse(cls, source: str, text: str) -> StackFile:
+        """The stack file `source` holds as `text`, the URLs of the REQUIRED services checked (AttachError if not)."""
+        try:
+            described = json.loads(text)
+        except json.JSONDecodeError as error:
+            raise AttachError(f"stack {source}: not JSON ({error.msg} at line {error.lineno})") from error
+        if not isinstance(described, dict):
+            raise AttachError(f"stack {source}: expected the JSON object `tpcd up --json` prints")
+        urls: dict[str, str] = {}
+        for name in REQUIRED:
+            value = described.get(name)
+            if not isinstance(value, str) or not value:
+                raise AttachError(f"stack {source}: missing key {name!r} (the URL of its {name} service)")
+            scheme = urlparse(value).scheme
+            if scheme != ("smtp" if name == SMTP else "http") and not (name != SMTP and scheme == "https"):
+                raise AttachError(
+                    f"stack {source}: {name}={value!r} is not an {'smtp' if name == SMTP else 'http'} URL"
+                )
+            urls[name] = value.rstrip("/")
+        texts = {name: value for name in _PATHS if isinstance(value := described.get(name), str) and value}
+        deployment, citizen, portal = described.get("deployment"), described.get("citizen"), described.get("portal")
+        return cls(
+            urls,
+            **texts,
+            deployment=deployment if isinstance(deployment, dict) else {},
+            citizen=citizen if isinstance(citizen, dict) else {},
+            portal=portal if isinstance(portal, str) and portal else None,
+        )
+
+
+def publish(stack: Published, citizen: dict[str, Any]) -> dict[str, Any]:
     """Write what others need into the settings' stack_dir, and return the JSON `tpcd up --json` prints: every URL,
     the token file (0600; never the token itself), the deployment's configuration, the test MOICA chain and the CA of
     the reCAPTCHA simulator's HTTPS port."""
@@ -76,18 +148,18 @@ def publish(stack: Stack, citizen: dict[str, Any]) -> dict[str, Any]:
     agent_url = f"http://127.0.0.1:{settings.agent_public_port}"  # where a deployment's pages look for the agent
     entries = portal_config.deployment_entries(stack.urls, agent_url=agent_url, chain_file=chain)
     config = portal_config.write(directory, settings.portal_config, entries) if settings.portal_config else None
-    described = {
-        **stack.urls,
-        "pcsc_socket": stack.pcsc_socket,
-        "token_file": str(token_file) if token_file else None,
-        "portal_config": str(config) if config else None,
-        "ca_chain": str(chain),
-        "captcha_ca": str(captcha_ca),  # what a client trusts to reach captcha_https
-        "deployment": entries,  # PORTAL_* key → value: what a deployment is configured with
-        "citizen": citizen,
-    }
-    (directory / STACK_FILE).write_text(json.dumps(described, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-    return described
+    stack_file = StackFile(
+        dict(stack.urls),
+        pcsc_socket=stack.pcsc_socket,
+        token_file=str(token_file) if token_file else None,
+        portal_config=str(config) if config else None,
+        ca_chain=str(chain),
+        captcha_ca=str(captcha_ca),
+        deployment=entries,
+        citizen=citizen,
+    )
+    stack_file.write(directory)
+    return stack_file.as_json()
 
 
 def unpublish(settings: Settings, *, keep: bool = False) -> None:
@@ -132,9 +204,7 @@ def _read_source(source: str, timeout: float, *, plain_http: bool) -> str:
         raise AttachError(f"stack {source}: cannot be read ({error.strerror or error})") from error
 
 
-def _token(
-    source: str, described: dict[str, Any], token: str | None, token_file: Path | None
-) -> tuple[str | None, str]:
+def _token(source: str, named: str | None, token: str | None, token_file: Path | None) -> tuple[str | None, str]:
     """The token from TPCD_TOKEN, else TPCD_TOKEN_FILE, else the file a local stack's JSON names inside its own
     folder (a stack fetched by URL, or a path elsewhere, could make any one-line local file the token it sends)."""
     if token:
@@ -144,8 +214,7 @@ def _token(
             return token_file.expanduser().read_text(encoding="utf-8").strip(), str(token_file)
         except OSError as error:
             raise AttachError(f"token file {token_file}: cannot be read ({error.strerror or error})") from error
-    named = described.get("token_file")
-    if not isinstance(named, str) or not named:
+    if named is None:
         return None, ""
     ask = f"set TPCD_TOKEN, or TPCD_TOKEN_FILE to a copy of {named} (written by `tpcd up` on the stack's machine)"
     if _is_url(source):
@@ -244,26 +313,10 @@ def read_stack(
 ) -> AttachedStack:
     """The stack `source` (a file or an http(s) URL) describes, with its token; AttachError says what is wrong.
     `hosts`: where else its owner lets the token go; `plain_http`: over plain HTTP beyond loopback too."""
-    text = _read_source(source, timeout, plain_http=plain_http)
-    try:
-        described = json.loads(text)
-    except json.JSONDecodeError as error:
-        raise AttachError(f"stack {source}: not JSON ({error.msg} at line {error.lineno})") from error
-    if not isinstance(described, dict):
-        raise AttachError(f"stack {source}: expected the JSON object `tpcd up --json` prints")
-    urls: dict[str, str] = {}
-    for name in REQUIRED:
-        value = described.get(name)
-        if not isinstance(value, str) or not value:
-            raise AttachError(f"stack {source}: missing key {name!r} (the URL of its {name} service)")
-        scheme = urlparse(value).scheme
-        if scheme != ("smtp" if name == SMTP else "http") and not (name != SMTP and scheme == "https"):
-            raise AttachError(f"stack {source}: {name}={value!r} is not an {'smtp' if name == SMTP else 'http'} URL")
-        urls[name] = value.rstrip("/")
-    _check_token_targets(source, urls, hosts, plain_http=plain_http)
-    found, where = _token(source, described, token, token_file)
-    portal = described.get("portal")
-    return AttachedStack(source, urls, found, where, portal if isinstance(portal, str) and portal else None)
+    stack_file = StackFile.parse(source, _read_source(source, timeout, plain_http=plain_http))
+    _check_token_targets(source, stack_file.urls, hosts, plain_http=plain_http)
+    found, where = _token(source, stack_file.token_file, token, token_file)
+    return AttachedStack(source, stack_file.urls, found, where, stack_file.portal)
 
 
 def probe_stack(stack: AttachedStack, *, timeout: float = 5.0) -> None:

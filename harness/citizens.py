@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 import random
-import re
 import string
 import zlib
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import replace
 from datetime import date
-from enum import StrEnum
 
 from faker import Faker
 from faker.providers import BaseProvider
 
-from simulators._secrets import mask_fields
-from simulators.registry import CardService
+from domain.citizen import SEX_DIGIT, CitizenProfile, Sex
+from domain.idnumber import ID_LETTER_CODES, is_valid_id_number, with_check_digit
+from simulators.registry import Holding
 
 # The 12 districts of Taipei with their postcodes: every citizen lives in the city that issues the card.
 TAIPEI_DISTRICTS = {
@@ -34,75 +33,6 @@ TAIPEI_DISTRICTS = {
 # Birth dates come from a fixed window so a seed is stable across days, and everyone is 18+ (MOICA issues to 18+).
 BIRTH_WINDOW = (date(1940, 1, 1), date(2004, 12, 31))
 MAIL_DOMAIN = "example.test"  # RFC 2606: never a real mailbox
-
-# 身分證字號, written from the published rule (docs/protocols/id-number.md#national-id-number), never from the portal's
-# code: the factory's numbers are valid by the standard, so a portal that checks them wrongly is caught, not copied.
-# Letter codes A…Z as published: not alphabetical after H (I=34, O=35, W=32, X=30, Y=31, Z=33).
-ID_LETTER_CODES = dict(
-    zip(
-        string.ascii_uppercase,
-        (10, 11, 12, 13, 14, 15, 16, 17, 34, 18, 19, 20, 21, 22, 35, 23, 24, 25, 26, 27, 28, 29, 32, 30, 31, 33),
-        strict=True,
-    )
-)
-ID_WEIGHTS = (1, 9, 8, 7, 6, 5, 4, 3, 2, 1, 1)  # over the letter's two digits, then the nine that follow
-NATIONAL_ID = re.compile(r"[A-Z][12]\d{8}")  # second digit 1 male, 2 female (§6.1)
-RESIDENT_ID = re.compile(r"[A-Z][89]\d{8}")  # 居留證號 since 2021: 8 male, 9 female, same letters and checksum (§6.2)
-
-
-class Sex(StrEnum):
-    """性別 as the registration form labels it."""
-
-    MALE = "男"
-    FEMALE = "女"
-
-
-SEX_DIGIT = {Sex.MALE: "1", Sex.FEMALE: "2"}  # the 身分證字號's second character (§6.1)
-
-
-def id_checksum(number: str) -> int:
-    """S for a letter and nine digits (docs/protocols/id-number.md): the number is valid when S is a multiple of 10."""
-    code = ID_LETTER_CODES[number[0]]
-    digits = [code // 10, code % 10, *map(int, number[1:])]
-    return sum(digit * weight for digit, weight in zip(digits, ID_WEIGHTS, strict=True))
-
-
-def with_check_digit(first_nine: str) -> str:
-    """`first_nine` (a letter and eight digits) completed by the check digit that makes it valid."""
-    return first_nine + str(-id_checksum(first_nine + "0") % 10)
-
-
-def is_valid_id_number(value: str) -> bool:
-    """A 身分證字號 or new-format 居留證號 whose format and checksum hold (docs/protocols/id-number.md)."""
-    return bool(NATIONAL_ID.fullmatch(value) or RESIDENT_ID.fullmatch(value)) and id_checksum(value) % 10 == 0
-
-
-@dataclass(frozen=True, slots=True)
-class CitizenProfile:
-    """市民: everything a scenario needs to apply, from 姓名 to the card's PIN."""
-
-    seed: int
-    name: str
-    id_number: str
-    sex: Sex
-    birth_date: date
-    mobile: str
-    email: str
-    postcode: str
-    address: str
-    password: str = field(repr=False)  # never in a repr: reports show step arguments
-    pin: str = field(repr=False)
-    card_number: str = ""
-    puk: str = field(repr=False, default="")
-    run: int = 0  # the run's own part of mobile, mail, ID and 網路市民 account; 0 against the embedded twin
-
-    def masked(self) -> dict[str, str]:
-        """The profile as the report shows it: the password, the PIN and the PUK never appear."""
-        return {key: str(value) for key, value in mask_fields(asdict(self)).items()}
-
-    def secrets(self) -> tuple[str, ...]:
-        """Values no report or log may contain."""
-        return (self.password, self.pin, self.puk)
 
 
 class CitizenProvider(BaseProvider):
@@ -179,17 +109,6 @@ def scenario_seed(base_seed: int, scenario_id: str) -> int:
     return zlib.crc32(f"{base_seed}:{scenario_id}".encode())
 
 
-class Channel(StrEnum):
-    """How a citizen receives the one-time code (documented step 4), in the Gherkin's own words."""
-
-    MOBILE = "手機"
-    EMAIL = "電子郵件"
-
-    def of(self, citizen: CitizenProfile) -> str:
-        """The citizen's mobile number or mail address."""
-        return citizen.mobile if self is Channel.MOBILE else citizen.email
-
-
 def netizen_account(citizen: CitizenProfile) -> str:
     """The legacy 網路市民 account name a citizen signs in with (a shared stack keeps every run's accounts)."""
     return f"tp{citizen.seed}r{citizen.run}" if citizen.run else f"tp{citizen.seed}"
@@ -205,14 +124,14 @@ def wrong_pin(citizen: CitizenProfile) -> str:
     return "9" * 6 if citizen.pin != "9" * 6 else "8" * 6
 
 
-def card_services(citizen: CitizenProfile, *, today: date | None = None) -> list[CardService]:
+def card_services(citizen: CitizenProfile, *, today: date | None = None) -> list[Holding]:
     """The card services this citizen applied for at city departments (some hold none; 敬老 only from 65)."""
     rng = random.Random(citizen.seed)
     born, now = citizen.birth_date, today or date.today()
     age = now.year - born.year - ((now.month, now.day) < (born.month, born.day))
     choices = ["愛心卡", "愛心陪伴卡", "圖書借閱證", "愛心乘車證"] + (["敬老卡", "敬老乘車證"] if age >= 65 else [])
     held = rng.sample(choices, k=rng.choice([0, 1, 1, 2, 3]))
-    return [CardService(name, card_number=f"{rng.randrange(10**9):09d}") for name in sorted(held)]
+    return [Holding(name, card_number=f"{rng.randrange(10**9):09d}") for name in sorted(held)]
 
 
 def someone_else(citizen: CitizenProfile) -> CitizenProfile:

@@ -15,9 +15,9 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
+from domain.card import card_holder
 from harness import certify, staging
 from harness.attach import AttachError, attach_stack, probe_portal, probe_stack, publish, unpublish
-from harness.cards import card_holder
 from harness.certify.requirements import REQUIREMENTS
 from harness.citizens import card_services, make_citizen
 from harness.doctor import check_chromium, run_checks
@@ -26,15 +26,15 @@ from harness.mutate import command as mutate
 from harness.portal_config import write_private
 from harness.report import ReportError, build_report
 from harness.settings import ENV_PREFIX, Settings, SettingsError, load_settings, writable_folder
-from harness.simulators import SERVICE_PORTS
+from harness.simulator_table import SERVICE_PORTS
 from harness.stack import Stack
 from harness.trace import as_json, as_table, coverage
-from simulators._main import is_loopback
-from simulators._serving import ServiceStartError
 from simulators.card.client import RemoteReader
 from simulators.card.pcscd import PcscUnavailable
-from simulators.card.service import CardService, CardServiceSettings
+from simulators.card.service import CardServer, CardServerSettings
 from simulators.registry import RegistryClient
+from simulators.serving import ServiceStartError
+from simulators.standalone import is_loopback
 
 SETTING_NAMES = {f.name for f in fields(Settings)} - {"project_root"}
 """Settings a command line may set: an option whose `dest` is one of these is a setting (defaults < pyproject <
@@ -325,11 +325,11 @@ def cmd_card(settings: Settings, args: argparse.Namespace) -> int:
     seed = settings.seed if settings.seed is not None else 20180423
     citizen = make_citizen(seed)
     ports = {"control_port": args.control_port, "ocsp_port": args.ocsp_port}
-    wanted = CardServiceSettings(
+    wanted = CardServerSettings(
         reader, listen=args.listen, advertise=args.advertise, token=token, ready_timeout=settings.ready_timeout, **ports
     )
     try:
-        with CardService(wanted) as service:
+        with CardServer(wanted) as service:
             service.insert(card_holder(citizen))
             demo = {"name": citizen.name, "id_number": citizen.id_number, "pin": citizen.pin, "seed": seed}
             if args.json:

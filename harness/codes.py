@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from harness.citizens import Channel
+from domain.citizen import Channel
 from simulators.mail import MailClient
 from simulators.sms import SmsClient
 

@@ -102,6 +102,13 @@ class Colour:
         return low <= saturation <= high and self.lightness[0] <= lightness <= self.lightness[1]
 
 
+def doc_anchors() -> dict[int, str]:
+    """Documented step number → its anchor in the guide (docs/): its own, or GitHub's for steps 10–24."""
+    if not GUIDE.exists():
+        return {}
+    return {number: step.anchor for number, step in guide_steps(GUIDE).items()}
+
+
 # The guide's colours, wide enough for any shade a designer would still call so (a darker 橘 for contrast among them).
 COLOURS = {
     colour.name: colour

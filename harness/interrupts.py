@@ -33,7 +33,7 @@ from types import FrameType
 from typing import IO, Any
 
 from harness.lifeline import Lifeline, kernel_guards
-from simulators._lifetime import bound_popen, claim, owned_tempdir, sweep
+from simulators.lifetime import bound_popen, claim, owned_tempdir, sweep
 
 STOPS = (signal.SIGINT, signal.SIGTERM)
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from harness.citizens import Channel
-from simulators._client import wait_until
-from simulators._inbox import find_otp
+from domain.citizen import Channel
+from simulators.client import wait_until
+from simulators.inbox import find_otp
 from simulators.mail import MailClient
 from simulators.sms import SmsClient
 

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
-from harness.simulators import settings_of
+from harness.simulator_table import settings_of
 from portal.config import INFORMATIONAL, SYSTEMS, key_of
 from simulators.captcha import CaptchaSettings
 from simulators.netizen import NetizenSettings

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+from domain.links import Links
 from harness.settings import Settings, SettingsError
 
 TWIN_PROFILE = Path(__file__).parent / "profiles" / "twin.toml"
@@ -20,14 +21,6 @@ TWIN_PROFILE = Path(__file__).parent / "profiles" / "twin.toml"
 
 class ProfileError(SettingsError):
     """A portal profile that cannot be used as written, said in one line naming the file and key."""
-
-
-@dataclass(frozen=True, slots=True)
-class Links:
-    """The wording of links the guide does not spell out, as the portal shows them."""
-
-    login: str  # on the home page, to the login form
-    member_home: str  # on the home page once logged in, to the member's own page
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,7 +3,7 @@
 Playwright records what it is given: `fill`'s value and its call log, request bodies (the password's form post, the
 agent's URL-encoded `tbsPackage` with the PIN), input values in its DOM snapshots. It has no switch to leave secrets
 out (microsoft/playwright#19992 and #31728, closed; #21547, a `secret` option for fill, closed unmerged), so every
-artefact is rewritten by two rules, both with the one masking rule of simulators/_secrets.py:
+artefact is rewritten by two rules, both with the one masking rule of domain/masking.py:
 - by value: the secrets the harness itself typed or read (a citizen's PIN, PUK and password, the one-time codes it
   read), in each form they take on the way: as typed, JSON-escaped, URL-encoded (once or twice), HTML-escaped, hex;
 - by shape, for what any portal may hold that the harness never typed: the value of a password field (an HTML
@@ -27,9 +27,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote, quote_plus
 
-from simulators._secrets import SECRET_FIELDS, mask, mask_fields
+from domain.masking import MIN_SECRET, SECRET_FIELDS, mask, mask_fields
 
-MIN_SECRET = 4  # shorter values (an empty PUK, a 1-digit answer) would mask ordinary text, not a secret
 # A secret counts where it stands as a token: not glued to other letters or digits (a PIN inside a timestamp or a
 # SHA-1 is no PIN), where an escape just before it (%22, %2522, \u0022) also ends the token before.
 _BEFORE = r"(?:(?<![0-9A-Za-z])|(?<=%[0-9A-Fa-f]{2})|(?<=%25[0-9A-Fa-f]{2})|(?<=\\u[0-9A-Fa-f]{4}))"

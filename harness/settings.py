@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any, Union, get_args, get_origin, get_type_hints
 from urllib.parse import urlsplit
 
-from simulators._main import is_loopback, valid_host
+from simulators.standalone import is_loopback, valid_host
 
 ENV_PREFIX = "TPCD_"
 OTHER_VARIABLES: frozenset[str] = frozenset({"TPCD_PROFILE_DIR"})  # bench/profiler.py's output folder (#13)

@@ -33,14 +33,9 @@ from harness.attach import AttachedStack
 from harness.portal_config import systems
 from harness.profile import profile_of
 from harness.settings import Settings, SettingsError
-from harness.simulators import CONTROLLED, OCSP, SERVICE_PORTS, SIMULATORS
+from harness.simulator_table import CONTROLLED, OCSP, SERVICE_PORTS, SIMULATORS
 from harness.twin import TwinClient
 from portal import PortalSettings, create_app
-from simulators._client import SimulatorClient, SimulatorError
-from simulators._control import BearerGate, control_reset
-from simulators._lifetime import owned_tempdir, sweep
-from simulators._main import is_loopback
-from simulators._serving import AddressRefused, RunningServer, stop_together
 from simulators.agent import AgentSettings, Desktop, DirectTransport, PcscTransport, SecurityAgent, create_desktop_app
 from simulators.agent.pkcs11 import Pkcs11Transport
 from simulators.agent.tokens import CardTransport
@@ -48,9 +43,14 @@ from simulators.card import CardClient, CardSlot, KeyPool, TestPki, revocation
 from simulators.card.client import RemoteReader
 from simulators.card.issuer import CardIssuer, RemoteIssuer, issuer_router
 from simulators.card.pcscd import PcscHost, acquire_host, release_host
+from simulators.client import SimulatorClient, SimulatorError
+from simulators.control import BearerGate, control_reset
+from simulators.lifetime import owned_tempdir, sweep
 from simulators.mail import MailSettings
 from simulators.netizen import NetizenClient
+from simulators.serving import AddressRefused, RunningServer, stop_together
 from simulators.sms import SmsSettings
+from simulators.standalone import is_loopback
 
 LOOPBACK = "127.0.0.1"  # the citizen's computer (card, pcscd, agent) never listens anywhere else
 
@@ -114,7 +114,7 @@ class Stack:
     def start(self) -> Stack:
         """Bring every service up, or leave none running if one fails."""
         try:
-            sweep()  # what runs killed before left (simulators._lifetime)
+            sweep()  # what runs killed before left (simulators.lifetime)
             self.workdir = owned_tempdir("tpcd-stack-")
             self._exit.callback(shutil.rmtree, self.workdir, ignore_errors=True)
             if self.attached is not None:
@@ -158,7 +158,7 @@ class Stack:
             raise SettingsError(f"ports: no service named {', '.join(unknown)}; known: {', '.join(SERVICE_PORTS)}")
         for spec in SIMULATORS:
             app = spec.create_app(self._kept(spec.settings))
-            simulator = app.state.simulator  # simulators._control.simulator_app
+            simulator = app.state.simulator  # simulators.control.simulator_app
             self._resets[spec.name] = control_reset(simulator.faults, simulator.reset)
             app = self._guarded(app, spec.public)
             if spec.sidecar is not None:
@@ -250,7 +250,7 @@ class Stack:
     def reset(self) -> None:
         """A fresh start for the next scenario: every simulator empty and unarmed, the twin on real time; on a shared
         stack only what is this run's alone (the card, the agent). What this stack serves itself is reset in-process,
-        with the same control reset its HTTP route runs (simulators._control.control_reset): no request per simulator;
+        with the same control reset its HTTP route runs (simulators.control.control_reset): no request per simulator;
         the card's removal goes on while the scenario begins (CardClient.reset)."""
         for name, client in self._clients.items():
             if client.shared:

@@ -28,7 +28,7 @@ from urllib.parse import urlsplit
 import requests.utils
 
 from harness.settings import Settings, SettingsError
-from simulators._lifetime import owned_tempdir
+from simulators.lifetime import owned_tempdir
 
 PEM = re.compile(rb"-----BEGIN CERTIFICATE-----.+?-----END CERTIFICATE-----", re.S)
 NSS_DB = Path(".pki") / "nssdb"  # under HOME: where Chromium on Linux reads the CAs a user trusts

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from simulators._client import ServiceClient
+from simulators.client import ServiceClient
 
 
 class TwinClient(ServiceClient):

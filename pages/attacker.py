@@ -30,7 +30,8 @@ import requests
 from playwright.sync_api import Page
 from requests.adapters import HTTPAdapter
 
-from harness.citizens import Channel, CitizenProfile, with_check_digit
+from domain.citizen import Channel, CitizenProfile
+from domain.idnumber import with_check_digit
 from pages.apply import HomePage
 from pages.base import Screen, history
 from pages.gold import CardVerificationPage, GoldVerificationPage, LoginPage

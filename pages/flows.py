@@ -11,8 +11,8 @@ from urllib.parse import urlparse
 
 from playwright.sync_api import Page
 
-from harness.citizens import Channel, CitizenProfile
-from harness.profile import Links
+from domain.citizen import Channel, CitizenProfile
+from domain.links import Links
 from pages import attacker
 from pages.apply import HomePage, MemberRegistrationPage
 from pages.attacker import Reply, Tab

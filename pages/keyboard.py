@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from playwright.sync_api import Locator, Page, expect
 
-from harness.citizens import Channel, CitizenProfile
+from domain.citizen import Channel, CitizenProfile
 from pages.apply import MemberRegistrationPage
 from pages.register import BasicDataPage, SetPasswordPage, VerifyContactPage
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from playwright.sync_api import Locator, Page, expect
 
-from harness.citizens import Channel, CitizenProfile
+from domain.citizen import Channel, CitizenProfile
 from pages.base import Screen
 
 

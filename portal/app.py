@@ -51,7 +51,7 @@ def _twin_token(request: Request) -> None:
         raise HTTPException(401, "send Authorization: Bearer <PORTAL_TWIN_TOKEN>", {"WWW-Authenticate": "Bearer"})
 
 
-TOOLS_HEADER = "X-Tpcd-Control"  # what the harness's clients send (simulators._control); a web page cannot
+TOOLS_HEADER = "X-Tpcd-Control"  # what the harness's clients send (simulators.control); a web page cannot
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "[::1]"})
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from playwright.sync_api import Page, expect
 from pytest_bdd import given, parsers, then, when
 
-from harness.citizens import CitizenProfile
+from domain.citizen import CitizenProfile
 from pages.apply import HomePage
 from pages.base import Screen
 from pages.screens import SCREENS

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from playwright.sync_api import expect
 from pytest_bdd import given, parsers, then, when
 
-from harness.citizens import Channel, CitizenProfile
+from domain.citizen import Channel, CitizenProfile
 from harness.codes import CodeReader, wrong_code
 from harness.twin import TwinClient
 from pages.flows import Arrival

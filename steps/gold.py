@@ -7,8 +7,9 @@ import re
 from playwright.sync_api import APIResponse, Page, expect
 from pytest_bdd import given, parsers, then, when
 
-from harness.cards import card_holder
-from harness.citizens import CitizenProfile, card_services, someone_else, wrong_pin
+from domain.card import card_holder
+from domain.citizen import CitizenProfile
+from harness.citizens import card_services, someone_else, wrong_pin
 from harness.codes import CodeReader
 from harness.profile import PortalProfile
 from pages.agent import InstallerWizard, TrayIcon
@@ -16,10 +17,10 @@ from pages.base import Screen
 from pages.flows import Arrival, log_in_page, member_home_page, verify_real_name
 from pages.gold import CardVerificationPage, GoldVerificationPage, LoginPage, VerifiedPage
 from pages.register import MemberHomePage
-from simulators._client import SimulatorClient
 from simulators.agent import AgentClient, AgentFault
 from simulators.card import CardClient, CardFault, RevocationFault
-from simulators.registry import CardService, RegistryClient, RegistryFault
+from simulators.client import SimulatorClient
+from simulators.registry import Holding, RegistryClient, RegistryFault
 
 APP_PAGE = "https://id.taipei/tpcd/about/taipeipass-app"  # the app's page (docs/protocols/taipeipass.md#the-flow)
 LINUX_FIREFOX = "Mozilla/5.0 (X11; Linux x86_64; rv:140.0) Gecko/20100101 Firefox/140.0"
@@ -201,7 +202,7 @@ def _(arrive: Arrival, citizen: CitizenProfile, codes: CodeReader, card: CardCli
 
 @given("市民曾在臺北市各局處申請過卡證服務")
 def _(registry: RegistryClient, citizen: CitizenProfile) -> None:
-    registry.set_holdings(citizen.id_number, card_services(citizen) or [CardService("圖書借閱證", card_number="1")])
+    registry.set_holdings(citizen.id_number, card_services(citizen) or [Holding("圖書借閱證", card_number="1")])
 
 
 @given("卡證服務系統暫停服務")

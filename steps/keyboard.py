@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pytest_bdd import parsers, when
 
-from harness.citizens import Channel, CitizenProfile
+from domain.citizen import Channel, CitizenProfile
 from harness.codes import CodeReader
 from pages import keyboard
 from pages.apply import MemberRegistrationPage

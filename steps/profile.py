@@ -5,7 +5,8 @@ from __future__ import annotations
 from playwright.sync_api import Page, expect
 from pytest_bdd import given, parsers, then, when
 
-from harness.citizens import Channel, CitizenProfile, mistype_last_digit, netizen_account
+from domain.citizen import Channel, CitizenProfile
+from harness.citizens import mistype_last_digit, netizen_account
 from harness.codes import CodeReader
 from harness.stack import Stack
 from pages.base import Screen

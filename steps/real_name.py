@@ -9,8 +9,9 @@ from urllib.parse import urlparse
 from playwright.sync_api import Page
 from pytest_bdd import given, parsers, then, when
 
-from harness.cards import card_holder
-from harness.citizens import CitizenProfile, mistype_last_digit, same_last_four, someone_else
+from domain.card import card_holder
+from domain.citizen import CitizenProfile
+from harness.citizens import mistype_last_digit, same_last_four, someone_else
 from harness.codes import CodeReader
 from harness.settings import Settings
 from pages.attacker import Attacker, CardScript, Evidence, Tab, Verdict, become_member, tampered

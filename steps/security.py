@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import Page
 from pytest_bdd import given, parsers, then, when
 
-from harness.citizens import Channel, CitizenProfile
+from domain.citizen import Channel, CitizenProfile
 from harness.codes import CodeReader
 from harness.notices import wait_for_notice, without_code
 from harness.profile import PortalProfile

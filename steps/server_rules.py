@@ -10,7 +10,8 @@ from urllib.parse import urlparse
 from playwright.sync_api import Page
 from pytest_bdd import given, parsers, then, when
 
-from harness.citizens import CitizenProfile, Sex, make_citizen, same_last_four
+from domain.citizen import CitizenProfile, Sex
+from harness.citizens import make_citizen, same_last_four
 from harness.codes import CodeReader
 from harness.profile import PortalProfile
 from pages.attacker import Attacker, Reply, Tab, basic_data, become_member, verify_mobile

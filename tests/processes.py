@@ -17,8 +17,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from simulators._client import wait_until
-from simulators._lifetime import bound_popen, start_time
+from simulators.client import wait_until
+from simulators.lifetime import bound_popen, start_time
 
 LISTEN = "0A"  # the TCP state LISTEN in /proc/net/tcp (include/net/tcp_states.h)
 

@@ -1,56 +1,115 @@
-"""The layers stay apart: the Gherkin side (pages/, steps/) never reaches into the portal twin, and the harness only
-where it starts or configures the twin, so the suite tests any portal through its pages alone."""
+"""The layer contracts ([tool.importlinter] in pyproject.toml, run by `lint-imports` in `make lint`) cover every
+top-level package, and they do fail: a page object that imports the portal twin breaks them. No two modules import
+each other, even through others or only for type checking: import-linter has no contract for that, grimp's graph
+(which import-linter builds on) shows it."""
 
 from __future__ import annotations
 
-import ast
+import shutil
+import subprocess
+import sys
+import tomllib
 from pathlib import Path
 
+import grimp
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
-# harness/ modules that may import the twin, and why.
-TWIN_STARTERS = {
-    "harness/stack.py": "starts the embedded twin",
-    "harness/portal_config.py": "writes the configuration a portal deployment (the twin's schema) is started with",
-    "harness/mutate/plugin.py": "loads a mutant of the twin (tpcd mutate) before the suite's stack starts it",
-}
+LINT_IMPORTS = Path(sys.executable).parent / "lint-imports"
+NOT_PRODUCT = {"tests"}  # the project's own tests may import any layer
 
 
-def _imports_portal(path: Path) -> list[int]:
-    """The lines of `path` that import the portal package or one of its modules."""
-    lines = []
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-        if isinstance(node, ast.Import):
-            names = [alias.name for alias in node.names]
-        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
-            names = [node.module]
+def _root_packages() -> list[str]:
+    """The packages lint-imports checks, as the configuration names them."""
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    return [str(name) for name in config["tool"]["importlinter"]["root_packages"]]
+
+
+def _lint_imports(tree: Path) -> subprocess.CompletedProcess[str]:
+    """lint-imports on `tree` with the project's own contracts (it imports the packages from its working folder)."""
+    return subprocess.run(
+        [str(LINT_IMPORTS), "--no-cache", "--no-logo", str(ROOT / "pyproject.toml")],
+        cwd=tree,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_the_contracts_name_every_top_level_package() -> None:
+    packages = {path.parent.name for path in ROOT.glob("*/__init__.py")} - NOT_PRODUCT
+    assert set(_root_packages()) == packages
+
+
+def test_a_page_object_that_imports_the_portal_breaks_the_contracts(tmp_path: Path) -> None:
+    """The real contracts on a copy of the tree where one page object reaches into the twin: lint-imports fails and
+    names the contract and the import."""
+    for package in _root_packages():
+        if package == "pages":
+            shutil.copytree(ROOT / package, tmp_path / package, ignore=shutil.ignore_patterns("__pycache__"))
         else:
-            continue
-        if any(name == "portal" or name.startswith("portal.") for name in names):
-            lines.append(node.lineno)
-    return lines
+            (tmp_path / package).symlink_to(ROOT / package, target_is_directory=True)
+    (tmp_path / "pages" / "shortcut.py").write_text("from portal.config import SYSTEMS\n", encoding="utf-8")
+
+    result = _lint_imports(tmp_path)
+
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "Page objects stand on domain/ alone" in result.stdout
+    assert "BROKEN" in result.stdout
+    assert "pages.shortcut -> portal.config" in result.stdout
 
 
-def _python(*folders: str) -> list[Path]:
-    return [path for folder in folders for path in sorted((ROOT / folder).rglob("*.py"))]
+def _outside_the_standard_library(graph: grimp.ImportGraph, package: str) -> dict[str, set[str]]:
+    """Module of `package` → what it imports that is neither the standard library nor `package` itself."""
+    found: dict[str, set[str]] = {}
+    for module in graph.find_descendants(package) | {package}:
+        for imported in graph.find_modules_directly_imported_by(module):
+            top = imported.split(".")[0]
+            if top != package and top not in sys.stdlib_module_names:
+                found.setdefault(module, set()).add(imported)
+    return found
 
 
-def test_pages_and_steps_never_import_the_portal() -> None:
-    found = {str(p.relative_to(ROOT)): lines for p in _python("pages", "steps") if (lines := _imports_portal(p))}
-    assert found == {}
+def test_domain_stands_on_the_standard_library_alone(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Any layer may import domain/, so it may pull in nothing else: not Faker, not FastAPI, not the simulators."""
+    monkeypatch.syspath_prepend(str(ROOT))
+    graph = grimp.build_graph("domain", include_external_packages=True, cache_dir=None)
+    assert _outside_the_standard_library(graph, "domain") == {}
 
 
-def test_the_harness_imports_the_portal_only_to_start_or_configure_the_twin() -> None:
-    found = {str(p.relative_to(ROOT)) for p in _python("harness") if _imports_portal(p)}
-    assert found <= set(TWIN_STARTERS), found - set(TWIN_STARTERS)
+def test_the_standard_library_check_sees_a_third_party_import() -> None:
+    graph = grimp.ImportGraph()
+    graph.add_module("domain")
+    graph.add_import(importer="domain.citizen", imported="dataclasses")
+    graph.add_import(importer="domain.citizen", imported="domain.masking")
+    graph.add_import(importer="domain.citizen", imported="faker")
+    assert _outside_the_standard_library(graph, "domain") == {"domain.citizen": {"faker"}}
 
 
-def test_the_certifier_never_imports_the_portal() -> None:
-    """A copy edit or a bug in the twin must never become a vendor's FAIL: the certifier judges with its own code."""
-    found = {str(p.relative_to(ROOT)): lines for p in _python("harness/certify") if (lines := _imports_portal(p))}
-    assert found == {}
+def _cycles(graph: grimp.ImportGraph) -> list[tuple[str, ...]]:
+    """One chain for every import that its imported module leads back from: importer, imported, …, importer."""
+    found = []
+    for importer in sorted(graph.modules):
+        for imported in sorted(graph.find_modules_directly_imported_by(importer)):
+            back = graph.find_shortest_chain(importer=imported, imported=importer)
+            if back is not None:
+                found.append((importer, *back))
+    return found
 
 
-def test_the_check_sees_an_import_of_the_portal(tmp_path: Path) -> None:
-    sample = tmp_path / "sample.py"
-    sample.write_text("import os\nfrom portal.config import SYSTEMS\nimport portal\nfrom portals import x\n")
-    assert _imports_portal(sample) == [2, 3]
+def test_no_module_imports_itself_through_others(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.syspath_prepend(str(ROOT))
+    graph = grimp.build_graph(*_root_packages(), cache_dir=None)
+    assert _cycles(graph) == []
+
+
+def test_the_cycle_check_sees_a_cycle_through_a_third_module() -> None:
+    graph = grimp.ImportGraph()
+    for importer, imported in [("app.a", "app.b"), ("app.b", "app.c"), ("app.c", "app.a"), ("app.c", "app.d")]:
+        graph.add_import(importer=importer, imported=imported)
+    assert _cycles(graph) == [
+        ("app.a", "app.b", "app.c", "app.a"),
+        ("app.b", "app.c", "app.a", "app.b"),
+        ("app.c", "app.a", "app.b", "app.c"),
+    ]

@@ -27,14 +27,15 @@ from typing import Any
 
 import requests
 
+from domain.masking import mask_values
 from harness.certify.pinned import PinError, check_page, tool_version
 from harness.certify.requirements import REQUIREMENTS
 from harness.certify.suite.conftest import HOLDER, PIN_VARIABLE, TOKEN_VARIABLE
 from harness.interrupts import run_interruptible
 from harness.report import ReportError, allure_cli, build_report
 from harness.settings import Settings
-from simulators._client import SimulatorError
 from simulators.card.client import CardControlClient
+from simulators.client import SimulatorError
 
 SUITE = Path(__file__).parent / "suite"
 STATUS = {"passed": "PASS", "failed": "FAIL", "broken": "ERROR", "skipped": "NOT RUN"}
@@ -62,7 +63,7 @@ class CertifyRequest:
 
 
 @dataclass(frozen=True, slots=True)
-class Outcome:
+class RequirementResult:
     """One requirement's result."""
 
     requirement: str
@@ -142,9 +143,9 @@ def binary_digest(path: Path | None) -> dict[str, Any] | None:
     return {"path": str(path), "sha256": digest.hexdigest(), "bytes": path.stat().st_size}
 
 
-def outcomes(results: Path, *, only: tuple[str, ...] = ()) -> list[Outcome]:
+def outcomes(results: Path, *, only: tuple[str, ...] = ()) -> list[RequirementResult]:
     """Each numbered requirement with the status of its test(s) and the evidence (NOT RUN when it has none)."""
-    found: dict[str, Outcome] = {}
+    found: dict[str, RequirementResult] = {}
     for result_file in sorted(results.glob("*-result.json")):
         result = json.loads(result_file.read_text(encoding="utf-8"))
         labels = {label["name"]: label["value"] for label in result.get("labels", [])}
@@ -159,9 +160,9 @@ def outcomes(results: Path, *, only: tuple[str, ...] = ()) -> list[Outcome]:
             evidence = f"{message}\n(before that: {result['description'].strip()})"
         earlier = found.get(requirement)
         if earlier is None or WORST.index(status) < WORST.index(earlier.status):
-            found[requirement] = Outcome(requirement, REQUIREMENTS[requirement], status, evidence)
+            found[requirement] = RequirementResult(requirement, REQUIREMENTS[requirement], status, evidence)
     missing = "not selected (--only)" if only else "no test of the suite ran"
-    return [found.get(r, Outcome(r, text, "NOT RUN", missing)) for r, text in REQUIREMENTS.items()]
+    return [found.get(r, RequirementResult(r, text, "NOT RUN", missing)) for r, text in REQUIREMENTS.items()]
 
 
 def agent_version(agent_url: str) -> str:
@@ -195,7 +196,7 @@ def card_profile(request: CertifyRequest) -> dict[str, Any]:
     }
 
 
-def result(rows: list[Outcome], allowed: tuple[str, ...] = ()) -> str:
+def result(rows: list[RequirementResult], allowed: tuple[str, ...] = ()) -> str:
     """FAIL when a requirement failed or erred; INCOMPLETE when one was not run and not allowed to be; else PASS."""
     if any(row.status in ("FAIL", "ERROR") for row in rows):
         return "FAIL"
@@ -206,7 +207,7 @@ def result(rows: list[Outcome], allowed: tuple[str, ...] = ()) -> str:
 
 def verdict(
     request: CertifyRequest,
-    rows: list[Outcome],
+    rows: list[RequirementResult],
     *,
     version: str,
     profile: dict[str, Any],
@@ -242,10 +243,7 @@ def verdict(
 
 def _mask(text: str, request: CertifyRequest) -> str:
     """`text` with the vendor's PIN, the holder's ID number and the control token replaced."""
-    for secret in (request.pin, request.holder, request.control_token):
-        if secret and len(secret) >= 4:
-            text = text.replace(secret, "*" * len(secret))
-    return text
+    return mask_values(text, (request.pin, request.holder, request.control_token))
 
 
 def write_verdict(report_dir: Path, document: dict[str, Any]) -> Path:

@@ -69,13 +69,13 @@ def as_html(document: dict[str, Any]) -> str:
     value = document["score"]
     shown = "—" if value is None else f"{value:.1%}"
     counts = ", ".join(f"{name} {count}" for name, count in sorted(document["counts"].items()))
-    from harness.plugin.reporting import DOC, doc_anchors  # the report's own links to the documented steps
+    from harness.guide import GUIDE, doc_anchors  # the report's own links to the documented steps
 
     anchors = doc_anchors()
     rows = []
     for entry in sorted(document["mutants"], key=lambda m: (_ORDER.get(m["status"], 9), m["module"], m["line"])):
         steps = " ".join(
-            f'<a href="../../docs/{DOC.name}#{anchors.get(s, "")}">{s}</a>' for s in entry["documented_steps"]
+            f'<a href="../../docs/{GUIDE.name}#{anchors.get(s, "")}">{s}</a>' for s in entry["documented_steps"]
         )
         verdict = entry["status"].upper()
         detail = html.escape(entry["killed_by"] or entry["reason"])

@@ -26,7 +26,7 @@ from pathlib import Path
 from harness.mutate import DURATIONS, MUTANT_DIR, MUTANT_STEPS, PLUGIN, SELECTION, STEPS_ONLY
 from harness.mutate.catalog import Mutant
 from harness.plugin.balance import DURATIONS_KEY
-from simulators._lifetime import bound_popen, claim, owned_tempdir, sweep
+from simulators.lifetime import bound_popen, claim, owned_tempdir, sweep
 
 _STOPPING = threading.Event()
 _CHILDREN: set[subprocess.Popen[bytes]] = set()

@@ -1,6 +1,6 @@
 """The harness in a notebook: `%load_ext harness.notebook`, then `%tpcd up`, `%%gherkin`, `%%browser`
 (docs/notebooks.md). Only the extension's entry points live here, so the suite's plugins can use this package's modules
-(harness/plugin/notebook.py) without loading IPython."""
+(harness/notebook/plugin.py) without loading IPython."""
 
 from __future__ import annotations
 

@@ -24,7 +24,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_
 from harness.plugin.browser import resolver_rules
 from harness.settings import Settings
 from harness.stack import Stack
-from simulators._main import is_loopback
+from simulators.standalone import is_loopback
 
 T = TypeVar("T")
 NODE_VARIABLE = "PLAYWRIGHT_NODEJS_PATH"  # where Playwright takes its Node.js from (playwright/_impl/_driver.py)

@@ -11,7 +11,7 @@ import sys
 
 from IPython.core.interactiveshell import InteractiveShell
 
-from harness.citizens import Channel, CitizenProfile
+from domain.citizen import Channel, CitizenProfile
 from harness.notebook import views
 from harness.notebook.magics import TpcdMagics
 from harness.notebook.model import GherkinRun, ScenarioResult, StepResult

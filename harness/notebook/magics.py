@@ -21,7 +21,7 @@ from harness.notebook.reopen import ReopenError
 from harness.notebook.session import Notebook, NotUp
 from harness.report import ReportError
 from harness.settings import SettingsError
-from simulators._client import SimulatorError
+from simulators.client import SimulatorError
 
 # What a magic reports as a one-line usage error: nothing up yet, a bad seed or fault name, a simulator's refusal, a
 # browser or report that cannot start. Anything else keeps its traceback.

@@ -11,8 +11,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
-from simulators._inbox import find_otp
-from simulators._secrets import mask
+from domain.masking import mask, mask_values
+from simulators.inbox import find_otp
 
 StepStatus = Literal["pending", "running", "passed", "failed", "not run"]
 ScenarioStatus = Literal["running", "passed", "failed", "skipped"]
@@ -24,9 +24,7 @@ def scrub(text: str, secrets: Sequence[str] = (), *, codes: bool = True) -> str:
     """`text` with the citizen's secrets masked, and with `codes` any six-digit number (a one-time code, as in a
     message or a `fill` in Playwright's call log): what a notebook output may show. JSON evidence (the citizen, APDUs,
     agent requests) is masked by the harness already and keeps its numbers (`codes=False`)."""
-    for secret in secrets:
-        if len(secret) >= 4:
-            text = text.replace(secret, mask(secret))
+    text = mask_values(text, secrets)
     while codes and (code := find_otp(text)) is not None:
         text = text.replace(code, mask(code))
     return text

@@ -1,7 +1,7 @@
 """From a failed scenario back to a notebook: the same citizen (seed), the steps before the failing one run, the
 failing step and the rest waiting in the next cell.
 
-The suite attaches such a notebook to every failed scenario (harness/plugin/notebook.py); `tpcd notebook --reopen`
+The suite attaches such a notebook to every failed scenario (harness/notebook/plugin.py); `tpcd notebook --reopen`
 makes one from the Allure results, by result file or scenario name.
 """
 

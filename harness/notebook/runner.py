@@ -26,7 +26,7 @@ import types
 from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import allure
 import allure_commons
@@ -35,8 +35,9 @@ from playwright.sync_api import BrowserContext, Page, Playwright
 from pytest_bdd.compat import inject_fixture
 from pytest_bdd.scenario import get_step_function
 
-from harness.citizens import CitizenProfile
+from domain.citizen import CitizenProfile
 from harness.codes import CodeReader
+from harness.notebook.browser import BrowserThread
 from harness.notebook.feature import STEP_KEYWORDS
 from harness.notebook.model import (
     Attached,
@@ -55,9 +56,6 @@ from harness.plugin.scrubbing import SECRETS_KEY, ScenarioSecrets, scrubber_for
 from harness.plugin.services import STACK_KEY
 from harness.settings import Settings
 from harness.stack import Stack
-
-if TYPE_CHECKING:
-    from harness.notebook.session import Notebook
 
 TEST_MODULE = '''"""Binds the notebook cell's feature (written by harness.notebook)."""
 
@@ -93,6 +91,28 @@ class Scene:
     carry: dict[str, Any] = field(default_factory=dict)  # fixture name → value (`screen`, `installer`, `codes` …)
     journal: list[str] = field(default_factory=list)  # the steps that passed, keyword and text, across cells
     seen: dict[str, int] = field(default_factory=dict)  # how many APDUs and agent requests the report already has
+
+
+class Notebook(Protocol):
+    """What a %%gherkin run needs of the notebook that runs it (harness.notebook.session.Notebook), so the runner
+    never imports the session that imports it."""
+
+    settings: Settings
+    base_seed: int
+
+    @property
+    def root(self) -> Path: ...
+    @property
+    def results_dir(self) -> Path: ...
+    @property
+    def scene(self) -> Scene | None: ...
+    @scene.setter
+    def scene(self, scene: Scene | None) -> None: ...
+    def require_stack(self) -> Stack: ...
+    def require_browser(self) -> BrowserThread: ...
+    def require_scene(self) -> Scene: ...
+    def draw_citizen(self, seed: int | None = None, *, worker: int = 0) -> CitizenProfile: ...
+    def fresh_context(self, options: dict[str, Any]) -> BrowserContext: ...
 
 
 def write_cell(folder: Path, feature: str) -> Path:

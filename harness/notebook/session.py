@@ -23,10 +23,11 @@ from typing import Any, TypeVar
 
 from playwright.sync_api import BrowserContext, expect
 
+from domain.card import card_holder
+from domain.citizen import CitizenProfile
 from harness import certify
 from harness.attach import attach_stack
-from harness.cards import card_holder
-from harness.citizens import CitizenProfile, card_services, make_citizen, scenario_seed
+from harness.citizens import card_services, make_citizen, scenario_seed
 from harness.codes import CodeReader
 from harness.notebook.browser import BrowserThread, context_options, launch_options
 from harness.notebook.feature import as_feature, exploration_feature
@@ -34,12 +35,12 @@ from harness.notebook.model import Event, Evidence, GherkinRun, ScenarioEnded, f
 from harness.notebook.runner import CellOptions, Scene, run_cell, write_cell
 from harness.report import build_report
 from harness.settings import Settings, load_settings
-from harness.simulators import CONTROLLED
+from harness.simulator_table import CONTROLLED
 from harness.stack import Stack
-from simulators._client import SimulatorClient
-from simulators._control import SESSION_HEADER
 from simulators.agent import AgentClient
 from simulators.card import CardClient, CardFault
+from simulators.client import SimulatorClient
+from simulators.control import SESSION_HEADER
 from simulators.mail import MailClient
 from simulators.registry import RegistryClient
 from simulators.sms import SmsClient
@@ -391,7 +392,7 @@ class Notebook:
         """The Allure report of this notebook's %%gherkin runs (reports/notebook/allure-report/index.html)."""
         return build_report(self.settings, results=self.results_dir, output=self.workdir / "allure-report")
 
-    def certify_agent(self, report_dir: Path | None = None) -> list[certify.Outcome]:
+    def certify_agent(self, report_dir: Path | None = None) -> list[certify.RequirementResult]:
         """`tpcd certify-agent` against this notebook's 安控元件, its card under the harness's control; every
         requirement's outcome (the suite's own Allure results and summary go to `report_dir`)."""
         stack = self.require_stack()

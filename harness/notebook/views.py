@@ -11,10 +11,10 @@ from typing import Any
 
 from cryptography import x509
 
-from harness.citizens import CitizenProfile
+from domain.citizen import CitizenProfile
+from domain.masking import mask_fields
 from harness.notebook.model import Evidence, GherkinRun, ScenarioResult, StepResult, scrub
 from harness.notebook.session import ArmedFaults, Links
-from simulators._secrets import mask_fields
 from simulators.agent import AgentClient
 from simulators.card import CardClient
 from simulators.mail import MailClient

@@ -8,7 +8,8 @@ from urllib.parse import urlparse
 import pytest
 from playwright.sync_api import Page
 
-from harness.citizens import CitizenProfile, make_citizen, scenario_seed
+from domain.citizen import CitizenProfile
+from harness.citizens import make_citizen, scenario_seed
 from harness.plugin.citizens import BASE_SEED_KEY, worker_number
 from harness.settings import Settings
 from harness.stack import Stack

@@ -17,9 +17,9 @@ from harness import staging
 from harness.settings import Settings
 from harness.stack import LOOPBACK, Stack
 from pages.flows import Arrival, ByHttp, InBrowser
-from simulators._control import SESSION_HEADER
-from simulators._lifetime import owned_tempdir
-from simulators._main import is_loopback
+from simulators.control import SESSION_HEADER
+from simulators.lifetime import owned_tempdir
+from simulators.standalone import is_loopback
 
 PAGE_KEY = pytest.StashKey[Page]()
 ARTIFACTS_KEY = pytest.StashKey[Path]()  # pytest-playwright's folder for this test's trace, video and screenshots
@@ -83,7 +83,7 @@ def browser_type_launch_args(
     browser_type_launch_args: dict[str, Any], tpcd_settings: Settings, stack: Stack
 ) -> Iterator[dict[str, Any]]:
     """pytest-playwright's launch args (--headed, --slowmo …) plus Debian's Chromium and a private home, removed
-    after the browser (and swept by the next run if this one is killed: simulators._lifetime)."""
+    after the browser (and swept by the next run if this one is killed: simulators.lifetime)."""
     if not tpcd_settings.chromium.exists():
         raise pytest.UsageError(
             f"Chromium not found at {tpcd_settings.chromium}: run `make setup` (apt package chromium), "

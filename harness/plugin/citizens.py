@@ -13,7 +13,8 @@ from typing import Any
 import allure
 import pytest
 
-from harness.citizens import CitizenProfile, make_citizen, scenario_seed
+from domain.citizen import CitizenProfile
+from harness.citizens import make_citizen, scenario_seed
 from harness.plugin.services import SETTINGS_KEY
 
 BASE_SEED_KEY = pytest.StashKey[int]()

@@ -14,7 +14,7 @@ import pytest
 from playwright.sync_api import Error as PlaywrightError
 
 from harness import __version__
-from harness.guide import guide_steps
+from harness.guide import GUIDE, doc_anchors
 from harness.mutate.report import previous_score
 from harness.plugin.browser import ARTIFACTS_KEY, BROWSER_VERSION_KEY, PAGE_KEY, page_version
 from harness.plugin.citizens import BASE_SEED_KEY, RUN_KEY
@@ -75,14 +75,6 @@ def _attach_screenshot(item: pytest.Item, name: str, *, fresh: bool = False) -> 
 
 
 SEEN_KEY = pytest.StashKey[dict[str, int]]()
-DOC = Path(__file__).resolve().parents[2] / "docs" / "taipei-card-gold-member-steps.md"
-
-
-def doc_anchors() -> dict[int, str]:
-    """Documented step number → its anchor in the seed document (docs/): its own, or GitHub's for steps 10–24."""
-    if not DOC.exists():
-        return {}
-    return {number: step.anchor for number, step in guide_steps(DOC).items()}
 
 
 @pytest.hookimpl(trylast=True)  # after allure-pytest-bdd has opened the scenario's result
@@ -92,7 +84,7 @@ def pytest_bdd_before_scenario(request: pytest.FixtureRequest, **_: Any) -> None
     for marker in request.node.iter_markers():
         if marker.name.startswith("doc-step-"):
             number = int(marker.name.removeprefix("doc-step-"))
-            target = f"../../docs/{DOC.name}#{anchors.get(number, '')}"
+            target = f"../../docs/{GUIDE.name}#{anchors.get(number, '')}"
             allure.dynamic.link(target, name=f"文件步驟 {number}")  # type: ignore[no-untyped-call]
 
 

@@ -20,8 +20,8 @@ import attr
 import pytest
 from allure_commons.logger import AllureFileLogger
 
+from domain.citizen import CitizenProfile
 from harness import staging
-from harness.citizens import CitizenProfile
 from harness.codes import CodeReader
 from harness.plugin.browser import ARTIFACTS_KEY
 from harness.scrub import Scrubber

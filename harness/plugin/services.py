@@ -17,17 +17,17 @@ import allure
 import pytest
 from fastapi import FastAPI
 
+from domain.citizen import Channel, CitizenProfile
 from harness import staging
 from harness.attach import AttachedStack, AttachError, attach_stack
-from harness.citizens import Channel, CitizenProfile
 from harness.codes import CodeReader
 from harness.profile import PortalProfile, profile_of
 from harness.settings import SUITE_PACE, Settings, SettingsError, load_settings
-from harness.simulators import CONTROLLED, Controlled, Target
+from harness.simulator_table import CONTROLLED, Controlled, Target
 from harness.stack import Stack
 from harness.twin import TwinClient
-from simulators._client import SimulatorClient
 from simulators.card import CardClient
+from simulators.client import SimulatorClient
 from simulators.mail import MailClient
 from simulators.sms import SmsClient
 
@@ -144,7 +144,7 @@ def fresh_stack(stack: Stack, request: pytest.FixtureRequest) -> Iterator[Stack]
 
 @pytest.fixture
 def scenario_id() -> str:
-    """This scenario's browser session, named on every request its browser sends (simulators._control.SESSION_HEADER):
+    """This scenario's browser session, named on every request its browser sends (simulators.control.SESSION_HEADER):
     unique across runs, so a simulator the browser calls can scope a fault to this scenario."""
     return secrets.token_hex(8)
 

@@ -15,7 +15,7 @@ class RegistryUnavailable(RuntimeError):
 
 
 @dataclass(frozen=True, slots=True)
-class CardService:
+class ListedCardService:
     """One card service held (敬老卡, 圖書借閱證 …); `bound` is the 取消綁定/重新綁定 flag of 服務管理."""
 
     service: str
@@ -31,7 +31,7 @@ class CardServicesRegistry:
     def __init__(self, base_url: str, *, timeout: float) -> None:
         self.base_url, self.timeout = base_url.rstrip("/"), timeout
 
-    def services(self, id_number: str) -> tuple[CardService, ...]:
+    def services(self, id_number: str) -> tuple[ListedCardService, ...]:
         """The card services held under `id_number`, in the registry's order; RegistryUnavailable when it fails."""
         try:
             reply = requests.get(
@@ -47,7 +47,7 @@ class CardServicesRegistry:
         return tuple(_card_service(entry) for entry in entries)
 
 
-def _card_service(entry: Any) -> CardService:
+def _card_service(entry: Any) -> ListedCardService:
     """One entry of the reply, its five fields checked for their types."""
     text_fields = ("service", "department", "card_number", "status")
     if (
@@ -56,4 +56,6 @@ def _card_service(entry: Any) -> CardService:
         or not isinstance(entry.get("bound"), bool)
     ):
         raise RegistryUnavailable(f"a services entry outside the contract: {str(entry)[:200]}")
-    return CardService(entry["service"], entry["department"], entry["card_number"], entry["status"], entry["bound"])
+    return ListedCardService(
+        entry["service"], entry["department"], entry["card_number"], entry["status"], entry["bound"]
+    )

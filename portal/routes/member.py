@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from portal import deps
-from portal.adapters.registry import CardService, RegistryUnavailable
+from portal.adapters.registry import ListedCardService, RegistryUnavailable
 from portal.rendering import render
 from portal.security import require_csrf
 from portal.session import LoggedIn, require_member
@@ -33,7 +33,7 @@ def chose(continue_gold: Annotated[str, Form()] = "") -> Response:
 @router.get("/member")
 def home(request: Request, member: LoggedIn) -> Response:
     """會員專區: 已實名 / 未實名 at the top left; for a gold member, the card services held, on the right (step 24)."""
-    services: tuple[CardService, ...] | None = ()
+    services: tuple[ListedCardService, ...] | None = ()
     if member.verified_level != "0":
         try:
             services = deps.outbound(request).registry.services(member.id_number)

@@ -22,14 +22,15 @@ import threading
 from contextlib import ExitStack
 from pathlib import Path
 
-from simulators._main import refuse_beyond_loopback
-from simulators._serving import serve_asgi
+from domain.card import CardHolder
 from simulators.agent.desktop import Desktop, create_desktop_app
 from simulators.agent.pkcs11 import Pkcs11Transport
 from simulators.agent.service import AgentSettings, SecurityAgent
 from simulators.agent.tokens import CardTransport, DirectTransport, PcscTransport
-from simulators.card import CardClient, CardHolder, CardSlot, KeyPool, TestPki, revocation
+from simulators.card import CardClient, CardSlot, KeyPool, TestPki, revocation
 from simulators.card.pcscd import acquire_host, release_host
+from simulators.serving import serve_asgi
+from simulators.standalone import refuse_beyond_loopback
 
 DEMO = CardHolder("示範市民", "A123456789", "TPCD000000000001", "123456", "12345678", seed=1)
 

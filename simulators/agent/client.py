@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from simulators._client import SimulatorClient
 from simulators.agent.models import AgentRequest
+from simulators.client import SimulatorClient
 
 
 class AgentClient(SimulatorClient):

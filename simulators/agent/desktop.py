@@ -21,11 +21,11 @@ from fastapi import FastAPI, Form, HTTPException
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.types import ASGIApp
 
-from simulators._control import SameSiteGate, control_router
-from simulators._serving import RunningServer
 from simulators.agent.service import SecurityAgent, create_app
 from simulators.card import CardClient
 from simulators.card.control import card_router
+from simulators.control import SameSiteGate, control_router
+from simulators.serving import RunningServer
 
 
 class TrayState(StrEnum):

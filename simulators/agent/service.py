@@ -55,9 +55,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Res
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from simulators._control import control_router
-from simulators._faults import FaultBook
-from simulators._secrets import mask_fields
+from domain.masking import mask_fields
 from simulators.agent import hostile, p11image, pages
 from simulators.agent.cms import signed_data
 from simulators.agent.codes import AgentError, Minor, Ret
@@ -65,6 +63,8 @@ from simulators.agent.faults import AgentFault, Lie
 from simulators.agent.models import AgentRequest
 from simulators.agent.tokens import CardTransport, check_validity, decipher, login, read_token, sign_digest
 from simulators.card.issuer import CardIssuer
+from simulators.control import control_router
+from simulators.faults import FaultBook
 
 UNKNOWN_TOKEN = "unknown token"  # a slot's `token` when the card in it is not one the library can read
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from simulators._main import run_alone
 from simulators.captcha.service import create_app
+from simulators.standalone import run_alone
 
 run_alone("captcha", create_app)

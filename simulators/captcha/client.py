@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from simulators._client import SimulatorClient, SimulatorError, wait_until
 from simulators.captcha.faults import CaptchaMode
+from simulators.client import SimulatorClient, SimulatorError, wait_until
 
 
 class CaptchaClient(SimulatorClient):

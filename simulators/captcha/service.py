@@ -23,7 +23,7 @@ Confirmed here (once "seen in integrator sample code" in docs/protocols/recaptch
   class="g-recaptcha-response">` in the container, `id="g-recaptcha-response-1"` for the second widget, with Google's
   inline style (pages saved with Google's live widget in them, found in several public repositories).
 On a stack several runs share, the mode and the siteverify faults are scoped to one browser session: the widget's
-calls carry the session header the harness's browser sends (`simulators._control.SESSION_HEADER`), each token and
+calls carry the session header the harness's browser sends (`simulators.control.SESSION_HEADER`), each token and
 image challenge remembers the session it was made for, and a fault armed with `match=<session>` applies to that
 session's tokens only.
 
@@ -47,9 +47,6 @@ from fastapi import FastAPI, Form, HTTPException, Request
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse, Response
 
-from simulators._control import Simulator, session_of, simulator_app
-from simulators._serving import serve_asgi
-from simulators._tls import LOOPBACK_NAMES, LocalCa
 from simulators.captcha.faults import (
     ELSEWHERE_HOSTNAME,
     GOOGLE_TEST_SECRET,
@@ -59,6 +56,9 @@ from simulators.captcha.faults import (
     CaptchaMode,
 )
 from simulators.captcha.models import ChallengeAnswer, Tick
+from simulators.control import Simulator, session_of, simulator_app
+from simulators.serving import serve_asgi
+from simulators.tls import LOOPBACK_NAMES, LocalCa
 
 WIDGET_JS = (Path(__file__).parent / "widget.js").read_text(encoding="utf-8")
 SCRIPT_PARAMS = ("onload", "render", "hl")  # api.js's documented query parameters
@@ -310,7 +310,7 @@ def serve_https(
 ) -> Iterator[tuple[str, str]]:
     """The same app (or the same app behind a gate) on its own HTTPS port, with a certificate from its CA for the
     advertised name, `host` and the loopback names: yields `("captcha_https", url)`, the shape of a stack sidecar
-    (harness/simulators.py)."""
+    (harness/simulator_table.py)."""
     ca_pem(app)  # refuses an app made without tls, before anything starts
     ca: LocalCa = app.state.ca
     names = [name for name in (advertise, host) if name and name not in EVERY_INTERFACE]

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from simulators.card.client import CardClient, CardHolder, CardSlot
+from domain.card import CardHolder
+from simulators.card.client import CardClient, CardSlot
 from simulators.card.faults import CardFault, RevocationFault
 from simulators.card.pki import KeyPool, TestPki
 

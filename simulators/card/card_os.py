@@ -12,15 +12,16 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import padding, rsa
+from cryptography.hazmat.primitives.asymmetric import padding
 from cryptography.hazmat.primitives.asymmetric.utils import Prehashed
 from virtualsmartcard.VirtualSmartcard import SmartcardOS
 
-from simulators._secrets import mask
+from domain.masking import mask
+from simulators.card.content import CardContent
 from simulators.card.iso7816 import SW, Apdu, SwError
 from simulators.card.piv import PIV_AID, PivApplication
 from simulators.card.profile import (
@@ -46,20 +47,6 @@ SHA256_DIGEST_INFO = bytes.fromhex("3031300d060960864801650304020105000420")  # 
 MASKED_INS = {0x20, 0x24, 0x2C}  # VERIFY, CHANGE REFERENCE DATA, RESET RETRY COUNTER carry PINs
 PRIVATE_KEY_INS = {0x2A, 0x87}  # PSO (MOICA) and GENERAL AUTHENTICATE (PIV): where a card pulled out is noticed
 MOICA, PIV = "MOICA", "PIV"  # the selected application
-
-
-@dataclass(frozen=True, slots=True)
-class CardContent:
-    """What is personalised onto one card."""
-
-    card_number: str
-    pin: str
-    puk: str
-    sign_key: rsa.RSAPrivateKey = field(repr=False)
-    sign_cert_der: bytes = field(repr=False)
-    enc_key: rsa.RSAPrivateKey = field(repr=False)
-    enc_cert_der: bytes = field(repr=False)
-    ca_cert_der: bytes = field(default=b"", repr=False)  # the issuing CA's certificate; b"": the card holds none
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,14 +18,15 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import Future
 from concurrent.futures import wait as wait_for
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from cryptography.hazmat.primitives import serialization
 
-from simulators._client import ServiceClient, SimulatorError
-from simulators.card.card_os import CardContent, MoicaCardOS
+from domain.card import CardHolder
+from simulators.card.card_os import MoicaCardOS
+from simulators.card.content import CardContent
 from simulators.card.faults import CardFault
 from simulators.card.issuer import CardIssuer
 from simulators.card.models import CardState
@@ -33,6 +34,7 @@ from simulators.card.pcscd import PcscHost, wait_for_card
 from simulators.card.pki import CitizenCertificates
 from simulators.card.profile import ATR
 from simulators.card.vpcd import VpcdLink
+from simulators.client import ServiceClient, SimulatorError
 
 
 class InOrder:
@@ -70,18 +72,6 @@ class InOrder:
                     done.set_exception(error)
                 else:
                     done.set_result(None)
-
-
-@dataclass(frozen=True, slots=True)
-class CardHolder:
-    """Who a card is personalised for."""
-
-    name: str
-    id_number: str
-    card_number: str
-    pin: str = field(repr=False)  # never in a repr: reports show step arguments
-    puk: str = field(repr=False)
-    seed: int = 0
 
 
 DIRECT_READER = "TPCD Direct Transport (no PC/SC)"

@@ -20,9 +20,10 @@ from pydantic import BaseModel
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from simulators._control import AUTHORIZED, SameSiteGate
-from simulators.card.client import CardClient, CardHolder, ReaderNotHere
+from domain.card import CardHolder
+from simulators.card.client import CardClient, ReaderNotHere
 from simulators.card.faults import CardFault
+from simulators.control import AUTHORIZED, SameSiteGate
 
 
 class HolderRequest(BaseModel):
@@ -132,5 +133,5 @@ class ControlToken:
                 refusal = PlainTextResponse("this control surface needs its bearer token", 401, headers=headers)
                 await refusal(scope, receive, send)
                 return
-            scope = {**scope, AUTHORIZED: True}  # the token holder's tools, from anywhere (simulators._control)
+            scope = {**scope, AUTHORIZED: True}  # the token holder's tools, from anywhere (simulators.control)
         await self.app(scope, receive, send)

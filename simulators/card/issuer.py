@@ -18,8 +18,8 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from fastapi import APIRouter, HTTPException
 from pydantic import BaseModel
 
-from simulators._client import ServiceClient
 from simulators.card.pki import CitizenCertificates, TestPki
+from simulators.client import ServiceClient
 
 PEM = serialization.Encoding.PEM
 

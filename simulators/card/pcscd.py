@@ -7,7 +7,7 @@ directory of ours, not /run/pcscd). Clients reach it with PCSCLITE_CSOCK_NAME=<d
 the namespace with setns(2). The system's pcscd, if any, is never touched. Needs root (unshare) and the Debian
 packages pcscd and vsmartcard-vpcd.
 
-pcscd dies with the process that started it, even a killed one (simulators._lifetime: a parent-death signal that
+pcscd dies with the process that started it, even a killed one (simulators.lifetime: a parent-death signal that
 reaches pcscd through unshare and sh, which exec it in place), and its folder names that process as owner, so the next
 start sweeps it.
 
@@ -27,7 +27,7 @@ from pathlib import Path
 
 from smartcard import scard
 
-from simulators._lifetime import bound_popen, owned_folder
+from simulators.lifetime import bound_popen, owned_folder
 
 VPCD_DRIVER = Path("/usr/lib/pcsc/drivers/serial/libifdvpcd.so")
 FIRST_PORT = 35963  # vpcd's default; free to reuse, as every pcscd has a network namespace of its own

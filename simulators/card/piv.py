@@ -19,11 +19,9 @@ from typing import TYPE_CHECKING
 from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+from simulators.card.content import CardContent
 from simulators.card.der import read_tlv, tlv
 from simulators.card.iso7816 import SW, Apdu, SwError
-
-if TYPE_CHECKING:
-    from simulators.card.card_os import CardContent
 
 PIV_AID = bytes.fromhex("A000000308000010000100")  # NIST RID A0 00 00 03 08, PIX 00 00 10 00 01 00 (Part 1 §2.2)
 PIV_AID_SHORT = PIV_AID[:5]  # a SELECT may name the AID right-truncated, down to the RID (ISO 7816-4 §8.2.2.2)

@@ -41,10 +41,10 @@ from cryptography.x509.ocsp import OCSPCertStatus
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.responses import Response
 
-from simulators._control import SameSiteGate, control_router
-from simulators._faults import FaultBook
 from simulators.card.faults import RevocationFault
 from simulators.card.pki import TestPki
+from simulators.control import SameSiteGate, control_router
+from simulators.faults import FaultBook
 
 OCSP_REQUEST, OCSP_RESPONSE, PKIX_CRL = "application/ocsp-request", "application/ocsp-response", "application/pkix-crl"
 NONCE = "1.3.6.1.5.5.7.48.1.2"  # id-pkix-ocsp-nonce (RFC 8954 §2.1)

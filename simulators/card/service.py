@@ -13,16 +13,17 @@ from contextlib import ExitStack
 from dataclasses import dataclass
 from types import TracebackType
 
-from simulators._main import is_loopback
-from simulators._serving import RunningServer
+from domain.card import CardHolder
 from simulators.card import revocation
-from simulators.card.client import CardClient, CardHolder, CardSlot, RemoteReader
+from simulators.card.client import CardClient, CardSlot, RemoteReader
 from simulators.card.control import ControlToken, create_card_app
 from simulators.card.pki import KeyPool, TestPki
+from simulators.serving import RunningServer
+from simulators.standalone import is_loopback
 
 
 @dataclass(frozen=True, slots=True)
-class CardServiceSettings:
+class CardServerSettings:
     """Where the card goes and where its services listen."""
 
     vpcd: RemoteReader
@@ -34,10 +35,10 @@ class CardServiceSettings:
     ready_timeout: float = 10.0
 
 
-class CardService:
+class CardServer:
     """The card in a remote vpcd reader, its PKI's OCSP/CRL and its control surface; stops everything in `finally`."""
 
-    def __init__(self, settings: CardServiceSettings) -> None:
+    def __init__(self, settings: CardServerSettings) -> None:
         if not is_loopback(settings.listen) and not settings.token:
             raise ValueError(f"the card's control surface on {settings.listen} needs a bearer token")
         if settings.listen in ("0.0.0.0", "::") and not settings.advertise:
@@ -47,7 +48,7 @@ class CardService:
         self.card: CardClient | None = None
         self._exit = ExitStack()
 
-    def start(self) -> CardService:
+    def start(self) -> CardServer:
         """Start OCSP/CRL and the control surface, then connect to the vpcd reader (ConnectionError if unreachable)."""
         try:
             pool = KeyPool()
@@ -85,7 +86,7 @@ class CardService:
         self._exit.close()
         self.urls.clear()
 
-    def __enter__(self) -> CardService:
+    def __enter__(self) -> CardServer:
         return self.start()
 
     def __exit__(

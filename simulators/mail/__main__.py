@@ -6,9 +6,9 @@ import argparse
 import signal
 import threading
 
-from simulators._main import refuse_beyond_loopback
-from simulators._serving import serve_asgi
 from simulators.mail.service import create_app, serve_smtp
+from simulators.serving import serve_asgi
+from simulators.standalone import refuse_beyond_loopback
 
 parser = argparse.ArgumentParser(prog="python -m simulators.mail")
 parser.add_argument("--host", default="127.0.0.1")

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from simulators._inbox import find_otp
+from simulators.inbox import find_otp
 
 
 @dataclass(frozen=True, slots=True)

@@ -31,12 +31,12 @@ from aiosmtpd.smtp import SMTP, Envelope, Session
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
 
-from simulators._control import Simulator, simulator_app
-from simulators._inbox import inbox_page
-from simulators._serving import AddressRefused
+from simulators.control import Simulator, simulator_app
+from simulators.inbox import inbox_page
 from simulators.mail import mailpit
 from simulators.mail.faults import AT_DATA, AT_RCPT, BOUNCING_ADDRESS, REPLIES, MailFault
 from simulators.mail.models import Address, Message, MessageList, MessageSummary
+from simulators.serving import AddressRefused
 
 
 @dataclass(frozen=True, slots=True)

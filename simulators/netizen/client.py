@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import asdict
 
-from simulators._client import SimulatorClient
+from simulators.client import SimulatorClient
 from simulators.netizen.models import NetizenAccount, RedirectUriRegistration
 
 

@@ -17,7 +17,7 @@ from enum import StrEnum
 from typing import Any
 from urllib.parse import unquote_plus, urlencode, urlsplit, urlunsplit
 
-from simulators._control import Simulator
+from simulators.control import Simulator
 from simulators.netizen.faults import NetizenFault
 from simulators.netizen.models import NetizenAccount
 

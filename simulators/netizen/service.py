@@ -26,7 +26,7 @@ from urllib.parse import parse_qsl
 from fastapi import FastAPI, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
-from simulators._control import simulator_app
+from simulators.control import simulator_app
 from simulators.netizen.faults import NetizenFault
 from simulators.netizen.models import NetizenAccount, RedirectUriRegistration
 from simulators.netizen.oauth import (

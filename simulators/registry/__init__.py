@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from simulators.registry.client import RegistryClient
 from simulators.registry.faults import RegistryFault
-from simulators.registry.models import CardService, Holdings
+from simulators.registry.models import Holding, Holdings
 from simulators.registry.service import DEPARTMENTS, RegistrySettings, create_app
 
 __all__ = [
     "DEPARTMENTS",
-    "CardService",
+    "Holding",
     "Holdings",
     "RegistryClient",
     "RegistryFault",

@@ -8,7 +8,7 @@ from typing import Any
 
 
 @dataclass(frozen=True, slots=True)
-class CardService:
+class Holding:
     """One card service held under an ID number; `bound` is the 取消綁定/重新綁定 flag of the user guide's 服務管理."""
 
     service: str  # 敬老卡, 圖書借閱證 …
@@ -23,7 +23,7 @@ class Holdings:
     """What the registry answers for one ID number."""
 
     id_number: str
-    services: tuple[CardService, ...]
+    services: tuple[Holding, ...]
 
     def to_wire(self) -> dict[str, Any]:
         """`GET /api/v1/services`'s answer."""
@@ -32,4 +32,4 @@ class Holdings:
     @classmethod
     def from_wire(cls, wire: dict[str, Any]) -> Holdings:
         """Parse `GET /api/v1/services`'s answer."""
-        return cls(wire["id_number"], tuple(CardService(**held) for held in wire["services"]))
+        return cls(wire["id_number"], tuple(Holding(**held) for held in wire["services"]))

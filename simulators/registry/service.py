@@ -15,9 +15,9 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse, Response
 
-from simulators._control import Simulator, simulator_app
+from simulators.control import Simulator, simulator_app
 from simulators.registry.faults import RegistryFault
-from simulators.registry.models import CardService, Holdings
+from simulators.registry.models import Holding, Holdings
 
 # The card services confirmed in official material (docs/protocols/registry.md), with the department that issues each.
 DEPARTMENTS = MappingProxyType(
@@ -46,14 +46,14 @@ class Registry(Simulator[RegistrySettings]):
 
     def reset(self) -> None:
         with self.lock:
-            self.holdings: dict[str, tuple[CardService, ...]] = {}
+            self.holdings: dict[str, tuple[Holding, ...]] = {}
             self.lookups = 0
 
     def state(self) -> dict[str, Any]:
         with self.lock:
             return {"people": len(self.holdings), "lookups": self.lookups}
 
-    def set_holdings(self, id_number: str, services: list[CardService]) -> None:
+    def set_holdings(self, id_number: str, services: list[Holding]) -> None:
         """Replace what `id_number` holds, with each service's department filled in when known."""
         departments = self.settings.departments
         held = tuple(replace(s, department=s.department or departments.get(s.service, "")) for s in services)
@@ -75,7 +75,7 @@ def create_app(settings: RegistrySettings | None = None) -> FastAPI:
     app = simulator_app("臺北卡 card-services registry simulator", registry)
 
     @app.put("/_control/holdings/{id_number}")
-    def set_holdings(id_number: str, services: list[CardService]) -> dict[str, Any]:
+    def set_holdings(id_number: str, services: list[Holding]) -> dict[str, Any]:
         registry.set_holdings(id_number, services)
         return {"id_number": id_number, "services": len(services)}
 

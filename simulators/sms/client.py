@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from simulators._client import SimulatorClient, wait_until
+from simulators.client import SimulatorClient, wait_until
 from simulators.sms.models import SmsMessage
 
 

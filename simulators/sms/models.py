@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, fields
 from typing import Any
 
-from simulators._inbox import find_otp
+from simulators.inbox import find_otp
 
 DELIVERED = "DELIVRD"  # Mitake's statusstr once it reached the phone (docs/protocols/sms-mitake.md)
 CANCELLED = "DELETED"  # statusstr of a scheduled message cancelled with SmCancel (spec v2.14 附錄三)

@@ -49,14 +49,14 @@ from fastapi import FastAPI, HTTPException, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel
 
-from simulators._control import Simulator, simulator_app
-from simulators._faults import ArmedFault
-from simulators._inbox import inbox_page
-from simulators._main import is_loopback
+from simulators.control import Simulator, simulator_app
+from simulators.faults import ArmedFault
+from simulators.inbox import inbox_page
 from simulators.sms import mitake
 from simulators.sms.faults import QUERY_FAULTS, STATUSCODE_FAULTS, UNREACHABLE_MOBILE, SmsFault
 from simulators.sms.mitake import Outcome
 from simulators.sms.models import CANCELLED, DELIVERED, QUEUED, SCHEDULED, SmsMessage
+from simulators.standalone import is_loopback
 
 TAIPEI = ZoneInfo("Asia/Taipei")
 MOBILE_FORMS = ("09", "8869")  # 0912345678, or 886912345678 once normalised (spec v2.14 p. 5)

@@ -4,17 +4,18 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 from fastapi import FastAPI
 from fastapi.responses import HTMLResponse
 
-from harness.attach import REQUIRED, AttachError, attach_stack, probe_portal, probe_stack, read_stack
+from harness.attach import REQUIRED, SMTP, AttachError, StackFile, attach_stack, probe_portal, probe_stack, read_stack
 from harness.settings import Settings
 from simulators import mail, registry
-from simulators._control import BearerGate
-from simulators._serving import serve_asgi
+from simulators.control import BearerGate
+from simulators.serving import serve_asgi
 
 TOKEN = "attach-token"
 
@@ -118,3 +119,23 @@ def test_attaching_to_the_twin_the_stack_serves_itself_is_refused_before_it_star
             attach_stack(Settings(base_url=base_url, stack=source, token=TOKEN))
     elsewhere = attach_stack(Settings(base_url="http://127.0.0.1:8766", stack=source, token=TOKEN))
     assert elsewhere.portal == "http://127.0.0.1:8765"
+
+
+def test_the_stack_file_reads_back_what_it_wrote(tmp_path: Path) -> None:
+    """`tpcd up` writes and `tpcd run --stack` reads one schema: what is read is what was written, less the services
+    an attached run does not use."""
+    urls = {
+        name: "smtp://127.0.0.1:2525" if name == SMTP else f"http://127.0.0.1:{8000 + n}"
+        for n, name in enumerate(REQUIRED)
+    }
+    written = StackFile(
+        urls | {"agent_desktop": "http://127.0.0.1:9"},
+        token_file=str(tmp_path / "token"),
+        ca_chain=str(tmp_path / "chain.pem"),
+        deployment={"PORTAL_SMS_URL": urls["sms"]},
+        citizen={"name": "王小明", "seed": 7},
+    )
+    path = written.write(tmp_path)
+    assert json.loads(path.read_text(encoding="utf-8")) == written.as_json()
+    assert json.loads(path.read_text(encoding="utf-8"))["agent_desktop"] == "http://127.0.0.1:9"
+    assert StackFile.parse(str(path), path.read_text(encoding="utf-8")) == replace(written, urls=urls)

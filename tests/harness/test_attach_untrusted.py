@@ -13,7 +13,7 @@ from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 
 from harness.attach import REQUIRED, SMTP, AttachError, read_stack
-from simulators._serving import serve_asgi
+from simulators.serving import serve_asgi
 
 LOOPBACK_STACK = {name: "http://127.0.0.1:9" for name in REQUIRED} | {SMTP: "smtp://127.0.0.1:9"}
 

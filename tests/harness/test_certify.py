@@ -23,11 +23,12 @@ from pathlib import Path
 
 import pytest
 
-from harness.cards import card_holder
+from domain.card import card_holder
+from domain.citizen import CitizenProfile
 from harness.certify import compare
 from harness.certify.pinned import tool_version
 from harness.certify.requirements import NEEDS, REQUIREMENTS, Need
-from harness.citizens import CitizenProfile, make_citizen
+from harness.citizens import make_citizen
 from harness.lifeline import FORCE
 from harness.settings import load_settings
 from harness.stack import Stack

@@ -17,10 +17,10 @@ import requests
 
 from harness.certify import CertifyRequest, outcomes, run_suite
 from harness.settings import load_settings
-from simulators._serving import RunningServer, serve_asgi
 from simulators.agent import AgentSettings, Desktop, PcscTransport, SecurityAgent, create_desktop_app
 from simulators.card import CardClient, CardSlot, KeyPool, TestPki, revocation
 from simulators.card.pcscd import acquire_host, release_host
+from simulators.serving import RunningServer, serve_asgi
 from tests.harness import agent_flaws as flaws
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -21,9 +21,9 @@ from cryptography.hazmat.primitives.asymmetric import padding
 from harness.certify import oracle
 from harness.certify.pinned import PAGE, PINS
 from harness.certify.suite.portal import PageError, PortalStandIn, page_source
-from simulators._serving import RunningServer
 from simulators.card import KeyPool, TestPki, revocation
 from simulators.card.pki import CitizenCertificates
+from simulators.serving import RunningServer
 
 ID_NUMBER = "A123456789"
 NONCE = "a nonce of the portal's"

@@ -14,17 +14,17 @@ from pathlib import Path
 import pytest
 import requests
 
-from harness.cards import card_holder
+from domain.card import card_holder
 from harness.certify import CertifyRequest, outcomes, run_suite
 from harness.certify.requirements import REQUIREMENTS
 from harness.citizens import make_citizen
 from harness.settings import SettingsError, load_settings
 from harness.stack import Stack
-from simulators._serving import RunningServer, serve_asgi
 from simulators.agent import AgentSettings, Desktop, SecurityAgent, create_desktop_app
 from simulators.agent.pkcs11 import OPENSC_MODULE, Pkcs11Transport
 from simulators.card import CardClient, CardSlot, KeyPool, TestPki, revocation
 from simulators.card.pcscd import acquire_host, release_host
+from simulators.serving import RunningServer, serve_asgi
 from tests.harness import agent_flaws as flaws
 from tests.harness.test_certify import certify, statuses
 

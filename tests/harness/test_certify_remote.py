@@ -23,9 +23,9 @@ from pathlib import Path
 import pytest
 
 from harness.certify.requirements import REQUIREMENTS
-from simulators._client import wait_until
 from simulators.card.client import VPCD_PORT
 from simulators.card.pcscd import VPCD_DRIVER, listening
+from simulators.client import wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.pcsc

@@ -14,7 +14,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from harness.certify import CertifyRequest, Outcome, compare, print_comparison, result, verdict, write_summary
+from harness.certify import CertifyRequest, RequirementResult, compare, print_comparison, result, verdict, write_summary
 from harness.certify.pinned import PAGE, PINS, PinError, check_page, digest
 from harness.certify.requirements import REQUIREMENTS
 from harness.cli import parse_command_line
@@ -24,10 +24,10 @@ ROOT = Path(__file__).resolve().parents[2]
 CERTIFIER = ROOT / "harness" / "certify"
 
 
-def rows(**statuses: str) -> list[Outcome]:
+def rows(**statuses: str) -> list[RequirementResult]:
     """Every requirement PASS but those named (AG_07="NOT RUN")."""
     changed = {name.replace("_", "-"): status for name, status in statuses.items()}
-    return [Outcome(r, text, changed.get(r, "PASS"), "") for r, text in REQUIREMENTS.items()]
+    return [RequirementResult(r, text, changed.get(r, "PASS"), "") for r, text in REQUIREMENTS.items()]
 
 
 def test_the_pinned_page_is_checked_file_by_file(tmp_path: Path) -> None:

@@ -8,17 +8,15 @@ from datetime import date
 import pytest
 from faker import Faker
 
+from domain.citizen import SEX_DIGIT, Sex
+from domain.idnumber import is_valid_id_number, with_check_digit
 from harness.citizens import (
     MAIL_DOMAIN,
-    SEX_DIGIT,
     TAIPEI_DISTRICTS,
     CitizenProvider,
-    Sex,
-    is_valid_id_number,
     make_citizen,
     netizen_account,
     scenario_seed,
-    with_check_digit,
 )
 
 # Published vectors (docs/protocols/id-number.md: national and new-format resident numbers), with the reason each is

@@ -7,11 +7,11 @@ from collections.abc import Iterator
 import pytest
 import requests
 
-from harness.citizens import Channel
+from domain.citizen import Channel
 from harness.codes import CodeReader
 from simulators import mail, sms
-from simulators._serving import serve_asgi
 from simulators.mail import MailClient
+from simulators.serving import serve_asgi
 from simulators.sms import SmsClient, SmsFault
 
 MOBILE = "0912345678"

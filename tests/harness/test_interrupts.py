@@ -21,8 +21,8 @@ import pytest
 from harness import interrupts as interrupts_module
 from harness.interrupts import Interrupts
 from harness.lifeline import FORCE
-from simulators._client import wait_until
-from simulators._lifetime import bound_popen
+from simulators.client import wait_until
+from simulators.lifetime import bound_popen
 from tests.processes import Footprint, busy_machine, contents, footprint, left_behind, marked_tmpdir
 
 ROOT = Path(__file__).resolve().parents[2]

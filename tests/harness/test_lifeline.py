@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from harness.lifeline import FORCE, VARIABLE, kernel_guards, watch_parent
-from simulators._client import wait_until
+from simulators.client import wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
 CHILD = """

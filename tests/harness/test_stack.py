@@ -11,14 +11,14 @@ import pytest
 import requests
 import uvicorn
 
+from domain.card import CardHolder
 from harness.settings import SettingsError, load_settings
-from harness.simulators import CONTROLLED
+from harness.simulator_table import CONTROLLED
 from harness.stack import Stack
 from harness.twin import TwinClient
-from simulators._client import SimulatorClient
-from simulators._serving import ServiceStartError, serve_asgi
-from simulators.card import CardHolder
-from simulators.registry import CardService, RegistryClient, RegistryFault
+from simulators.client import SimulatorClient
+from simulators.registry import Holding, RegistryClient, RegistryFault
+from simulators.serving import ServiceStartError, serve_asgi
 from simulators.sms import SmsClient, SmsFault
 from tests.net import port_closed
 
@@ -53,7 +53,7 @@ def test_reset_and_state_reach_every_simulator_in_the_registry(tmp_path: Path) -
         with SmsClient(stack.urls["sms"]) as sms, RegistryClient(stack.urls["registry"]) as registry:
             sms.arm(SmsFault.NO_POINTS, times=None)
             registry.arm(RegistryFault.UNAVAILABLE, times=None)
-            registry.set_holdings("A123456789", [CardService("敬老卡")])
+            registry.set_holdings("A123456789", [Holding("敬老卡")])
             assert stack.simulator_state()["registry"]["people"] == 1
             stack.reset()
             assert registry.services("A123456789") == ()
@@ -76,7 +76,7 @@ def test_reset_is_in_process_for_what_the_stack_serves_and_asks_nothing_of_share
         assert reset_over_http == []  # no request per simulator: each one's own control reset, called here
         assert sms.faults() == []
         assert stack.simulator_state()["sms"]["faults"] == []
-        tools = {"X-Tpcd-Control": "1"}  # simulators._control.CONTROL_HEADER, as TwinClient sends it
+        tools = {"X-Tpcd-Control": "1"}  # simulators.control.CONTROL_HEADER, as TwinClient sends it
         back = requests.post(
             stack.urls["portal"] + "/_twin/clock/advance", data={"seconds": 0}, headers=tools, timeout=5
         )

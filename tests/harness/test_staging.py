@@ -28,9 +28,9 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from harness import staging as staging_module
 from harness.settings import Settings, SettingsError
 from portal.config import load
-from simulators._client import ServiceClient
-from simulators._serving import serve_asgi
-from simulators._tls import LocalCa
+from simulators.client import ServiceClient
+from simulators.serving import serve_asgi
+from simulators.tls import LocalCa
 from tests.harness.test_deployed import _first_line, _stop
 from tests.portals.variants import VARIANTS
 

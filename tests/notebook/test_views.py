@@ -8,7 +8,7 @@ from harness.citizens import make_citizen
 from harness.notebook import views
 from harness.notebook.model import Evidence, StepResult, scrub
 from simulators import sms
-from simulators._serving import serve_asgi
+from simulators.serving import serve_asgi
 from simulators.sms import SmsClient
 
 

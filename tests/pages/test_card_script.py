@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse, JSONResponse
 
 from pages.attacker import EVIDENCE_ADDRESS, NONCE_ADDRESS, CardScript, Tab
 from pages.gold import CardVerificationPage, GoldVerificationPage
-from simulators._serving import RunningServer, stop_together
+from simulators.serving import RunningServer, stop_together
 
 STEP_TWO = "<h1>步驟二：自然人憑證實名驗證</h1><form id='card-form' data-csrf='t0ken' {attributes}></form>"
 

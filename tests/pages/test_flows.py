@@ -8,13 +8,13 @@ from http.cookiejar import Cookie, CookieJar
 import pytest
 from playwright.sync_api import Page, expect
 
-from harness.citizens import Channel, CitizenProfile
+from domain.citizen import Channel, CitizenProfile
 from harness.codes import CodeReader
 from harness.settings import Settings
 from pages.flows import Arrival, ByHttp, InBrowser, browser_cookies
 from pages.gold import CardVerificationPage
 from pages.register import MemberHomePage, SetPasswordPage
-from simulators._control import SESSION_HEADER
+from simulators.control import SESSION_HEADER
 
 
 @pytest.fixture(params=["in the browser", "by HTTP"])

@@ -16,7 +16,7 @@ from fastapi import FastAPI
 from harness.settings import load_settings
 from harness.stack import Stack
 from portal import PortalSettings, create_app
-from simulators._serving import serve_asgi
+from simulators.serving import serve_asgi
 
 
 @dataclass

@@ -15,14 +15,16 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.x509.oid import NameOID
 
-from harness.cards import card_holder
-from harness.citizens import ID_LETTER_CODES, CitizenProfile, is_valid_id_number, make_citizen
+from domain.card import card_holder
+from domain.citizen import CitizenProfile
+from domain.idnumber import ID_LETTER_CODES, is_valid_id_number
+from harness.citizens import make_citizen
 from harness.stack import Stack
-from simulators._control import CONTROL_HEADER
 from simulators.card import CardFault, RevocationFault
+from simulators.control import CONTROL_HEADER
 from tests.portal.test_registration_flow import Applicant
 
-CONTROL = {CONTROL_HEADER: "1"}  # what every tool of a control surface sends (simulators._control)
+CONTROL = {CONTROL_HEADER: "1"}  # what every tool of a control surface sends (simulators.control)
 
 
 class GoldApplicant(Applicant):

@@ -7,8 +7,9 @@ import sqlite3
 
 import requests
 
-from harness.citizens import CitizenProfile, make_citizen
-from harness.simulators import settings_of
+from domain.citizen import CitizenProfile
+from harness.citizens import make_citizen
+from harness.simulator_table import settings_of
 from harness.stack import Stack
 from harness.twin import TwinClient
 from portal.passwords import check_password

@@ -18,16 +18,17 @@ from urllib.parse import urljoin
 import pytest
 import requests
 
-from harness.citizens import Channel, CitizenProfile, make_citizen
+from domain.citizen import Channel, CitizenProfile
+from harness.citizens import make_citizen
 from harness.notices import wait_for_notice, without_code
 from harness.portal_config import deployment_entries
 from harness.stack import Stack
 from harness.twin import TwinClient
 from portal.config import load
 from portal.passwords import hash_password
-from simulators._control import CONTROL_HEADER
 from simulators.captcha import CaptchaSettings
 from simulators.captcha.faults import ELSEWHERE_HOSTNAME
+from simulators.control import CONTROL_HEADER
 from simulators.mail import MailClient
 from simulators.netizen import NetizenClient
 from simulators.sms import SmsClient, SmsSettings
@@ -35,7 +36,7 @@ from simulators.sms.models import SmsMessage
 from tests.portal.conftest import Portal, serve_portal
 from tests.portal.test_registration_flow import Applicant, _alert
 
-TOOLS = {CONTROL_HEADER: "1"}  # what the harness's clients send to a control surface (simulators._control)
+TOOLS = {CONTROL_HEADER: "1"}  # what the harness's clients send to a control surface (simulators.control)
 LOCKED_ACCOUNT = "登入失敗次數過多"
 LOCKED_CLIENT = "此裝置登入失敗次數過多"
 

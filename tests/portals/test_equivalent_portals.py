@@ -27,7 +27,7 @@ from pages.attacker import Tab
 from pages.register import VerifyContactPage
 from portal import PortalSettings
 from portal.routes import apply, contact, gold, login, member, profile
-from simulators._serving import RunningServer, stop_together
+from simulators.serving import RunningServer, stop_together
 from tests.portals.variants import RENAMED_PATHS, VARIANTS, Rewritten
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import pytest
 
 from simulators import captcha, netizen, sms
-from simulators._serving import serve_asgi
+from simulators.serving import serve_asgi
 
 
 @pytest.fixture

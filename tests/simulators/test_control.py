@@ -10,12 +10,12 @@ from typing import Any
 import pytest
 import requests
 
-from harness.simulators import OCSP, SIMULATORS, Controlled
-from simulators._client import SimulatorError
-from simulators._control import BearerGate
-from simulators._serving import serve_asgi
+from harness.simulator_table import OCSP, SIMULATORS, Controlled
 from simulators.card import KeyPool, TestPki, revocation
+from simulators.client import SimulatorError
+from simulators.control import BearerGate
 from simulators.registry import RegistryClient, RegistryFault, create_app
+from simulators.serving import serve_asgi
 
 TOKEN = "s3cret-token"
 

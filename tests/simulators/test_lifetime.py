@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from simulators._lifetime import OWNER_FILE, bound_popen, claim, owned_folder, stale, start_time, sweep
+from simulators.lifetime import OWNER_FILE, bound_popen, claim, owned_folder, stale, start_time, sweep
 from tests.processes import footprint, left_behind, marked_tmpdir
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -90,7 +90,7 @@ def test_a_bound_child_outlives_the_thread_that_asked_for_it() -> None:
 
 KILLED_PARENT = """
 import signal, sys
-from simulators._lifetime import bound_popen
+from simulators.lifetime import bound_popen
 {start}
 print(child.pid, flush=True)
 sys.stdin.read()

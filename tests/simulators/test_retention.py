@@ -13,9 +13,9 @@ import requests
 from fastapi import FastAPI
 from fastapi.responses import PlainTextResponse
 
-from simulators._client import wait_until
-from simulators._serving import serve_asgi
+from simulators.client import wait_until
 from simulators.mail import MailClient, MailSettings, create_app, serve_smtp
+from simulators.serving import serve_asgi
 from simulators.sms import SmsClient, SmsSettings
 from simulators.sms import create_app as create_sms_app
 from simulators.sms.service import Draft, SmsGateway, first_msgid

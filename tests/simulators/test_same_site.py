@@ -12,10 +12,11 @@ from fastapi import FastAPI
 from fastapi.responses import HTMLResponse
 from playwright.sync_api import Browser
 
-from simulators._control import CONTROL_HEADER
-from simulators._serving import serve_asgi
+from domain.card import CardHolder
 from simulators.agent import AgentSettings, Desktop, DirectTransport, SecurityAgent, create_desktop_app
-from simulators.card import CardClient, CardHolder, CardSlot, TestPki
+from simulators.card import CardClient, CardSlot, TestPki
+from simulators.control import CONTROL_HEADER
+from simulators.serving import serve_asgi
 from simulators.sms import SmsClient, SmsFault, create_app
 from tests.simulators.card.conftest import pki
 

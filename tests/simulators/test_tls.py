@@ -14,8 +14,8 @@ from starlette.applications import Starlette
 from starlette.responses import PlainTextResponse
 from starlette.routing import Route
 
-from simulators._serving import RunningServer, serve_asgi
-from simulators._tls import LOOPBACK_NAMES, LocalCa
+from simulators.serving import RunningServer, serve_asgi
+from simulators.tls import LOOPBACK_NAMES, LocalCa
 
 
 def test_server_certificates_validate_for_each_loopback_name_and_no_other() -> None:

@@ -29,16 +29,17 @@ import pytest
 import requests
 from playwright.sync_api import Browser, Page, sync_playwright
 
+from domain.card import CardHolder
+from domain.masking import mask_fields
 from harness.certify.requirements import NEEDS, REQUIREMENTS, Need
 from harness.certify.suite.portal import GoldPages, PageError, PortalStandIn, page_source
 from harness.lifeline import watch_parent
-from simulators._client import SimulatorError
-from simulators._control import CONTROL_HEADER
-from simulators._secrets import mask_fields
-from simulators._serving import RunningServer
-from simulators.card import CardFault, CardHolder
+from simulators.card import CardFault
 from simulators.card.client import CardControlClient
 from simulators.card.models import CardState
+from simulators.client import SimulatorError
+from simulators.control import CONTROL_HEADER
+from simulators.serving import RunningServer
 
 # The card the suite puts in a reader it controls: a test card of the test PKI, never a person's.
 HOLDER = CardHolder("認證測試", "A123456789", "CERT000000000001", "123456", "12345678", seed=424242)

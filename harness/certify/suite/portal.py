@@ -211,7 +211,7 @@ class PortalStandIn:
 
 
 @dataclass(frozen=True, slots=True)
-class Outcome:
+class Submission:
     """How a 送出 ended on the portal's page: verified (on to 實名認證成功), or the message it showed."""
 
     verified: bool
@@ -232,7 +232,7 @@ class GoldPages:
         expect(status).not_to_have_text(DETECTING, timeout=timeout * 1000)
         return status.inner_text()
 
-    def submit(self, id_number: str, pin: str, timeout: float = 30.0) -> Outcome:
+    def submit(self, id_number: str, pin: str, timeout: float = 30.0) -> Submission:
         """步驟二: the ID number, 送出, the PIN in the PINCODE box, OK; then the page's verdict."""
         self.page.goto(self.base_url + "/gold/verify")
         self.page.get_by_label("身分證字號").fill(id_number)
@@ -252,7 +252,7 @@ class GoldPages:
                 closed = True
             except Exception:  # still open: reported, not raised
                 closed = popup.is_closed()
-        return Outcome(verified, message, closed)
+        return Submission(verified, message, closed)
 
     def image_probe(self, agent_url: str) -> dict[str, Any]:
         """What a legacy integrator page reads from the agent's /p11Image.bmp."""

@@ -12,8 +12,8 @@ from playwright.sync_api import Page
 from harness.certify.suite.conftest import Agent, Card, Portal
 from harness.certify.suite.portal import GoldPages
 from harness.certify.suite.test_protocol import codes, verifies
-from simulators._client import wait_until
 from simulators.card import CardFault
+from simulators.client import wait_until
 
 CARD_MISSING = "請將自然人憑證插入讀卡機"  # page/agent.js for 0x76000006
 READER_MISSING = "找不到讀卡機"  # for 0x76100003

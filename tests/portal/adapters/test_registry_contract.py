@@ -10,7 +10,7 @@ import requests
 import responses
 from responses import matchers
 
-from portal.adapters.registry import CardService, CardServicesRegistry, RegistryUnavailable
+from portal.adapters.registry import CardServicesRegistry, ListedCardService, RegistryUnavailable
 
 BASE = "https://registry.example.test"
 URL = f"{BASE}/api/v1/services"
@@ -33,8 +33,8 @@ def test_services_come_back_typed_in_the_registrys_order_for_the_id_number_asked
         match=[matchers.query_param_matcher({"id_number": ID_NUMBER})],
     )
     assert _registry().services(ID_NUMBER) == (
-        CardService("敬老卡", "社會局", "E-0001", "有效", bound=True),
-        CardService("圖書借閱證", "臺北市立圖書館", "L-42", "有效", bound=False),
+        ListedCardService("敬老卡", "社會局", "E-0001", "有效", bound=True),
+        ListedCardService("圖書借閱證", "臺北市立圖書館", "L-42", "有效", bound=False),
     )
 
 

@@ -10,12 +10,13 @@ from typing import Any
 import pytest
 import requests
 
-from simulators._control import CONTROL_HEADER
-from simulators._serving import serve_asgi
+from domain.card import CardHolder
 from simulators.agent import AgentSettings, Desktop, DirectTransport, SecurityAgent, create_desktop_app
-from simulators.card import CardClient, CardHolder, CardSlot, TestPki
+from simulators.card import CardClient, CardSlot, TestPki
+from simulators.control import CONTROL_HEADER
+from simulators.serving import serve_asgi
 
-CONTROL = {CONTROL_HEADER: "1"}  # what every tool of a control surface sends (simulators._control)
+CONTROL = {CONTROL_HEADER: "1"}  # what every tool of a control surface sends (simulators.control)
 
 HOLDER = CardHolder("陳志明", "A123456789", "TPCD000000000031", "135790", "13572468", seed=41)
 

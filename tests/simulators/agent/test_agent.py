@@ -9,10 +9,8 @@ from typing import Any
 import pytest
 import requests
 
-from harness.cards import card_holder
+from domain.card import card_holder
 from harness.citizens import make_citizen
-from simulators._client import wait_until
-from simulators._serving import serve_asgi
 from simulators.agent import (
     AgentClient,
     AgentFault,
@@ -25,6 +23,8 @@ from simulators.agent import (
 )
 from simulators.agent.desktop import SCREENS
 from simulators.card import CardClient, CardSlot, TestPki
+from simulators.client import wait_until
+from simulators.serving import serve_asgi
 
 
 @pytest.fixture

@@ -34,10 +34,11 @@ from fastapi import FastAPI
 from fastapi.responses import HTMLResponse
 from playwright.sync_api import Browser
 
-from simulators._faults import ArmedFault
-from simulators._serving import serve_asgi
+from domain.card import CardHolder
 from simulators.agent import AgentFault, AgentSettings, DirectTransport, SecurityAgent, create_app
-from simulators.card import CardHolder, CardSlot, TestPki
+from simulators.card import CardSlot, TestPki
+from simulators.faults import ArmedFault
+from simulators.serving import serve_asgi
 
 HOLDER = CardHolder("張雅婷", "A123456789", "TPCD000000000051", "246813", "13572468", seed=51)
 PORTAL = "http://portal.example.test"

@@ -15,11 +15,12 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.x509.ocsp import OCSPCertStatus
 
-from simulators._faults import ArmedFault
+from domain.card import CardHolder
 from simulators.agent import AgentSettings, DirectTransport, Lie, SecurityAgent
 from simulators.agent.hostile import NoIssuer
 from simulators.agent.tokens import last4
-from simulators.card import CardHolder, CardSlot, TestPki
+from simulators.card import CardSlot, TestPki
+from simulators.faults import ArmedFault
 
 HOLDER = CardHolder("林小華", "B223456781", "TPCD000000000031", "135790", "24680135", seed=31)
 TBS = "nonce-from-the-portal"

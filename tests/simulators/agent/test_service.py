@@ -14,12 +14,13 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
-from simulators._faults import ArmedFault
+from domain.card import CardHolder
 from simulators.agent import AgentFault, AgentSettings, DirectTransport, SecurityAgent
 from simulators.agent.codes import AgentError, Minor, Ret
 from simulators.agent.service import AgentCrashed, Call
-from simulators.card import CardHolder, CardSlot, TestPki
+from simulators.card import CardSlot, TestPki
 from simulators.card.client import DIRECT_READER
+from simulators.faults import ArmedFault
 
 HOLDER = CardHolder("王小明", "A123456789", "TPCD000000000021", "246813", "13572468", seed=21)
 PORTAL = "http://portal.example.test:8080"

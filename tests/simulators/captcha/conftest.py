@@ -11,8 +11,8 @@ import pytest
 from django.conf import settings
 from playwright.sync_api import Browser, BrowserContext
 
-from simulators._serving import serve_asgi
 from simulators.captcha import CaptchaSettings, ca_pem, create_app, serve_https
+from simulators.serving import serve_asgi
 
 if (
     not settings.configured

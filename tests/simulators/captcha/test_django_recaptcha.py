@@ -22,8 +22,8 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
-from simulators._serving import serve_asgi
 from simulators.captcha import GOOGLE_TEST_SECRET, CaptchaClient, CaptchaFault
+from simulators.serving import serve_asgi
 from tests.simulators.captcha.conftest import ServedCaptcha
 
 SITE_KEY, SECRET = "tpcd-test-site-key", "tpcd-test-secret"

@@ -8,8 +8,6 @@ import re
 import pytest
 import requests
 
-from simulators._client import SimulatorError
-from simulators._serving import serve_asgi
 from simulators.captcha import (
     GOOGLE_TEST_SECRET,
     GOOGLE_TEST_SITE_KEY,
@@ -20,6 +18,8 @@ from simulators.captcha import (
     create_app,
 )
 from simulators.captcha.faults import ELSEWHERE_HOSTNAME
+from simulators.client import SimulatorError
+from simulators.serving import serve_asgi
 from tests.simulators.captcha.conftest import ServedCaptcha
 
 SITE_KEY, SECRET = "tpcd-test-site-key", "tpcd-test-secret"

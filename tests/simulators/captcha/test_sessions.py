@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import requests
 
-from simulators._control import SESSION_HEADER
 from simulators.captcha import CaptchaClient, CaptchaFault, CaptchaMode
+from simulators.control import SESSION_HEADER
 
 SITE_KEY, SECRET = "tpcd-test-site-key", "tpcd-test-secret"
 

@@ -16,8 +16,8 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse
 from starlette.routing import Route
 
-from simulators._serving import serve_asgi
 from simulators.captcha import GOOGLE_TEST_SITE_KEY
+from simulators.serving import serve_asgi
 from tests.simulators.captcha.conftest import ServedCaptcha
 
 SITE_KEY, SECRET = "tpcd-test-site-key", "tpcd-test-secret"

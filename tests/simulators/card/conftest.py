@@ -7,7 +7,8 @@ from collections.abc import Iterator
 import pytest
 from cryptography.hazmat.primitives import serialization
 
-from simulators.card.card_os import CardContent, MoicaCardOS
+from simulators.card.card_os import MoicaCardOS
+from simulators.card.content import CardContent
 from simulators.card.pki import CitizenCertificates, KeyPool, TestPki
 
 PIN, PUK, CARD_NUMBER, ID_NUMBER = "246813", "13572468", "TPCD123456789012", "A123456789"

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from cryptography import x509
 
-from harness.cards import card_holder
+from domain.card import card_holder
 from harness.citizens import make_citizen
 from harness.settings import SettingsError, load_settings
 from harness.stack import Stack

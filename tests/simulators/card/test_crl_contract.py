@@ -11,9 +11,9 @@ import requests
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
-from simulators._serving import serve_asgi
 from simulators.card import revocation
 from simulators.card.pki import CitizenCertificates, TestPki
+from simulators.serving import serve_asgi
 
 
 @pytest.fixture

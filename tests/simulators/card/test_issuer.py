@@ -14,12 +14,13 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.x509 import ocsp
 
-from simulators._client import SimulatorClient, SimulatorError
-from simulators._control import BearerGate
-from simulators._serving import serve_asgi
-from simulators.card import CardHolder, CardSlot, RevocationFault, revocation
+from domain.card import CardHolder
+from simulators.card import CardSlot, RevocationFault, revocation
 from simulators.card.issuer import RemoteIssuer, issuer_router
 from simulators.card.pki import TestPki
+from simulators.client import SimulatorClient, SimulatorError
+from simulators.control import BearerGate
+from simulators.serving import serve_asgi
 from tests.simulators.card.conftest import ID_NUMBER
 
 TOKEN = "issuer-token"

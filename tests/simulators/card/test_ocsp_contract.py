@@ -16,12 +16,12 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.x509 import ocsp
 
-from simulators._control import CONTROL_HEADER
-from simulators._serving import serve_asgi
 from simulators.card import RevocationFault, revocation
 from simulators.card.pki import CitizenCertificates, TestPki
+from simulators.control import CONTROL_HEADER
+from simulators.serving import serve_asgi
 
-CONTROL = {CONTROL_HEADER: "1"}  # what every tool of a control surface sends (simulators._control)
+CONTROL = {CONTROL_HEADER: "1"}  # what every tool of a control surface sends (simulators.control)
 
 PEM = serialization.Encoding.PEM
 

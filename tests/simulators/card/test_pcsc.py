@@ -18,7 +18,8 @@ from smartcard.CardConnection import CardConnection
 from smartcard.Exceptions import CardConnectionException
 from smartcard.System import readers
 
-from simulators.card import CardHolder, CardSlot
+from domain.card import CardHolder
+from simulators.card import CardSlot
 from simulators.card.card_os import SHA256_DIGEST_INFO
 from simulators.card.der import LAST4_ID, SUBJECT_DIRECTORY_ATTRIBUTES, read_subject_directory_attributes
 from simulators.card.pcscd import FIRST_PORT, acquire_host, release_host

@@ -23,8 +23,9 @@ from pkcs11.exceptions import PinIncorrect, PinLocked
 from pkcs11.types import DecryptMixin, SignMixin, Slot
 from smartcard.System import readers
 
+from domain.card import CardHolder
 from simulators.agent.pkcs11 import OPENSC_MODULE
-from simulators.card import CardHolder, CardSlot
+from simulators.card import CardSlot
 from simulators.card.card_os import MoicaCardOS
 from simulators.card.pcscd import acquire_host, release_host
 from simulators.card.piv import PIV_AID

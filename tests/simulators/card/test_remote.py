@@ -18,14 +18,15 @@ import requests
 from cryptography import x509
 from smartcard.System import readers
 
+from domain.card import CardHolder
 from harness.settings import SettingsError, load_settings
 from harness.stack import Stack
-from simulators._client import SimulatorError
-from simulators.card import CardHolder, CardSlot, KeyPool, TestPki
+from simulators.card import CardSlot, KeyPool, TestPki
 from simulators.card.client import CardControlClient, RemoteReader
 from simulators.card.pcscd import acquire_host, release_host
 from simulators.card.profile import ATR
-from simulators.card.service import CardService, CardServiceSettings
+from simulators.card.service import CardServer, CardServerSettings
+from simulators.client import SimulatorError
 
 ROOT = Path(__file__).resolve().parents[3]
 HOLDER = CardHolder("黃雅婷", "B223456782", "TPCD000000000051", "246810", "13572468", seed=51)
@@ -124,8 +125,8 @@ def test_an_unreachable_reader_is_reported(pki: TestPki) -> None:
 
 
 def test_the_card_service_guards_its_controls_with_a_token(vpcd: FakeVpcd) -> None:
-    settings = CardServiceSettings(RemoteReader("127.0.0.1", vpcd.port), token="s3cret-token")
-    with CardService(settings) as service:
+    settings = CardServerSettings(RemoteReader("127.0.0.1", vpcd.port), token="s3cret-token")
+    with CardServer(settings) as service:
         service.insert(HOLDER)
         control = service.urls["control"]
         assert requests.get(control + "/_control/card", timeout=10).status_code == 401
@@ -150,7 +151,7 @@ def test_the_card_service_guards_its_controls_with_a_token(vpcd: FakeVpcd) -> No
 
 def test_a_control_surface_beyond_loopback_needs_a_token() -> None:
     with pytest.raises(ValueError, match="needs a bearer token"):
-        CardService(CardServiceSettings(RemoteReader("192.0.2.10"), listen="192.0.2.1"))
+        CardServer(CardServerSettings(RemoteReader("192.0.2.10"), listen="192.0.2.1"))
 
 
 @pytest.mark.parametrize(

@@ -12,8 +12,8 @@ import requests
 from mailpit.client.api import API
 from mailpit.client.models import Message as ClientMessage
 
-from simulators._serving import serve_asgi
 from simulators.mail import MailClient, create_app, serve_smtp
+from simulators.serving import serve_asgi
 
 
 @pytest.fixture

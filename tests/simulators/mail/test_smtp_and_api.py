@@ -9,9 +9,9 @@ from email.message import EmailMessage
 import pytest
 import requests
 
-from simulators._serving import serve_asgi
 from simulators.mail import MailClient, MailFault, MailSettings, create_app, serve_smtp
 from simulators.mail.faults import BOUNCING_ADDRESS
+from simulators.serving import serve_asgi
 
 
 @pytest.fixture

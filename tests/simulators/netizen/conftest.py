@@ -13,9 +13,9 @@ from urllib.parse import urljoin
 import pytest
 import requests
 
-from simulators._serving import serve_asgi
-from simulators._tls import LOOPBACK_NAMES, LocalCa
 from simulators.netizen import NetizenClient, NetizenSettings, create_app
+from simulators.serving import serve_asgi
+from simulators.tls import LOOPBACK_NAMES, LocalCa
 
 CLIENT_ID, CLIENT_SECRET = "tpcd-portal", "tpcd-netizen-secret"
 # The portal's callback as registered, with a query of its own that must come back (RFC 6749 §3.1.2).

@@ -11,9 +11,9 @@ from urllib.parse import parse_qs, quote_plus, urlencode, urlsplit
 import pytest
 import requests
 
-from simulators._client import SimulatorError
-from simulators._serving import serve_asgi
+from simulators.client import SimulatorError
 from simulators.netizen import NetizenFault, NetizenSettings, create_app
+from simulators.serving import serve_asgi
 from tests.simulators.netizen.conftest import (
     ACCOUNT,
     CALLBACK,

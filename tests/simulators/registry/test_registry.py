@@ -7,11 +7,11 @@ from collections.abc import Iterator
 import pytest
 import requests
 
-from simulators._control import CONTROL_HEADER
-from simulators._serving import serve_asgi
-from simulators.registry import CardService, RegistryClient, RegistryFault, RegistrySettings, create_app
+from simulators.control import CONTROL_HEADER
+from simulators.registry import Holding, RegistryClient, RegistryFault, RegistrySettings, create_app
+from simulators.serving import serve_asgi
 
-CONTROL = {CONTROL_HEADER: "1"}  # what every tool of a control surface sends (simulators._control)
+CONTROL = {CONTROL_HEADER: "1"}  # what every tool of a control surface sends (simulators.control)
 
 ID_NUMBER = "A123456789"
 
@@ -28,7 +28,7 @@ def _lookup(url: str, id_number: str = ID_NUMBER) -> requests.Response:
 
 def test_holdings_as_the_portal_reads_them(registry_url: str) -> None:
     with RegistryClient(registry_url) as client:
-        client.set_holdings(ID_NUMBER, [CardService("敬老卡", card_number="123"), CardService("其他卡", bound=False)])
+        client.set_holdings(ID_NUMBER, [Holding("敬老卡", card_number="123"), Holding("其他卡", bound=False)])
         assert [s.service for s in client.services(ID_NUMBER)] == ["敬老卡", "其他卡"]
     assert _lookup(registry_url).json() == {
         "id_number": ID_NUMBER,
@@ -43,13 +43,13 @@ def test_holdings_as_the_portal_reads_them(registry_url: str) -> None:
 def test_departments_come_from_the_settings() -> None:
     settings = RegistrySettings(departments={"敬老卡": "測試局"})
     with serve_asgi(create_app(settings), name="registry") as url, RegistryClient(url) as client:
-        client.set_holdings(ID_NUMBER, [CardService("敬老卡")])
+        client.set_holdings(ID_NUMBER, [Holding("敬老卡")])
         assert client.services(ID_NUMBER)[0].department == "測試局"
 
 
 def test_unavailable_for_one_id_number_then_reset(registry_url: str) -> None:
     with RegistryClient(registry_url) as client:
-        client.set_holdings(ID_NUMBER, [CardService("圖書借閱證")])
+        client.set_holdings(ID_NUMBER, [Holding("圖書借閱證")])
         client.arm(RegistryFault.UNAVAILABLE, match=ID_NUMBER, times=None)
         assert _lookup(registry_url).status_code == 503
         assert _lookup(registry_url, "B223456789").status_code == 200

@@ -16,8 +16,8 @@ import requests
 from fastapi import FastAPI, Request
 from fastapi.responses import PlainTextResponse
 
-from simulators._client import wait_until
-from simulators._serving import serve_asgi
+from simulators.client import wait_until
+from simulators.serving import serve_asgi
 from simulators.sms import SmsClient
 
 USER, PASSWORD = "tpcd", "tpcd-sms-secret"

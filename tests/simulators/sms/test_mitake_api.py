@@ -9,8 +9,8 @@ import requests
 from fastapi import FastAPI
 from fastapi.responses import PlainTextResponse
 
-from simulators._client import wait_until
-from simulators._serving import serve_asgi
+from simulators.client import wait_until
+from simulators.serving import serve_asgi
 from simulators.sms import SmsClient, SmsFault
 from simulators.sms.faults import STATUSCODE_FAULTS, UNREACHABLE_MOBILE
 

@@ -8,7 +8,7 @@ from typing import Any
 import allure
 import pytest
 
-from harness.citizens import CitizenProfile
+from domain.citizen import CitizenProfile
 from harness.notebook.reopen import NOTEBOOK_MIME, Failure, as_text, reopen_notebook
 from harness.plugin.citizens import BASE_SEED_KEY, worker_number
 from harness.plugin.scrubbing import scrubber_for

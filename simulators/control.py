@@ -19,7 +19,7 @@ from fastapi import APIRouter, FastAPI, HTTPException, Query, Request
 from pydantic import BaseModel
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from simulators._faults import ArmedFault, FaultBook
+from simulators.faults import ArmedFault, FaultBook
 
 S = TypeVar("S")
 # A browser session the harness drives sends this header on every request (Playwright's extra HTTP headers), so a
@@ -27,7 +27,7 @@ S = TypeVar("S")
 # (docs/design.md#contracts).
 SESSION_HEADER = "X-Tpcd-Scenario"
 ALWAYS_OPEN = ("/healthz",)  # readiness, for people and load balancers alike: says nothing but "ok"
-# Every client of a control surface sends this header (simulators._client): a web page cannot send it to another
+# Every client of a control surface sends this header (simulators.client): a web page cannot send it to another
 # site without a CORS preflight, which no control surface grants, so a page the tester opens cannot block the card's
 # PIN or arm a fault on loopback (where no token guards it).
 CONTROL_HEADER = "X-Tpcd-Control"

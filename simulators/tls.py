@@ -20,7 +20,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-from simulators._lifetime import owned_tempdir
+from simulators.lifetime import owned_tempdir
 
 LOOPBACK_NAMES = ("localhost", "127.0.0.1", "::1")  # every name a loopback client may use for the same server
 VALIDITY = datetime.timedelta(days=30)  # long enough for a `tpcd up` session, short enough to be harmless

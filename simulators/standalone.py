@@ -10,7 +10,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from simulators._serving import serve_asgi
+from simulators.serving import serve_asgi
 
 
 def is_loopback(host: str) -> bool:

@@ -15,7 +15,7 @@ from typing import Any
 
 import uvicorn
 
-from simulators._tls import CertificateFiles
+from simulators.tls import CertificateFiles
 
 
 class ServiceStartError(RuntimeError):

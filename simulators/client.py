@@ -10,7 +10,7 @@ from typing import Any, Self, TypeVar
 import requests
 import requests.auth
 
-from simulators._control import CONTROL_HEADER
+from simulators.control import CONTROL_HEADER
 
 T = TypeVar("T")
 
@@ -42,7 +42,7 @@ class ServiceClient:
         self.base_url = base_url.rstrip("/")
         self.timeout = timeout
         self.http = requests.Session()
-        self.http.headers[CONTROL_HEADER] = "1"  # what a web page cannot send to another site (simulators._control)
+        self.http.headers[CONTROL_HEADER] = "1"  # what a web page cannot send to another site (simulators.control)
         self.http.auth = StackAuth(token)
 
     def __enter__(self) -> Self:

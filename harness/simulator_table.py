@@ -14,13 +14,13 @@ from starlette.applications import Starlette
 
 from harness.settings import Settings
 from simulators import captcha, mail, netizen, registry, sms
-from simulators._client import SimulatorClient
 from simulators.agent import AgentClient
+from simulators.client import SimulatorClient
 
 S = TypeVar("S")
 Sidecar = Callable[[Any, Settings], AbstractContextManager[tuple[str, str]]]
 """Another server a simulator runs beside its app: given the app as the stack serves it (behind the stack's token
-when it has one: simulators._control.BearerGate, whose `state` is the app's) and the settings (where to bind, which
+when it has one: simulators.control.BearerGate, whose `state` is the app's) and the settings (where to bind, which
 port, which host to advertise, the ready timeout), it yields its key in `Stack.urls` and its URL while it runs."""
 
 
@@ -31,7 +31,7 @@ class Target(StrEnum):
     MOBILE = "mobile"  # the citizen's mobile number
     EMAIL = "email"  # the citizen's mail address
     ID_NUMBER = "id_number"  # the citizen's 身分證字號
-    SESSION = "session"  # the scenario's browser session (simulators._control.SESSION_HEADER)
+    SESSION = "session"  # the scenario's browser session (simulators.control.SESSION_HEADER)
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,7 +42,7 @@ class Controlled:
     client: type[SimulatorClient]
     fixture: str = field(default="", kw_only=True)  # the per-scenario client fixture steps ask for; `name` if ""
     # The protocol surface, open as the real system's is even when the stack is bound beyond loopback (exact paths,
-    # or prefixes ending in "/"); everything else asks for the stack's token (simulators._control.BearerGate).
+    # or prefixes ending in "/"); everything else asks for the stack's token (simulators.control.BearerGate).
     public: tuple[str, ...] = field(default=(), kw_only=True)
     # What a scenario's faults on it are matched against when a step gives no match; None: the step must give one.
     target: Target | None = field(default=None, kw_only=True)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from simulators._secrets import mask, mask_fields
+from domain.masking import mask, mask_fields, mask_values
 
 
 def test_mask_keeps_the_length_of_text_and_bytes() -> None:
@@ -17,3 +17,9 @@ def test_mask_fields_masks_only_the_secret_keys() -> None:
     shown = mask_fields(package)
     assert shown == {"func": "MakeSignature", "pin": "******", "tbs": "nonce", "puk": "********", "password": "*******"}
     assert package["pin"] == "123456"  # the caller's record is left as it was
+
+
+def test_mask_values_masks_every_occurrence_of_each_secret_long_enough() -> None:
+    text = "PIN 123456 then 123456 again; token abcdefgh; PUK 12; holder B987654321"
+    shown = mask_values(text, ("123456", "abcdefgh", "12", None, "B987654321"))
+    assert shown == "PIN ****** then ****** again; token ********; PUK 12; holder **********"
