@@ -56,6 +56,7 @@ class TrayIcon:
         page.goto(url)
         return cls(page)
 
-    def expect_state(self, state: str, timeout: float = 5000) -> None:
-        """Wait until the icon says `state`."""
+    def expect_state(self, state: str, timeout: float = 15000) -> None:
+        """Wait until the icon says `state`: the tray is another program, polling the 安控元件 on its own, and on a busy
+        machine the page's call that turns it Going comes seconds after the page itself (within the suite's Going)."""
         expect(self.state).to_have_text(state, timeout=timeout)
