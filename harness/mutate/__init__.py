@@ -14,3 +14,4 @@ DURATIONS = "durations.json"  # each scenario's last duration (from the project'
 QUEUE = "MUTANT_QUEUE"  # the run's queue folder (harness/mutate/queue.py)
 SESSION_LIMIT = "MUTANT_SESSION_LIMIT"  # mutants one session runs before it ends and a fresh one takes over (0: all)
 PROJECT = "MUTANT_PROJECT"  # the project root, whose portal/ each mutant is a copy of
+MAP_SHARD = "MUTANT_MAP_SHARD"  # "K/N": this session maps which twin lines every N-th scenario runs, from the K-th

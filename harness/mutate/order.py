@@ -1,5 +1,5 @@
-"""In which order a mutant meets the scenarios, and when one has killed it: the likeliest killer first, so a kill
-costs as few scenarios as it can.
+"""Which scenarios a mutant meets, in which order, and when one has killed it: only those that run a mutated line on
+the twin (the reach map), the likeliest killer first, so a kill costs as few scenarios as it can.
 
 The scenarios tagged with the mutant's documented steps come first, then every other one. Within each group: first
 the scenarios that killed earlier mutants of the same function in this run (most kills first), then those that killed
@@ -14,6 +14,7 @@ import statistics
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,3 +92,15 @@ def signature(path: str, line: int, message: str) -> str:
     numbers left out (a citizen's mobile, a port, seconds)."""
     first = message.strip().splitlines()[0] if message.strip() else ""
     return f"{path}:{line}: {re.sub(r'[0-9]+', '#', first)}"
+
+
+def may_kill(reach: Mapping[str, Any] | None, module: str, first: int, last: int) -> bool:
+    """Whether a scenario can tell a mutant of `module`'s lines `first`–`last` from the twin, by what it did against
+    the twin (its entry in the reach map: passed, and the twin's lines it ran). A scenario that never runs a mutated
+    line meets the same portal as the twin's; one that fails on the twin itself tells nothing; one never mapped (its
+    map shard lost) cannot be ruled out."""
+    if reach is None:
+        return True
+    if not reach.get("passed"):
+        return False
+    return any(first <= line <= last for line in reach.get("lines", {}).get(module, []))

@@ -10,6 +10,8 @@ stops pytest (runner.stop_all) and the verdicts already written are kept.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import shutil
 import signal
@@ -21,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from harness.mutate import PROJECT, QUEUE, SESSION_LIMIT
+from harness.mutate import MAP_SHARD, PROJECT, QUEUE, SESSION_LIMIT
 from harness.mutate.catalog import Mutant
 from harness.mutate.queue import Queue
 from harness.mutate.runner import (
@@ -39,6 +41,22 @@ from harness.mutate.runner import (
 from simulators._lifetime import bound_popen, claim, owned_tempdir
 
 SESSION_PLUGIN = "harness.mutate.session"
+REACH_FILE = "reach.json"  # the reach map kept beside the report, with the fingerprint of what it was measured on
+FINGERPRINTED = ("portal", "features", "steps", "pages", "harness", "simulators")
+
+
+def fingerprint(root: Path) -> str:
+    """A digest of every file the scenarios' behaviour depends on: a kept reach map is reused only while it holds."""
+    digest = hashlib.sha256()
+    files = [path for folder in FINGERPRINTED for path in (root / folder).rglob("*") if path.is_file()]
+    files.append(root / "pyproject.toml")
+    for path in sorted(files):
+        if "__pycache__" in path.parts or path.suffix == ".pyc":
+            continue
+        digest.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
 SESSION_SHARE = 40  # mutants per session before a fresh one takes over: bounded memory, a clean process now and then
 STARTS_WITHOUT_PROGRESS = 3  # sessions in a row that finish no mutant: the suite cannot run, stop trying
 
@@ -90,6 +108,49 @@ class Pool:
         self.started = 0
         self.fruitless = 0  # sessions in a row that ended without finishing a mutant
 
+    def _reach_file(self) -> Path | None:
+        """Where the last reach map is kept, beside the report (reused while nothing it depends on changed)."""
+        return None if self.options.logs is None else self.options.logs.parent / REACH_FILE
+
+    def _map(self) -> None:
+        """The reach map: which twin lines each scenario runs, from the kept one if the project is unchanged, else
+        measured by `jobs` sessions, each against a share of the scenarios (session.map_reach)."""
+        kept, key = self._reach_file(), fingerprint(self.options.root)
+        if kept is not None and not self.options.scenarios:
+            try:
+                saved = json.loads(kept.read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                saved = {}
+            if saved.get("fingerprint") == key:
+                self.queue.map_shard(0, saved["scenarios"])
+                print(f"tpcd mutate: the reach map of {len(saved['scenarios'])} scenarios kept in {kept}", flush=True)
+                return
+        started = time.monotonic()
+        shards = max(1, self.jobs)
+        for shard in range(shards):
+            self._start({MAP_SHARD: f"{shard}/{shards}"})
+        while self.sessions and not _STOPPING.is_set():
+            for session in list(self.sessions):
+                if session.child.poll() is not None:
+                    self._end(session)
+            _STOPPING.wait(0.5)
+        self.fruitless = 0
+        reach = self.queue.reach()
+        broken = sorted(name for name, entry in reach.items() if not entry.get("passed"))
+        print(
+            f"tpcd mutate: reach map of {len(reach)} scenarios in {time.monotonic() - started:.0f} s; "
+            f"{len(broken)} failed on the twin itself and kill nothing{': ' if broken else ''}{', '.join(broken)}",
+            flush=True,
+        )
+        if (
+            kept is not None
+            and not self.options.scenarios
+            and not broken
+            and len(list(self.queue.root.glob("lines/*.json"))) == shards
+        ):
+            kept.parent.mkdir(parents=True, exist_ok=True)
+            kept.write_text(json.dumps({"fingerprint": key, "scenarios": reach}, ensure_ascii=False), encoding="utf-8")
+
     def _environment(self) -> dict[str, str]:
         environ = dict(os.environ)
         environ[QUEUE] = str(self.folder)
@@ -99,7 +160,7 @@ class Pool:
         environ["TMPDIR"] = str(self.folder)
         return environ
 
-    def _start(self) -> None:
+    def _start(self, extra: dict[str, str] | None = None) -> None:
         self.started += 1
         log = self.folder / f"session-{self.started}.log"
         with log.open("w", encoding="utf-8") as output:
@@ -107,7 +168,7 @@ class Pool:
                 session_command(self.options, self.folder / f"playwright-{self.started}"),
                 death_signal=signal.SIGTERM,
                 cwd=self.options.root,
-                env=self._environment(),
+                env=self._environment() | (extra or {}),
                 stdout=output,
                 stderr=subprocess.STDOUT,
                 process_group=0,
@@ -125,7 +186,8 @@ class Pool:
         with _LOCK:
             _CHILDREN.discard(session.child)
         self.sessions.remove(session)
-        if active is not None and self.queue.result(active.number) is None and not _STOPPING.is_set():
+        mutant = active is not None and active.number >= 0  # a negative number: a reach map's shard
+        if active is not None and mutant and self.queue.result(active.number) is None and not _STOPPING.is_set():
             if timed_out:
                 said = f"{active.scenario.removeprefix('test_')} ran over {self.scenario_timeout:.0f} s"
                 result = {"status": Status.TIMEOUT, "killed_by": said}
@@ -161,6 +223,7 @@ class Pool:
     def run(self, done: Callable[[Outcome], None]) -> None:
         """Every mutant to a verdict (or until stopped), each handed to `done` as it arrives."""
         try:
+            self._map()
             while not _STOPPING.is_set():
                 self._hand_on(done)
                 for session in list(self.sessions):

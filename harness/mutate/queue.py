@@ -4,6 +4,7 @@
     claims/NNNN         made (exclusively) by the session that runs the mutant: each runs once, in one session
     active/PID.json     the mutant and scenario a session is running now, since when (for the per-scenario timeout)
     results/NNNN.json   the verdict (written by the session, or by the parent for a timeout or a crash)
+    lines/K.json        the reach map's shard K: per scenario, whether it passed on the twin and the twin's lines it ran
     options.json        steps_only, reruns
 
 Files are written whole and renamed into place, so a reader never sees half of one.
@@ -53,12 +54,13 @@ class Queue:
     @classmethod
     def create(cls, root: Path, mutants: list[Mutant], project: Path, *, steps_only: bool, reruns: int) -> Queue:
         """A queue of `mutants`, in the order given (each session takes the next unclaimed one)."""
-        for name in ("mutants", "claims", "active", "results"):
+        for name in ("mutants", "claims", "active", "results", "lines"):
             (root / name).mkdir(parents=True, exist_ok=True)
         for number, mutant in enumerate(mutants):
             entry = {
                 "id": mutant.id,
                 "module": mutant.module,
+                "lines": [mutant.span[0], mutant.span[2]],
                 "function": f"{mutant.module}:{mutant.function}",
                 "steps": list(mutant.steps),
                 "source": mutant.mutated_source(project),
@@ -124,3 +126,16 @@ class Queue:
             if isinstance(value, dict):
                 found[int(path.stem)] = value
         return found
+
+    def map_shard(self, shard: int, scenarios: dict[str, Any]) -> None:
+        """Shard `shard` of the reach map: scenario → {"passed": bool, "lines": {module: [line, …]}}."""
+        _write(self.root / "lines" / f"{shard}.json", scenarios)
+
+    def reach(self) -> dict[str, Any]:
+        """The reach map, every shard written so far merged."""
+        merged: dict[str, Any] = {}
+        for path in sorted((self.root / "lines").glob("*.json")):
+            value = _read(path)
+            if isinstance(value, dict):
+                merged.update(value)
+        return merged

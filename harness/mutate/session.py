@@ -18,11 +18,14 @@ from __future__ import annotations
 import importlib
 import os
 import shutil
+import signal
 import sys
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
+from types import FrameType
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -31,8 +34,8 @@ from _pytest.runner import runtestprotocol
 from fastapi import FastAPI
 from starlette.types import Receive, Scope, Send
 
-from harness.mutate import PROJECT, QUEUE, SESSION_LIMIT
-from harness.mutate.order import History, Scenario, order, settle, signature
+from harness.mutate import MAP_SHARD, PROJECT, QUEUE, SESSION_LIMIT
+from harness.mutate.order import History, Scenario, may_kill, order, settle, signature
 from harness.mutate.queue import Queue
 
 if TYPE_CHECKING:
@@ -97,6 +100,8 @@ class MutantPortal(FastAPI):
         self.settings: PortalSettings | None = None
         self.current: FastAPI | None = None
         self.failure = ""  # why the current mutant's app could not be built ("" when it was)
+        self.databases = 0  # databases made so far: each app gets a new one
+        self.build_trace: Callable[..., Any] | None = None  # traces the building of each app (the reach map)
         self._create: Callable[[PortalSettings], FastAPI] | None = None
         self._folder: Path | None = None
         self.state.store = _Current(self, "store")
@@ -114,16 +119,30 @@ class MutantPortal(FastAPI):
         if self.settings is not None:
             self._swap()
 
+    def renew(self) -> None:
+        """The same mutant on an empty database: a rerun's citizen is the first try's, whom the portal remembers (a
+        code just sent, a member registered) and would refuse for that alone."""
+        self.databases += 1
+        if self.settings is not None:
+            self._swap()
+
     def _swap(self) -> None:
         previous, self.current, self.failure = self.current, None, ""
         if previous is not None:
             previous.state.store.close()
         if self._create is None or self._folder is None or self.settings is None:
             return
+        before = sys.gettrace()
+        if self.build_trace is not None:
+            sys.settrace(self.build_trace)
         try:
-            self.current = self._create(replace(self.settings, db_path=self._folder / "portal.sqlite3"))
+            database = self._folder / f"portal-{self.databases}.sqlite3"
+            self.current = self._create(replace(self.settings, db_path=database))
         except Exception as error:  # the mutant's portal does not start: every scenario meets a 404, and fails
             self.failure = f"{type(error).__name__}: {error}"
+        finally:
+            if self.build_trace is not None:
+                sys.settrace(before)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         app = self.current
@@ -138,6 +157,7 @@ FRONT = MutantPortal()
 
 def pytest_configure(config: pytest.Config) -> None:
     """The stack serves the mutants' front in the twin's place."""
+    signal.signal(signal.SIGINT, signal.default_int_handler)  # started in the background, it would ignore `tpcd`'s stop
     from harness.plugin.services import BUILD_PORTAL_KEY  # after the root conftest registered it (assert rewriting)
 
     config.stash[BUILD_PORTAL_KEY] = FRONT.build
@@ -162,6 +182,44 @@ def _text(reports: list[TestReport]) -> str:
     return "\n".join(f"[{report.when}] {report.longreprtext}" for report in reports if report.failed)
 
 
+class _Lines:
+    """The lines of one folder's `portal/` that the server's threads run (threading.settrace, so the harness's own
+    thread, which drives the browser, costs nothing)."""
+
+    def __init__(self, folder: Path) -> None:
+        self.prefix = str(folder.resolve()) + os.sep
+        self.hit: set[tuple[str, int]] = set()
+        self.building: set[tuple[str, int]] = set()  # run while the app was built: every scenario's portal runs them
+
+    def tracer(self, frame: FrameType, event: str, arg: object) -> Callable[..., Any] | None:
+        if event == "call" and frame.f_code.co_filename.startswith(self.prefix):
+            return self.local
+        return None
+
+    def local(self, frame: FrameType, event: str, arg: object) -> Callable[..., Any]:
+        if event == "line":
+            self.hit.add((frame.f_code.co_filename, frame.f_lineno))
+        return self.local
+
+    def build_tracer(self, frame: FrameType, event: str, arg: object) -> Callable[..., Any] | None:
+        if event == "call" and frame.f_code.co_filename.startswith(self.prefix):
+            return self.build_local
+        return None
+
+    def build_local(self, frame: FrameType, event: str, arg: object) -> Callable[..., Any]:
+        if event == "line":
+            self.building.add((frame.f_code.co_filename, frame.f_lineno))
+        return self.build_local
+
+    def take(self) -> dict[str, list[int]]:
+        """The lines run since the last take, and those run building the app, by module (relative to the root)."""
+        found: dict[str, list[int]] = {}
+        for filename, line in sorted(self.hit | self.building):
+            found.setdefault(filename.removeprefix(self.prefix), []).append(line)
+        self.hit = set()
+        return found
+
+
 class _Runner:
     """Runs scenarios one at a time in this session, keeping the session's fixtures (the stack, the browser) up."""
 
@@ -178,6 +236,7 @@ class _Runner:
 def _history(queue: Queue) -> History:
     """What the run's finished mutants taught, in every session."""
     history = History()
+    history.durations.update({name: float(entry.get("seconds", 0.0)) for name, entry in queue.reach().items()})
     for number, result in sorted(queue.results().items()):
         function = queue.mutant(number)["function"]
         history.record(function, str(result.get("killed_by_item", "")), result.get("durations", {}))
@@ -195,10 +254,15 @@ def run_mutant(queue: Queue, number: int, runner: _Runner, options: dict[str, An
     FRONT.load(folder, entry["module"])
     by_name = {item.name: item for item in runner.items}
     first, rest = order([_scenario(item) for item in runner.items], entry["steps"], entry["function"], _history(queue))
-    chosen = first if options.get("steps_only") else first + rest
+    reach = queue.reach()
+    low, high = entry["lines"]
+    candidates = first if options.get("steps_only") else first + rest
+    chosen = [s for s in candidates if may_kill(reach.get(s.name), entry["module"], low, high)]
     steps = {scenario.name for scenario in first}
     durations: dict[str, float] = {}
     log: list[str] = [f"mutant {entry['id']} (documented steps {entry['steps']})"]
+    left_out = len(candidates) - len(chosen)
+    log.append(f"{len(chosen)} scenarios run {entry['module']}:{low}–{high} on the twin; {left_out} others never do")
     if FRONT.failure:
         log.append(f"its portal does not start: {FRONT.failure}")
     passed = reruns = 0
@@ -210,6 +274,7 @@ def run_mutant(queue: Queue, number: int, runner: _Runner, options: dict[str, An
         tries: list[list[TestReport]] = [reports]
 
         def again(item: pytest.Item = item, tries: list[list[TestReport]] = tries) -> str | None:
+            FRONT.renew()
             tries.append(runner.run(item)[0])
             return _failure(tries[-1])
 
@@ -239,6 +304,34 @@ def run_mutant(queue: Queue, number: int, runner: _Runner, options: dict[str, An
     return result | {"killed_by": "", "phase": "", "durations": durations, "log": "\n".join(log)}
 
 
+def map_reach(queue: Queue, shard: int, shards: int, runner: _Runner) -> None:
+    """Shard `shard` of `shards` of the reach map: the twin (an unmutated copy, served as the mutants are) against
+    every `shards`-th scenario, recording the twin's lines each runs and whether it passed (a failure is tried once
+    more: a scenario that fails on the twin twice is left out as a killer, it would kill every mutant)."""
+    folder = queue.root / "twin" / str(shard)
+    project = Path(os.environ.get(PROJECT, "."))
+    shutil.copytree(project / "portal", folder / "portal", ignore=shutil.ignore_patterns("__pycache__"))
+    lines = _Lines(folder)
+    FRONT.build_trace = lines.build_tracer
+    FRONT.load(folder, "portal/app.py")
+    threading.settrace(lines.tracer)
+    reach: dict[str, Any] = {}
+    for item in runner.items[shard::shards]:
+        queue.running(os.getpid(), -1 - shard, item.name)
+        lines.take()
+        reports, seconds = runner.run(item)
+        if _failure(reports) is not None:
+            FRONT.renew()
+            reports, seconds = runner.run(item)
+        passed = _failure(reports) is None
+        reach[item.name] = {"passed": passed, "seconds": seconds, "lines": lines.take()}
+        if not passed:
+            reach[item.name]["failure"] = _text(reports)
+    threading.settrace(None)  # type: ignore[arg-type,unused-ignore]
+    FRONT.build_trace = None
+    queue.map_shard(shard, reach)
+
+
 @pytest.hookimpl(tryfirst=True)
 def pytest_runtestloop(session: pytest.Session) -> bool:
     """Mutants from the queue, one after another, until none is left or this session has run its share."""
@@ -250,6 +343,11 @@ def pytest_runtestloop(session: pytest.Session) -> bool:
     options = queue.options()
     limit = int(os.environ.get(SESSION_LIMIT, "0"))
     runner = _Runner(list(session.items))
+    shard = os.environ.get(MAP_SHARD, "")
+    if shard:
+        index, count = (int(part) for part in shard.split("/"))
+        map_reach(queue, index, count, runner)
+        return True
     done = 0
     while not limit or done < limit:
         number = queue.claim() if runner.items else None
