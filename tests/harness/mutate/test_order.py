@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from harness.mutate.order import History, Scenario, order, settle, signature
+from harness.mutate.order import History, Scenario, may_kill, order, settle, signature
 
 CODE = Scenario("test_code", frozenset({"doc-step-6", "sms"}))
 CAPTCHA = Scenario("test_captcha", frozenset({"doc-step-6"}))
@@ -51,7 +51,12 @@ def test_a_survivor_records_durations_but_no_kill() -> None:
 
 def test_a_scenario_that_passes_runs_once() -> None:
     tries: list[str | None] = []
-    verdict = settle(None, 1, lambda: tries.append("ran") or None)
+
+    def rerun() -> str | None:
+        tries.append("ran")
+        return None
+
+    verdict = settle(None, 1, rerun)
     assert (verdict.killed, verdict.runs) == (False, 1)
     assert tries == []
 
@@ -81,3 +86,17 @@ def test_a_signature_leaves_out_the_numbers_a_try_draws_afresh() -> None:
     assert signature("pages/base.py", 47, "expected the 「A」 screen") != signature(
         "pages/base.py", 47, "expected the 「B」 screen"
     )
+
+
+def test_only_a_scenario_that_runs_a_mutated_line_on_the_twin_can_kill() -> None:
+    ran = {"passed": True, "lines": {"portal/routes/contact.py": [200, 202, 204], "portal/store.py": [428]}}
+    assert may_kill(ran, "portal/routes/contact.py", 202, 202)
+    assert may_kill(ran, "portal/store.py", 425, 430)  # a mutation over several lines: any of them
+    assert not may_kill(ran, "portal/routes/contact.py", 203, 203)
+    assert not may_kill(ran, "portal/routes/login.py", 52, 52)
+
+
+def test_a_scenario_failing_on_the_twin_kills_nothing_and_one_never_mapped_is_tried() -> None:
+    broken = {"passed": False, "lines": {"portal/store.py": [428]}}
+    assert not may_kill(broken, "portal/store.py", 428, 428)
+    assert may_kill(None, "portal/store.py", 428, 428)
