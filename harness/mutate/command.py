@@ -177,7 +177,12 @@ def main(root: Path, reports_dir: Path, args: argparse.Namespace) -> int:
     started = time.monotonic()
     runnable = [m for m in mutants if m.id not in explained]
     outcomes = [Outcome(m, Status.EXPLAINED, reason=explained[m.id]) for m in mutants if m.id in explained]
-    print(f"tpcd mutate: {len(runnable)} mutants to run ({len(outcomes)} explained), {jobs} at a time", flush=True)
+    load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
+    print(
+        f"tpcd mutate: {len(runnable)} mutants to run ({len(outcomes)} explained), {jobs} at a time, "
+        f"--mode {args.mode}; load average {load} on {os.cpu_count()} cores",
+        flush=True,
+    )
     interrupted = False
     previous = signal.signal(signal.SIGTERM, _interrupt)
 
@@ -196,7 +201,7 @@ def main(root: Path, reports_dir: Path, args: argparse.Namespace) -> int:
     outcomes.sort(key=lambda o: order[o.mutant.id])
     document = as_json(outcomes, wall_seconds=time.monotonic() - started, selection=selection)
     data, page = write(out, document)
-    print(summary(document))
+    print(summary(document) + "; load average now " + ", ".join(f"{value:.1f}" for value in os.getloadavg()))
     print(f"report: {page}  ({data})")
     if interrupted:
         print("tpcd mutate: interrupted; the report holds the mutants that finished", file=sys.stderr)
