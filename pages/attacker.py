@@ -319,6 +319,12 @@ class Tab:
         started = time.perf_counter()
         return self._keep(self.http.post(target, data=data, timeout=30), started)
 
+    def press_as(self, button: str, value: str) -> Reply:
+        """Press `button` on the page shown, but sending `value` as its value: a choice the page does not offer."""
+        assert self.last is not None, "no page is shown yet"
+        _, pressed = self.last.form(button)
+        return self.submit(button, **{pressed.name: value})
+
 
 # registration (documented steps 1–6), as a script walks it
 def apply(tab: Tab) -> Tab:
@@ -437,6 +443,13 @@ class Attacker:
         return opened
 
     # registration (documented steps 1–8), as a script walks it
+    def choose_tier(self, tier: str) -> Reply:
+        """Step 2 in a new session, the 「金質會員註冊」 button pressed with `tier` as its value."""
+        tab = self.tab()
+        tab.open(HomePage)
+        tab.follow("申請臺北卡")
+        return tab.press_as("金質會員註冊", tier)
+
     def apply(self) -> Tab:
         """Steps 1–3 in a new session: 申請臺北卡, 金質會員註冊, the consent ticked; the contact page is shown."""
         return apply(self.tab())

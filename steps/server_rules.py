@@ -32,6 +32,11 @@ def _(screen: BasicDataPage, citizen: CitizenProfile, broken: str) -> None:
     screen.fill(BROKEN[broken](citizen))
 
 
+@when("攻擊者選擇頁面上沒有的會員類型", target_fixture="replies")
+def _(attacker: Attacker) -> list[Reply]:
+    return [attacker.choose_tier("platinum")]
+
+
 @when("攻擊者送出未選性別的基本資料", target_fixture="replies")
 def _(attacker: Attacker, attacker_tab: Tab) -> list[Reply]:
     return [basic_data(attacker_tab, attacker.identity, sex_chosen=False)]
