@@ -323,7 +323,7 @@ class Tab:
         """Press `button` on the page shown, but sending `value` as its value: a choice the page does not offer."""
         assert self.last is not None, "no page is shown yet"
         _, pressed = self.last.form(button)
-        return self.submit(button, **{pressed.name: value})
+        return self.submit(button, None, **{pressed.name: value})
 
 
 # registration (documented steps 1–6), as a script walks it
