@@ -320,6 +320,29 @@ class Tab:
         started = time.perf_counter()
         return self._keep(self.http.post(target, data=data, timeout=30), started)
 
+    def send_with_my_fields(self, other: Tab, button: str, labelled: dict[str, str] | None = None) -> Reply:
+        """Press `button` on the page `other` shows (another session's), from this session: its form as served
+        there, the fields labelled as in `labelled` filled in, but with the hidden fields of this tab's own page (its
+        CSRF token), so the portal reads it as this session's."""
+        assert self.last is not None, "no page is shown yet"
+        assert other.last is not None, "no page is shown in the other session yet"
+        form, pressed = other.last.form(button)
+        data = {f.name: f.value for f in form.fields if f.kind not in {"radio", "checkbox"} or f.checked}
+        for label, value in (labelled or {}).items():
+            match = next(f for f in form.fields if f.label == label)
+            data[match.name] = match.value if match.kind in {"radio", "checkbox"} else value
+        mine = [f for forms in self.last.forms for f in forms.fields if f.kind == "hidden"]
+        data.update({f.name: f.value for f in mine})
+        target = urljoin(other.last.url, pressed.action or form.action or other.last.url)
+        started = time.perf_counter()
+        return self._keep(self.http.post(target, data=data, timeout=30), started)
+
+    def press_as(self, button: str, value: str) -> Reply:
+        """Press `button` on the page shown, but sending `value` as its value: a choice the page does not offer."""
+        assert self.last is not None, "no page is shown yet"
+        _, pressed = self.last.form(button)
+        return self.submit(button, None, **{pressed.name: value})
+
 
 # registration (documented steps 1–6), as a script walks it
 def apply(tab: Tab) -> Tab:
@@ -438,6 +461,25 @@ class Attacker:
         return opened
 
     # registration (documented steps 1–8), as a script walks it
+    def choose_tier(self, tier: str) -> Reply:
+        """Step 2 in a new session, the 「金質會員註冊」 button pressed with `tier` as its value."""
+        tab = self.tab()
+        tab.open(HomePage)
+        tab.follow("申請臺北卡")
+        return tab.press_as("金質會員註冊", tier)
+
+    def consent_without_tier(self) -> Reply:
+        """Step 3's consent sent from a new session that never chose a tier: the 「會員註冊」 form the attacker saw in
+        another session of theirs, with the new session's own form fields (its CSRF token, from 選擇會員類型)."""
+        seen = self.tab()
+        seen.open(HomePage)
+        seen.follow("申請臺北卡")
+        seen.submit("金質會員註冊")
+        fresh = self.tab()
+        fresh.open(HomePage)
+        fresh.follow("申請臺北卡")
+        return fresh.send_with_my_fields(seen, "下一步", {"我已詳閱並同意上述個人資料使用相關內容": "yes"})
+
     def apply(self) -> Tab:
         """Steps 1–3 in a new session: 申請臺北卡, 金質會員註冊, the consent ticked; the contact page is shown."""
         return apply(self.tab())

@@ -33,6 +33,16 @@ def _(screen: BasicDataPage, citizen: CitizenProfile, broken: str) -> None:
     screen.fill(BROKEN[broken](citizen))
 
 
+@when("攻擊者選擇頁面上沒有的會員類型", target_fixture="replies")
+def _(attacker: Attacker) -> list[Reply]:
+    return [attacker.choose_tier("platinum")]
+
+
+@when("攻擊者從沒有選擇會員類型的工作階段送出同意", target_fixture="replies")
+def _(attacker: Attacker) -> list[Reply]:
+    return [attacker.consent_without_tier()]
+
+
 @when("攻擊者送出未選性別的基本資料", target_fixture="replies")
 def _(attacker: Attacker, attacker_tab: Tab) -> list[Reply]:
     return [basic_data(attacker_tab, attacker.identity, sex_chosen=False)]

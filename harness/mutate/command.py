@@ -9,12 +9,13 @@ import shutil
 import signal
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 from types import FrameType
 
 from harness.mutate.catalog import CatalogError, Mutant, catalog, changed_lines, equivalents, since
+from harness.mutate.pool import Pool
 from harness.mutate.report import as_json, line, summary, write
 from harness.mutate.runner import Outcome, RunOptions, Status, Stopped, run_mutant, stop_all
 
@@ -27,12 +28,30 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--since", metavar="COMMIT", help="only the mutants of functions changed since COMMIT")
     parser.add_argument("--jobs", "-j", type=int, help="mutants run side by side (default: one per two cores, ≥1)")
     parser.add_argument("--steps-only", action="store_true", help="only the scenarios of each mutant's steps")
-    parser.add_argument("--timeout", type=float, default=3600.0, help="seconds per mutant, then TIMEOUT")
+    parser.add_argument(
+        "--mode",
+        choices=("session", "process"),
+        default="session",
+        help="session: a few pytest sessions run the mutants in turn, the stack and browser started once each "
+        "(default); process: one pytest per mutant",
+    )
+    parser.add_argument(
+        "--timeout", type=float, default=3600.0, help="--mode process: seconds per mutant, then TIMEOUT"
+    )
+    parser.add_argument(
+        "--scenario-timeout",
+        type=float,
+        default=SCENARIO_TIMEOUT,
+        help="--mode session: seconds one scenario may run against a mutant, then TIMEOUT (default %(default)s)",
+    )
     parser.add_argument(
         "--reruns", type=int, default=1, help="a failing scenario is run again this often before it kills (default 1)"
     )
     parser.add_argument("-k", dest="scenarios", default="", help="narrow every run to scenarios matching (pytest -k)")
     parser.add_argument("--out", help="where mutation.json and index.html go (default reports/mutation)")
+
+
+SCENARIO_TIMEOUT = 300.0  # the slowest scenario takes about a minute on a busy 2-core machine
 
 
 def _interrupt(signum: int, frame: FrameType | None) -> None:
@@ -87,6 +106,41 @@ def _list(mutants: Sequence[Mutant], explained: dict[str, str], *, as_json_docum
     print(f"{len(mutants)} mutants ({sum(m.id in explained for m in mutants)} listed as equivalent)")
 
 
+def _stopping() -> None:
+    print("tpcd mutate: stopping every mutant's suite cleanly…", file=sys.stderr, flush=True)
+    stop_all()
+
+
+def _processes(runnable: list[Mutant], options: RunOptions, jobs: int, done: Callable[[Outcome], None]) -> bool:
+    """--mode process: one pytest per mutant, `jobs` side by side; whether the run was interrupted."""
+    with ThreadPoolExecutor(max_workers=jobs) as pool:
+        futures = [pool.submit(run_mutant, mutant, options) for mutant in runnable]
+        try:
+            for future in as_completed(futures):
+                done(future.result())
+        except (KeyboardInterrupt, Stopped):
+            for future in futures:
+                future.cancel()
+            _stopping()
+            return True
+    return False
+
+
+def _sessions(
+    runnable: list[Mutant], options: RunOptions, jobs: int, timeout: float, done: Callable[[Outcome], None]
+) -> bool:
+    """--mode session: `jobs` pytest sessions take the mutants from one queue; whether the run was interrupted."""
+    if not runnable:
+        return False
+    pool = Pool(runnable, options, jobs, timeout)
+    try:
+        pool.run(done)
+    except KeyboardInterrupt:
+        _stopping()
+        return True
+    return False
+
+
 def main(root: Path, reports_dir: Path, args: argparse.Namespace) -> int:
     """0 when every mutant run was killed or explained, 1 when one survived, 2 on a bad request or a suite that could
     not run."""
@@ -123,29 +177,31 @@ def main(root: Path, reports_dir: Path, args: argparse.Namespace) -> int:
     started = time.monotonic()
     runnable = [m for m in mutants if m.id not in explained]
     outcomes = [Outcome(m, Status.EXPLAINED, reason=explained[m.id]) for m in mutants if m.id in explained]
-    print(f"tpcd mutate: {len(runnable)} mutants to run ({len(outcomes)} explained), {jobs} at a time", flush=True)
+    load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
+    print(
+        f"tpcd mutate: {len(runnable)} mutants to run ({len(outcomes)} explained), {jobs} at a time, "
+        f"--mode {args.mode}; load average {load} on {os.cpu_count()} cores",
+        flush=True,
+    )
     interrupted = False
     previous = signal.signal(signal.SIGTERM, _interrupt)
+
+    def done(outcome: Outcome) -> None:
+        outcomes.append(outcome)
+        print(line(outcome), flush=True)
+
     try:
-        with ThreadPoolExecutor(max_workers=jobs) as pool:
-            futures = [pool.submit(run_mutant, mutant, options) for mutant in runnable]
-            try:
-                for future in as_completed(futures):
-                    outcomes.append(future.result())
-                    print(line(outcomes[-1]), flush=True)
-            except (KeyboardInterrupt, Stopped):
-                interrupted = True
-                print("tpcd mutate: stopping every mutant's suite cleanly…", file=sys.stderr, flush=True)
-                for future in futures:
-                    future.cancel()
-                stop_all()
+        if args.mode == "session":
+            interrupted = _sessions(runnable, options, jobs, args.scenario_timeout, done)
+        else:
+            interrupted = _processes(runnable, options, jobs, done)
     finally:
         signal.signal(signal.SIGTERM, previous)
     order = {m.id: n for n, m in enumerate(mutants)}
     outcomes.sort(key=lambda o: order[o.mutant.id])
     document = as_json(outcomes, wall_seconds=time.monotonic() - started, selection=selection)
     data, page = write(out, document)
-    print(summary(document))
+    print(summary(document) + "; load average now " + ", ".join(f"{value:.1f}" for value in os.getloadavg()))
     print(f"report: {page}  ({data})")
     if interrupted:
         print("tpcd mutate: interrupted; the report holds the mutants that finished", file=sys.stderr)

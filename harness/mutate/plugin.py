@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import statistics
 from pathlib import Path
 
@@ -17,6 +18,7 @@ import pytest
 import portal
 from harness.mutate import DURATIONS, MUTANT_DIR, MUTANT_STEPS, SELECTION, STEPS_ONLY
 
+signal.signal(signal.SIGINT, signal.default_int_handler)  # started in the background, it would ignore `tpcd`'s stop
 _folder = Path(os.environ.get(MUTANT_DIR, "/nonexistent")).resolve()
 if Path(portal.__file__).resolve().parent.parent != _folder:
     raise ImportError(f"tpcd mutate: portal was imported from {portal.__file__}, not from the mutant in {_folder}")

@@ -1,8 +1,9 @@
 """`tpcd mutate` end to end: real mutants of the twin against real scenarios, in a browser, side by side.
 
-Two mutants and one scenario (驗證碼輸入錯誤時告知剩餘次數, documented step 6): the twin accepting a wrong one-time code
-is killed by it; the twin skipping the signature check (step 22) survives a selection that deliberately holds no
-real-name scenario. The report says both, on the terminal, in JSON and in HTML.
+Two mutants and one scenario (驗證碼輸入錯誤時告知剩餘次數, documented step 6), in session mode (the default): the twin
+accepting a wrong one-time code is killed by it; the twin skipping the signature check (step 22) survives a selection
+that deliberately holds no real-name scenario, without running it (the reach map shows it never runs that line). The
+report says both, on the terminal, in JSON and in HTML.
 """
 
 from __future__ import annotations
@@ -41,7 +42,7 @@ def test_a_scenario_kills_one_mutant_and_a_too_narrow_selection_lets_another_sur
     assert killed["location"] == f"portal/routes/contact.py:{killed['line']} (_check)"
     assert killed["original"] == "outcome is CodeCheck.WRONG"
     assert survived["status"] == "survived"
-    assert survived["scenarios_run"] == 1  # it did run, and passed: the selection is what is too narrow
+    assert survived["scenarios_run"] == 0  # the one scenario never runs the signature check: too narrow a selection
     assert survived["documented_steps"] == [22]
     assert document["score"] == 0.5
 
@@ -53,6 +54,8 @@ def test_a_scenario_kills_one_mutant_and_a_too_narrow_selection_lets_another_sur
     assert "<b>KILLED</b> steps" in page
     log = out / "logs" / "refusal_routes_contact__check_13" / "pytest.log"
     assert "1 failed" in log.read_text(encoding="utf-8")
+    unreached = out / "logs" / "semantic_skip-signature-verification" / "pytest.log"
+    assert "0 scenarios run portal/realname.py" in unreached.read_text(encoding="utf-8")
     assert not list((ROOT / "portal").rglob("*.orig"))
     assert subprocess.run(["git", "diff", "--quiet", "--", "portal"], cwd=ROOT, check=False).returncode == 0
 

@@ -1,0 +1,106 @@
+"""Which scenarios a mutant meets, in which order, and when one has killed it: only those that run a mutated line on
+the twin (the reach map), the likeliest killer first, so a kill costs as few scenarios as it can.
+
+The scenarios tagged with the mutant's documented steps come first, then every other one. Within each group: first
+the scenarios that killed earlier mutants of the same function in this run (most kills first), then those that killed
+any mutant, then the quickest by the durations measured so far (one never timed counts as the median); ties keep
+the suite's own order. Pure functions of what they are given: harness/mutate/session.py feeds them.
+"""
+
+from __future__ import annotations
+
+import re
+import statistics
+from collections import Counter
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True, slots=True)
+class Scenario:
+    """One collected scenario: its test name and its tags (pytest markers such as `doc-step-6`)."""
+
+    name: str
+    tags: frozenset[str]
+
+
+@dataclass(slots=True)
+class History:
+    """What the mutants finished so far in this run taught: which scenario killed whose mutants, how long each took."""
+
+    kills: dict[str, Counter[str]] = field(default_factory=dict)  # "module:function" → scenario → kills
+    durations: dict[str, float] = field(default_factory=dict)  # scenario → its last measured seconds
+
+    def record(self, function: str, killed_by: str, durations: Mapping[str, float]) -> None:
+        """One finished mutant: the scenario that killed it ("" when none did) and the scenarios it ran."""
+        if killed_by:
+            self.kills.setdefault(function, Counter())[killed_by] += 1
+        self.durations.update(durations)
+
+
+def in_steps(scenario: Scenario, steps: Sequence[int]) -> bool:
+    """Whether `scenario` is tagged with one of the documented `steps`."""
+    return any(f"doc-step-{step}" in scenario.tags for step in steps)
+
+
+def order(
+    scenarios: Sequence[Scenario], steps: Sequence[int], function: str, history: History
+) -> tuple[list[Scenario], list[Scenario]]:
+    """The mutant's steps' scenarios and the rest, each likeliest killer first (module docstring)."""
+    everywhere: Counter[str] = Counter()
+    for counter in history.kills.values():
+        everywhere.update(counter)
+    here = history.kills.get(function, Counter())
+    typical = statistics.median(history.durations.values()) if history.durations else 0.0
+    position = {scenario.name: index for index, scenario in enumerate(scenarios)}
+
+    def key(scenario: Scenario) -> tuple[int, int, float, int]:
+        name = scenario.name
+        return (-here[name], -everywhere[name], history.durations.get(name, typical), position[name])
+
+    first = sorted((s for s in scenarios if in_steps(s, steps)), key=key)
+    rest = sorted((s for s in scenarios if not in_steps(s, steps)), key=key)
+    return first, rest
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """How one scenario went against a mutant, reruns included."""
+
+    killed: bool  # failed on the first try and the same way on every rerun
+    runs: int  # how many times it ran
+
+
+def settle(first: str | None, reruns: int, rerun: Callable[[], str | None]) -> Verdict:
+    """The rerun rule: a scenario whose first try failed (`first` says how: its failure's signature) kills only when
+    it fails the same way `reruns` more times; a rerun that passes, or fails otherwise (a timeout of a busy machine
+    where the first try met a wrong screen), kills nothing. `rerun` runs one more try and says how it failed (None:
+    it passed)."""
+    if first is None:
+        return Verdict(killed=False, runs=1)
+    runs = 1
+    for _ in range(reruns):
+        runs += 1
+        if rerun() != first:
+            return Verdict(killed=False, runs=runs)
+    return Verdict(killed=True, runs=runs)
+
+
+def signature(path: str, line: int, message: str) -> str:
+    """How a scenario failed, the same for two tries that failed alike: where the error was raised and its first line,
+    numbers left out (a citizen's mobile, a port, seconds)."""
+    first = message.strip().splitlines()[0] if message.strip() else ""
+    return f"{path}:{line}: {re.sub(r'[0-9]+', '#', first)}"
+
+
+def may_kill(reach: Mapping[str, Any] | None, module: str, first: int, last: int) -> bool:
+    """Whether a scenario can tell a mutant of `module`'s lines `first`–`last` from the twin, by what it did against
+    the twin (its entry in the reach map: passed, and the twin's lines it ran). A scenario that never runs a mutated
+    line meets the same portal as the twin's; one that fails on the twin itself tells nothing; one never mapped (its
+    map shard lost) cannot be ruled out."""
+    if reach is None:
+        return True
+    if not reach.get("passed"):
+        return False
+    return any(first <= line <= last for line in reach.get("lines", {}).get(module, []))

@@ -1,0 +1,102 @@
+"""The order a mutant meets the scenarios in, and the rerun rule that decides a kill: pure logic, no suite run."""
+
+from __future__ import annotations
+
+from harness.mutate.order import History, Scenario, may_kill, order, settle, signature
+
+CODE = Scenario("test_code", frozenset({"doc-step-6", "sms"}))
+CAPTCHA = Scenario("test_captcha", frozenset({"doc-step-6"}))
+CARD = Scenario("test_card", frozenset({"doc-step-22"}))
+JOURNEY = Scenario("test_journey", frozenset({f"doc-step-{n}" for n in range(1, 25)}))
+LOGIN = Scenario("test_login", frozenset({"doc-step-24"}))
+SUITE = [JOURNEY, CODE, CAPTCHA, CARD, LOGIN]
+
+
+def names(scenarios: list[Scenario]) -> list[str]:
+    return [scenario.name for scenario in scenarios]
+
+
+def test_the_steps_scenarios_come_first_and_the_suites_order_stands_without_history() -> None:
+    first, rest = order(SUITE, [6], "portal/routes/contact.py:_check", History())
+    assert names(first) == ["test_journey", "test_code", "test_captcha"]
+    assert names(rest) == ["test_card", "test_login"]
+
+
+def test_the_quickest_first_when_nothing_has_killed_yet() -> None:
+    history = History(durations={"test_journey": 40.0, "test_code": 3.0, "test_captcha": 1.0})
+    first, rest = order(SUITE, [6], "portal/routes/contact.py:_check", history)
+    assert names(first) == ["test_captcha", "test_code", "test_journey"]
+    assert names(rest) == ["test_card", "test_login"]  # never timed: the median, so their own order
+
+
+def test_the_scenario_that_killed_the_same_functions_mutants_goes_first_then_any_killer() -> None:
+    history = History(durations={"test_journey": 40.0, "test_code": 3.0, "test_captcha": 1.0, "test_login": 2.0})
+    history.record("portal/routes/contact.py:_check", "test_journey", {})
+    history.record("portal/routes/contact.py:_check", "test_journey", {})
+    history.record("portal/routes/contact.py:_send", "test_code", {})
+    history.record("portal/routes/login.py:login", "test_login", {})
+    history.record("portal/routes/login.py:login", "test_login", {})
+    history.record("portal/routes/login.py:login", "test_login", {})
+    first, rest = order(SUITE, [6], "portal/routes/contact.py:_check", history)
+    assert names(first) == ["test_journey", "test_code", "test_captcha"]  # 2 kills here, then 1 elsewhere, then time
+    assert names(rest) == ["test_login", "test_card"]
+
+
+def test_a_survivor_records_durations_but_no_kill() -> None:
+    history = History()
+    history.record("portal/store.py:Store.take_nonce", "", {"test_card": 7.5})
+    assert history.kills == {}
+    assert history.durations == {"test_card": 7.5}
+
+
+def test_a_scenario_that_passes_runs_once() -> None:
+    tries: list[str | None] = []
+
+    def rerun() -> str | None:
+        tries.append("ran")
+        return None
+
+    verdict = settle(None, 1, rerun)
+    assert (verdict.killed, verdict.runs) == (False, 1)
+    assert tries == []
+
+
+def test_a_kill_needs_the_same_failure_on_every_rerun() -> None:
+    same = signature("pages/base.py", 47, "expected the 「會員註冊」 screen")
+    assert settle(same, 2, lambda: same).killed
+    assert settle(same, 2, lambda: same).runs == 3
+    assert settle(same, 0, lambda: None).killed  # no rerun asked for: the first failure kills
+
+
+def test_a_rerun_that_passes_or_fails_otherwise_kills_nothing() -> None:
+    first = signature("pages/base.py", 47, "expected the 「實名認證成功」 screen")
+    other = signature("harness/codes.py", 88, "TimeoutError: no SMS with a code reached 0916452928 within 5.0s")
+    passing = settle(first, 1, lambda: None)
+    assert (passing.killed, passing.runs) == (False, 2)
+    assert not settle(first, 1, lambda: other).killed
+    answers = iter([first, None])
+    assert not settle(first, 2, lambda: next(answers)).killed
+
+
+def test_a_signature_leaves_out_the_numbers_a_try_draws_afresh() -> None:
+    one = signature("harness/codes.py", 88, "TimeoutError: no SMS reached 0916452928 within 5.0s\nmore")
+    two = signature("harness/codes.py", 88, "TimeoutError: no SMS reached 0912000111 within 5.0s")
+    assert one == two
+    assert one != signature("harness/codes.py", 89, "TimeoutError: no SMS reached 0912000111 within 5.0s")
+    assert signature("pages/base.py", 47, "expected the 「A」 screen") != signature(
+        "pages/base.py", 47, "expected the 「B」 screen"
+    )
+
+
+def test_only_a_scenario_that_runs_a_mutated_line_on_the_twin_can_kill() -> None:
+    ran = {"passed": True, "lines": {"portal/routes/contact.py": [200, 202, 204], "portal/store.py": [428]}}
+    assert may_kill(ran, "portal/routes/contact.py", 202, 202)
+    assert may_kill(ran, "portal/store.py", 425, 430)  # a mutation over several lines: any of them
+    assert not may_kill(ran, "portal/routes/contact.py", 203, 203)
+    assert not may_kill(ran, "portal/routes/login.py", 52, 52)
+
+
+def test_a_scenario_failing_on_the_twin_kills_nothing_and_one_never_mapped_is_tried() -> None:
+    broken = {"passed": False, "lines": {"portal/store.py": [428]}}
+    assert not may_kill(broken, "portal/store.py", 428, 428)
+    assert may_kill(None, "portal/store.py", 428, 428)
