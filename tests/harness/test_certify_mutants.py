@@ -19,7 +19,7 @@ from harness.certify import CertifyRequest, outcomes, run_suite
 from harness.settings import load_settings
 from simulators.agent import AgentSettings, Desktop, PcscTransport, SecurityAgent, create_desktop_app
 from simulators.card import CardClient, CardSlot, KeyPool, TestPki, revocation
-from simulators.card.pcscd import acquire_host, release_host
+from simulators.card.pcscd import PcscHost, acquire_host, release_host
 from simulators.serving import RunningServer, serve_asgi
 from tests.harness import agent_flaws as flaws
 
@@ -32,6 +32,7 @@ class Machine:
     """The citizen's computer without its agent: a reader with the card, and the card's CA with OCSP."""
 
     card: CardClient
+    host: PcscHost
 
 
 @pytest.fixture(scope="module")
@@ -43,7 +44,7 @@ def machine() -> Iterator[Machine]:
     pki.ocsp_url, pki.crl_url = ocsp.url + "/ocsp", ocsp.url + "/crl"
     slot = CardSlot(host, pki)
     try:
-        yield Machine(CardClient(slot))
+        yield Machine(CardClient(slot), host)
     finally:
         slot.close()
         ocsp.stop()
@@ -92,10 +93,14 @@ def test_each_flaw_fails_its_requirements(
 ) -> None:
     build = type("Build", mixed_in, {}) if mixed_in else SecurityAgent
     caught = {requirement for flaw in (*mixed_in, desktop) for requirement in getattr(flaw, "catches", frozenset())}
+    # This process has one pcscd (libpcsclite talks to one): when a stack of this worker's earlier tests holds a reader
+    # on it too, the card's control rightly refuses to unplug a reader others share, and AG-23 is NOT RUN, not PASS.
+    shared = machine.host.in_use() > 1
     statuses = certify(machine, build, desktop, tmp_path)
     assert statuses, "the suite wrote no results"
     failing = {requirement: status for requirement, status in statuses.items() if status != "PASS"}
-    assert failing == dict.fromkeys(caught, "FAIL"), failing
+    expected = dict.fromkeys(caught, "FAIL") | ({"AG-23": "NOT RUN"} if shared and "AG-23" not in caught else {})
+    assert failing == expected, failing
 
 
 def test_the_empty_fields_variant_does_send_them(machine: Machine) -> None:
