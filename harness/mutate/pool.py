@@ -23,8 +23,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from simulators.lifetime import bound_popen, claim, owned_tempdir
-
 from harness.mutate import MAP_SHARD, PROJECT, QUEUE, SESSION_LIMIT
 from harness.mutate.catalog import Mutant
 from harness.mutate.queue import Queue
@@ -40,6 +38,7 @@ from harness.mutate.runner import (
     stop,
     stop_all,
 )
+from simulators.lifetime import bound_popen, claim, owned_tempdir
 
 SESSION_PLUGIN = "harness.mutate.session"
 REACH_FILE = "reach.json"  # the reach map kept beside the report, with the fingerprint of what it was measured on
