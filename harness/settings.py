@@ -70,7 +70,7 @@ PERSON_PACE = Pace(
 # after the F5 step that starts it (its screenshot and accessibility analysis: up to ~3 s on a busy machine, more when
 # two runs share two cores); the agent's reset between scenarios ends it, so no scenario inherits another's Going.
 SUITE_PACE = Pace(
-    agent_loading_seconds=0.6,
+    agent_loading_seconds=1.0,
     agent_going_seconds=15.0,
     tray_refresh_seconds=0.05,
     agent_timeout=2.5,
