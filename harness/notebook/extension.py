@@ -13,9 +13,11 @@ from IPython.core.interactiveshell import InteractiveShell
 
 from domain.citizen import Channel, CitizenProfile
 from harness.notebook import views
+from harness.notebook.faults import ArmedFaults
+from harness.notebook.lifecycle import Links
 from harness.notebook.magics import TpcdMagics
 from harness.notebook.model import GherkinRun, ScenarioResult, StepResult
-from harness.notebook.session import ArmedFaults, Links, Notebook
+from harness.notebook.session import Notebook
 from harness.settings import load_settings
 from simulators.agent import AgentClient
 from simulators.card import CardClient

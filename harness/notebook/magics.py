@@ -16,9 +16,10 @@ from IPython.display import HTML, DisplayHandle, display
 from harness.attach import AttachError
 from harness.notebook import views
 from harness.notebook.browser import BrowserError
+from harness.notebook.lifecycle import NotUp
 from harness.notebook.model import Event, GherkinRun, Problem, ScenarioEnded, ScenarioStarted
 from harness.notebook.reopen import ReopenError
-from harness.notebook.session import Notebook, NotUp
+from harness.notebook.session import Notebook
 from harness.report import ReportError
 from harness.settings import SettingsError
 from simulators.client import SimulatorError

@@ -6,11 +6,12 @@ of ours join the run:
 
 - the driver, passed to pytest.main: it streams each scenario and step as events (with every attachment the report
   receives: the reporting plugin's screenshots, the SMS and e-mail read, APDUs, agent requests), and keeps the page,
-  the citizen and the step fixtures (`screen` …) for the next cell;
+  the citizen and the step fixtures (`screen` …) for the next cell, as the scenario of scenarios.py;
 - the fixtures, registered by the driver at configure time, after the root conftest's plugins, so they take over:
   the `stack` is the kernel's, contexts come from the notebook's browser, the citizen is the notebook's.
 
 The run happens on the browser thread (browser.py): there is no event loop there, and the notebook's pages live there.
+It is handed the kernel's lifecycle (stack, browser, seeds) and scenarios, never the `Notebook` that uses it (cells.py).
 """
 
 from __future__ import annotations
@@ -24,9 +25,9 @@ import threading
 import time
 import types
 from collections.abc import Callable, Generator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 import allure
 import allure_commons
@@ -37,8 +38,8 @@ from pytest_bdd.scenario import get_step_function
 
 from domain.citizen import CitizenProfile
 from harness.codes import CodeReader
-from harness.notebook.browser import BrowserThread
 from harness.notebook.feature import STEP_KEYWORDS
+from harness.notebook.lifecycle import Lifecycle
 from harness.notebook.model import (
     Attached,
     Event,
@@ -50,6 +51,7 @@ from harness.notebook.model import (
     StepEnded,
     StepStarted,
 )
+from harness.notebook.scenarios import Scenarios, Scene
 from harness.plugin.browser import PAGE_KEY
 from harness.plugin.reporting import SEEN_KEY
 from harness.plugin.scrubbing import SECRETS_KEY, ScenarioSecrets, scrubber_for
@@ -79,40 +81,6 @@ class CellOptions:
     seed: int | None = None  # the (first) scenario's citizen seed; None draws the next from the notebook's base seed
     worker: int = 0  # the pytest-xdist worker number the reproduced citizen was made for (its mobile and mail)
     markers: str | None = None  # a -m expression over the scenarios' tags
-
-
-@dataclass(slots=True)
-class Scene:
-    """The scenario a notebook is in: its citizen, browser context and page, and what continuing cells keep."""
-
-    citizen: CitizenProfile
-    context: BrowserContext
-    page: Page
-    carry: dict[str, Any] = field(default_factory=dict)  # fixture name → value (`screen`, `installer`, `codes` …)
-    journal: list[str] = field(default_factory=list)  # the steps that passed, keyword and text, across cells
-    seen: dict[str, int] = field(default_factory=dict)  # how many APDUs and agent requests the report already has
-
-
-class Notebook(Protocol):
-    """What a %%gherkin run needs of the notebook that runs it (harness.notebook.session.Notebook), so the runner
-    never imports the session that imports it."""
-
-    settings: Settings
-    base_seed: int
-
-    @property
-    def root(self) -> Path: ...
-    @property
-    def results_dir(self) -> Path: ...
-    @property
-    def scene(self) -> Scene | None: ...
-    @scene.setter
-    def scene(self, scene: Scene | None) -> None: ...
-    def require_stack(self) -> Stack: ...
-    def require_browser(self) -> BrowserThread: ...
-    def require_scene(self) -> Scene: ...
-    def draw_citizen(self, seed: int | None = None, *, worker: int = 0) -> CitizenProfile: ...
-    def fresh_context(self, options: dict[str, Any]) -> BrowserContext: ...
 
 
 def write_cell(folder: Path, feature: str) -> Path:
@@ -156,7 +124,7 @@ class _Tap:
         self.driver.attached(Evidence(name, _mime(attachment_type, extension), path=str(source)))
 
 
-def _fixtures(notebook: Notebook, options: CellOptions) -> types.ModuleType:
+def _fixtures(lifecycle: Lifecycle, scenarios: Scenarios, options: CellOptions) -> types.ModuleType:
     """The fixtures a notebook run takes over from the project's plugins (registered after them, so they win).
 
     Every run: the kernel's stack (never started or stopped by the run), settings and Playwright (one sync Playwright
@@ -168,27 +136,27 @@ def _fixtures(notebook: Notebook, options: CellOptions) -> types.ModuleType:
     first = [True]
 
     def stack() -> Stack:
-        return notebook.require_stack()
+        return lifecycle.require_stack()
 
     def tpcd_settings() -> Settings:
-        return notebook.settings
+        return lifecycle.settings
 
     def playwright() -> Playwright:
-        return notebook.require_browser().playwright
+        return lifecycle.require_browser().playwright
 
     def fresh_context(browser_context_args: dict[str, Any]) -> BrowserContext:
         """A fresh context in the notebook's browser (the previous scenario's is closed), made with the project's
         context arguments; pytest-playwright's `page` opens the scenario's page in it."""
-        return notebook.fresh_context(browser_context_args)
+        return scenarios.fresh_context(browser_context_args)
 
     def fresh_citizen() -> CitizenProfile:
         """The citizen of --seed for the cell's first scenario, else the next one of the notebook's base seed;
         attached to the report (secrets masked) as the project's citizen fixture does."""
         seed, first[0] = (options.seed if first[0] else None), False
-        profile = notebook.draw_citizen(seed, worker=options.worker)
+        profile = scenarios.draw_citizen(seed, worker=options.worker)
         allure.dynamic.parameter("市民種子", profile.seed, excluded=True)
         allure.attach(
-            json.dumps({"base_seed": notebook.base_seed, **profile.masked()}, ensure_ascii=False, indent=2),
+            json.dumps({"base_seed": lifecycle.base_seed, **profile.masked()}, ensure_ascii=False, indent=2),
             name=f"市民 {profile.name}（種子 {profile.seed}）",
             attachment_type=allure.attachment_type.JSON,
         )
@@ -200,17 +168,17 @@ def _fixtures(notebook: Notebook, options: CellOptions) -> types.ModuleType:
         return stack
 
     def kept_context() -> BrowserContext:
-        return notebook.require_scene().context
+        return scenarios.require_scene().context
 
     def kept_page(request: pytest.FixtureRequest, fresh_stack: Stack) -> Page:
         """The page as the previous cell left it; the report's screenshots after each step come from it (and, as
         the project's page does, it brings the stack to the report's hooks: APDUs, agent requests)."""
-        page = notebook.require_scene().page
+        page = scenarios.require_scene().page
         request.node.stash[PAGE_KEY] = page
         return page
 
     def kept_citizen() -> CitizenProfile:
-        return notebook.require_scene().citizen
+        return scenarios.require_scene().citizen
 
     sessions: dict[str, Callable[..., Any]] = {"stack": stack, "tpcd_settings": tpcd_settings, "playwright": playwright}
     for name, function in sessions.items():
@@ -229,10 +197,16 @@ class _Driver:
     """Streams the run as events and hands the scenario's state back to the notebook."""
 
     def __init__(
-        self, notebook: Notebook, options: CellOptions, emit: Callable[[Event], None], stop: threading.Event
+        self,
+        lifecycle: Lifecycle,
+        scenarios: Scenarios,
+        options: CellOptions,
+        emit: Callable[[Event], None],
+        stop: threading.Event,
     ) -> None:
-        self.notebook, self.options, self.emit, self.stop = notebook, options, emit, stop
-        self.fixtures = _fixtures(notebook, options)
+        self.lifecycle, self.scenarios = lifecycle, scenarios
+        self.options, self.emit, self.stop = options, emit, stop
+        self.fixtures = _fixtures(lifecycle, scenarios, options)
         self.tap = _Tap(self)
         self.scenario = -1
         self.nodeid = ""
@@ -278,7 +252,7 @@ class _Driver:
     def pytest_bdd_before_scenario(self, request: pytest.FixtureRequest, feature: Any, scenario: Any) -> None:
         self._begin(request.node.nodeid)
         self.item = request.node
-        scene = self.notebook.scene if self.options.proceed else None
+        scene = self.scenarios.scene if self.options.proceed else None
         self.journal = list(scene.journal) if scene else []
         if scene is not None:
             for name, value in scene.carry.items():
@@ -331,7 +305,7 @@ class _Driver:
 
     def pytest_bdd_step_func_lookup_error(self, scenario: Any, step: Any) -> None:
         self.step_failed = True
-        nearest = difflib.get_close_matches(step.name, known_steps(self.notebook.root / "features"), n=3, cutoff=0.4)
+        nearest = difflib.get_close_matches(step.name, known_steps(self.lifecycle.root / "features"), n=3, cutoff=0.4)
         hint = "".join(f"\n  {text}" for text in nearest)
         error = f"沒有符合「{step.name}」的步驟定義（steps/）" + (f"；相近的步驟：{hint}" if hint else "")
         self.emit(StepEnded(self.scenario, self._index(scenario, step), "failed", None, error))
@@ -340,11 +314,11 @@ class _Driver:
         """Keep the scenario for the next cell: its page, citizen, the fixtures its steps made and the codes read."""
         page: Page = request.getfixturevalue("page")
         carry = {name: request.getfixturevalue(name) for name in (*self.targets, *CARRIED)}
-        if self.options.proceed and self.notebook.scene is not None:
-            carry = {**self.notebook.scene.carry, **carry}
+        if self.options.proceed and self.scenarios.scene is not None:
+            carry = {**self.scenarios.scene.carry, **carry}
         citizen: CitizenProfile = request.getfixturevalue("citizen")
         seen = dict(request.node.stash.get(SEEN_KEY, {}))
-        self.notebook.scene = Scene(citizen, page.context, page, carry, self.journal, seen)
+        self.scenarios.scene = Scene(citizen, page.context, page, carry, self.journal, seen)
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         if report.nodeid != self.nodeid:  # it failed or was skipped before its first step: no scenario hook ran
@@ -364,10 +338,10 @@ class _Driver:
             self.emit(ScenarioEnded(self.scenario, self.outcome, "\n".join(self.problems) or None))
 
 
-def pytest_args(notebook: Notebook, module: Path, options: CellOptions) -> list[str]:
+def pytest_args(lifecycle: Lifecycle, module: Path, options: CellOptions) -> list[str]:
     """The command line of a cell's run: the project's configuration, the cell's folder, Allure results."""
-    settings, folder = notebook.settings, module.parent
-    args = [str(module), "--rootdir", str(notebook.root), "-c", str(notebook.root / "pyproject.toml")]
+    settings, folder, root = lifecycle.settings, module.parent, lifecycle.root
+    args = [str(module), "--rootdir", str(root), "-c", str(root / "pyproject.toml")]
     args += ["--import-mode=importlib", "-p", "no:cacheprovider", "--capture=no"]
     # The kernel imported pytest-bdd, the harness and (after the first cell) the steps before this run: they stay as
     # first imported (assertion-rewritten then, when the steps were), which pytest warns about, and the project turns
@@ -377,7 +351,7 @@ def pytest_args(notebook: Notebook, module: Path, options: CellOptions) -> list[
     # scenario for what the kernel's own threads do meanwhile. The suite keeps both (make test).
     args += ["-p", "no:unraisableexception", "-p", "no:threadexception"]
     args += ["-o", f"bdd_features_base_dir={folder}", "--output", str(folder / "playwright")]
-    args += ["--alluredir", str(notebook.results_dir), "--citizen-seed", str(notebook.base_seed)]
+    args += ["--alluredir", str(lifecycle.results_dir), "--citizen-seed", str(lifecycle.base_seed)]
     if settings.base_url is not None:
         args += ["--base-url", settings.base_url]
     if settings.stack is not None:
@@ -388,12 +362,17 @@ def pytest_args(notebook: Notebook, module: Path, options: CellOptions) -> list[
 
 
 def run_cell(
-    notebook: Notebook, module: Path, options: CellOptions, emit: Callable[[Event], None], stop: threading.Event
+    lifecycle: Lifecycle,
+    scenarios: Scenarios,
+    module: Path,
+    options: CellOptions,
+    emit: Callable[[Event], None],
+    stop: threading.Event,
 ) -> int:
     """Run the cell's test module with pytest in this process; on the browser thread. Returns pytest's exit code.
 
     pytest's console output goes to pytest.log beside the cell's feature, not into the notebook: the cell shows the
     steps themselves."""
-    driver = _Driver(notebook, options, emit, stop)
+    driver = _Driver(lifecycle, scenarios, options, emit, stop)
     with (module.parent / "pytest.log").open("w", encoding="utf-8") as log, contextlib.redirect_stdout(log):
-        return int(pytest.main(pytest_args(notebook, module, options), plugins=[driver]))
+        return int(pytest.main(pytest_args(lifecycle, module, options), plugins=[driver]))

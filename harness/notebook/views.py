@@ -13,8 +13,9 @@ from cryptography import x509
 
 from domain.citizen import CitizenProfile
 from domain.masking import mask_fields
+from harness.notebook.faults import ArmedFaults
+from harness.notebook.lifecycle import Links
 from harness.notebook.model import Evidence, GherkinRun, ScenarioResult, StepResult, scrub
-from harness.notebook.session import ArmedFaults, Links
 from simulators.agent import AgentClient
 from simulators.card import CardClient
 from simulators.mail import MailClient

@@ -56,7 +56,7 @@ def test_a_notebook_attached_to_a_shared_stack_walks_the_deployed_portal(deploye
             "%load_ext harness.notebook",
             f"%tpcd up --attach {stack_json} --base-url {portal}",
             STEPS_1_TO_6,
-            "print(_.passed, tpcd.require_stack().shared, 'portal' in tpcd.require_stack().urls, tpcd.run > 0)",
+            "up = tpcd.require_stack()\nprint(_.passed, up.shared, 'portal' in up.urls, tpcd.lifecycle.run > 0)",
             "%tpcd fault sms s",  # every run shares this gateway: a fault needs a target
             "%tpcd down",
         ),

@@ -12,7 +12,7 @@ from tests.notebook.kernel import kernel, run_in
 STATE = """import json, os
 print(json.dumps({
     "pid": os.getpid(),
-    "dirs": [str(p) for p in (tpcd.stack.workdir, tpcd._home, f"/tmp/tpcd-pcscd-{os.getpid()}") if p],
+    "dirs": [str(p) for p in (tpcd.stack.workdir, tpcd.lifecycle.home, f"/tmp/tpcd-pcscd-{os.getpid()}") if p],
     "urls": tpcd.stack.urls,
 }))"""
 
