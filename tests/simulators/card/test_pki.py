@@ -9,7 +9,7 @@ from cryptography import x509
 from cryptography.x509.oid import ExtensionOID, NameOID
 
 from simulators.card.pki import CitizenCertificates, TestPki
-from tests.simulators.card.conftest import ID_NUMBER
+from tests.simulators.card.holder import ID_NUMBER
 
 
 def test_citizen_certificate_profile(certificates: CitizenCertificates) -> None:
