@@ -137,8 +137,9 @@ def _test_module_imports(tree: Path) -> list[str]:
     return found
 
 
-def test_no_test_module_imports_another_or_a_conftest() -> None:
-    assert _test_module_imports(ROOT / "tests") == []
+@pytest.mark.parametrize("tree", ["tests", "harness/certify/suite"])
+def test_no_test_module_imports_another_or_a_conftest(tree: str) -> None:
+    assert _test_module_imports(ROOT / tree) == []
 
 
 def test_the_test_import_check_sees_each_way_of_importing(tmp_path: Path) -> None:
