@@ -21,6 +21,7 @@ from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
+from cryptography.hazmat.primitives.asymmetric.types import CertificatePublicKeyTypes
 from cryptography.x509 import ocsp
 from cryptography.x509.oid import AuthorityInformationAccessOID
 
@@ -55,6 +56,18 @@ def last4_of(cert_der: bytes) -> str | None:
                 parsed = getattr(value, "parsed", value)  # an Any wraps it; a known attribute is already a string
                 return str(parsed.native)
     return None
+
+
+def rsa_signed(key: CertificatePublicKeyTypes, signature: bytes, data: bytes, algorithm: hashes.HashAlgorithm) -> bool:
+    """Whether `signature` is RSA PKCS#1 v1.5 over `data` by `key` (False for a key that is not RSA): the portal's one
+    signature check, for the citizen's nonce and for the OCSP answer alike."""
+    if not isinstance(key, rsa.RSAPublicKey):
+        return False
+    try:
+        key.verify(signature, data, padding.PKCS1v15(), algorithm)
+    except InvalidSignature:
+        return False
+    return True
 
 
 OCSP_SKEW = timedelta(minutes=5)  # clock difference tolerated between the portal and the responder
@@ -93,12 +106,9 @@ def _ocsp_status(
     signer = _ocsp_signer(answer, issuer)
     if signer is None or answer.signature_hash_algorithm is None:
         return None
-    public = signer.public_key()
-    if not isinstance(public, rsa.RSAPublicKey):
-        return None
-    try:
-        public.verify(answer.signature, answer.tbs_response_bytes, padding.PKCS1v15(), answer.signature_hash_algorithm)
-    except InvalidSignature:
+    if not rsa_signed(
+        signer.public_key(), answer.signature, answer.tbs_response_bytes, answer.signature_hash_algorithm
+    ):
         return None
     try:
         echoed = answer.extensions.get_extension_for_class(x509.OCSPNonce).value.nonce
@@ -190,10 +200,8 @@ def verify(evidence: Evidence, *, member_id_number: str, trusted_pem: bytes, tim
     public = cert.public_key()
     if not isinstance(public, rsa.RSAPublicKey):
         raise RealNameError("這不是自然人憑證的簽章金鑰。")
-    try:
-        public.verify(signature, evidence.nonce.encode(), padding.PKCS1v15(), hashes.SHA256())
-    except InvalidSignature as error:
-        raise RealNameError("簽章驗證失敗，請確認插入的是您本人的自然人憑證後再試一次。") from error
+    if not rsa_signed(public, signature, evidence.nonce.encode(), hashes.SHA256()):
+        raise RealNameError("簽章驗證失敗，請確認插入的是您本人的自然人憑證後再試一次。")
     anchors = x509.load_pem_x509_certificates(trusted_pem)
     issuer = next((ca for ca in anchors if ca.subject == cert.issuer), None)
     try:

@@ -1,10 +1,12 @@
 """The layer contracts ([tool.importlinter] in pyproject.toml, run by `lint-imports` in `make lint`) cover every
 top-level package, and they do fail: a page object that imports the portal twin breaks them. No two modules import
 each other, even through others or only for type checking: import-linter has no contract for that, grimp's graph
-(which import-linter builds on) shows it."""
+(which import-linter builds on) shows it. The project's tests share helpers through helper modules and fixtures through
+conftest, never by importing a test module or a conftest (pytest loads those itself, under names of its choosing)."""
 
 from __future__ import annotations
 
+import ast
 import shutil
 import subprocess
 import sys
@@ -112,4 +114,48 @@ def test_the_cycle_check_sees_a_cycle_through_a_third_module() -> None:
         ("app.a", "app.b", "app.c", "app.a"),
         ("app.b", "app.c", "app.a", "app.b"),
         ("app.c", "app.a", "app.b", "app.c"),
+    ]
+
+
+def _test_module_imports(tree: Path) -> list[str]:
+    """Each import, in a module under `tree`, of a test module or a conftest, as 'path: module'."""
+    found = []
+    for path in sorted(tree.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), str(path))):
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                module = "." * node.level + (node.module or "")
+                names = [module, *(f"{module}.{alias.name}" for alias in node.names)]
+            else:
+                continue
+            for name in names:
+                parts = name.replace(".", " ").split()
+                if any(part == "conftest" or part.startswith("test_") for part in parts):
+                    found.append(f"{path.relative_to(tree)}: {name}")
+                    break
+    return found
+
+
+@pytest.mark.parametrize("tree", ["tests", "harness/certify/suite"])
+def test_no_test_module_imports_another_or_a_conftest(tree: str) -> None:
+    assert _test_module_imports(ROOT / tree) == []
+
+
+def test_the_test_import_check_sees_each_way_of_importing(tmp_path: Path) -> None:
+    (tmp_path / "test_a.py").write_text(
+        "from tests.harness.test_deployed import _stop\n"
+        "from tests.portal.conftest import Portal\n"
+        "from .conftest import pki\n"
+        "from tests.notebook import test_reopen\n"
+        "import tests.simulators.card.test_remote\n"
+        "from tests.tpcd import stop\n",
+        encoding="utf-8",
+    )
+    assert _test_module_imports(tmp_path) == [
+        "test_a.py: tests.harness.test_deployed",
+        "test_a.py: tests.portal.conftest",
+        "test_a.py: .conftest",
+        "test_a.py: tests.notebook.test_reopen",
+        "test_a.py: tests.simulators.card.test_remote",
     ]

@@ -20,6 +20,7 @@ from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
+from cryptography.hazmat.primitives.asymmetric.types import CertificatePublicKeyTypes
 from cryptography.x509 import ocsp
 from cryptography.x509.oid import AuthorityInformationAccessOID, ExtendedKeyUsageOID
 
@@ -40,17 +41,28 @@ class Rejected(Exception):
     """The relying party turns the signature down; the message is what the citizen reads."""
 
 
+def rsa_signed(key: CertificatePublicKeyTypes, signature: bytes, data: bytes, algorithm: hashes.HashAlgorithm) -> bool:
+    """Whether `signature` is RSA PKCS#1 v1.5 over `data` by `key` (False for a key that is not RSA): the certifier's
+    one signature check, for the nonce, the OCSP answer and the suite's assertions alike."""
+    if not isinstance(key, rsa.RSAPublicKey):
+        return False
+    try:
+        key.verify(signature, data, padding.PKCS1v15(), algorithm)
+    except InvalidSignature:
+        return False
+    return True
+
+
 def check_signature(nonce: str, signature_b64: str, cert_b64: str) -> x509.Certificate:
     """The certificate whose RSA key signed SHA-256 of `nonce` (PKCS#1 v1.5); Rejected otherwise."""
     try:
         cert = x509.load_der_x509_certificate(base64.b64decode(cert_b64, validate=True))
         signature = base64.b64decode(signature_b64, validate=True)
         key = cert.public_key()
-        if not isinstance(key, rsa.RSAPublicKey):
-            raise Rejected(BAD_SIGNATURE)
-        key.verify(signature, nonce.encode(), padding.PKCS1v15(), hashes.SHA256())
-    except (ValueError, InvalidSignature) as error:
+    except ValueError as error:
         raise Rejected(BAD_SIGNATURE) from error
+    if not rsa_signed(key, signature, nonce.encode(), hashes.SHA256()):
+        raise Rejected(BAD_SIGNATURE)
     return cert
 
 
@@ -186,12 +198,9 @@ def _signed_by_ca(answer: ocsp.OCSPResponse, issuer: x509.Certificate) -> bool:
                 continue
             if ExtendedKeyUsageOID.OCSP_SIGNING not in usage:
                 continue
-        key = signer.public_key()
-        if not isinstance(key, rsa.RSAPublicKey) or answer.signature_hash_algorithm is None:
-            continue
-        try:
-            key.verify(answer.signature, answer.tbs_response_bytes, padding.PKCS1v15(), answer.signature_hash_algorithm)
-        except InvalidSignature:
-            continue
-        return True
+        algorithm = answer.signature_hash_algorithm
+        if algorithm is not None and rsa_signed(
+            signer.public_key(), answer.signature, answer.tbs_response_bytes, algorithm
+        ):
+            return True
     return False

@@ -53,7 +53,7 @@ from smartcard.System import readers as pcsc_readers
 from simulators.agent.codes import AgentError, Minor, Ret
 from simulators.agent.tokens import CardCertificate
 from simulators.agent.tokens import Token as CardToken
-from simulators.card.der import read_tlv
+from simulators.card.ber_tlv import read_tlv
 
 # Where Debian's opensc-pkcs11 puts OpenSC's module, for this machine's architecture.
 OPENSC_MODULE = Path("/usr/lib") / (sysconfig.get_config_var("MULTIARCH") or "x86_64-linux-gnu") / "opensc-pkcs11.so"

@@ -31,7 +31,7 @@ from smartcard.System import readers as pcsc_readers
 
 from simulators.agent.codes import AgentError, Ret, pin_status
 from simulators.card.card_os import SHA256_DIGEST_INFO, CardPulledOut
-from simulators.card.der import LAST4_ID, SUBJECT_DIRECTORY_ATTRIBUTES, read_subject_directory_attributes
+from simulators.card.pki import LAST4_ID, SUBJECT_DIRECTORY_ATTRIBUTES, read_subject_directory_attributes
 from simulators.card.profile import DO_CARD_NUMBER, EF_CA_CERT, EF_ENC_CERT, EF_SIGN_CERT, MOICA_AID
 
 

@@ -19,8 +19,8 @@ from typing import TYPE_CHECKING
 from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+from simulators.card.ber_tlv import read_tlv, tlv
 from simulators.card.content import CardContent
-from simulators.card.der import read_tlv, tlv
 from simulators.card.iso7816 import SW, Apdu, SwError
 
 PIV_AID = bytes.fromhex("A000000308000010000100")  # NIST RID A0 00 00 03 08, PIX 00 00 10 00 01 00 (Part 1 §2.2)

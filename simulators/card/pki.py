@@ -22,14 +22,15 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.ocsp import OCSPCertStatus
 from cryptography.x509.oid import AuthorityInformationAccessOID, NameOID
 
-from simulators.card.der import LAST4_ID, SUBJECT_DIRECTORY_ATTRIBUTES, subject_directory_attributes
-
+SUBJECT_DIRECTORY_ATTRIBUTES = "2.5.29.9"
+LAST4_ID = "2.16.886.1.100.2.51"  # MOICA: the holder's last four 身分證字號 digits (docs/protocols/moica-card.md)
 TEST_MARKER = "測試用 tpcd-harness TEST ONLY"
 ROOT_NAME = x509.Name(
     [
@@ -50,6 +51,23 @@ MOICA_NAME = x509.Name(
 )
 VALIDITY = timedelta(days=5 * 365)  # 5 years (docs/protocols/moica-card.md#cardholder-certificate)
 CRL_LIFETIME = timedelta(days=1)  # thisUpdate → nextUpdate
+
+
+def subject_directory_attributes(attributes: dict[str, str]) -> bytes:
+    """The extension's DER value (RFC 5280 §4.2.1.8), each attribute with one PrintableString value (our choice: the
+    real string type is not documented), encoded by asn1crypto."""
+    encoded: bytes = asn1_x509.SubjectDirectoryAttributes(
+        [{"type": oid, "values": asn1_x509.SetOfPrintableString([value])} for oid, value in attributes.items()]
+    ).dump()
+    return encoded
+
+
+def read_subject_directory_attributes(value: bytes) -> dict[str, str]:
+    """oid → first value of each attribute in the extension's DER value (any string type), decoded by asn1crypto."""
+    return {
+        attribute["type"].dotted: str(attribute["values"][0].native)
+        for attribute in asn1_x509.SubjectDirectoryAttributes.load(value)
+    }
 
 
 class KeyPool:

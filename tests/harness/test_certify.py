@@ -9,7 +9,6 @@ starts theirs, passes every requirement with its card under control.
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import re
 import signal
@@ -33,30 +32,12 @@ from harness.lifeline import FORCE
 from harness.settings import load_settings
 from harness.stack import Stack
 from simulators.agent import AgentClient, AgentFault
+from tests.harness.certify_cli import certify, statuses
 
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.pcsc
 NEEDS_PIN = {r for r, needs in NEEDS.items() if needs == {Need.PIN}}
 NEEDS_CONTROL = {r for r, needs in NEEDS.items() if Need.CONTROL in needs}
-
-
-def certify(report: Path, *args: str, environ: dict[str, str] | None = None) -> tuple[int, str, dict]:
-    """Run `tpcd certify-agent … --report REPORT`; its exit code, output and verdict."""
-    done = subprocess.run(
-        [sys.executable, "-m", "harness.cli", "certify-agent", *args, "--report", str(report)],
-        cwd=ROOT,
-        env={**os.environ, **(environ or {})},
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
-    verdict = json.loads((report / "verdict.json").read_text(encoding="utf-8"))
-    return done.returncode, done.stdout + done.stderr, verdict
-
-
-def statuses(verdict: dict) -> dict[str, str]:
-    return {row["id"]: row["status"] for row in verdict["requirements"]}
 
 
 @pytest.fixture(scope="module")

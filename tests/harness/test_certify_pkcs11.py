@@ -26,7 +26,7 @@ from simulators.card import CardClient, CardSlot, KeyPool, TestPki, revocation
 from simulators.card.pcscd import acquire_host, release_host
 from simulators.serving import RunningServer, serve_asgi
 from tests.harness import agent_flaws as flaws
-from tests.harness.test_certify import certify, statuses
+from tests.harness.certify_cli import certify, statuses
 
 ROOT = Path(__file__).resolve().parents[2]
 OPENSC = str(OPENSC_MODULE)

@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import json
 import os
-import selectors
 import shutil
-import signal
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -25,9 +23,9 @@ import requests
 
 from harness.settings import PERSON_PACE
 from simulators.captcha.faults import GOOGLE_TEST_SECRET
+from tests.tpcd import TPCD, first_line, stop
 
 ROOT = Path(__file__).resolve().parents[2]
-TPCD = [sys.executable, "-m", "harness.cli"]
 PORTAL_PORT = 8080  # inside the namespace made here: nothing else listens there
 NONCE_LIFETIME = "15"  # seconds: the deployed twin's real-name nonce lifetime, which a run must be told
 
@@ -78,31 +76,6 @@ def veth() -> Iterator[Veth]:
         subprocess.run(["ip", "netns", "del", made.namespace], capture_output=True, check=False)
 
 
-def _first_line(process: subprocess.Popen[str], timeout: float) -> str:
-    """The process's first line on stdout (its readiness signal), waiting at most `timeout`."""
-    assert process.stdout is not None
-    with selectors.DefaultSelector() as waiting:
-        waiting.register(process.stdout, selectors.EVENT_READ)
-        if not waiting.select(timeout):
-            raise TimeoutError(f"{process.args!r} printed nothing within {timeout}s")
-    return process.stdout.readline()
-
-
-def _stop(process: subprocess.Popen[str]) -> int | str:
-    """SIGTERM, then the exit code; killed (with its group) if it does not stop in time."""
-    if process.poll() is None:
-        process.send_signal(signal.SIGTERM)
-    try:
-        return process.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait()
-        return "killed: it did not stop within 20 s of SIGTERM"
-    finally:
-        if process.stdout is not None:
-            process.stdout.close()
-
-
 @dataclass(frozen=True)
 class Deployment:
     stack_json: Path
@@ -119,7 +92,7 @@ def deployment(veth: Veth, tmp_path_factory: pytest.TempPathFactory) -> Iterator
     stack = subprocess.Popen(up, cwd=ROOT, stdout=subprocess.PIPE, text=True, start_new_session=True)
     twin: subprocess.Popen[str] | None = None
     try:
-        described = json.loads(_first_line(stack, timeout=60))
+        described = json.loads(first_line(stack, timeout=60))
         config = Path(str(described["portal_config"]))
         # A real-name nonce good for NONCE_LIFETIME seconds, as the runs are told (TPCD_NONCE_LIFETIME) below.
         environ = {**os.environ, "PORTAL_DB_PATH": str(work / "portal.sqlite3"), "PORTAL_NONCE_TTL": NONCE_LIFETIME}
@@ -127,11 +100,11 @@ def deployment(veth: Veth, tmp_path_factory: pytest.TempPathFactory) -> Iterator
         serve += ["--listen", veth.portal_ip, "--port", str(PORTAL_PORT)]
         twin = subprocess.Popen(serve, cwd=ROOT, stdout=subprocess.PIPE, text=True, env=environ, start_new_session=True)
         portal = f"http://{veth.portal_ip}:{PORTAL_PORT}"
-        assert _first_line(twin, timeout=30).strip() == f"portal twin listening on {portal}"
+        assert first_line(twin, timeout=30).strip() == f"portal twin listening on {portal}"
         token = Path(str(described["token_file"])).read_text(encoding="utf-8").strip()
         yield Deployment(work / "stack" / "stack.json", described, portal, token)
     finally:
-        codes = [_stop(process) for process in (twin, stack) if process is not None]  # both, whatever the first says
+        codes = [stop(process) for process in (twin, stack) if process is not None]  # both, whatever the first says
     assert codes == [0, 0], "the twin and tpcd up stop cleanly on SIGTERM"
     assert not (work / "stack" / "token").exists(), "the token outlives the stack that made it"
 

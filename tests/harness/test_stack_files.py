@@ -9,15 +9,14 @@ import os
 import signal
 import stat
 import subprocess
-import sys
 from pathlib import Path
 
 import requests
 
-from tests.simulators.card.test_remote import FakeVpcd
+from tests.simulators.card.fake_vpcd import FakeVpcd
+from tests.tpcd import TPCD
 
 ROOT = Path(__file__).resolve().parents[2]
-TPCD = [sys.executable, "-m", "harness.cli"]
 
 
 def _mode(path: Path) -> int:

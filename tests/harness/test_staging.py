@@ -15,7 +15,6 @@ import io
 import json
 import os
 import subprocess
-import sys
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -31,11 +30,10 @@ from portal.config import load
 from simulators.client import ServiceClient
 from simulators.serving import serve_asgi
 from simulators.tls import LocalCa
-from tests.harness.test_deployed import _first_line, _stop
 from tests.portals.variants import VARIANTS
+from tests.tpcd import TPCD, first_line, stop
 
 ROOT = Path(__file__).resolve().parents[2]
-TPCD = [sys.executable, "-m", "harness.cli"]
 USER, PASSWORD = "qa-team", "staging-Pa55word-2026"
 # A mid-journey start (the HTTP walk through the forms to 基本資料, 「我不是機器人」 ticked over HTTP, then the
 # browser), 網路市民 and back to the callback under the path.
@@ -78,7 +76,7 @@ def staging(tmp_path: Path) -> Iterator[Staging]:
     up = [*TPCD, "up", "--portal-config", "dotenv", "--out", str(tmp_path / "stack"), "--json"]
     stack = subprocess.Popen(up, cwd=ROOT, stdout=subprocess.PIPE, text=True, start_new_session=True)
     try:
-        described = json.loads(_first_line(stack, timeout=60))
+        described = json.loads(first_line(stack, timeout=60))
         environ = {"PORTAL_DB_PATH": str(tmp_path / "portal.sqlite3")}
         settings = load(environ, file=Path(str(described["portal_config"]))).settings
         app = VARIANTS["prefixed"].build(settings)
@@ -95,7 +93,7 @@ def staging(tmp_path: Path) -> Iterator[Staging]:
         finally:
             app.state.store.close()
     finally:
-        code = _stop(stack)
+        code = stop(stack)
     assert code == 0, "tpcd up stops cleanly on SIGTERM"
 
 

@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 
 from harness.notebook.lab import LOOPBACK, free_port
-from tests.harness.test_deployed import TPCD, _first_line, _stop
 from tests.notebook.kernel import ROOT, execute, html_of, notebook, text_of
+from tests.tpcd import TPCD, first_line, stop
 
 STEPS_1_TO_6 = """%%gherkin
 假如 市民已同意個資使用相關內容
@@ -35,17 +35,17 @@ def deployed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, s
     stack = subprocess.Popen(up, cwd=ROOT, stdout=subprocess.PIPE, text=True, start_new_session=True)
     twin: subprocess.Popen[str] | None = None
     try:
-        described = json.loads(_first_line(stack, timeout=60))
+        described = json.loads(first_line(stack, timeout=60))
         port = free_port(LOOPBACK)
         serve = [sys.executable, "-m", "portal", "--config", str(described["portal_config"])]
         serve += ["--listen", LOOPBACK, "--port", str(port)]
         environ = {**os.environ, "PORTAL_DB_PATH": str(work / "portal.sqlite3")}
         twin = subprocess.Popen(serve, cwd=ROOT, stdout=subprocess.PIPE, text=True, env=environ, start_new_session=True)
         portal = f"http://{LOOPBACK}:{port}"
-        assert _first_line(twin, timeout=30).strip() == f"portal twin listening on {portal}"
+        assert first_line(twin, timeout=30).strip() == f"portal twin listening on {portal}"
         yield work / "stack" / "stack.json", portal
     finally:
-        codes = [_stop(process) for process in (twin, stack) if process is not None]
+        codes = [stop(process) for process in (twin, stack) if process is not None]
     assert codes == [0, 0]
 
 

@@ -15,8 +15,8 @@ import requests
 
 from harness.notebook.lab import OFFLINE, free_port, reopened
 from harness.settings import load_settings
+from tests.notebook.allure_result import allure_result
 from tests.notebook.kernel import ROOT
-from tests.notebook.test_reopen import _result
 
 
 def test_jupyterlab_starts_offline_on_the_projects_kernel_and_stops() -> None:
@@ -67,7 +67,7 @@ def test_offline_options_turn_off_every_fetch() -> None:
 def test_a_failed_scenario_is_reopened_by_name_as_a_notebook_under_reports(tmp_path: Path) -> None:
     settings = load_settings(root=ROOT).replace(reports_dir=tmp_path)
     settings.allure_results.mkdir(parents=True)
-    _result(settings.allure_results, name="市民設定密碼")
+    allure_result(settings.allure_results, name="市民設定密碼")
     path = reopened(settings, "設定密碼")
     assert path.parent == tmp_path / "notebooks"
     notebook = json.loads(path.read_text(encoding="utf-8"))

@@ -2,44 +2,17 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import nbformat
 import pytest
 
-from harness.citizens import make_citizen
 from harness.notebook.reopen import Failure, ReopenError, find_failure, from_result, reopen_notebook
-
-ERROR = "AssertionError: expected the 「設定密碼」 screen"
-STEPS = ["假如 市民已同意個資使用相關內容", "而且 市民按下「下一步」", "那麼 市民看到「設定密碼」頁面"]
-
-
-def _result(folder: Path, *, status: str = "failed", name: str = "市民設定密碼", worker: int = 2) -> Path:
-    """An allure-pytest-bdd result as the suite writes it: the citizen attached by a step, the seed a parameter."""
-    citizen = make_citizen(1234, worker=worker)
-    (folder / "c-attachment.json").write_text(json.dumps({"base_seed": 77, **citizen.masked()}), encoding="utf-8")
-    steps = [
-        {
-            "name": STEPS[0],
-            "status": "passed",
-            "attachments": [{"name": "市民 某某（種子 1234）", "source": "c-attachment.json"}],
-        },
-        {"name": STEPS[1], "status": "passed", "attachments": []},
-        {
-            "name": STEPS[2],
-            "status": status,
-            "statusDetails": {"message": "AssertionError: expected the 「設定密碼」 screen"},
-        },
-    ]
-    result = {"name": name, "status": status, "steps": steps, "parameters": [{"name": "市民種子", "value": "1234"}]}
-    path = folder / f"{name}-result.json"
-    path.write_text(json.dumps(result, ensure_ascii=False), encoding="utf-8")
-    return path
+from tests.notebook.allure_result import STEPS, allure_result
 
 
 def test_a_failed_result_gives_its_steps_failing_step_citizen_and_worker(tmp_path: Path) -> None:
-    failure = from_result(_result(tmp_path))
+    failure = from_result(allure_result(tmp_path))
     assert failure == Failure(
         "市民設定密碼",
         tuple(STEPS),
@@ -51,7 +24,7 @@ def test_a_failed_result_gives_its_steps_failing_step_citizen_and_worker(tmp_pat
     )
     assert failure.before == "\n".join(STEPS[:2])
     assert failure.rest == STEPS[2]
-    assert from_result(_result(tmp_path, status="passed")) is None
+    assert from_result(allure_result(tmp_path, status="passed")) is None
 
 
 def test_the_notebook_replays_the_steps_before_the_failure_and_waits_with_the_rest() -> None:
@@ -74,7 +47,7 @@ def test_a_failure_at_the_first_step_starts_the_same_citizen_by_hand() -> None:
 
 
 def test_a_failure_is_found_by_file_or_name_or_the_names_are_listed(tmp_path: Path) -> None:
-    path = _result(tmp_path, name="市民設定密碼")
+    path = allure_result(tmp_path, name="市民設定密碼")
     assert find_failure(tmp_path, str(path)).scenario == "市民設定密碼"
     assert find_failure(tmp_path, "設定密碼").seed == 1234
     with pytest.raises(ReopenError, match="市民設定密碼"):

@@ -22,7 +22,7 @@ from harness.citizens import make_citizen
 from harness.stack import Stack
 from simulators.card import CardFault, RevocationFault
 from simulators.control import CONTROL_HEADER
-from tests.portal.test_registration_flow import Applicant
+from tests.portal.applicant import Applicant
 
 CONTROL = {CONTROL_HEADER: "1"}  # what every tool of a control surface sends (simulators.control)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 
-from tests.portal.conftest import Portal
+from tests.portal.twin import Portal
 
 
 def _applications(portal: Portal) -> int:

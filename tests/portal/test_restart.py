@@ -11,8 +11,8 @@ from harness.citizens import make_citizen
 from harness.portal_config import systems
 from harness.stack import Stack
 from simulators.sms import SmsClient
-from tests.portal.conftest import serve_portal
-from tests.portal.test_registration_flow import Applicant
+from tests.portal.applicant import Applicant
+from tests.portal.twin import serve_portal
 
 
 def test_each_restart_of_the_twin_on_a_fresh_database_still_gets_its_code_delivered(

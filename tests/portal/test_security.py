@@ -33,8 +33,8 @@ from simulators.mail import MailClient
 from simulators.netizen import NetizenClient
 from simulators.sms import SmsClient, SmsSettings
 from simulators.sms.models import SmsMessage
-from tests.portal.conftest import Portal, serve_portal
-from tests.portal.test_registration_flow import Applicant, _alert
+from tests.portal.applicant import Applicant, alert
+from tests.portal.twin import Portal, serve_portal
 
 TOOLS = {CONTROL_HEADER: "1"}  # what the harness's clients send to a control surface (simulators.control)
 LOCKED_ACCOUNT = "登入失敗次數過多"
@@ -117,7 +117,7 @@ def test_concurrent_guesses_are_checked_at_most_five_times(fresh: Stack) -> None
         with requests.Session() as http:
             http.cookies.update(applicant.http.cookies)
             data = {"csrf_token": applicant.token, "code": pair[0], "g-recaptcha-response": pair[1]}
-            return _alert(http.post(applicant.url + "/register/contact/verify", data=data, timeout=30))
+            return alert(http.post(applicant.url + "/register/contact/verify", data=data, timeout=30))
 
     with ThreadPoolExecutor(len(guesses)) as pool:
         replies = list(pool.map(guess, zip(guesses, tokens, strict=True)))
@@ -135,7 +135,7 @@ def test_new_sessions_share_one_cooldown_per_recipient(fresh: Stack) -> None:
     with ThreadPoolExecutor(len(applicants)) as pool:
         replies = list(pool.map(lambda a: _send(a, "mobile", victim), applicants))
     assert len(_sms_to(fresh, victim)) == 1
-    assert sum("秒後再重新寄送" in _alert(reply) for reply in replies) == 9
+    assert sum("秒後再重新寄送" in alert(reply) for reply in replies) == 9
 
 
 def test_a_recipient_gets_at_most_five_messages_an_hour(fresh: Stack) -> None:
@@ -148,7 +148,7 @@ def test_a_recipient_gets_at_most_five_messages_an_hour(fresh: Stack) -> None:
             replies.append(_send(applicant, "mobile", victim))
             twin.advance(61)
     assert len(_sms_to(fresh, victim)) == 5
-    assert "一小時內" in _alert(replies[-1])
+    assert "一小時內" in alert(replies[-1])
     assert replies[-1].status_code == 429
 
 
@@ -161,7 +161,7 @@ def test_one_application_and_one_session_have_a_few_codes_sent_an_hour_whatever_
     replies = [_send(applicant, "mobile", number) for number in numbers[:7]]
     assert [len(_sms_to(fresh, number)) for number in numbers[:7]] == [1] * 6 + [0]
     assert replies[-1].status_code == 429
-    assert "本次申請一小時內已寄送多次驗證碼" in _alert(replies[-1])
+    assert "本次申請一小時內已寄送多次驗證碼" in alert(replies[-1])
     applicant.consent()  # a new application in the same browser session
     replies = [_send(applicant, "mobile", number) for number in numbers[7:12]]
     assert [len(_sms_to(fresh, number)) for number in numbers[7:12]] == [1] * 4 + [0]
@@ -206,11 +206,11 @@ def test_an_account_locks_after_ten_failures_even_for_the_right_password(portal:
     citizen = make_citizen(440)
     _member(portal, citizen)
     failures = [_log_in(portal, citizen.id_number, citizen.password + "x") for _ in range(10)]
-    assert all("帳號或密碼錯誤" in _alert(reply) for reply in failures)
+    assert all("帳號或密碼錯誤" in alert(reply) for reply in failures)
     locked = _log_in(portal, citizen.id_number, citizen.password)
     assert locked.status_code == 429
-    assert LOCKED_ACCOUNT in _alert(locked)
-    assert "15 分鐘" in _alert(locked)
+    assert LOCKED_ACCOUNT in alert(locked)
+    assert "15 分鐘" in alert(locked)
     assert not locked.url.endswith("/member")
     portal.http.post(portal.url + "/_twin/clock/advance", data={"seconds": 15 * 60 + 1}, headers=TOOLS, timeout=5)
     assert _log_in(portal, citizen.id_number, citizen.password).url.endswith("/member")
@@ -219,15 +219,15 @@ def test_an_account_locks_after_ten_failures_even_for_the_right_password(portal:
 def test_an_unknown_account_locks_the_same_way(portal: Portal) -> None:
     unknown = make_citizen(441).id_number
     replies = [_log_in(portal, unknown, "Wrong-pass1") for _ in range(11)]
-    assert all("帳號或密碼錯誤" in _alert(reply) for reply in replies[:10])
-    assert LOCKED_ACCOUNT in _alert(replies[10])
+    assert all("帳號或密碼錯誤" in alert(reply) for reply in replies[:10])
+    assert LOCKED_ACCOUNT in alert(replies[10])
 
 
 def test_one_client_trying_many_accounts_is_stopped(tmp_path: Path) -> None:
     with serve_portal(tmp_path, login_client_limit=6) as portal:
         replies = [_log_in(portal, make_citizen(450 + n).id_number, "Wrong-pass1") for n in range(7)]
-    assert all("帳號或密碼錯誤" in _alert(reply) for reply in replies[:6])
-    assert LOCKED_CLIENT in _alert(replies[6])
+    assert all("帳號或密碼錯誤" in alert(reply) for reply in replies[:6])
+    assert LOCKED_CLIENT in alert(replies[6])
     assert replies[6].status_code == 429
 
 
@@ -278,7 +278,7 @@ def test_a_captcha_solved_on_another_site_is_refused(fresh: Stack) -> None:
     code = applicant.code()
     fields = {"code": code, "g-recaptcha-response": _token(fresh, ELSEWHERE_HOSTNAME)}
     refused = applicant.post("/register/contact/verify", **fields)
-    assert "「我不是機器人」驗證未通過" in _alert(refused)
+    assert "「我不是機器人」驗證未通過" in alert(refused)
     assert applicant.verify(code).url.endswith("/register/profile")
 
 
@@ -297,7 +297,7 @@ def test_the_accepted_hostnames_are_a_setting(fresh: Stack, tmp_path: Path) -> N
         applicant.send_code()
         code = applicant.code()
         here = {"g-recaptcha-response": _token(fresh, "127.0.0.1")}
-        assert "「我不是機器人」驗證未通過" in _alert(applicant.post("/register/contact/verify", code=code, **here))
+        assert "「我不是機器人」驗證未通過" in alert(applicant.post("/register/contact/verify", code=code, **here))
         listed = {"g-recaptcha-response": _token(fresh, "portal.example.test")}
         assert applicant.post("/register/contact/verify", code=code, **listed).url.endswith("/register/profile")
 
@@ -323,7 +323,7 @@ def test_two_hostnames_configured_as_a_deployment_configures_them_are_each_accep
             solved = {"g-recaptcha-response": _token(fresh, hostname)}
             reply = applicant.post("/register/contact/verify", code=applicant.code(), **solved)
             if hostname == "127.0.0.1":  # the address it was reached at is not one of its public names
-                assert "「我不是機器人」驗證未通過" in _alert(reply)
+                assert "「我不是機器人」驗證未通過" in alert(reply)
             else:
                 assert reply.url.endswith("/register/profile"), hostname
 
@@ -350,7 +350,7 @@ def test_malformed_addresses_get_no_mail(fresh: Stack, address: str) -> None:
     applicant.consent()
     typed = address.format(local="victim-480")
     refused = _send(applicant, "email", typed)
-    assert "電子郵件格式不正確" in _alert(refused)
+    assert "電子郵件格式不正確" in alert(refused)
     with MailClient(fresh.urls["mail_api"]) as mail:
         assert mail.messages() == []
 
@@ -542,7 +542,7 @@ def test_an_application_told_of_too_many_members_id_numbers_must_start_over(fres
     prober = _verified(fresh, make_citizen(524))
 
     def typed(someone: CitizenProfile) -> str:
-        return _alert(prober.profile(id_number=someone.id_number, sex=someone.sex.value))  # the ID's second digit
+        return alert(prober.profile(id_number=someone.id_number, sex=someone.sex.value))  # the ID's second digit
 
     assert all("此身分證字號已註冊" in typed(member) for member in members[:3])
     assert "過多" in typed(members[3])  # the fourth member's number: no longer told whose it is

@@ -6,8 +6,8 @@ import pytest
 
 from harness.citizens import make_citizen
 from harness.stack import Stack
-from tests.portal.conftest import Portal
-from tests.portal.test_registration_flow import Applicant
+from tests.portal.applicant import Applicant
+from tests.portal.twin import Portal
 
 APPLICATION_PAGES = ["/register/contact", "/register/profile", "/register/password", "/register/netizen/callback"]
 MEMBER_PAGES = ["/register/done", "/member", "/gold", "/gold/verify", "/gold/done"]

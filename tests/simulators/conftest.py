@@ -1,4 +1,4 @@
-"""Each simulator served for real on a loopback port, one per test."""
+"""Each simulator served for real on a loopback port, one per test; a test PKI shared by the tests of one module."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from collections.abc import Iterator
 import pytest
 
 from simulators import captcha, netizen, sms
+from simulators.card.pki import KeyPool, TestPki
 from simulators.serving import serve_asgi
 
 
@@ -27,3 +28,13 @@ def captcha_url() -> Iterator[str]:
 def netizen_url() -> Iterator[str]:
     with serve_asgi(netizen.create_app(), name="netizen") as url:
         yield url
+
+
+@pytest.fixture(scope="module")
+def pki() -> Iterator[TestPki]:
+    """A test MOICA PKI whose OCSP and CRL addresses answer nothing (port 9), for the card and agent tests."""
+    pool = KeyPool()
+    try:
+        yield TestPki(pool, ocsp_url="http://127.0.0.1:9/ocsp", crl_url="http://127.0.0.1:9/crl")
+    finally:
+        pool.close()

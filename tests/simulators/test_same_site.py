@@ -18,9 +18,7 @@ from simulators.card import CardClient, CardSlot, TestPki
 from simulators.control import CONTROL_HEADER
 from simulators.serving import serve_asgi
 from simulators.sms import SmsClient, SmsFault, create_app
-from tests.simulators.card.conftest import pki
 
-__all__ = ["pki"]  # the card tests' test PKI, for the desktop's card
 HOLDER = CardHolder("陳志明", "A123456789", "TPCD000000000031", "135790", "13572468", seed=41)
 
 MOBILE = "0912345678"

@@ -9,9 +9,8 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page
 
-from harness.certify.suite.conftest import Agent, Card, Portal
+from harness.certify.suite.kit import Agent, Card, Portal, codes, verifies
 from harness.certify.suite.portal import GoldPages
-from harness.certify.suite.test_protocol import codes, verifies
 from simulators.card import CardFault
 from simulators.client import wait_until
 

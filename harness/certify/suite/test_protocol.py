@@ -9,34 +9,21 @@ from typing import Any
 import pytest
 from asn1crypto import cms
 from cryptography import x509
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
-from harness.certify.suite.conftest import HOLDER, Agent, Card, Options, unsigned
+from harness.certify.suite.kit import (
+    HOLDER,
+    WRONG_PIN,
+    Agent,
+    Card,
+    Options,
+    certificate,
+    codes,
+    unsigned,
+    verifies,
+)
 
 LOGIN_FAILED, TWO_LEFT, ONE_LEFT, LOCKED, LEN_RANGE = 0x76100006, 0x80000002, 0x80000001, 0xA4, 0xA2
-WRONG_PIN = "000000" if HOLDER.pin != "000000" else "999999"
-
-
-def certificate(certb64: str) -> x509.Certificate:
-    """A certificate the agent sent, base64 DER."""
-    return x509.load_der_x509_certificate(base64.b64decode(certb64))
-
-
-def verifies(certb64: str, signature_b64: str, data: bytes) -> None:
-    """Assert that `signature_b64` is an RSA PKCS#1 v1.5 SHA-256 signature of `data` by the key of `certb64`."""
-    key = certificate(certb64).public_key()
-    assert isinstance(key, rsa.RSAPublicKey), "the signing certificate holds no RSA key"
-    try:
-        key.verify(base64.b64decode(signature_b64), data, padding.PKCS1v15(), hashes.SHA256())
-    except InvalidSignature:
-        raise AssertionError("the signature does not verify with the certb64 key over SHA-256 of the data") from None
-
-
-def codes(body: dict[str, Any]) -> tuple[int, int]:
-    """ret_code and last_error, as the vendor tables write them."""
-    return unsigned(body["ret_code"]), unsigned(body.get("last_error", 0))
 
 
 def cards_listed(agent: Agent) -> list[dict[str, Any]]:

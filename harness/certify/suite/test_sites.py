@@ -14,8 +14,16 @@ import pytest
 import requests
 from playwright.sync_api import Page
 
-from harness.certify.suite.conftest import SITE_DOMAIN, UNTRUSTED, Agent, Card, carries, unsigned
-from harness.certify.suite.test_protocol import WRONG_PIN, codes
+from harness.certify.suite.kit import (
+    SITE_DOMAIN,
+    UNTRUSTED,
+    WRONG_PIN,
+    Agent,
+    Card,
+    carries,
+    codes,
+    unsigned,
+)
 
 
 def signs(response: requests.Response) -> bool:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import django
@@ -13,6 +12,7 @@ from playwright.sync_api import Browser, BrowserContext
 
 from simulators.captcha import CaptchaSettings, ca_pem, create_app, serve_https
 from simulators.serving import serve_asgi
+from tests.simulators.captcha.served import ServedCaptcha
 
 if (
     not settings.configured
@@ -21,20 +21,6 @@ if (
         INSTALLED_APPS=["django_recaptcha"], USE_I18N=False, RECAPTCHA_DOMAIN="www.google.com", SECRET_KEY="tests"
     )
     django.setup()
-
-
-@dataclass(frozen=True)
-class ServedCaptcha:
-    """The simulator's two ports and the CA a client must trust for the HTTPS one."""
-
-    http: str
-    https: str
-    ca_file: Path
-
-    @property
-    def https_domain(self) -> str:
-        """`host:port` of the HTTPS side: what django-recaptcha's RECAPTCHA_DOMAIN holds."""
-        return self.https.removeprefix("https://")
 
 
 @pytest.fixture

@@ -24,7 +24,7 @@ from starlette.routing import Route
 
 from simulators.captcha import GOOGLE_TEST_SECRET, CaptchaClient, CaptchaFault
 from simulators.serving import serve_asgi
-from tests.simulators.captcha.conftest import ServedCaptcha
+from tests.simulators.captcha.served import ServedCaptcha
 
 SITE_KEY, SECRET = "tpcd-test-site-key", "tpcd-test-secret"
 

@@ -20,7 +20,7 @@ from simulators.captcha import (
 from simulators.captcha.faults import ELSEWHERE_HOSTNAME
 from simulators.client import SimulatorError
 from simulators.serving import serve_asgi
-from tests.simulators.captcha.conftest import ServedCaptcha
+from tests.simulators.captcha.served import ServedCaptcha
 
 SITE_KEY, SECRET = "tpcd-test-site-key", "tpcd-test-secret"
 

@@ -1,26 +1,14 @@
-"""A test PKI and a personalised card, shared by the card tests of one module."""
+"""A personalised card on the test PKI (tests/simulators/conftest.py), shared by the card tests of one module."""
 
 from __future__ import annotations
-
-from collections.abc import Iterator
 
 import pytest
 from cryptography.hazmat.primitives import serialization
 
 from simulators.card.card_os import MoicaCardOS
 from simulators.card.content import CardContent
-from simulators.card.pki import CitizenCertificates, KeyPool, TestPki
-
-PIN, PUK, CARD_NUMBER, ID_NUMBER = "246813", "13572468", "TPCD123456789012", "A123456789"
-
-
-@pytest.fixture(scope="module")
-def pki() -> Iterator[TestPki]:
-    pool = KeyPool()
-    try:
-        yield TestPki(pool, ocsp_url="http://127.0.0.1:9/ocsp", crl_url="http://127.0.0.1:9/crl")
-    finally:
-        pool.close()
+from simulators.card.pki import CitizenCertificates, TestPki
+from tests.simulators.card.holder import CARD_NUMBER, ID_NUMBER, PIN, PUK
 
 
 @pytest.fixture(scope="module")

@@ -13,7 +13,7 @@ from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from simulators.card.card_os import SHA256_DIGEST_INFO, MoicaCardOS
 from simulators.card.pki import TestPki
 from simulators.card.profile import ATR, MOICA_AID
-from tests.simulators.card.conftest import CARD_NUMBER, PIN, PUK
+from tests.simulators.card.holder import CARD_NUMBER, PIN, PUK
 
 
 def run(card: MoicaCardOS, hexed: str, data: bytes = b"") -> tuple[bytes, int]:

@@ -21,7 +21,7 @@ from simulators.card.pki import TestPki
 from simulators.client import SimulatorClient, SimulatorError
 from simulators.control import BearerGate
 from simulators.serving import serve_asgi
-from tests.simulators.card.conftest import ID_NUMBER
+from tests.simulators.card.holder import ID_NUMBER
 
 TOKEN = "issuer-token"
 

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
@@ -21,7 +22,6 @@ from smartcard.System import readers
 from domain.card import CardHolder
 from simulators.card import CardSlot
 from simulators.card.card_os import SHA256_DIGEST_INFO
-from simulators.card.der import LAST4_ID, SUBJECT_DIRECTORY_ATTRIBUTES, read_subject_directory_attributes
 from simulators.card.pcscd import FIRST_PORT, acquire_host, release_host
 from simulators.card.pki import TestPki
 from simulators.card.profile import ATR
@@ -91,8 +91,10 @@ def test_pcscd_negotiates_t1_as_with_the_real_moica_card(slot: CardSlot, connect
 def test_certificates_read_and_parsed(connection: CardConnection) -> None:
     signing = read_certificate(connection, "1001")
     assert signing.subject.get_attributes_for_oid(x509.oid.NameOID.COMMON_NAME)[0].value == HOLDER.name
-    sda = signing.extensions.get_extension_for_oid(x509.ObjectIdentifier(SUBJECT_DIRECTORY_ATTRIBUTES)).value
-    assert read_subject_directory_attributes(sda.value) == {LAST4_ID: HOLDER.id_number[-4:]}  # type: ignore[attr-defined]
+    sda = signing.extensions.get_extension_for_oid(x509.ObjectIdentifier("2.5.29.9")).value.value  # type: ignore[attr-defined]
+    attributes = asn1_x509.SubjectDirectoryAttributes.load(sda)
+    last4 = HOLDER.id_number[-4:]
+    assert {a["type"].dotted: a["values"].native for a in attributes} == {"2.16.886.1.100.2.51": [last4]}
     assert signing.extensions.get_extension_for_class(x509.KeyUsage).value.digital_signature
     encryption = read_certificate(connection, "1002")
     assert encryption.extensions.get_extension_for_class(x509.KeyUsage).value.key_encipherment

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from cryptography.x509.oid import ExtensionOID, NameOID
 
-from simulators.card.der import LAST4_ID, SUBJECT_DIRECTORY_ATTRIBUTES, read_subject_directory_attributes
 from simulators.card.pki import CitizenCertificates, TestPki
-from tests.simulators.card.conftest import ID_NUMBER
+from tests.simulators.card.holder import ID_NUMBER
 
 
 def test_citizen_certificate_profile(certificates: CitizenCertificates) -> None:
@@ -20,8 +20,9 @@ def test_citizen_certificate_profile(certificates: CitizenCertificates) -> None:
     assert subject[NameOID.COUNTRY_NAME] == "TW"
     assert subject[NameOID.COMMON_NAME] == "王小明"
     assert len(str(subject[NameOID.SERIAL_NUMBER])) == 16
-    sda = cert.extensions.get_extension_for_oid(x509.ObjectIdentifier(SUBJECT_DIRECTORY_ATTRIBUTES))
-    assert read_subject_directory_attributes(sda.value.value) == {LAST4_ID: ID_NUMBER[-4:]}  # type: ignore[attr-defined]
+    sda = cert.extensions.get_extension_for_oid(x509.ObjectIdentifier("2.5.29.9")).value.value  # type: ignore[attr-defined]
+    attributes = asn1_x509.SubjectDirectoryAttributes.load(sda)
+    assert {a["type"].dotted: a["values"].native for a in attributes} == {"2.16.886.1.100.2.51": [ID_NUMBER[-4:]]}
     aia = cert.extensions.get_extension_for_oid(ExtensionOID.AUTHORITY_INFORMATION_ACCESS).value
     assert [d.access_location.value for d in aia] == ["http://127.0.0.1:9/ocsp"]  # type: ignore[attr-defined]
     lifetime = cert.not_valid_after_utc - cert.not_valid_before_utc

@@ -14,7 +14,7 @@ import requests
 from simulators.client import SimulatorError
 from simulators.netizen import NetizenFault, NetizenSettings, create_app
 from simulators.serving import serve_asgi
-from tests.simulators.netizen.conftest import (
+from tests.simulators.netizen.provider import (
     ACCOUNT,
     CALLBACK,
     CLIENT_ID,

@@ -12,7 +12,7 @@ from authlib.integrations.requests_client import OAuthError
 from oauthlib.oauth2.rfc6749.errors import AccessDeniedError, InvalidClientError, InvalidGrantError
 from requests_oauthlib import OAuth2Session
 
-from tests.simulators.netizen.conftest import CALLBACK, CLIENT_ID, CLIENT_SECRET, PROFILE, Provider
+from tests.simulators.netizen.provider import CALLBACK, CLIENT_ID, CLIENT_SECRET, PROFILE, Provider
 
 
 def _methods(netizen: Provider) -> dict[str, int]:
