@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from harness.certify.suite.conftest import PIN_VARIABLE, TOKEN_VARIABLE
+from harness.certify.suite.kit import PIN_VARIABLE, TOKEN_VARIABLE
 from harness.interrupts import run_interruptible
 
 SUITE = Path(__file__).parent / "suite"

@@ -21,7 +21,7 @@ from domain.masking import mask_values
 from harness.certify.pinned import check_page, tool_version
 from harness.certify.results import STATUSES, RequirementResult, result
 from harness.certify.run import CertifyRequest
-from harness.certify.suite.conftest import HOLDER
+from harness.certify.suite.kit import HOLDER
 from simulators.card.client import CardControlClient
 from simulators.client import SimulatorError
 

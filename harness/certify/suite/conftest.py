@@ -28,15 +28,24 @@ import requests
 from playwright.sync_api import Browser, Page, sync_playwright
 
 from harness.certify.requirements import NEEDS, REQUIREMENTS, Need
-from harness.certify.suite.kit import HOLDER as HOLDER  # re-exported: harness/certify/__init__.py reads it here
-from harness.certify.suite.kit import SITE_DOMAIN, Agent, AgentFailure, Card, Options, Portal, ToolError
+from harness.certify.suite.kit import (
+    HOLDER,
+    PIN_VARIABLE,
+    SITE_DOMAIN,
+    TOKEN_VARIABLE,
+    Agent,
+    AgentFailure,
+    Card,
+    Options,
+    Portal,
+    ToolError,
+)
 from harness.certify.suite.portal import GoldPages, PageError, PortalStandIn, page_source
 from harness.lifeline import watch_parent
 from simulators.card.client import CardControlClient
 from simulators.control import CONTROL_HEADER
 from simulators.serving import RunningServer
 
-PIN_VARIABLE, TOKEN_VARIABLE = "CERTIFY_AGENT_PIN", "CERTIFY_CONTROL_TOKEN"  # secrets travel outside argv
 BUNDLED = "playwright"  # --chromium playwright: the Chromium `playwright install chromium` downloaded
 RUN_INFO: dict[str, Any] = {"browser": None}  # what the run learnt besides results: written to --run-info at the end
 

@@ -28,6 +28,7 @@ from simulators.client import SimulatorError
 
 # The card the suite puts in a reader it controls: a test card of the test PKI, never a person's.
 HOLDER = CardHolder("認證測試", "A123456789", "CERT000000000001", "123456", "12345678", seed=424242)
+PIN_VARIABLE, TOKEN_VARIABLE = "CERTIFY_AGENT_PIN", "CERTIFY_CONTROL_TOKEN"  # secrets travel outside argv
 
 
 SITE_DOMAIN = "certify.test"  # RFC 6761 reserved; Chromium maps *.certify.test to 127.0.0.1 for the page sites
