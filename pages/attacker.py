@@ -516,7 +516,7 @@ class Attacker:
         for mobile in mobiles[1:]:
             form, _ = replies[-1].form("重新寄送驗證碼")
             changed = {f.name: mobile for f in form.fields if f.kind == "hidden" and f.value in mobiles}
-            replies.append(tab.submit("重新寄送驗證碼", **changed))
+            replies.append(tab.submit("重新寄送驗證碼", None, **changed))
         return replies
 
     def enter_code_unasked(self, codes: CodeSource) -> Reply:
