@@ -320,10 +320,12 @@ class Tab:
         started = time.perf_counter()
         return self._keep(self.http.post(target, data=data, timeout=30), started)
 
-    def send_with_my_fields(self, other: Tab, button: str, labelled: dict[str, str] | None = None) -> Reply:
+    def send_with_my_fields(
+        self, other: Tab, button: str, labelled: dict[str, str] | None = None, **named: str
+    ) -> Reply:
         """Press `button` on the page `other` shows (another session's), from this session: its form as served
         there, the fields labelled as in `labelled` filled in, but with the hidden fields of this tab's own page (its
-        CSRF token), so the portal reads it as this session's."""
+        CSRF token), so the portal reads it as this session's; plus `named` fields a script would add."""
         assert self.last is not None, "no page is shown yet"
         assert other.last is not None, "no page is shown in the other session yet"
         form, pressed = other.last.form(button)
@@ -333,9 +335,18 @@ class Tab:
             data[match.name] = match.value if match.kind in {"radio", "checkbox"} else value
         mine = [f for forms in self.last.forms for f in forms.fields if f.kind == "hidden"]
         data.update({f.name: f.value for f in mine})
+        data.update(named)
         target = urljoin(other.last.url, pressed.action or form.action or other.last.url)
         started = time.perf_counter()
         return self._keep(self.http.post(target, data=data, timeout=30), started)
+
+    def choose_as(self, button: str, choice: str, value: str, labelled: dict[str, str] | None = None) -> Reply:
+        """Press `button` on the page shown with the choice labelled `choice` sent as `value` (a choice the page does
+        not offer), the fields labelled as in `labelled` filled in."""
+        assert self.last is not None, "no page is shown yet"
+        form, _ = self.last.form(button)
+        field = next(f for f in form.fields if f.label == choice)
+        return self.submit(button, {choice: "", **(labelled or {})}, **{field.name: value})
 
     def press_as(self, button: str, value: str) -> Reply:
         """Press `button` on the page shown, but sending `value` as its value: a choice the page does not offer."""
@@ -487,6 +498,49 @@ class Attacker:
     def request_code(self, tab: Tab, channel: Channel, address: str) -> Reply:
         """Step 4: the contact page's 「寄送驗證碼簡訊」 with `address` typed for `channel`."""
         return request_code(tab, channel, address)
+
+    def request_code_by(self, tab: Tab, channel: str, address: str) -> Reply:
+        """Step 4's 「寄送驗證碼簡訊」 with `address` typed for the phone, but `channel` sent as the way to receive
+        the code: neither of the two the page offers."""
+        if tab.last is None or tab.last.title != VerifyContactPage.TITLE or not _has(tab.last, "寄送驗證碼簡訊"):
+            tab.open(VerifyContactPage)
+        typed = {ADDRESS_FIELD[Channel.MOBILE]: address}
+        return tab.choose_as("寄送驗證碼簡訊", CHANNEL_CHOICE[Channel.MOBILE], channel, typed)
+
+    def request_codes_in_turn(self, mobiles: Sequence[str]) -> list[Reply]:
+        """One application asking for a code to each of `mobiles` in turn (SMS pumping): the first by the form, each
+        next one by the 「重新寄送驗證碼」 form with the number it carries changed, as a script changes a hidden field
+        (the page's countdown holds back a person, not a script)."""
+        tab = self.apply()
+        replies = [self.request_code(tab, Channel.MOBILE, mobiles[0])]
+        for mobile in mobiles[1:]:
+            form, _ = replies[-1].form("重新寄送驗證碼")
+            changed = {f.name: mobile for f in form.fields if f.kind == "hidden" and f.value in mobiles}
+            replies.append(tab.submit("重新寄送驗證碼", None, **changed))
+        return replies
+
+    def enter_code_unasked(self, codes: CodeSource) -> Reply:
+        """Step 6's 「下一步」 sent from an application that never asked for a code: the form the attacker saw in
+        another application of theirs, where a code did go to their phone, with that code and a 「我不是機器人」
+        token, but with the new session's own fields (its CSRF token)."""
+        asked = self.apply()
+        self.request_code(asked, Channel.MOBILE, self.identity.mobile)
+        token = self.captcha_token(asked)
+        unasked = self.apply()
+        code = codes(Channel.MOBILE, self.identity.mobile)
+        return unasked.send_with_my_fields(asked, "下一步", {"驗證碼": code}, **{"g-recaptcha-response": token})
+
+    def enter_code_twice(self, codes: CodeSource) -> Reply:
+        """Step 6 with the attacker's own phone, then the very same 「下一步」 request sent once more (a replay, with
+        a fresh 「我不是機器人」 token) after the code was accepted; the second reply."""
+        tab = self.apply()
+        self.request_code(tab, Channel.MOBILE, self.identity.mobile)
+        replay = tab.copy()
+        self.tabs.append(replay)
+        code = codes(Channel.MOBILE, self.identity.mobile)
+        first = self.enter_code(tab, code)
+        assert first.title == BasicDataPage.TITLE, f"the attacker's own phone did not verify: {first.notices}"
+        return self.enter_code(replay, code)
 
     def captcha_token(self, tab: Tab, hostname: str | None = None) -> str:
         """A 「我不是機器人」 token for the widget on the page shown, solved as if on `hostname` (default: the portal's

@@ -5,7 +5,7 @@ from __future__ import annotations
 from playwright.sync_api import Locator, Page, expect
 
 from domain.citizen import Channel, CitizenProfile
-from pages.base import Screen
+from pages.base import Screen, history
 
 
 class VerifyContactPage(Screen):
@@ -50,6 +50,24 @@ class VerifyContactPage(Screen):
         """Tick 「我不是機器人」 and wait until the widget has its answer."""
         self.captcha.check()
         expect(self.captcha_status).not_to_have_text("驗證中…")
+
+    def press_next_and_leave_it(self) -> None:
+        """Press 灰色[下一步] and turn away while the page is still loading (a slow answer): the click does not wait
+        for the next page."""
+        self.control("下一步").click(no_wait_after=True)
+
+    def in_another_tab(self) -> VerifyContactPage:
+        """This page opened in another tab of the same browser, at the address the address bar shows for it."""
+        tab = self.page.context.new_page()
+        tab.goto(history(self.page)[self.TITLE])
+        return VerifyContactPage(tab).expect_shown()
+
+    def resend_code(self) -> VerifyContactPage:
+        """Press 「重新寄送驗證碼」 and wait until the page counts down again: the new code is out."""
+        expect(self.countdown).to_have_text("")
+        self.resend.click()
+        expect(self.countdown).to_contain_text("秒後可重新寄送")
+        return self
 
     def open_challenge(self) -> None:
         """Tick 「我不是機器人」 when it answers with an image of digits to type."""

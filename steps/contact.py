@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from playwright.sync_api import expect
+from playwright.sync_api import Page, expect
 from pytest_bdd import given, parsers, then, when
 
 from domain.citizen import Channel, CitizenProfile
@@ -66,6 +66,33 @@ def _(twin: TwinClient, minutes: int) -> None:
 def _(twin: TwinClient, screen: VerifyContactPage, seconds: int) -> None:
     twin.advance(seconds)
     screen.reload()
+
+
+@given("市民在另一個分頁開啟同一個頁面，接著在那個分頁操作", target_fixture="screen")
+def _(screen: VerifyContactPage) -> VerifyContactPage:
+    return screen.in_another_tab()
+
+
+@when("市民按下「下一步」，網站仍在確認「我不是機器人」")
+def _(screen: VerifyContactPage, captcha: CaptchaClient) -> None:
+    screen.press_next_and_leave_it()
+    captcha.wait_held()
+
+
+@when(parsers.parse("過了 {seconds:d} 秒後市民在第一個分頁按下「重新寄送驗證碼」"))
+def _(twin: TwinClient, page: Page, seconds: int) -> None:
+    twin.advance(seconds)
+    VerifyContactPage(page).reload().resend_code()
+
+
+@given("「我不是機器人」驗證回應很慢")
+def _(captcha: CaptchaClient) -> None:
+    captcha.arm(CaptchaFault.HELD)
+
+
+@when("「我不是機器人」驗證終於回應")
+def _(captcha: CaptchaClient) -> None:
+    assert captcha.release() == 1
 
 
 @then(parsers.parse("市民看到倒數「{text}」"))

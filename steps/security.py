@@ -86,11 +86,16 @@ def _(attacker: Attacker, citizen: CitizenProfile, sessions: int) -> list[Reply]
     return attacker.flood(Channel.MOBILE, citizen.mobile, sessions)
 
 
-@when(parsers.parse("攻擊者每隔 {seconds:d} 秒從新的工作階段要求寄送驗證碼到市民的手機，共 {times:d} 次"))
-def _(attacker: Attacker, twin: TwinClient, citizen: CitizenProfile, seconds: int, times: int) -> None:
+@when(
+    parsers.parse("攻擊者每隔 {seconds:d} 秒從新的工作階段要求寄送驗證碼到市民的手機，共 {times:d} 次"),
+    target_fixture="replies",
+)
+def _(attacker: Attacker, twin: TwinClient, citizen: CitizenProfile, seconds: int, times: int) -> list[Reply]:
+    replies = []
     for _ in range(times):
-        attacker.request_code(attacker.apply(), Channel.MOBILE, citizen.mobile)
+        replies.append(attacker.request_code(attacker.apply(), Channel.MOBILE, citizen.mobile))
         twin.advance(seconds)
+    return replies
 
 
 @then(parsers.parse("市民的手機只收到 {count:d} 則簡訊"))

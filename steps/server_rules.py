@@ -1,4 +1,4 @@
-"""Steps of the server-side rules of documented steps 7–9 that no other feature reaches: each breaks one rule."""
+"""Steps of the server-side rules of documented steps 2–9 that no other feature reaches: each breaks one rule."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from harness.profile import PortalProfile
 from pages.attacker import Attacker, Reply, Tab, basic_data, become_member, verify_mobile
 from pages.register import BasicDataPage, MemberHomePage, SetPasswordPage
 from pages.screens import SCREENS
+from simulators.sms import SmsClient
 
 # The Gherkin's words for what is wrong with the basic data → the citizen as then typed.
 BROKEN: dict[str, Callable[[CitizenProfile], CitizenProfile]] = {
@@ -41,6 +42,42 @@ def _(attacker: Attacker) -> list[Reply]:
 @when("攻擊者從沒有選擇會員類型的工作階段送出同意", target_fixture="replies")
 def _(attacker: Attacker) -> list[Reply]:
     return [attacker.consent_without_tier()]
+
+
+# contact verification (documented steps 4–6)
+def _mobiles(attacker: Attacker, count: int) -> list[str]:
+    """`count` numbers of people other than the attacker and the citizen, the same every time for a scenario."""
+    return [make_citizen(attacker.identity.seed + 20 + n, run=attacker.identity.run).mobile for n in range(count)]
+
+
+@when("攻擊者要求以頁面上沒有的方式把驗證碼寄到自己的手機", target_fixture="replies")
+def _(attacker: Attacker) -> list[Reply]:
+    return [attacker.request_code_by(attacker.apply(), "fax", attacker.identity.mobile)]
+
+
+@then("攻擊者的手機沒有收到簡訊")
+def _(sms: SmsClient, attacker: Attacker) -> None:
+    assert sms.messages(attacker.identity.mobile) == []
+
+
+@when(parsers.parse("攻擊者以同一份申請輪流要求寄送驗證碼到 {count:d} 支不同的手機"), target_fixture="replies")
+def _(attacker: Attacker, count: int) -> list[Reply]:
+    return attacker.request_codes_in_turn(_mobiles(attacker, count))
+
+
+@then(parsers.parse("第 {nth:d} 支手機沒有收到簡訊"))
+def _(sms: SmsClient, attacker: Attacker, nth: int) -> None:
+    assert sms.messages(_mobiles(attacker, nth)[-1]) == []
+
+
+@when("攻擊者從沒有寄送驗證碼的申請送出自己手機收到的驗證碼", target_fixture="replies")
+def _(attacker: Attacker, codes: CodeReader) -> list[Reply]:
+    return [attacker.enter_code_unasked(codes.newest)]
+
+
+@when("攻擊者以自己的手機通過驗證後，再送一次同一個驗證碼", target_fixture="replies")
+def _(attacker: Attacker, codes: CodeReader) -> list[Reply]:
+    return [attacker.enter_code_twice(codes.newest)]
 
 
 @when("攻擊者送出未選性別的基本資料", target_fixture="replies")

@@ -31,3 +31,19 @@ class CaptchaClient(SimulatorClient):
             return list(challenges.values())[-1] if challenges else None
 
         return wait_until(newest, timeout=timeout, what="no image challenge was opened")
+
+    def wait_held(self, timeout: float = 30.0) -> None:
+        """Wait until a siteverify answer is HELD for this client's browser session (any session's, untargeted)."""
+
+        def held() -> bool | None:
+            sessions: dict[str, int] = self.state()["held"]
+            return True if (sessions.get(str(self.target)) if self.target else sessions) else None
+
+        wait_until(held, timeout=timeout, what="no siteverify answer was held")
+
+    def release(self) -> int:
+        """Let the HELD siteverify answers of this client's browser session go (every session's, untargeted); how
+        many there were."""
+        scope = {"match": self.target} if self.target else {}
+        released: int = self._call("POST", "/_control/release", data=scope)["released"]
+        return released

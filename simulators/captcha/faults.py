@@ -13,6 +13,10 @@ class CaptchaFault(StrEnum):
     REJECTED = "success-false"  # success:false with an empty error-codes list: the token vouches for no human
     HOSTNAME_MISMATCH = "hostname-mismatch"  # success:true, but for another site's hostname
     VERIFY_DOWN = "verify-down"  # siteverify answers HTTP 503
+    # siteverify answers late: HTTP 200 at once, then a space every 0.2 s (JSON allows leading whitespace, and a
+    # reader waiting on the next byte does not time out) until the harness releases it (POST /_control/release) or
+    # `seconds` pass (default 60), then the true verdict: a Google slow to answer while the citizen does something else
+    HELD = "held"
 
 
 class CaptchaMode(StrEnum):

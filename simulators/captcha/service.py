@@ -33,10 +33,11 @@ challenge, and the widget drawn inline instead of in Google's iframe.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import secrets
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -45,7 +46,7 @@ from typing import Annotated, Any
 
 from fastapi import FastAPI, Form, HTTPException, Request
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import JSONResponse, Response, StreamingResponse
 
 from simulators.captcha.faults import (
     ELSEWHERE_HOSTNAME,
@@ -62,6 +63,7 @@ from simulators.tls import LOOPBACK_NAMES, LocalCa
 
 WIDGET_JS = (Path(__file__).parent / "widget.js").read_text(encoding="utf-8")
 SCRIPT_PARAMS = ("onload", "render", "hl")  # api.js's documented query parameters
+HOLD_SECONDS, HOLD_TICK = 60.0, 0.2  # a HELD answer's longest wait unless armed with `seconds`; its keep-alive pace
 EVERY_INTERFACE = ("0.0.0.0", "::")  # a bind address no client can reach the server by: not a certificate name
 
 
@@ -102,6 +104,10 @@ class Captcha(Simulator[CaptchaSettings]):
             # id → (digits, the tick that opened it, the browser session it was opened for)
             self.challenges: dict[str, tuple[str, Tick, str | None]] = {}
             self.verifications = 0
+            self.held: dict[str | None, int] = {}  # browser session → siteverify answers HELD now
+            # browser session → times its held answers were released; a reset releases every one
+            self.releases: dict[str | None, int] = {}
+            self.generation = getattr(self, "generation", 0) + 1
 
     def state(self) -> dict[str, Any]:
         with self.lock:
@@ -109,6 +115,7 @@ class Captcha(Simulator[CaptchaSettings]):
                 "mode": self.mode.value,
                 "tokens": len(self.tokens),
                 "verifications": self.verifications,
+                "held": {str(session): count for session, count in self.held.items() if count},
                 # id → answer: how the harness solves the image
                 "challenges": {key: digits for key, (digits, _, _) in self.challenges.items()},
             }
@@ -158,6 +165,39 @@ class Captcha(Simulator[CaptchaSettings]):
             self.tokens[token] = Token(time.monotonic(), tick.sitekey, tick.hostname, session)
         return token
 
+    def hold(self, response: str) -> tuple[str | None, float] | None:
+        """Whether a HELD fault is armed for this token's session: (that session, seconds to hold at most)."""
+        with self.lock:
+            token = self.tokens.get(response)
+        target = token.session if token else None
+        fault = self.faults.take(target, among={CaptchaFault.HELD.value})
+        return None if fault is None else (target, fault.seconds or HOLD_SECONDS)
+
+    @contextmanager
+    def holding(self, session: str | None) -> Iterator[Callable[[], bool]]:
+        """Count one held answer of `session` while inside; yields whether it has been released since it began."""
+        with self.lock:
+            self.held[session] = self.held.get(session, 0) + 1
+            began = (self.generation, self.releases.get(session, 0))
+
+        def released() -> bool:
+            with self.lock:
+                return (self.generation, self.releases.get(session, 0)) != began
+
+        try:
+            yield released
+        finally:
+            with self.lock:
+                self.held[session] = max(0, self.held.get(session, 0) - 1)
+
+    def release(self, session: str | None = None) -> int:
+        """Let the held answers of `session` (None: every session's) go; how many were held."""
+        with self.lock:
+            sessions = list(self.held) if session is None else [session]
+            for each in sessions:
+                self.releases[each] = self.releases.get(each, 0) + 1
+            return sum(self.held.get(each, 0) for each in sessions)
+
     def verify(self, secret: str, response: str) -> dict[str, Any]:
         """siteverify's JSON for this secret and token; SiteverifyDown when a VERIFY_DOWN fault is armed for it."""
         with self.lock:
@@ -174,7 +214,8 @@ class Captcha(Simulator[CaptchaSettings]):
         ]
         if any(errors):
             return _failure(*errors)
-        fault = self.faults.take(target, among={f.value for f in CaptchaFault} - {CaptchaFault.VERIFY_DOWN.value})
+        answers = {f.value for f in CaptchaFault} - {CaptchaFault.VERIFY_DOWN.value, CaptchaFault.HELD.value}
+        fault = self.faults.take(target, among=answers)
         if fault is not None and fault.fault == CaptchaFault.REJECTED:
             return {"success": False, "error-codes": []}
         if fault is not None and fault.fault != CaptchaFault.HOSTNAME_MISMATCH:
@@ -219,6 +260,23 @@ def _digits_svg(digits: str) -> str:
     )
 
 
+async def _held(
+    captcha: Captcha, session: str | None, seconds: float, fields: Mapping[str, str]
+) -> AsyncIterator[bytes]:
+    """A HELD siteverify answer: a space every HOLD_TICK seconds until released or `seconds` pass, then the
+    verdict (a VERIFY_DOWN armed as well gives a body without `success`: the portal cannot read it)."""
+    deadline = time.monotonic() + seconds
+    with captcha.holding(session) as released:
+        while not released() and time.monotonic() < deadline:
+            yield b" "
+            await asyncio.sleep(HOLD_TICK)
+    try:
+        verdict = captcha.verify(fields.get("secret", ""), fields.get("response", ""))
+    except SiteverifyDown:
+        verdict = {}
+    yield json.dumps(verdict).encode()
+
+
 async def _fields(request: Request) -> Mapping[str, str]:
     """siteverify's fields from the query and, on POST, a form body (which wins); any other body adds nothing."""
     fields = dict(request.query_params)
@@ -247,6 +305,10 @@ def create_app(settings: CaptchaSettings | None = None) -> FastAPI:
             ) from error
         captcha.set_mode(chosen, match)
         return {"mode": chosen.value}
+
+    @app.post("/_control/release")
+    def release(match: Annotated[str | None, Form()] = None) -> dict[str, int]:
+        return {"released": captcha.release(match)}
 
     @app.get("/_control/challenges")
     def challenges(session: str | None = None) -> dict[str, str]:
@@ -282,6 +344,9 @@ def create_app(settings: CaptchaSettings | None = None) -> FastAPI:
     @app.api_route("/recaptcha/api/siteverify", methods=["GET", "POST"])
     async def siteverify(request: Request) -> Response:
         fields = await _fields(request)
+        held = captcha.hold(fields.get("response", ""))
+        if held is not None:
+            return StreamingResponse(_held(captcha, *held, fields), media_type="application/json")
         try:
             verdict = captcha.verify(fields.get("secret", ""), fields.get("response", ""))
         except SiteverifyDown:

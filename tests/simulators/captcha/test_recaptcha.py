@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import requests
@@ -198,3 +199,31 @@ def test_the_https_ports_ca_is_on_the_control_surface(captcha_url: str, served_c
         assert client.ca_pem() == served_captcha.ca_file.read_bytes()
     with CaptchaClient(captcha_url) as plain, pytest.raises(SimulatorError, match="404"):
         plain.ca_pem()  # made without tls: no HTTPS port, no CA
+
+
+def test_a_held_answer_comes_when_released_and_only_for_its_session(captcha_url: str) -> None:
+    """HELD keeps the site's siteverify call waiting until the harness releases that browser session's answers; a
+    release for another session, and other sessions' tokens, are not held."""
+    with CaptchaClient(captcha_url, target="tab-1") as client, ThreadPoolExecutor(1) as pool:
+        client.arm(CaptchaFault.HELD)
+        assert _verify(captcha_url, secret=SECRET, response=_token(captcha_url, scenario="tab-2"))["success"] is True
+        held = pool.submit(_verify, captcha_url, secret=SECRET, response=_token(captcha_url, scenario="tab-1"))
+        client.wait_held()
+        assert client.state()["held"] == {"tab-1": 1}
+        with CaptchaClient(captcha_url, target="tab-2") as other:
+            assert other.release() == 0
+        assert client.state()["held"] == {"tab-1": 1}  # still waiting: another session's release is not its own
+        assert client.release() == 1
+        assert held.result(timeout=30)["success"] is True
+        assert client.state()["held"] == {}
+
+
+def test_a_held_answer_keeps_the_connection_alive_past_a_read_timeout(captcha_url: str) -> None:
+    """A site reading with a 0.5 s timeout gets the verdict of an answer held for 1.5 s (then let go on its own)."""
+    with CaptchaClient(captcha_url) as client:
+        client.arm(CaptchaFault.HELD, seconds=1.5)
+        token = _token(captcha_url)
+        answer = requests.post(
+            f"{captcha_url}/recaptcha/api/siteverify", data={"secret": SECRET, "response": token}, timeout=0.5
+        )
+        assert answer.json()["success"] is True
