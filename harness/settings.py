@@ -96,9 +96,9 @@ class Settings:
     stack_hosts: str | None = (
         None  # hosts (comma-separated) the token may go to besides those docs/shared-stack.md says
     )
-    plain_http_stack: bool = (
-        False  # the token over plain HTTP beyond loopback, a stack fetched so: closed networks only
-    )
+    # Closed networks only: `tpcd up` beyond loopback serves plain HTTP, not TLS with its own CA; an attached run
+    # sends the token over plain HTTP beyond loopback and fetches a stack so (docs/shared-stack.md#tls-beyond-loopback).
+    plain_http_stack: bool = False
     listen: str = "127.0.0.1"  # what the simulators' protocol surfaces bind; beyond loopback only for a deployment
     advertise: str | None = None  # the host in the URLs handed out (to the deployment); default: `listen`
     ports: dict[str, int] = field(default_factory=dict)  # service → pinned port ([tool.tpcd.ports], --port NAME=N)
