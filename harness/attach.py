@@ -282,7 +282,7 @@ def _check_token_targets(source: str, urls: dict[str, str], hosts: tuple[str, ..
 def attach_stack(settings: Settings) -> AttachedStack:
     """The stack the settings name, read and checked as `read_stack` does, with their token and host rules."""
     assert settings.stack is not None, "only an attached run reads a stack"
-    hosts = tuple((settings.stack_hosts or "").split(","))
+    hosts = settings.stack_hosts
     attached = read_stack(
         settings.stack,
         token=settings.token,
