@@ -28,6 +28,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import requests.utils
+from playwright.sync_api import ProxySettings
 
 from harness.settings import Settings, SettingsError
 from simulators.lifetime import owned_tempdir
@@ -83,14 +84,14 @@ def ca_certificates(settings: Settings) -> list[bytes]:
     return found
 
 
-def proxy() -> dict[str, str] | None:
+def proxy() -> ProxySettings | None:
     """Playwright's `proxy` from the environment's HTTPS_PROXY (or HTTP_PROXY) and NO_PROXY, as requests reads them."""
     names = ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy")
     server = next((os.environ[name] for name in names if os.environ.get(name)), None)
     if server is None:
         return None
     bypass = os.environ.get("NO_PROXY") or os.environ.get("no_proxy")
-    return {"server": server, "bypass": bypass} if bypass else {"server": server}
+    return ProxySettings(server=server, bypass=bypass) if bypass else ProxySettings(server=server)
 
 
 @dataclass(frozen=True, slots=True)
