@@ -17,6 +17,7 @@ from harness import staging
 from harness.settings import Settings
 from harness.stack import LOOPBACK, Stack
 from pages.flows import Arrival, ByHttp, InBrowser
+from simulators import captcha
 from simulators.control import SESSION_HEADER
 from simulators.lifetime import owned_tempdir
 from simulators.standalone import is_loopback
@@ -186,4 +187,4 @@ def arrive(page: Page, portal_url: str, portal_home: str, scenario_id: str, tpcd
     if not tpcd_settings.arrive_by_http:
         return InBrowser(page)
     headers = {"User-Agent": tpcd_settings.user_agent, SESSION_HEADER: scenario_id}
-    return ByHttp(page, portal_url, headers=headers, home=portal_home)
+    return ByHttp(page, portal_url, headers=headers, home=portal_home, solver=captcha.tick)
