@@ -9,7 +9,9 @@ otherwise choose where the token goes. So the token goes only to hosts its owner
 stack was fetched from; the hosts of a local stack file only its owner can write; `stack_hosts`), only over TLS
 beyond loopback (unless `plain_http_stack`), a `token_file` is read only for a local stack file and only inside its
 folder, and a stack is fetched over plain HTTP from beyond loopback only when `plain_http_stack` allows it. All of
-it is checked by `read_stack`, before any request carries the token.
+it is checked by `read_stack`, before any request carries the token. The CA of the stack's HTTPS ports (`stack_ca`)
+is read on the same terms as its token file: from a local stack file only its owner can write, inside its folder; a
+stack fetched by URL is trusted through `ca_bundle` (TPCD_CA_BUNDLE) instead.
 """
 
 from __future__ import annotations
@@ -34,7 +36,7 @@ from simulators.client import StackAuth
 from simulators.standalone import is_loopback
 
 SMTP = "mail_smtp"
-STACK_FILE, TOKEN_FILE = "stack.json", "token"
+STACK_FILE, TOKEN_FILE, STACK_CA_FILE = "stack.json", "token", "stack-ca.pem"
 REQUIRED = (*(service.name for service in REMOTE), SMTP)
 """The services an attached run needs from the stack: the portal calls every one of them."""
 PORTAL_MARKER = "申請臺北卡"
@@ -55,6 +57,7 @@ class AttachedStack:
     token: str | None = None
     token_source: str = ""  # where the token came from, for messages
     portal: str | None = None  # the twin the stack serves itself (plain `tpcd up`), if it does
+    ca_pem: bytes | None = None  # the CA of its HTTPS ports (bound beyond loopback), what this run trusts them by
 
 
 class Published(Protocol):
@@ -66,8 +69,12 @@ class Published(Protocol):
     pki: TestPki | None
     pcsc_socket: str | None
 
+    @property
+    def ca_pem(self) -> bytes | None: ...
 
-_PATHS = ("pcsc_socket", "token_file", "portal_config", "ca_chain", "captcha_ca")  # StackFile's one-string fields
+
+# StackFile's one-string fields
+_PATHS = ("pcsc_socket", "token_file", "portal_config", "ca_chain", "captcha_ca", "stack_ca")
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +88,7 @@ class StackFile:
     portal_config: str | None = None
     ca_chain: str | None = None
     captcha_ca: str | None = None  # what a client trusts to reach captcha_https
+    stack_ca: str | None = None  # the CA of the HTTPS ports of a stack bound beyond loopback (None: plain HTTP)
     deployment: dict[str, str] = field(default_factory=dict)  # PORTAL_* key → value: what a deployment is set with
     citizen: dict[str, Any] = field(default_factory=dict)  # the demo citizen a person types in by hand
     portal: str | None = None  # read back: the twin the stack serves itself (plain `tpcd up`), written among `urls`
@@ -88,7 +96,7 @@ class StackFile:
     def as_json(self) -> dict[str, Any]:
         """The JSON object, every service's URL beside the rest."""
         described: dict[str, Any] = dict(self.urls)
-        for name in ("pcsc_socket", "token_file", "portal_config", "ca_chain", "captcha_ca", "deployment", "citizen"):
+        for name in (*_PATHS, "deployment", "citizen"):
             described[name] = getattr(self, name)
         if self.portal is not None:
             described.setdefault("portal", self.portal)
@@ -145,6 +153,7 @@ def publish(stack: Published, citizen: dict[str, Any]) -> dict[str, Any]:
     chain = portal_config.write_pem(directory, portal_config.CHAIN_FILE, stack.pki.chain_pem())
     with CaptchaClient(stack.urls["captcha"], token=stack.token) as captcha:
         captcha_ca = portal_config.write_pem(directory, portal_config.CAPTCHA_CA_FILE, captcha.ca_pem())
+    stack_ca = portal_config.write_pem(directory, STACK_CA_FILE, stack.ca_pem) if stack.ca_pem else None
     agent_url = f"http://127.0.0.1:{settings.agent_public_port}"  # where a deployment's pages look for the agent
     entries = portal_config.deployment_entries(stack.urls, agent_url=agent_url, chain_file=chain)
     config = portal_config.write(directory, settings.portal_config, entries) if settings.portal_config else None
@@ -155,6 +164,7 @@ def publish(stack: Published, citizen: dict[str, Any]) -> dict[str, Any]:
         portal_config=str(config) if config else None,
         ca_chain=str(chain),
         captcha_ca=str(captcha_ca),
+        stack_ca=str(stack_ca) if stack_ca else None,
         deployment=entries,
         citizen=citizen,
     )
@@ -166,7 +176,7 @@ def unpublish(settings: Settings, *, keep: bool = False) -> None:
     """Remove what stops being true when the stack stops: its token, its JSON, and the deployment's configuration
     (it holds the SMS password and the OAuth secret) unless `keep`."""
     directory = settings.path(settings.stack_dir)
-    names = [TOKEN_FILE, STACK_FILE] + ([] if keep else list(portal_config.FORMATS.values()))
+    names = [TOKEN_FILE, STACK_FILE, STACK_CA_FILE] + ([] if keep else list(portal_config.FORMATS.values()))
     for name in names:
         (directory / name).unlink(missing_ok=True)
 
@@ -272,7 +282,7 @@ def _check_token_targets(source: str, urls: dict[str, str], hosts: tuple[str, ..
 def attach_stack(settings: Settings) -> AttachedStack:
     """The stack the settings name, read and checked as `read_stack` does, with their token and host rules."""
     assert settings.stack is not None, "only an attached run reads a stack"
-    hosts = tuple((settings.stack_hosts or "").split(","))
+    hosts = settings.stack_hosts
     attached = read_stack(
         settings.stack,
         token=settings.token,
@@ -316,7 +326,30 @@ def read_stack(
     stack_file = StackFile.parse(source, _read_source(source, timeout, plain_http=plain_http))
     _check_token_targets(source, stack_file.urls, hosts, plain_http=plain_http)
     found, where = _token(source, stack_file.token_file, token, token_file)
-    return AttachedStack(source, stack_file.urls, found, where, stack_file.portal)
+    ca_pem = _stack_ca(source, stack_file.stack_ca)
+    return AttachedStack(source, stack_file.urls, found, where, stack_file.portal, ca_pem)
+
+
+def _stack_ca(source: str, named: str | None) -> bytes | None:
+    """The CA certificate of the stack's HTTPS ports, from the file a local stack file names inside its own folder,
+    when only its owner can write them (whoever could would choose whom every call of this run trusts); a stack
+    fetched by URL names none that is read: its CA comes with ca_bundle (TPCD_CA_BUNDLE)."""
+    if named is None or _is_url(source):
+        return None
+    ask = f"or give a copy of {named} as ca_bundle (TPCD_CA_BUNDLE)"
+    folder = Path(source).expanduser().resolve().parent
+    path = (folder / Path(named).expanduser()).resolve()
+    if not path.is_relative_to(folder) or not _owned_by_us(str(path)):
+        where = "outside its folder or writable by others"
+        raise AttachError(f"stack {source} names its CA {named}, {where}: keep it beside the stack file, {ask}")
+    try:
+        pem = path.read_bytes()
+    except OSError as error:
+        why = error.strerror or error
+        raise AttachError(f"stack {source}: its CA {named} cannot be read ({why}): {ask}") from error
+    if b"-----BEGIN CERTIFICATE-----" not in pem:
+        raise AttachError(f"stack {source}: its CA {named} holds no PEM certificate: {ask}")
+    return pem
 
 
 def probe_stack(stack: AttachedStack, *, timeout: float = 5.0) -> None:

@@ -115,6 +115,8 @@ def _print_up(stack: Stack, described: Mapping[str, Any]) -> None:
         print(f"控制介面與收件匣需要 token（Authorization: Bearer），存於 {described['token_file']}")
     if described["portal_config"]:
         print(f"入口網站部署設定：{described['portal_config']}（測試用 MOICA 憑證鏈：{described['ca_chain']}）")
+    if described["stack_ca"]:
+        print(f"各服務以 HTTPS 提供（綁定於 loopback 之外），信任此 CA：{described['stack_ca']}")
     print(f"reCAPTCHA 的 HTTPS（給寫死 https 的用戶端）：{stack.urls['captcha_https']}，信任 {described['captcha_ca']}")
     print("入口網站部署需設定：")
     for key, value in described["deployment"].items():
@@ -138,19 +140,21 @@ def _pytest_environ(cli: Mapping[str, Any]) -> dict[str, str]:
 def _check_target(settings: Settings) -> str | None:
     """Before a browser starts: the stack answers and takes the token, the base URL is the portal (AttachError
     otherwise); a warning when a deployed portal is tested without a stack it was configured with."""
-    if settings.stack is not None:
-        probe_stack(attach_stack(settings))
-    if settings.base_url is not None:
-        prepared = staging.prepare(settings)  # its basic auth and CAs (docs/deployment.md#staging)
-        try:
+    prepared = staging.prepare(settings)  # its basic auth and CAs (docs/deployment.md#staging)
+    try:
+        if settings.stack is not None:
+            attached = attach_stack(settings)
+            with staging.trusted([attached.ca_pem] if attached.ca_pem else []):  # its HTTPS ports' CA
+                probe_stack(attached)
+        if settings.base_url is not None:
             probe_portal(settings.base_url)
-        finally:
-            prepared.close()
-        if settings.stack is None:
-            return (
-                f"tpcd: {settings.base_url} is tested with simulators on this machine's loopback, which it was not "
-                "configured with: past documented step 4 nothing can pass. Give --stack (docs/deployment.md)"
-            )
+    finally:
+        prepared.close()
+    if settings.base_url is not None and settings.stack is None:
+        return (
+            f"tpcd: {settings.base_url} is tested with simulators on this machine's loopback, which it was not "
+            "configured with: past documented step 4 nothing can pass. Give --stack (docs/deployment.md)"
+        )
     return None
 
 

@@ -1,5 +1,9 @@
 """One typed Settings object, read once: defaults < [tool.tpcd] in pyproject.toml < TPCD_* environment < CLI flags.
 
+Each value is parsed by pydantic (a TypeAdapter per field, as portal/config.py does for PORTAL_*), from the field's
+annotated type: integers, booleans ("true"/"off"/"1"), paths, durations in seconds (finite, ≥ 0 or > 0), lists
+(comma-separated in the environment, arrays in TOML, repeated options), the port table and the base URL.
+
 What is mistaken or dangerous is refused with one line naming the setting, where it came from and what to do, never
 used in a guessed form: a TPCD_* variable that is no setting (a misspelt TPCD_BASE_URL would test the twin), an empty
 value (an unset CI variable), a base URL the suite cannot use as given, a float where an integer belongs (1.5 is not
@@ -11,7 +15,6 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
-import math
 import os
 import re
 import tempfile
@@ -19,9 +22,12 @@ import tomllib
 import types
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
+from functools import cache
 from pathlib import Path
-from typing import Any, Union, get_args, get_origin, get_type_hints
+from typing import Annotated, Any, Union, get_args, get_origin, get_type_hints
 from urllib.parse import urlsplit
+
+from pydantic import AfterValidator, BeforeValidator, Field, TypeAdapter, ValidationError
 
 from simulators.standalone import is_loopback, valid_host
 
@@ -30,7 +36,6 @@ OTHER_VARIABLES: frozenset[str] = frozenset({"TPCD_PROFILE_DIR"})  # bench/profi
 """TPCD_* variables that are not settings: each must be declared here, or it is refused as a misspelt setting. The
 harness hands its children settings only (`tpcd run`: each CLI setting as TPCD_<NAME>)."""
 RENAMED = {"host": "listen"}  # a setting's former name → its name now
-POSITIVE = {"ready_timeout", "expect_timeout"}  # durations that cannot be 0 (every float setting is seconds, ≥ 0)
 OPTION = "option --"  # the start of a command-line source: the one source that may bind beyond loopback
 CARD_TRANSPORTS = ("pcsc", "direct")
 PORTAL_CONFIG_FORMATS = (None, "dotenv", "json")
@@ -40,8 +45,71 @@ UNSPECIFIED = ("0.0.0.0", "::", "")  # every interface: no URL can be built from
 WINDOWS_CHROME = (
     "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0.0.0 Safari/537.36"
 )
-_TRUE = {"1", "true", "yes", "on"}
-_FALSE = {"0", "false", "no", "off"}
+
+
+class SettingsError(ValueError):
+    """A setting that cannot be used; the message names where it came from and what is expected."""
+
+
+class _Refused(ValueError):
+    """A value a field's validator refuses with its own words (pydantic carries it in the error's context)."""
+
+
+def _not_bool(raw: Any) -> Any:
+    """True is not 1 second (pydantic's lax mode would take it)."""
+    if isinstance(raw, bool):
+        raise ValueError("a boolean")
+    return raw
+
+
+def _whole(raw: Any) -> Any:
+    """An integer, or its decimal text; never a float cut short (TOML's 1.0 or 1.5 is an error, not 1)."""
+    if isinstance(raw, bool | float):
+        raise ValueError("not a whole number")
+    return raw.strip() if isinstance(raw, str) else raw
+
+
+def _items(raw: Any) -> Any:
+    """A list from the environment's `a,b` (TOML arrays and repeated options are lists already), items trimmed."""
+    if isinstance(raw, str):
+        raw = raw.split(",")
+    return tuple(str(item).strip() for item in raw if str(item).strip()) if isinstance(raw, list | tuple) else raw
+
+
+def _pairs(raw: Any) -> Any:
+    """A table (TOML), `NAME=N,NAME=N` (environment) or ["NAME=N", …] (repeated --port) as service → port."""
+    given = raw
+    if isinstance(raw, str):
+        raw = [part for part in raw.split(",") if part.strip()]
+    if isinstance(raw, list | tuple):
+        pairs = [str(item).partition("=") for item in raw]
+        if any(not equals for _, equals, _ in pairs):
+            raise _Refused(f"ports={given!r} is not NAME=PORT pairs (e.g. sms=8001)")
+        raw = {key.strip(): value.strip() for key, _, value in pairs}
+    if not isinstance(raw, dict):
+        raise _Refused(f"ports={raw!r} is not a table of service = port")
+    return raw
+
+
+def _hosts(hosts: tuple[str, ...]) -> tuple[str, ...]:
+    bad = [host for host in hosts if not valid_host(host.strip("[]"))]
+    if bad:
+        raise _Refused(f"{bad[0]!r} is not a host name or an IP address")
+    return hosts
+
+
+def _url(url: str) -> str:
+    _check_base_url(url)
+    return url
+
+
+Integer = Annotated[int, BeforeValidator(_whole)]
+Port = Annotated[int, BeforeValidator(_whole), Field(ge=0, le=65535)]
+Seconds = Annotated[float, BeforeValidator(_not_bool), Field(ge=0, allow_inf_nan=False)]  # a duration, 0 or more
+Timeout = Annotated[float, BeforeValidator(_not_bool), Field(gt=0, allow_inf_nan=False)]  # a duration, more than 0
+Hosts = Annotated[tuple[str, ...], BeforeValidator(_items), AfterValidator(_hosts)]
+Ports = Annotated[dict[str, Port], BeforeValidator(_pairs)]
+BaseUrl = Annotated[str, AfterValidator(_url)]
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,30 +147,24 @@ SUITE_PACE = Pace(
 PACE_FIELDS = tuple(f.name for f in fields(Pace))  # each is also a Settings field of the same name
 
 
-class SettingsError(ValueError):
-    """A setting that cannot be used; the message names where it came from and what is expected."""
-
-
 @dataclass(frozen=True, slots=True)
 class Settings:
     """Every URL, port, path and mode of a harness run."""
 
     project_root: Path = field(default_factory=Path.cwd)
-    base_url: str | None = None  # a deployed portal to test; None starts the embedded portal twin
+    base_url: BaseUrl | None = None  # a deployed portal to test; None starts the embedded portal twin
     portal_profile: Path | None = None  # the portal profile (TOML, docs/deployment.md#portal-profile); None: the twin's
     stack: str | None = None  # attach to this running stack (the JSON `tpcd up --json` printed: a file or a URL)
     token: str | None = None  # the attached stack's bearer token (TPCD_TOKEN), else read from token_file
     token_file: Path | None = None  # where that token is; default: the file the stack's JSON names, if readable
-    stack_hosts: str | None = (
-        None  # hosts (comma-separated) the token may go to besides those docs/shared-stack.md says
-    )
-    plain_http_stack: bool = (
-        False  # the token over plain HTTP beyond loopback, a stack fetched so: closed networks only
-    )
+    stack_hosts: Hosts = ()  # hosts the token may go to besides those docs/shared-stack.md says (`a,b`)
+    # Closed networks only: `tpcd up` beyond loopback serves plain HTTP, not TLS with its own CA; an attached run
+    # sends the token over plain HTTP beyond loopback and fetches a stack so (docs/shared-stack.md#tls-beyond-loopback).
+    plain_http_stack: bool = False
     listen: str = "127.0.0.1"  # what the simulators' protocol surfaces bind; beyond loopback only for a deployment
     advertise: str | None = None  # the host in the URLs handed out (to the deployment); default: `listen`
-    ports: dict[str, int] = field(default_factory=dict)  # service → pinned port ([tool.tpcd.ports], --port NAME=N)
-    portal_port: int = 0  # 0 lets the OS choose; `tpcd up --portal-port 8000` pins it for a person
+    ports: Ports = field(default_factory=dict)  # service → pinned port ([tool.tpcd.ports], --port NAME=N)
+    portal_port: Integer = 0  # 0 lets the OS choose; `tpcd up --portal-port 8000` pins it for a person
     portal_config: str | None = None  # `tpcd up` writes the deployment's configuration: "dotenv" or "json"
     stack_dir: Path = Path(".tpcd/stack")  # where `tpcd up` writes its token, JSON, portal config and test CA chain
     db_path: Path | None = None  # the portal twin's SQLite file; None puts it in the stack's temp dir
@@ -111,33 +173,35 @@ class Settings:
     locale: str = "zh-TW"
     user_agent: str = WINDOWS_CHROME
     timezone: str = "Asia/Taipei"
-    seed: int | None = None  # the run's base seed for citizens; None draws one and prints it
+    seed: Integer | None = None  # the run's base seed for citizens; None draws one and prints it
     reports_dir: Path = Path("reports")
-    ready_timeout: float = 10.0  # seconds a service may take to signal readiness
+    ready_timeout: Timeout = 10.0  # seconds a service may take to signal readiness
     # Seconds a page assertion waits (Playwright's expect); None: 5 against the embedded twin, 15 against a deployment,
     # whose own waits may be longer (a real page gives the 安控元件 7–30 s,
     # docs/protocols/hipki-agent.md#the-popupform-bridge).
-    expect_timeout: float | None = None
-    agent_port: int = 0  # the 安控元件's port; the real one listens on 61161 (the portal is told the URL)
-    agent_public_port: int = 61161  # where a deployment's pages look for the agent (attached runs map it, see browser)
+    expect_timeout: Timeout | None = None
+    agent_port: Integer = 0  # the 安控元件's port; the real one listens on 61161 (the portal is told the URL)
+    agent_public_port: Integer = (
+        61161  # where a deployment's pages look for the agent (attached runs map it, see browser)
+    )
     card_transport: str = "pcsc"  # "pcsc": the card in a real pcscd reader slot; "direct": in-process, no PC/SC
     card_vpcd: str | None = None  # HOST:PORT of a vpcd reader on another machine to plug the card into (`tpcd card`)
     # A PKCS#11 module the 安控元件 reaches the card through, as a vendor's build does (the card's PIV application:
     # OpenSC's opensc-pkcs11.so); None: the agent speaks the card's APDUs itself. Needs the card in a PC/SC reader.
     agent_pkcs11: str | None = None
     # Simulated waits (Pace); None: a person's pace (PERSON_PACE), or the suite's when the pytest plugin runs it.
-    agent_loading_seconds: float | None = None
-    agent_going_seconds: float | None = None
-    tray_refresh_seconds: float | None = None
-    agent_timeout: float | None = None
-    nonce_lifetime: float | None = None
+    agent_loading_seconds: Seconds | None = None
+    agent_going_seconds: Seconds | None = None
+    tray_refresh_seconds: Seconds | None = None
+    agent_timeout: Seconds | None = None
+    nonce_lifetime: Seconds | None = None
     # Scenarios that start mid-journey (市民已完成會員註冊…) get there through the portal's public forms over HTTP, the
     # session then handed to the browser; false: through the browser, screen by screen (pages/flows.py, both ways).
     arrive_by_http: bool = True
     # What a stack left running for weeks keeps (docs/shared-stack.md): the newest messages of each inbox (Mailpit's
     # default), the largest mail SMTP takes (bigger: 552), and whether the SMS account's points refill when spent.
-    inbox_limit: int = 500
-    smtp_size_limit: int = 1_048_576
+    inbox_limit: Integer = 500
+    smtp_size_limit: Integer = 1_048_576
     sms_points_refill: bool = True
     # axe-core on every new screen (harness/plugin/accessibility.py): "fail" a step on a serious or critical violation,
     # "report" it only, or "off"; a deployment's known violations are accepted, each with a reason, in a baseline file.
@@ -155,7 +219,7 @@ class Settings:
         return self.base_url is None
 
     @property
-    def attached(self) -> bool:
+    def is_attached_run(self) -> bool:
         """True when the simulators are a stack already running (shared, never reset as a whole)."""
         return self.stack is not None
 
@@ -223,82 +287,52 @@ def _read_pyproject(path: Path) -> dict[str, Any]:
         raise SettingsError(f"{path} is not valid TOML: {error}") from error
 
 
-def _ports(name: str, raw: Any, source: str) -> dict[str, int]:
-    """A table (TOML), `NAME=N,NAME=N` (environment) or ["NAME=N", …] (repeated --port) as service → port."""
-    given = raw
-    if isinstance(raw, str):
-        raw = [part for part in raw.split(",") if part.strip()]
-    if isinstance(raw, list | tuple):
-        pairs = [str(item).partition("=") for item in raw]
-        if any(not equals for _, equals, _ in pairs):
-            raise SettingsError(f"{source}: {name}={given!r} is not NAME=PORT pairs (e.g. sms=8001)")
-        raw = {key.strip(): value.strip() for key, _, value in pairs}
-    if not isinstance(raw, dict):
-        raise SettingsError(f"{source}: {name}={raw!r} is not a table of service = port")
-    ports: dict[str, int] = {}
-    for service, port in raw.items():
-        try:
-            ports[str(service)] = _integer(port)
-        except ValueError:
-            raise SettingsError(f"{source}: port of {service!r}={port!r} is not an integer") from None
-        if not 0 <= ports[str(service)] <= 65535:
-            raise SettingsError(f"{source}: port of {service!r}={port} is not between 0 and 65535")
-    return ports
+@cache
+def _adapter(name: str) -> TypeAdapter[Any]:
+    """The pydantic parser of setting `name`, from its annotated type."""
+    return TypeAdapter(get_type_hints(Settings, include_extras=True)[name])
 
 
-def _integer(raw: Any) -> int:
-    """An integer, or its decimal text; never a float cut short (TOML's 1.5 or "1.5" is an error, not 1)."""
-    if isinstance(raw, int) and not isinstance(raw, bool):
-        return raw
-    if isinstance(raw, str) and re.fullmatch(r"\s*[+-]?\d+\s*", raw):
-        return int(raw)
-    raise ValueError(raw)
+def _kind(name: str) -> str:
+    """What setting `name` holds, for a refusal: its type's name (of the first type in a union with None)."""
+    hint = get_type_hints(Settings)[name]
+    if get_origin(hint) in (Union, types.UnionType):
+        hint = next(option for option in get_args(hint) if option is not type(None))
+    return str((get_origin(hint) or hint).__name__)
 
 
-def _seconds(name: str, raw: Any, source: str) -> float:
-    """A duration in seconds: finite, 0 or more (more than 0 for a timeout)."""
-    try:
-        if isinstance(raw, bool):
-            raise ValueError(raw)
-        seconds = float(raw)
-    except ValueError:
-        raise SettingsError(f"{source}: {name}={raw!r} is not a number") from None
-    if not math.isfinite(seconds) or seconds < 0 or (name in POSITIVE and seconds == 0):
-        least = "more than 0" if name in POSITIVE else "0 or more"
-        raise SettingsError(f"{source}: {name}={raw!r} must be a number of seconds {least}")
-    return seconds
+EXPECTED = {"bool": "true or false", "int": "an integer", "float": "a number", "Path": "a path", "str": "text"}
+DURATION_LIMITS = {"greater_than", "greater_than_equal", "finite_number"}
 
 
-def _coerce(name: str, raw: Any, annotation: Any, source: str) -> Any:
-    """Turn `raw` (a TOML value or an environment string) into the field's type, or say why not."""
+def _coerce(name: str, raw: Any, source: str) -> Any:
+    """`raw` (a TOML value, an environment string or a CLI value) as setting `name`'s type, parsed by pydantic (its
+    lax mode: "25", "off", "1.5" …), or a SettingsError in one line naming the setting and `source`."""
     if isinstance(raw, str) and not raw.strip():
         raise SettingsError(f"{source}: {name} is empty: leave it out to use the default, or give a value")
-    origin = get_origin(annotation)
-    if origin is dict:
-        return _ports(name, raw, source)
-    if origin in (Union, types.UnionType):
-        options = [a for a in get_args(annotation) if a is not type(None)]
-        return _coerce(name, raw, options[0], source)
-    if annotation is float:
-        return _seconds(name, raw, source)
     try:
-        if annotation is bool:
-            if isinstance(raw, bool):
-                return raw
-            text = str(raw).strip().lower()
-            if text in _TRUE | _FALSE:
-                return text in _TRUE
-            raise ValueError
-        if annotation is int:
-            return _integer(raw)
-        if annotation is Path:
-            return Path(str(raw)).expanduser()
-        if annotation is str:
-            return str(raw)
-    except ValueError:
-        pass
-    expected = {bool: "true or false", int: "an integer", float: "a number"}.get(annotation, annotation.__name__)
-    raise SettingsError(f"{source}: {name}={raw!r} is not {expected}")
+        value = _adapter(name).validate_python(raw)
+    except ValidationError as error:
+        raise SettingsError(f"{source}: {_why_not(name, raw, error.errors()[0])}") from None
+    return value.expanduser() if isinstance(value, Path) else value
+
+
+def _why_not(name: str, raw: Any, error: Any) -> str:
+    """The refusal of `raw` for setting `name`, from pydantic's first error."""
+    refused = error.get("ctx", {}).get("error")
+    if isinstance(refused, _Refused | SettingsError):
+        return f"{name}={raw!r}: {refused}" if name == "stack_hosts" else str(refused)
+    kind, where = _kind(name), error["loc"]
+    if kind == "dict" and where:  # an item of the port table
+        service, port = where[0], error["input"]
+        if error["type"] in ("less_than_equal", "greater_than_equal"):
+            return f"port of {service!r}={port} is not between 0 and 65535"
+        return f"port of {service!r}={port!r} is not an integer"
+    if kind == "float" and error["type"] in DURATION_LIMITS:
+        annotated = str(get_type_hints(Settings, include_extras=True)[name])
+        least = "more than 0" if "Gt(gt=0)" in annotated else "0 or more"  # Timeout, or Seconds
+        return f"{name}={raw!r} must be a number of seconds {least}"
+    return f"{name}={raw!r} is not {EXPECTED.get(kind, 'a list of host names')}"
 
 
 def _hint(given: str, shown: dict[str, str]) -> str:
@@ -320,7 +354,6 @@ def load_settings(
     """Read the layers once, in order: defaults, [tool.tpcd], TPCD_* variables, then CLI values that are not None."""
     project_root = root or find_project_root()
     environ = os.environ if environ is None else environ
-    hints = get_type_hints(Settings)
     known = {f.name for f in fields(Settings) if f.name != "project_root"}
     values: dict[str, Any] = {"project_root": project_root}
 
@@ -333,7 +366,7 @@ def load_settings(
             hint = _hint(name, {known_name: known_name for known_name in known})
             raise SettingsError(f"[tool.tpcd] in {pyproject}: unknown key {key!r}; {hint}")
         sources[name] = f"[tool.tpcd] in {pyproject}"
-        values[name] = _coerce(name, raw, hints[name], sources[name])
+        values[name] = _coerce(name, raw, sources[name])
 
     variables = {ENV_PREFIX + name.upper(): name for name in known}
     for variable in sorted(environ):
@@ -344,7 +377,7 @@ def load_settings(
     for variable, name in variables.items():
         if variable in environ:
             sources[name] = f"environment variable {variable}"
-            values[name] = _coerce(name, environ[variable], hints[name], sources[name])
+            values[name] = _coerce(name, environ[variable], sources[name])
 
     for name, raw in (cli or {}).items():
         if raw is None:
@@ -352,7 +385,7 @@ def load_settings(
         if name not in known:
             raise SettingsError(f"unknown setting {name!r}; known: {', '.join(sorted(known))}")
         sources[name] = OPTION + name.replace("_", "-")
-        values[name] = _coerce(name, raw, hints[name], sources[name])
+        values[name] = _coerce(name, raw, sources[name])
 
     settings = Settings(**values)
     listen = sources.get("listen", OPTION)
@@ -375,8 +408,6 @@ def _check(settings: Settings) -> None:
         raise SettingsError(f"agent_pkcs11 {settings.agent_pkcs11!r} is no file (OpenSC's: opensc-pkcs11.so)")
     if settings.card_vpcd is not None and not re.fullmatch(r"[\w.\-\[\]:]+:\d{1,5}", settings.card_vpcd):
         raise SettingsError(f"card_vpcd {settings.card_vpcd!r} must be HOST:PORT of a vpcd reader (e.g. host:35963)")
-    if settings.base_url is not None:
-        _check_base_url(settings.base_url)
     if settings.stack is not None and settings.base_url is None:
         raise SettingsError(
             f"stack {settings.stack!r} needs base_url (--base-url): the portal deployment configured with that stack"

@@ -9,7 +9,9 @@ Two topologies (docs/design.md#two-topologies). Embedded: the twin and every sim
 scenario.
 Attached (`attach=` a stack `tpcd up` runs for a deployment): only the citizen's computer starts here (the card in a
 private PC/SC reader, with certificates the shared stack's CA issues, and the 安控元件); the shared simulators are
-never reset. Bound beyond loopback (`listen`), every control and read API asks for the stack's token.
+never reset. Bound beyond loopback (`listen`), every control and read API asks for the stack's token, and every HTTP
+service it serves there speaks TLS with a CA of the stack's own (docs/shared-stack.md#tls-beyond-loopback), so the
+token never crosses the network in clear; `plain_http_stack` keeps plain HTTP for a closed network.
 """
 
 from __future__ import annotations
@@ -29,10 +31,11 @@ from urllib.parse import urlparse
 import requests
 from fastapi import FastAPI
 
+from harness import staging
 from harness.attach import AttachedStack
 from harness.portal_config import systems
 from harness.profile import profile_of
-from harness.settings import Settings, SettingsError
+from harness.settings import UNSPECIFIED, Settings, SettingsError
 from harness.simulator_table import CONTROLLED, OCSP, SERVICE_PORTS, SIMULATORS
 from harness.twin import TwinClient
 from portal import PortalSettings, create_app
@@ -51,6 +54,7 @@ from simulators.netizen import NetizenClient
 from simulators.serving import AddressRefused, RunningServer, stop_together
 from simulators.sms import SmsSettings
 from simulators.standalone import is_loopback
+from simulators.tls import LOOPBACK_NAMES, CertificateFiles, LocalCa
 
 LOOPBACK = "127.0.0.1"  # the citizen's computer (card, pcscd, agent) never listens anywhere else
 
@@ -74,6 +78,11 @@ class Stack:
         self.token: str | None = attach.token if attach else None
         if attach is None and not is_loopback(settings.listen):
             self.token = secrets.token_urlsafe(32)
+        # The CA of this stack's HTTPS ports (beyond loopback, unless plain_http_stack), else the attached stack's.
+        self.ca: LocalCa | None = None
+        if self.token and attach is None and not settings.plain_http_stack:
+            self.ca = LocalCa("tpcd-harness stack CA")
+        self._tls: CertificateFiles | None = None
         self.runs_twin = settings.embedded and not settings.portal_config  # a portal config is for a deployment
         self._servers: list[RunningServer] = []
         self._clients: dict[str, SimulatorClient] = {}  # the stack's own, for reset and state: name → client
@@ -97,6 +106,14 @@ class Stack:
         return self.attached is not None and service in self.attached.urls
 
     @property
+    def ca_pem(self) -> bytes | None:
+        """The CA certificate (PEM) behind the stack's HTTPS ports: this stack's own, or the attached one's; None when
+        they are plain HTTP (on loopback)."""
+        if self.ca is not None:
+            return self.ca.pem
+        return self.attached.ca_pem if self.attached is not None else None
+
+    @property
     def portal_url(self) -> str:
         """The portal under test: the twin this stack started, or the deployed portal's URL."""
         return self.settings.base_url or self.urls["portal"]
@@ -117,6 +134,12 @@ class Stack:
             sweep()  # what runs killed before left (simulators.lifetime)
             self.workdir = owned_tempdir("tpcd-stack-")
             self._exit.callback(shutil.rmtree, self.workdir, ignore_errors=True)
+            if self.ca is not None:
+                listen, advertised = self.settings.listen, self.settings.advertised_host
+                hosts = [host for host in (advertised, listen) if host not in UNSPECIFIED]
+                self._tls = self._exit.enter_context(self.ca.server_files([*hosts, *LOOPBACK_NAMES]))
+            # This process's own calls (its clients, the twin's adapters) trust the stack's CA (its servers stop first).
+            self._exit.enter_context(staging.trusted([self.ca_pem] if self.ca_pem else []))
             if self.attached is not None:
                 self.urls.update(self.attached.urls)
                 issuer: CardIssuer = self._exit.enter_context(RemoteIssuer(self.urls["ocsp"], token=self.token))
@@ -243,7 +266,8 @@ class Stack:
         advertise = None if local else self.settings.advertised_host
         port = 0 if local else self.settings.port_of(name)
         timeout = self.settings.ready_timeout
-        running = RunningServer(app, name=name, host=host, port=port, timeout=timeout, advertise=advertise)
+        tls = None if local else self._tls
+        running = RunningServer(app, name=name, host=host, port=port, timeout=timeout, tls=tls, advertise=advertise)
         self._servers.append(running)
         self.urls[name] = running.url
 

@@ -21,11 +21,14 @@ import os
 import re
 import shutil
 import subprocess
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import requests.utils
+from playwright.sync_api import ProxySettings
 
 from harness.settings import Settings, SettingsError
 from simulators.lifetime import owned_tempdir
@@ -81,14 +84,14 @@ def ca_certificates(settings: Settings) -> list[bytes]:
     return found
 
 
-def proxy() -> dict[str, str] | None:
+def proxy() -> ProxySettings | None:
     """Playwright's `proxy` from the environment's HTTPS_PROXY (or HTTP_PROXY) and NO_PROXY, as requests reads them."""
     names = ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy")
     server = next((os.environ[name] for name in names if os.environ.get(name)), None)
     if server is None:
         return None
     bypass = os.environ.get("NO_PROXY") or os.environ.get("no_proxy")
-    return {"server": server, "bypass": bypass} if bypass else {"server": server}
+    return ProxySettings(server=server, bypass=bypass) if bypass else ProxySettings(server=server)
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,6 +130,31 @@ def prepare(settings: Settings) -> Prepared:
         environ["REQUESTS_CA_BUNDLE"] = str(bundle)
     os.environ.update(environ)
     return Prepared(folder, environ, found)
+
+
+@contextmanager
+def trusted(certificates: list[bytes]) -> Iterator[None]:
+    """Every `requests` call of this process trusts `certificates` too while inside (a stack's own CA, which serves
+    its protocol surfaces beyond loopback: docs/shared-stack.md#tls-beyond-loopback), on top of the bundle in force
+    (a staging portal's, else certifi's); the bundle before is back on exit."""
+    if not certificates:
+        yield
+        return
+    before = os.environ.get("REQUESTS_CA_BUNDLE")
+    folder = owned_tempdir("tpcd-trust-")
+    bundle = folder / "ca-bundle.pem"
+    base = Path(before or requests.utils.DEFAULT_CA_BUNDLE_PATH).read_bytes()
+    bundle.write_bytes(base + b"\n" + b"\n".join(certificates) + b"\n")
+    os.environ["REQUESTS_CA_BUNDLE"] = str(bundle)
+    try:
+        yield
+    finally:
+        if os.environ.get("REQUESTS_CA_BUNDLE") == str(bundle):
+            if before is None:
+                del os.environ["REQUESTS_CA_BUNDLE"]
+            else:
+                os.environ["REQUESTS_CA_BUNDLE"] = before
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def nss_home(home: Path, certificates: list[bytes]) -> None:

@@ -39,8 +39,10 @@ from pages.register import BasicDataPage, MemberHomePage, RegistrationDonePage, 
 
 T = TypeVar("T")
 CodeSource = Callable[[Channel, str], str]  # (channel, address) → the newest code received there
-# What the widget script does when its box is ticked (simulators/captcha/widget.js; Google's own is api2/userverify).
-CAPTCHA_TICK = "/recaptcha/api2/userverify"
+# How a script ticks the 「我不是機器人」 box of a page: (the page's session, the widget script's URL, the site key, the
+# hostname it is solved on) → the token. The captcha simulator's client has it (simulators.captcha.tick): its URLs
+# are that client's business, not a page object's.
+CaptchaSolver = Callable[[requests.Session, str, str, str], str]
 CHANNEL_CHOICE = {Channel.MOBILE: "以手機號碼驗證", Channel.EMAIL: "以電子郵件驗證"}
 ADDRESS_FIELD = {Channel.MOBILE: "手機號碼", Channel.EMAIL: "電子郵件"}
 APPLICATION_SCREENS = (VerifyContactPage, BasicDataPage, SetPasswordPage, RegistrationDonePage, MemberHomePage)
@@ -242,8 +244,10 @@ class Tab:
         *,
         home: str | None = None,
         seen: dict[str, str] | None = None,
+        solver: CaptchaSolver | None = None,
     ) -> None:
         self.portal_url, self.source = portal_url.rstrip("/"), source
+        self.solver = solver  # how this tab ticks a 「我不是機器人」 box; None: it cannot
         self.home = home or self.portal_url + "/"  # the portal's home page (the portal profile's `home`)
         self.seen = {} if seen is None else seen  # title → the address it was shown at (shared when given)
         self.http = requests.Session()
@@ -261,7 +265,7 @@ class Tab:
     def copy(self) -> Tab:
         """Another tab holding the same cookies and showing the same page (for requests sent at the same time)."""
         cookies = ((c.name, c.value or "") for c in self.http.cookies)
-        twin = Tab(self.portal_url, self.source, cookies, home=self.home, seen=self.seen)
+        twin = Tab(self.portal_url, self.source, cookies, home=self.home, seen=self.seen, solver=self.solver)
         twin.last = self.last
         return twin
 
@@ -378,11 +382,10 @@ def captcha_token(tab: Tab, hostname: str) -> str:
     shown = tab.last.captcha if tab.last is not None else None
     if shown is None:
         raise LookupError("the page shown has no 「我不是機器人」 box")
+    if tab.solver is None:
+        raise LookupError("this tab was given no way to tick 「我不是機器人」 (solver=simulators.captcha.tick)")
     sitekey, script = shown
-    widget = urljoin(script, CAPTCHA_TICK)
-    reply = tab.http.post(widget, json={"sitekey": sitekey, "hostname": hostname}, timeout=30)
-    token: str = reply.json()["token"]
-    return token
+    return tab.solver(tab.http, script, sitekey, hostname)
 
 
 def enter_code(tab: Tab, code: str, token: str) -> Reply:
@@ -444,9 +447,18 @@ class Attacker:
     home: str | None = None  # the portal's home page; None: the portal's URL itself
     login_link: str = "登入"  # the home page's link to the login form, as the portal words it
     seen: dict[str, str] = field(default_factory=dict)  # title → where the attacker was shown it, in any session
+    solver: CaptchaSolver | None = None  # how the attacker's script ticks 「我不是機器人」
 
     @classmethod
-    def at(cls, portal_url: str, identity: CitizenProfile, home: str | None = None, login_link: str = "登入") -> Self:
+    def at(
+        cls,
+        portal_url: str,
+        identity: CitizenProfile,
+        home: str | None = None,
+        login_link: str = "登入",
+        *,
+        solver: CaptchaSolver | None = None,
+    ) -> Self:
         """An attacker against `portal_url` (its home page `home`, its link to the login form `login_link`); against
         a portal on loopback, from a loopback address of their own (127.x.y.z), so to the portal they are another
         client than the citizen's browser."""
@@ -454,7 +466,7 @@ class Attacker:
         source = None
         if _loopback(portal_url):
             source = f"127.{rng.randrange(1, 255)}.{rng.randrange(1, 255)}.{rng.randrange(2, 255)}"
-        return cls(portal_url, identity, rng, source, home=home, login_link=login_link)
+        return cls(portal_url, identity, rng, source, home=home, login_link=login_link, solver=solver)
 
     @property
     def has_own_address(self) -> bool:
@@ -467,7 +479,7 @@ class Attacker:
 
     def tab(self, cookies: Iterable[tuple[str, str]] = ()) -> Tab:
         """A fresh session of the attacker's (optionally holding `cookies`)."""
-        opened = Tab(self.portal_url, self.source, cookies, home=self.home, seen=self.seen)
+        opened = Tab(self.portal_url, self.source, cookies, home=self.home, seen=self.seen, solver=self.solver)
         self.tabs.append(opened)
         return opened
 

@@ -152,10 +152,16 @@ class ByHttp:
     portal's home page (default: `portal_url` itself)."""
 
     def __init__(
-        self, page: Page, portal_url: str, headers: Mapping[str, str] | None = None, home: str | None = None
+        self,
+        page: Page,
+        portal_url: str,
+        headers: Mapping[str, str] | None = None,
+        home: str | None = None,
+        *,
+        solver: attacker.CaptchaSolver | None = None,
     ) -> None:
         self.page, self.portal_url, self.headers = page, portal_url.rstrip("/"), dict(headers or {})
-        self.home = home
+        self.home, self.solver = home, solver  # solver: how the walk ticks 「我不是機器人」 (simulators.captcha.tick)
 
     def consent(self) -> VerifyContactPage:
         return self._arrive(VerifyContactPage, self._applied)
@@ -207,7 +213,7 @@ class ByHttp:
     def _arrive(self, screen: type[S], walk: Callable[[Tab], None]) -> S:
         """Walk the forms in a fresh session, hand its cookies to the browser, and open the page where the walk
         ended there (the last reply's address: after a form, where the portal redirected), which must be `screen`."""
-        tab = Tab(self.portal_url, None, home=self.home)
+        tab = Tab(self.portal_url, None, home=self.home, solver=self.solver)
         tab.http.headers.update(self.headers)
         try:
             walk(tab)

@@ -15,6 +15,7 @@ from harness.settings import Settings
 from harness.stack import Stack
 from pages.attacker import Attacker, CardScript, Tab
 from pages.base import history
+from simulators import captcha
 
 
 @pytest.fixture
@@ -26,7 +27,8 @@ def attacker(
     seed = scenario_seed(pytestconfig.stash[BASE_SEED_KEY], request.node.nodeid + "#攻擊者")
     identity = make_citizen(seed, worker=worker_number(worker_id))
     profile = fresh_stack.profile
-    someone = Attacker.at(fresh_stack.portal_url, identity, fresh_stack.home_url, profile.links.login)
+    home, login = fresh_stack.home_url, profile.links.login
+    someone = Attacker.at(fresh_stack.portal_url, identity, home, login, solver=captcha.tick)
     try:
         yield someone
     finally:
@@ -39,7 +41,8 @@ def script(page: Page, citizen: CitizenProfile, fresh_stack: Stack, tpcd_setting
     asked for), with the local 安控元件 and the card in its reader: the evidence is the script's to change."""
     host = urlparse(fresh_stack.portal_url).hostname
     cookies = [(c["name"], c["value"]) for c in page.context.cookies() if c.get("domain", "").lstrip(".") == host]
-    tab = Tab(fresh_stack.portal_url, None, cookies, home=fresh_stack.home_url, seen=dict(history(page)))
+    seen = dict(history(page))
+    tab = Tab(fresh_stack.portal_url, None, cookies, home=fresh_stack.home_url, seen=seen, solver=captcha.tick)
     tab.http.headers["User-Agent"] = (
         tpcd_settings.user_agent
     )  # the browser's: the 金質會員認證 page offers 下一步 to it

@@ -17,6 +17,7 @@ from harness import staging
 from harness.settings import Settings
 from harness.stack import LOOPBACK, Stack
 from pages.flows import Arrival, ByHttp, InBrowser
+from simulators import captcha
 from simulators.control import SESSION_HEADER
 from simulators.lifetime import owned_tempdir
 from simulators.standalone import is_loopback
@@ -93,7 +94,8 @@ def browser_type_launch_args(
     args = resolver_rules(tpcd_settings, stack.agent_port if stack.shared else None)
     # Chromium leaves its caches and temp files here, not in HOME or /tmp (docs/environment.md#chromium).
     private = {name: str(home / folder) for name, folder in CHROMIUM_HOME.items()}
-    staged = _staging(tpcd_settings, home)
+    staged = _staging(tpcd_settings, home, stack.ca_pem)
+    own_home = {"HOME": str(home)} if staged.pop("nss", False) else {}  # Chromium reads the NSS db under HOME
     try:
         yield {
             **staged,
@@ -104,22 +106,23 @@ def browser_type_launch_args(
             **browser_type_launch_args,
             "executable_path": str(tpcd_settings.chromium),
             "args": [*browser_type_launch_args.get("args", []), *args],
-            "env": {**os.environ, **private, **({"HOME": str(home)} if tpcd_settings.ca_bundle else {})},
+            "env": {**os.environ, **private, **own_home},
         }
     finally:
         shutil.rmtree(home, ignore_errors=True)
 
 
-def _staging(settings: Settings, home: Path) -> dict[str, Any]:
-    """A staging portal's CAs in the NSS database of the browser's own HOME, and the environment's proxy
-    (harness/staging.py)."""
+def _staging(settings: Settings, home: Path, stack_ca: bytes | None) -> dict[str, Any]:
+    """A staging portal's CAs and the attached stack's (its HTTPS ports beyond loopback: the reCAPTCHA script, the
+    網路市民 pages) in the NSS database of the browser's own HOME (`nss`: HOME is to be set), and the environment's
+    proxy (harness/staging.py)."""
     if settings.base_url is None:
         return {}
-    certificates = staging.ca_certificates(settings)
+    certificates = [*staging.ca_certificates(settings), *([stack_ca] if stack_ca else [])]
     if certificates:
         staging.nss_home(home, certificates)
     chosen = staging.proxy()
-    return {"proxy": chosen} if chosen else {}
+    return {**({"proxy": chosen} if chosen else {}), **({"nss": True} if certificates else {})}
 
 
 @pytest.fixture(scope="session")
@@ -184,4 +187,4 @@ def arrive(page: Page, portal_url: str, portal_home: str, scenario_id: str, tpcd
     if not tpcd_settings.arrive_by_http:
         return InBrowser(page)
     headers = {"User-Agent": tpcd_settings.user_agent, SESSION_HEADER: scenario_id}
-    return ByHttp(page, portal_url, headers=headers, home=portal_home)
+    return ByHttp(page, portal_url, headers=headers, home=portal_home, solver=captcha.tick)

@@ -166,7 +166,7 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
         return  # this worker launched no browser; another process writes the file
     entries = {
         "target": settings.base_url or "embedded portal twin (127.0.0.1)",
-        "stack": f"attached {settings.stack} (shared)" if settings.attached else "embedded (this run's own)",
+        "stack": f"attached {settings.stack} (shared)" if settings.is_attached_run else "embedded (this run's own)",
         "browser": browser or "not launched",
         "harness": f"tpcd-harness {__version__}",
         "playwright": version("playwright"),

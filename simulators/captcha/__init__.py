@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from simulators.captcha.client import CaptchaClient
+from simulators.captcha.client import CaptchaClient, tick
 from simulators.captcha.faults import GOOGLE_TEST_SECRET, GOOGLE_TEST_SITE_KEY, CaptchaFault, CaptchaMode
 from simulators.captcha.service import CaptchaSettings, ca_pem, create_app, serve_https
 
@@ -16,4 +16,5 @@ __all__ = [
     "ca_pem",
     "create_app",
     "serve_https",
+    "tick",
 ]

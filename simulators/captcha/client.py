@@ -2,8 +2,27 @@
 
 from __future__ import annotations
 
+from urllib.parse import urljoin
+
+import requests
+
 from simulators.captcha.faults import CaptchaMode
 from simulators.client import SimulatorClient, SimulatorError, wait_until
+
+TICK = "/recaptcha/api2/userverify"
+"""What the widget script does when its box is ticked (widget.js; Google's own widget calls api2/userverify)."""
+
+
+def tick(http: requests.Session, script_url: str, sitekey: str, hostname: str, *, timeout: float = 30.0) -> str:
+    """The 「我不是機器人」 token the widget loaded from `script_url` hands its page when its box is ticked, as if on
+    `hostname`, asked from the page's own session `http` (its cookies and headers: a mode armed for one browser
+    session applies). A script walking the portal's forms (pages.attacker) is given this as its way to tick."""
+    reply = http.post(urljoin(script_url, TICK), json={"sitekey": sitekey, "hostname": hostname}, timeout=timeout)
+    answer = reply.json() if reply.status_code == 200 else {}
+    if "token" not in answer:  # an unknown site key, or an image challenge instead of a token
+        raise SimulatorError(f"POST {TICK} → {reply.status_code}: {reply.text[:500]}")
+    token: str = answer["token"]
+    return token
 
 
 class CaptchaClient(SimulatorClient):

@@ -179,7 +179,8 @@ START_UP_FAILURES = {
     "base-url-host-with-a-space": (
         ["run", "--base-url", "https://por tal.example"],
         {},
-        r"base_url 'https://por tal\.example': 'por tal\.example' is not a host name or an IP address",
+        r"option --base-url: base_url 'https://por tal\.example': 'por tal\.example' is not a host name or an IP "
+        r"address",
     ),
     "portal-port-out-of-range": (
         ["up", "--portal-port", "70000"],
@@ -199,7 +200,7 @@ START_UP_FAILURES = {
     "base-url-with-a-query": (
         ["run", "--base-url", "https://id.taipei/tpcd/?lang=zh"],
         {},
-        r"base_url 'https://id\.taipei/tpcd/\?lang=zh' has more than an origin and a path",
+        r"option --base-url: base_url 'https://id\.taipei/tpcd/\?lang=zh' has more than an origin and a path",
     ),
 }
 

@@ -89,7 +89,9 @@ def deployment(veth: Veth, tmp_path_factory: pytest.TempPathFactory) -> Iterator
     """`tpcd up` on our veth end, the twin from the configuration it wrote, in the namespace."""
     work = tmp_path_factory.mktemp("deployed")
     up = [*TPCD, "up", "--listen", veth.host_ip, "--portal-config", "dotenv", "--out", str(work / "stack"), "--json"]
-    stack = subprocess.Popen(up, cwd=ROOT, stdout=subprocess.PIPE, text=True, start_new_session=True)
+    # A closed network of this test's own: the stack serves plain HTTP (docs/shared-stack.md#tls-beyond-loopback).
+    plain = {**os.environ, "TPCD_PLAIN_HTTP_STACK": "1"}
+    stack = subprocess.Popen(up, cwd=ROOT, stdout=subprocess.PIPE, text=True, env=plain, start_new_session=True)
     twin: subprocess.Popen[str] | None = None
     try:
         described = json.loads(first_line(stack, timeout=60))

@@ -14,6 +14,7 @@ from harness.settings import Settings
 from pages.flows import Arrival, ByHttp, InBrowser, browser_cookies
 from pages.gold import CardVerificationPage
 from pages.register import MemberHomePage, SetPasswordPage
+from simulators import captcha
 from simulators.control import SESSION_HEADER
 
 
@@ -29,7 +30,7 @@ def arrival(
     if request.param == "in the browser":
         return InBrowser(page)
     headers = {"User-Agent": tpcd_settings.user_agent, SESSION_HEADER: scenario_id}
-    return ByHttp(page, portal_url, headers=headers, home=portal_home)
+    return ByHttp(page, portal_url, headers=headers, home=portal_home, solver=captcha.tick)
 
 
 def _pages_visited(page: Page) -> int:
@@ -78,7 +79,7 @@ def test_member_home_is_the_member_s_own(
 def test_only_the_http_way_leaves_the_browser_with_one_page_visited(
     page: Page, portal_url: str, citizen: CitizenProfile, codes: CodeReader
 ) -> None:
-    ByHttp(page, portal_url).register(citizen, codes.newest)
+    ByHttp(page, portal_url, solver=captcha.tick).register(citizen, codes.newest)
     assert _pages_visited(page) == 2  # the blank page it started on, and the screen it was handed
 
 

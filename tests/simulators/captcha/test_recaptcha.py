@@ -17,6 +17,7 @@ from simulators.captcha import (
     CaptchaMode,
     CaptchaSettings,
     create_app,
+    tick,
 )
 from simulators.captcha.faults import ELSEWHERE_HOSTNAME
 from simulators.client import SimulatorError
@@ -227,3 +228,13 @@ def test_a_held_answer_keeps_the_connection_alive_past_a_read_timeout(captcha_ur
             f"{captcha_url}/recaptcha/api/siteverify", data={"secret": SECRET, "response": token}, timeout=0.5
         )
         assert answer.json()["success"] is True
+
+
+def test_tick_is_the_widget_s_own_request_and_its_token_passes_siteverify(captcha_url: str) -> None:
+    """What a script walking the portal's forms (pages.attacker.Tab) is given to tick the box: the widget's request,
+    from the page's session, against the script URL the page names."""
+    with requests.Session() as page_session:
+        token = tick(page_session, f"{captcha_url}/recaptcha/api.js", SITE_KEY, "127.0.0.1")
+    assert _verify(captcha_url, secret=SECRET, response=token)["success"] is True
+    with requests.Session() as page_session, pytest.raises(SimulatorError, match="userverify"):
+        tick(page_session, f"{captcha_url}/recaptcha/api.js", "no-such-site-key", "127.0.0.1")
