@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from playwright.sync_api import Locator, Page, expect
 
-from domain.citizen import Channel, CitizenProfile
+from domain.citizen import Channel, CitizenProfile, Sex
 from pages.base import Screen, history
 
 
@@ -92,13 +92,14 @@ class BasicDataPage(Screen):
         self.id_number = page.get_by_label("身分證字號", exact=True)
         self.birth_date = page.get_by_label("出生日期", exact=True)
         self.address = page.get_by_label("地址", exact=True)
+        self.sex = {sex: page.get_by_role("radio", name=sex.value, exact=True) for sex in Sex}
 
     def fill(self, citizen: CitizenProfile, *, id_number: str | None = None) -> None:
         """Type the citizen's basic data (optionally another ID number)."""
         self.name.fill(citizen.name)
         self.id_number.fill(citizen.id_number if id_number is None else id_number)
         self.birth_date.fill(citizen.birth_date.isoformat())
-        self.page.get_by_role("radio", name=citizen.sex.value, exact=True).check()
+        self.sex[citizen.sex].check()
         self.address.fill(citizen.address)
 
     def fill_and_continue(self, citizen: CitizenProfile) -> SetPasswordPage:

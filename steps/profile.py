@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import replace
+
 from playwright.sync_api import Page, expect
 from pytest_bdd import given, parsers, then, when
 
-from domain.citizen import Channel, CitizenProfile
+from domain.citizen import Channel, CitizenProfile, Sex
+from domain.idnumber import with_check_digit
 from harness.citizens import mistype_last_digit, netizen_account
 from harness.codes import CodeReader
 from harness.stack import Stack
@@ -16,6 +20,22 @@ from pages.register import BasicDataPage, SetPasswordPage
 from simulators.netizen import NetizenClient, NetizenFault
 
 PROFILE_FIELDS = {"姓名": "name", "身分證字號": "id_number", "地址": "address"}
+OLD_RESIDENT_NUMBER = "AC01234567"  # a valid old-format 居留證號 (docs/protocols/id-number.md#resident-numbers)
+# The Gherkin's words for how the 身分證字號 was mistyped → the citizen as then typed, each breaking one rule.
+MISTYPED: dict[str, Callable[[CitizenProfile], CitizenProfile]] = {
+    "沒有填": lambda c: replace(c, id_number=""),
+    "少打一碼": lambda c: replace(c, id_number=c.id_number[:9]),
+    "的英文字母打成小寫": lambda c: replace(c, id_number=c.id_number[0].lower() + c.id_number[1:]),
+    "是舊式居留證號，第 2 個英文字母打成小寫": lambda c: replace(
+        c, id_number=OLD_RESIDENT_NUMBER[0] + OLD_RESIDENT_NUMBER[1].lower() + OLD_RESIDENT_NUMBER[2:]
+    ),
+    "第 1 碼打成數字": lambda c: replace(c, id_number="1" + c.id_number[1:]),
+    "第 2 碼打成 3": lambda c: replace(c, id_number=c.id_number[0] + "3" + c.id_number[2:]),
+    "最後一碼打錯": lambda c: replace(c, id_number=mistype_last_digit(c.id_number)),
+    "第 2 碼是 2，性別卻選了「男」": lambda c: replace(
+        c, sex=Sex.MALE, id_number=with_check_digit(c.id_number[0] + "2" + c.id_number[2:9])
+    ),
+}
 
 
 @given("市民已通過手機驗證", target_fixture="screen")
@@ -33,14 +53,22 @@ def _(screen: BasicDataPage, citizen: CitizenProfile) -> None:
     screen.fill(citizen)
 
 
-@when("市民填寫基本資料，但身分證字號最後一碼打錯")
-def _(screen: BasicDataPage, citizen: CitizenProfile) -> None:
-    screen.fill(citizen, id_number=mistype_last_digit(citizen.id_number))
+@when(parsers.parse("市民填寫基本資料，但身分證字號{mistake}"), target_fixture="typed")
+def _(screen: BasicDataPage, citizen: CitizenProfile, mistake: str) -> CitizenProfile:
+    screen.fill(typed := MISTYPED[mistake](citizen))
+    return typed
 
 
 @then(parsers.parse("「{label}」欄位是市民的{same}"))
 def _(screen: Screen, citizen: CitizenProfile, label: str, same: str) -> None:
     expect(screen.field(label)).to_have_value(getattr(citizen, PROFILE_FIELDS[label]))
+
+
+@then("市民填的基本資料都還在")
+def _(screen: BasicDataPage, typed: CitizenProfile) -> None:
+    for label, attribute in PROFILE_FIELDS.items():
+        expect(screen.field(label)).to_have_value(getattr(typed, attribute))
+    expect(screen.sex[typed.sex]).to_be_checked()
 
 
 @given("市民曾是網路市民會員")
