@@ -22,7 +22,7 @@ class RevocationFault(StrEnum):
     TRY_LATER = "tryLater"  # OCSPResponse responseStatus 3, no responseBytes: "Try again later" (HTTP 200)
     INTERNAL_ERROR = "internalError"  # responseStatus 2: "Internal error in issuer" (HTTP 200)
     HTTP_503 = "http_503"  # no OCSPResponse at all: the responder's front end answers HTTP 503, as when it is down
-    CRL_HTTP_503 = "crl_http_503"  # GET /crl → HTTP 503, no CRL (arm it without `match`: a CRL names no one serial)
+    CRL_HTTP_503 = "crl_http_503"  # GET /crl → HTTP 503, no CRL: for every fetch while armed, whatever its `match`
     # An honest answer through an authorized responder (§4.2.2.2): the true status, signed by a responder certificate
     # the CA issued with id-kp-OCSPSigning, carried in `certs`; the ResponderID names it byName or byKey (§4.2.2.3).
     DELEGATED_BY_NAME = "delegatedByName"

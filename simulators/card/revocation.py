@@ -208,8 +208,13 @@ class OcspResponder:
         return None
 
     def crl_withheld(self) -> bool:
-        """Whether a CRL_HTTP_503 fault (armed for every target) withholds this fetch of the CRL."""
-        return self.faults.take(None, among={RevocationFault.CRL_HTTP_503.value}) is not None
+        """Whether a CRL_HTTP_503 fault withholds this fetch of the CRL. A CRL names no one certificate, so a fault
+        armed for one serial (as a run on a shared stack must arm it) withholds the CRL from every fetch while armed."""
+        crl = RevocationFault.CRL_HTTP_503.value
+        for armed in self.faults.state():
+            if armed["fault"] == crl:
+                return self.faults.take(armed["match"], among={crl}) is not None
+        return False
 
     def _signer(self, fault: RevocationFault | None) -> Signer:
         """Who signs the answer `fault` calls for: the CA itself (byKey, its certificate in `certs`) unless it says."""

@@ -184,7 +184,7 @@ def test_each_lie_says_good_and_fails_one_check(base: str, pki: TestPki, revoked
 
 def test_the_crl_fault_withholds_the_crl_until_disarmed(base: str) -> None:
     control = {CONTROL_HEADER: "1"}
-    armed = {"fault": RevocationFault.CRL_HTTP_503, "times": 1}
+    armed = {"fault": RevocationFault.CRL_HTTP_503, "match": "1234abcd", "times": 1}  # one card's, yet every fetch
     requests.post(base + "/_control/faults", json=armed, headers=control, timeout=5).raise_for_status()
     assert requests.get(base + "/crl", timeout=10).status_code == 503
     crl = x509.load_der_x509_crl(requests.get(base + "/crl", timeout=10).content)  # the fault was for one fetch
