@@ -33,7 +33,11 @@ CARD_FAULTS = {
 }
 # The Gherkin's words for how the CA's OCSP delegate names itself, and for each lie an OCSP answer can tell (RFC 6960
 # terms in simulators/card/faults.py): every lie says "good" however the card stands.
-OCSP_DELEGATES = {"名稱": RevocationFault.DELEGATED_BY_NAME, "金鑰雜湊": RevocationFault.DELEGATED_BY_KEY}
+OCSP_DELEGATES = {
+    "名稱": RevocationFault.DELEGATED_BY_NAME,
+    "金鑰雜湊": RevocationFault.DELEGATED_BY_KEY,
+    "別的金鑰雜湊": RevocationFault.DELEGATED_MISNAMED,
+}
 OCSP_LIES = {
     "別的金鑰冒充憑證管理中心簽署的答覆": RevocationFault.GOOD_SIGNED_BY_STRANGER,
     "沒有 OCSP 簽署用途的憑證簽署的答覆": RevocationFault.GOOD_BY_DELEGATE_WITHOUT_OCSP_SIGNING,

@@ -27,6 +27,7 @@ class RevocationFault(StrEnum):
     # the CA issued with id-kp-OCSPSigning, carried in `certs`; the ResponderID names it byName or byKey (§4.2.2.3).
     DELEGATED_BY_NAME = "delegatedByName"
     DELEGATED_BY_KEY = "delegatedByKey"
+    DELEGATED_MISNAMED = "delegatedMisnamed"  # the delegate's true answer, its ResponderID byKey naming another key
     # Lies: each says "good" whatever the status is, in an answer a relying party must not trust (§3.2, §4.2.2.2).
     GOOD_SIGNED_BY_STRANGER = "goodSignedByStranger"  # responderID byKey = the CA's key hash, signed by another key
     GOOD_BY_DELEGATE_WITHOUT_OCSP_SIGNING = "goodByDelegateWithoutOcspSigning"  # delegate's EKU lacks OCSPSigning

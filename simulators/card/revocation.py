@@ -228,6 +228,7 @@ class OcspResponder:
             {
                 RevocationFault.DELEGATED_BY_NAME: self.responders().delegate,
                 RevocationFault.DELEGATED_BY_KEY: self.responders().delegate,
+                RevocationFault.DELEGATED_MISNAMED: self.responders().delegate,
                 RevocationFault.GOOD_BY_DELEGATE_WITHOUT_OCSP_SIGNING: self.responders().no_ocsp_signing,
                 RevocationFault.GOOD_BY_IMPOSTOR_DELEGATE: self.responders().impostor,
             }.get(fault)
@@ -238,6 +239,8 @@ class OcspResponder:
             return Signer(self.pki.ca_key, by_key(ca_public), (self.pki.ca_cert,))
         key, cert = chosen
         named = by_name(cert.subject) if fault is RevocationFault.DELEGATED_BY_NAME else by_key(key.public_key())
+        if fault is RevocationFault.DELEGATED_MISNAMED:  # §4.2.2.3 broken: the ResponderID is not the signer's
+            named = by_key(self.responders().stranger.public_key())
         return Signer(key, named, (cert,))
 
     def _cert_id(self, cert_id: asn1_ocsp.CertId, fault: RevocationFault | None) -> asn1_ocsp.CertId:

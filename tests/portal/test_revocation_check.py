@@ -266,3 +266,12 @@ def test_the_responders_delegate_is_believed_without_a_crl(
     _serve(_replying(responder.answer), crl=None)
     assert _revocation(revoked, ca.pki.ca_cert, timeout=5) == "revoked"
     assert _revocation(ca.pki.issue("李國華", "A123456789", seed=903).sign_cert, ca.pki.ca_cert, timeout=5) == "good"
+
+
+@responses.activate
+def test_a_delegates_answer_naming_another_key_is_not_believed(ca: Ca, revoked: x509.Certificate) -> None:
+    responder = OcspResponder(ca.pki)
+    responder.faults.arm(ArmedFault(RevocationFault.DELEGATED_MISNAMED, times=None))
+    _serve(_replying(responder.answer), crl=None)
+    with pytest.raises(RealNameError, match="無法確認"):
+        _revocation(revoked, ca.pki.ca_cert, timeout=5)

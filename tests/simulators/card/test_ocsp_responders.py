@@ -189,3 +189,15 @@ def test_the_crl_fault_withholds_the_crl_until_disarmed(base: str) -> None:
     assert requests.get(base + "/crl", timeout=10).status_code == 503
     crl = x509.load_der_x509_crl(requests.get(base + "/crl", timeout=10).content)  # the fault was for one fetch
     assert crl.next_update_utc is not None
+
+
+def test_the_misnamed_delegate_signs_truly_but_names_another_key(
+    base: str, files: Path, pki: TestPki, revoked: CitizenCertificates
+) -> None:
+    printed = openssl_says(base, files, RevocationFault.DELEGATED_MISNAMED)
+    assert "signer certificate not found" in printed, printed
+    got = answer(base, pki, revoked.sign_cert, RevocationFault.DELEGATED_MISNAMED, b"m" * 16)
+    (delegate,) = got.certificates
+    assert signed_by(got, delegate)
+    assert got.responder_key_hash != x509.SubjectKeyIdentifier.from_public_key(delegate.public_key()).digest
+    assert got.certificate_status is ocsp.OCSPCertStatus.REVOKED
