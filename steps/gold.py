@@ -31,6 +31,24 @@ CARD_FAULTS = {
     "已過期": CardFault.EXPIRED,
     "會在簽章時被拔出": CardFault.REMOVED_DURING_SIGNING,
 }
+# The Gherkin's words for how the CA's OCSP delegate names itself, and for each lie an OCSP answer can tell (RFC 6960
+# terms in simulators/card/faults.py): every lie says "good" however the card stands.
+OCSP_DELEGATES = {
+    "名稱": RevocationFault.DELEGATED_BY_NAME,
+    "金鑰雜湊": RevocationFault.DELEGATED_BY_KEY,
+    "別的金鑰雜湊": RevocationFault.DELEGATED_MISNAMED,
+}
+OCSP_LIES = {
+    "別的金鑰冒充憑證管理中心簽署的答覆": RevocationFault.GOOD_SIGNED_BY_STRANGER,
+    "沒有 OCSP 簽署用途的憑證簽署的答覆": RevocationFault.GOOD_BY_DELEGATE_WITHOUT_OCSP_SIGNING,
+    "冒用憑證管理中心名稱者授權的簽發者簽署的答覆": RevocationFault.GOOD_BY_IMPOSTOR_DELEGATE,
+    "以 Ed25519 冒充憑證管理中心簽署的答覆": RevocationFault.GOOD_ED25519,
+    "已過期的舊答覆": RevocationFault.GOOD_REPLAYED,
+    "附上別的 nonce 的答覆": RevocationFault.GOOD_OTHER_NONCE,
+    "關於另一張憑證的答覆": RevocationFault.GOOD_OTHER_SERIAL,
+    "關於另一個發證者的憑證的答覆": RevocationFault.GOOD_OTHER_ISSUER,
+    "簽發時間在未來的答覆": RevocationFault.GOOD_FROM_FUTURE,
+}
 ACCOUNT_NUMBER = re.compile(r"^TPC\d{7}$")  # the twin's account numbers: TPC and seven digits
 
 
@@ -139,6 +157,17 @@ def _(card: CardClient, fault: str) -> None:
 def _(ocsp: SimulatorClient, card: CardClient) -> None:
     # RFC 6960 tryLater, for this card's certificate only: the responder answers, with no status
     ocsp.arm(RevocationFault.TRY_LATER, match=card.certificate_serial(), times=None)
+
+
+@given(parsers.parse("憑證的 OCSP 由憑證管理中心授權的簽發者以{how}指名回覆，且 CRL 無法取得"))
+def _(ocsp: SimulatorClient, card: CardClient, how: str) -> None:
+    ocsp.arm(OCSP_DELEGATES[how], match=card.certificate_serial(), times=None)
+    ocsp.arm(RevocationFault.CRL_HTTP_503, match=card.certificate_serial(), times=None)  # only OCSP can answer
+
+
+@given(parsers.parse("OCSP 的回覆被換成{lie}，說憑證有效"))
+def _(ocsp: SimulatorClient, card: CardClient, lie: str) -> None:
+    ocsp.arm(OCSP_LIES[lie], match=card.certificate_serial(), times=None)
 
 
 @given("本網站不在安控元件的信任網站中")

@@ -22,3 +22,19 @@ class RevocationFault(StrEnum):
     TRY_LATER = "tryLater"  # OCSPResponse responseStatus 3, no responseBytes: "Try again later" (HTTP 200)
     INTERNAL_ERROR = "internalError"  # responseStatus 2: "Internal error in issuer" (HTTP 200)
     HTTP_503 = "http_503"  # no OCSPResponse at all: the responder's front end answers HTTP 503, as when it is down
+    CRL_HTTP_503 = "crl_http_503"  # GET /crl → HTTP 503, no CRL: for every fetch while armed, whatever its `match`
+    # An honest answer through an authorized responder (§4.2.2.2): the true status, signed by a responder certificate
+    # the CA issued with id-kp-OCSPSigning, carried in `certs`; the ResponderID names it byName or byKey (§4.2.2.3).
+    DELEGATED_BY_NAME = "delegatedByName"
+    DELEGATED_BY_KEY = "delegatedByKey"
+    DELEGATED_MISNAMED = "delegatedMisnamed"  # the delegate's true answer, its ResponderID byKey naming another key
+    # Lies: each says "good" whatever the status is, in an answer a relying party must not trust (§3.2, §4.2.2.2).
+    GOOD_SIGNED_BY_STRANGER = "goodSignedByStranger"  # responderID byKey = the CA's key hash, signed by another key
+    GOOD_BY_DELEGATE_WITHOUT_OCSP_SIGNING = "goodByDelegateWithoutOcspSigning"  # delegate's EKU lacks OCSPSigning
+    GOOD_BY_IMPOSTOR_DELEGATE = "goodByImpostorDelegate"  # an OCSPSigning delegate of another CA with MOICA's name
+    GOOD_ED25519 = "goodEd25519"  # responderID byName = the CA, signed Ed25519 (id-Ed25519) by a key not the CA's
+    GOOD_REPLAYED = "goodReplayed"  # signed by the CA a day ago: nextUpdate in the past, no nonce (an old answer)
+    GOOD_OTHER_NONCE = "goodOtherNonce"  # signed by the CA, echoing a nonce the request did not carry
+    GOOD_OTHER_SERIAL = "goodOtherSerial"  # signed by the CA, its one SingleResponse about another serial
+    GOOD_OTHER_ISSUER = "goodOtherIssuer"  # signed by the CA, its CertID's issuerKeyHash of another key
+    GOOD_FROM_FUTURE = "goodFromFuture"  # signed by the CA, thisUpdate an hour ahead of now

@@ -19,8 +19,10 @@ from cryptography.x509 import ocsp
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from portal.realname import RealNameError, _revocation
+from simulators.card import RevocationFault
 from simulators.card.pki import CitizenCertificates, KeyPool, TestPki
-from simulators.card.revocation import OcspResponder
+from simulators.card.revocation import LIES, OcspResponder
+from simulators.faults import ArmedFault
 
 OCSP_URL, CRL_URL = "http://ocsp.moica.test/ocsp", "http://ocsp.moica.test/crl"
 
@@ -235,5 +237,41 @@ def test_a_crl_signed_by_another_key_or_past_its_next_update_is_not_believed(ca:
         .sign(ca.pki.ca_key, hashes.SHA256())
     )
     _serve(None, crl=stale.public_bytes(serialization.Encoding.DER))  # signed by the CA, but from before the revocation
+    with pytest.raises(RealNameError, match="無法確認"):
+        _revocation(revoked, ca.pki.ca_cert, timeout=5)
+
+
+@responses.activate
+@pytest.mark.parametrize("fault", sorted(LIES))
+def test_each_lie_of_the_responder_is_distrusted_for_the_crl(
+    ca: Ca, revoked: x509.Certificate, fault: RevocationFault
+) -> None:
+    responder = OcspResponder(ca.pki)
+    responder.faults.arm(ArmedFault(fault, times=None))
+    _serve(_replying(responder.answer), crl=_crl_of(ca.pki))
+    assert _revocation(revoked, ca.pki.ca_cert, timeout=5) == "revoked"  # the CRL's word, not the lie's 'good'
+    responses.reset()
+    _serve(_replying(responder.answer), crl=None)
+    with pytest.raises(RealNameError, match="無法確認"):
+        _revocation(revoked, ca.pki.ca_cert, timeout=5)
+
+
+@responses.activate
+@pytest.mark.parametrize("fault", [RevocationFault.DELEGATED_BY_NAME, RevocationFault.DELEGATED_BY_KEY])
+def test_the_responders_delegate_is_believed_without_a_crl(
+    ca: Ca, revoked: x509.Certificate, fault: RevocationFault
+) -> None:
+    responder = OcspResponder(ca.pki)
+    responder.faults.arm(ArmedFault(fault, times=None))
+    _serve(_replying(responder.answer), crl=None)
+    assert _revocation(revoked, ca.pki.ca_cert, timeout=5) == "revoked"
+    assert _revocation(ca.pki.issue("李國華", "A123456789", seed=903).sign_cert, ca.pki.ca_cert, timeout=5) == "good"
+
+
+@responses.activate
+def test_a_delegates_answer_naming_another_key_is_not_believed(ca: Ca, revoked: x509.Certificate) -> None:
+    responder = OcspResponder(ca.pki)
+    responder.faults.arm(ArmedFault(RevocationFault.DELEGATED_MISNAMED, times=None))
+    _serve(_replying(responder.answer), crl=None)
     with pytest.raises(RealNameError, match="無法確認"):
         _revocation(revoked, ca.pki.ca_cert, timeout=5)
