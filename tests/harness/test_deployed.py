@@ -251,7 +251,9 @@ def test_the_real_name_attacks_pass_against_the_deployed_twin(deployment: Deploy
     )
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
     statuses = [record["status"] for record in _all_results(tmp_path)]
-    assert statuses == ["passed"] * 15, statuses
+    # Every one passed, and none went missing: the selection grows as attacks are added (15 when it was written).
+    assert len(statuses) >= 15, statuses
+    assert set(statuses) == {"passed"}, statuses
 
 
 def _all_results(reports: Path) -> list[dict[str, Any]]:

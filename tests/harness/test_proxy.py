@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import sync_playwright
+from playwright.sync_api import BrowserType
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
@@ -131,25 +131,26 @@ def test_the_http_walk_goes_through_https_proxy_and_around_it_for_no_proxy(
 
 
 def test_chromium_given_the_harness_s_proxy_goes_through_it_and_around_it_for_no_proxy(
-    proxy: _Tunnels, site: tuple[int, Path], tmp_path: Path
+    proxy: _Tunnels, site: tuple[int, Path], tmp_path: Path, browser_type: BrowserType
 ) -> None:
+    """The worker's own Playwright (pytest-playwright's `browser_type`) launches it: a second sync Playwright in a
+    worker whose page tests started one refuses to run inside that one's loop."""
     port = site[0]
     chosen = staging.proxy()
     assert chosen == {"server": f"http://127.0.0.1:{proxy.server_address[1]}", "bypass": f"{DIRECT},localhost"}
     chromium = load_settings(root=tmp_path, environ={}).chromium
     # DIRECT resolves here only through this rule, which Chromium applies to what it reaches without the proxy.
     rules = f"--host-resolver-rules=MAP {DIRECT} 127.0.0.1"
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(chromium), proxy=chosen, args=[rules])
-        try:
-            context = browser.new_context(ignore_https_errors=True)  # the site's CA is not what is tested here
-            page = context.new_page()
-            page.goto(f"https://{PROXIED}:{port}/")
-            assert page.title() == PROXIED
-            page.goto(f"https://{DIRECT}:{port}/")
-            assert page.title() == DIRECT
-            context.close()
-        finally:
-            browser.close()
+    browser = browser_type.launch(executable_path=str(chromium), proxy=chosen, args=[rules])
+    try:
+        context = browser.new_context(ignore_https_errors=True)  # the site's CA is not what is tested here
+        page = context.new_page()
+        page.goto(f"https://{PROXIED}:{port}/")
+        assert page.title() == PROXIED
+        page.goto(f"https://{DIRECT}:{port}/")
+        assert page.title() == DIRECT
+        context.close()
+    finally:
+        browser.close()
     assert f"{PROXIED}:{port}" in proxy.seen
     assert f"{DIRECT}:{port}" not in proxy.seen  # NO_PROXY: straight to the site
