@@ -49,6 +49,12 @@ OCSP_LIES = {
     "關於另一個發證者的憑證的答覆": RevocationFault.GOOD_OTHER_ISSUER,
     "簽發時間在未來的答覆": RevocationFault.GOOD_FROM_FUTURE,
 }
+# The Gherkin's words for each CRL a relying party must not trust (RFC 5280 §6.3.3), each listing nothing revoked.
+UNTRUSTED_CRLS = {
+    "別的金鑰冒充憑證管理中心簽署的 CRL": RevocationFault.CRL_SIGNED_BY_STRANGER,
+    "別的發證者名稱的 CRL": RevocationFault.CRL_OTHER_ISSUER,
+    "已過期的舊 CRL": RevocationFault.CRL_STALE,
+}
 ACCOUNT_NUMBER = re.compile(r"^TPC\d{7}$")  # the twin's account numbers: TPC and seven digits
 
 
@@ -168,6 +174,12 @@ def _(ocsp: SimulatorClient, card: CardClient, how: str) -> None:
 @given(parsers.parse("OCSP 的回覆被換成{lie}，說憑證有效"))
 def _(ocsp: SimulatorClient, card: CardClient, lie: str) -> None:
     ocsp.arm(OCSP_LIES[lie], match=card.certificate_serial(), times=None)
+
+
+@given(parsers.parse("OCSP 服務暫停，CRL 被換成{crl}，說沒有憑證被廢止"))
+def _(ocsp: SimulatorClient, card: CardClient, crl: str) -> None:
+    ocsp.arm(RevocationFault.TRY_LATER, match=card.certificate_serial(), times=None)
+    ocsp.arm(UNTRUSTED_CRLS[crl], match=card.certificate_serial(), times=None)
 
 
 @given("本網站不在安控元件的信任網站中")

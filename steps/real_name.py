@@ -28,6 +28,8 @@ LIES = {
     "尚未生效的憑證": Lie.NOT_YET_VALID_CERTIFICATE,
     "已被廢止的憑證": Lie.REVOKED_CERTIFICATE,
     "冒用內政部憑證管理中心名稱的憑證": Lie.IMPOSTOR_CA_CERTIFICATE,
+    "橢圓曲線金鑰的憑證": Lie.EC_KEY_CERTIFICATE,
+    "其他憑證管理中心核發的憑證": Lie.OTHER_CA_CERTIFICATE,
     "上一次的簽章": Lie.REPLAYED_ANSWER,
 }
 

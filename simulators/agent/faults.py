@@ -27,4 +27,6 @@ class Lie(StrEnum):
     NOT_YET_VALID_CERTIFICATE = "not_yet_valid_certificate"  # a certificate before its notBefore, and its signature
     REVOKED_CERTIFICATE = "revoked_certificate"  # a certificate the CA revoked (OCSP revoked, on the CRL)
     IMPOSTOR_CA_CERTIFICATE = "impostor_ca_certificate"  # issued by a CA named as MOICA, with another key
+    EC_KEY_CERTIFICATE = "ec_key_certificate"  # the card's subject over an EC (P-256) key, ECDSA signing the `tbs`
+    OTHER_CA_CERTIFICATE = "other_ca_certificate"  # the card's subject issued by a CA whose name is not MOICA's
     REPLAYED_ANSWER = "replayed_answer"  # the previous successful /sign answer, sent again for a new `tbs`

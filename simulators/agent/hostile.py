@@ -2,7 +2,8 @@
 
 Each lie is what someone holding the citizen's computer could send: bytes the card signed that are not the `tbs`, a
 key of their own, another card's certificate and key (another citizen's, an expired, a not-yet-valid or a revoked
-one, as issued by the same CA: `issuer`), or a certificate from a CA of their own making that carries MOICA's name.
+one, as issued by the same CA: `issuer`), or a certificate from a CA of their own making that carries MOICA's name
+(over an RSA key, or an EC key no MOICA signing certificate has) or another CA's name.
 The portal must refuse every one: none of them is this citizen's signature over this nonce with this citizen's
 valid, unrevoked MOICA certificate.
 """
@@ -17,13 +18,17 @@ from datetime import UTC, datetime, timedelta
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import padding, rsa
+from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
+from cryptography.x509.oid import NameOID
 
 from simulators.agent.faults import Lie
 from simulators.agent.tokens import last4
 from simulators.card.issuer import CardIssuer
 
-Signer = Callable[[bytes], bytes]  # data → RSA PKCS#1 v1.5 over SHA-256(data)
+Signer = Callable[[bytes], bytes]  # data → RSA PKCS#1 v1.5 over SHA-256(data) (ECDSA for EC_KEY_CERTIFICATE)
+OTHER_CA = x509.Name(
+    [x509.NameAttribute(NameOID.COUNTRY_NAME, "TW"), x509.NameAttribute(NameOID.COMMON_NAME, "Other CA")]
+)
 ISSUED = (
     Lie.OTHER_CITIZENS_CERTIFICATE,
     Lie.EXPIRED_CERTIFICATE,
@@ -50,6 +55,12 @@ def own_key(role: str) -> rsa.RSAPrivateKey:
     return rsa.generate_private_key(public_exponent=65537, key_size=2048)
 
 
+@functools.cache
+def ec_own_key() -> ec.EllipticCurvePrivateKey:
+    """The agent's own P-256 key: not a key a MOICA signing certificate carries (they are RSA)."""
+    return ec.generate_private_key(ec.SECP256R1())
+
+
 def warm() -> None:
     """Make the agent's own keys ahead (a daemon thread calls this when the agent starts)."""
     for role in ("signer", "ca"):
@@ -74,7 +85,17 @@ def claim(lie: Lie, card_cert: x509.Certificate, card_sign: Signer, issuer: Card
     if lie is Lie.SIGNATURE_BY_OTHER_KEY:
         return Claim(card_cert, key_signer(own_key("signer")))
     if lie is Lie.IMPOSTOR_CA_CERTIFICATE:
-        return _impostor(card_cert)
+        key = own_key("signer")
+        return Claim(_impostor(card_cert, key.public_key(), card_cert.issuer), key_signer(key))
+    if lie is Lie.EC_KEY_CERTIFICATE:
+        ec_key = ec_own_key()
+        return Claim(
+            _impostor(card_cert, ec_key.public_key(), card_cert.issuer),
+            lambda data: ec_key.sign(data, ec.ECDSA(hashes.SHA256())),
+        )
+    if lie is Lie.OTHER_CA_CERTIFICATE:
+        key = own_key("signer")
+        return Claim(_impostor(card_cert, key.public_key(), OTHER_CA), key_signer(key))
     if lie in ISSUED:
         if issuer is None:
             raise NoIssuer(f"the lie {lie} needs another card of the CA: this agent was given no issuer")
@@ -101,16 +122,18 @@ def _issued(lie: Lie, card_cert: x509.Certificate, issuer: CardIssuer) -> Claim:
     return Claim(issued.sign_cert, key_signer(issued.sign_key))
 
 
-def _impostor(card_cert: x509.Certificate) -> Claim:
-    """A CA of the agent's own making with the issuing CA's very name, and a certificate from it that copies the
-    card's subject and extensions (the last four ID digits included) over a key of its own."""
+def _impostor(
+    card_cert: x509.Certificate, public: rsa.RSAPublicKey | ec.EllipticCurvePublicKey, issuer_name: x509.Name
+) -> x509.Certificate:
+    """A certificate from a CA of the agent's own making named `issuer_name` (MOICA's very name, or another), that
+    copies the card's subject and extensions (the last four ID digits included) over the agent's own `public` key."""
     now = datetime.now(UTC) - timedelta(minutes=5)
-    ca_key, key = own_key("ca"), own_key("signer")
+    ca_key = own_key("ca")
     builder = (
         x509.CertificateBuilder()
         .subject_name(card_cert.subject)
-        .issuer_name(card_cert.issuer)
-        .public_key(key.public_key())
+        .issuer_name(issuer_name)
+        .public_key(public)
         .serial_number(x509.random_serial_number())
         .not_valid_before(now)
         .not_valid_after(now + timedelta(days=365))
@@ -119,8 +142,8 @@ def _impostor(card_cert: x509.Certificate) -> Claim:
         if isinstance(extension.value, x509.SubjectKeyIdentifier | x509.AuthorityKeyIdentifier):
             continue
         builder = builder.add_extension(extension.value, extension.critical)
-    builder = builder.add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
+    builder = builder.add_extension(x509.SubjectKeyIdentifier.from_public_key(public), critical=False)
     builder = builder.add_extension(
         x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), critical=False
     )
-    return Claim(builder.sign(ca_key, hashes.SHA256()), key_signer(key))
+    return builder.sign(ca_key, hashes.SHA256())

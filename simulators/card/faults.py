@@ -23,6 +23,11 @@ class RevocationFault(StrEnum):
     INTERNAL_ERROR = "internalError"  # responseStatus 2: "Internal error in issuer" (HTTP 200)
     HTTP_503 = "http_503"  # no OCSPResponse at all: the responder's front end answers HTTP 503, as when it is down
     CRL_HTTP_503 = "crl_http_503"  # GET /crl → HTTP 503, no CRL: for every fetch while armed, whatever its `match`
+    # CRLs a relying party must not trust (RFC 5280 §6.3.3), each listing no revoked certificate, served at GET /crl
+    # for every fetch while armed, as CRL_HTTP_503 is:
+    CRL_SIGNED_BY_STRANGER = "crlSignedByStranger"  # issuer = the CA's name, signed by another key (§6.3.3 (f))
+    CRL_OTHER_ISSUER = "crlOtherIssuer"  # signed by the CA's key, its issuer another CA's name (§6.3.3 (b))
+    CRL_STALE = "crlStale"  # signed by the CA, nextUpdate a day past (§6.3.3 (a)(2))
     # An honest answer through an authorized responder (§4.2.2.2): the true status, signed by a responder certificate
     # the CA issued with id-kp-OCSPSigning, carried in `certs`; the ResponderID names it byName or byKey (§4.2.2.3).
     DELEGATED_BY_NAME = "delegatedByName"

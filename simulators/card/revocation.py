@@ -26,7 +26,8 @@ RFC 6960 says and as `openssl ocsp` and `cryptography` check it (tests/simulator
 
 The requests MOICA's relying parties send (a SHA-1 CertID and a nonce, docs/protocols/moica-card.md#revocation) are what
 `openssl ocsp` sends by default, and it verifies our answers to them.
-The CRL (built in pki.py) goes out DER-encoded at GET /crl as `application/pkix-crl` (RFC 5280 §4.2.1.13, RFC 2585).
+The CRL (built in pki.py) goes out DER-encoded at GET /crl as `application/pkix-crl` (RFC 5280 §4.2.1.13, RFC 2585);
+the CRL faults withhold it (HTTP 503) or serve one listing nothing that a relying party must not trust (§6.3.3).
 """
 
 from __future__ import annotations
@@ -67,7 +68,16 @@ CERT_ID_HASHES: dict[str, Callable[[bytes], Any]] = {
 }
 ANSWER_LIFETIME = timedelta(hours=1)  # thisUpdate → nextUpdate of each SingleResponse
 UNSUCCESSFUL = {RevocationFault.TRY_LATER: "try_later", RevocationFault.INTERNAL_ERROR: "internal_error"}
-OCSP_FAULTS = {f.value for f in RevocationFault} - {RevocationFault.CRL_HTTP_503.value}  # what an OCSP request takes
+CRL_FAULTS = {
+    RevocationFault.CRL_HTTP_503.value,
+    RevocationFault.CRL_SIGNED_BY_STRANGER.value,
+    RevocationFault.CRL_OTHER_ISSUER.value,
+    RevocationFault.CRL_STALE.value,
+}  # what a GET /crl takes
+OCSP_FAULTS = {f.value for f in RevocationFault} - CRL_FAULTS  # what an OCSP request takes
+OTHER_CA_NAME = x509.Name(
+    [x509.NameAttribute(NameOID.COUNTRY_NAME, "TW"), x509.NameAttribute(NameOID.COMMON_NAME, "Other CA " + TEST_MARKER)]
+)
 LIES = {
     RevocationFault.GOOD_SIGNED_BY_STRANGER,
     RevocationFault.GOOD_BY_DELEGATE_WITHOUT_OCSP_SIGNING,
@@ -207,14 +217,31 @@ class OcspResponder:
                 return RevocationFault(armed.fault)
         return None
 
-    def crl_withheld(self) -> bool:
-        """Whether a CRL_HTTP_503 fault withholds this fetch of the CRL. A CRL names no one certificate, so a fault
-        armed for one serial (as a run on a shared stack must arm it) withholds the CRL from every fetch while armed."""
-        crl = RevocationFault.CRL_HTTP_503.value
+    def crl_fault(self) -> RevocationFault | None:
+        """The CRL fault for this fetch of the CRL. A CRL names no one certificate, so a fault armed for one serial
+        (as a run on a shared stack must arm it) acts on every fetch while armed."""
         for armed in self.faults.state():
-            if armed["fault"] == crl:
-                return self.faults.take(armed["match"], among={crl}) is not None
-        return False
+            if armed["fault"] in CRL_FAULTS:
+                taken = self.faults.take(armed["match"], among=CRL_FAULTS)
+                return RevocationFault(taken.fault) if taken is not None else None
+        return None
+
+    def untrusted_crl(self, fault: RevocationFault) -> x509.CertificateRevocationList:
+        """A CRL listing no revocation that a relying party must not trust: `fault` says why (faults.py)."""
+        now = datetime.now(UTC).replace(microsecond=0)
+        this_update = now - timedelta(minutes=1)
+        if fault is RevocationFault.CRL_STALE:
+            this_update = now - timedelta(days=2)  # nextUpdate a day ago
+        key = self.responders().stranger if fault is RevocationFault.CRL_SIGNED_BY_STRANGER else self.pki.ca_key
+        name = OTHER_CA_NAME if fault is RevocationFault.CRL_OTHER_ISSUER else self.pki.ca_cert.subject
+        return (
+            x509.CertificateRevocationListBuilder()
+            .issuer_name(name)
+            .last_update(this_update)
+            .next_update(this_update + timedelta(days=1))
+            .add_extension(x509.CRLNumber(1), critical=False)
+            .sign(key, hashes.SHA256())
+        )
 
     def _signer(self, fault: RevocationFault | None) -> Signer:
         """Who signs the answer `fault` calls for: the CA itself (byKey, its certificate in `certs`) unless it says."""
@@ -361,9 +388,11 @@ def create_app(pki: TestPki) -> FastAPI:
 
     @app.get("/crl")
     def crl() -> Response:
-        if responder.crl_withheld():
+        fault = responder.crl_fault()
+        if fault is RevocationFault.CRL_HTTP_503:
             return Response("CRL repository unavailable", status_code=503, media_type="text/plain")
-        return Response(pki.crl().public_bytes(serialization.Encoding.DER), media_type=PKIX_CRL)
+        served = pki.crl() if fault is None else responder.untrusted_crl(fault)
+        return Response(served.public_bytes(serialization.Encoding.DER), media_type=PKIX_CRL)
 
     @app.get("/ca.pem")
     def ca() -> Response:

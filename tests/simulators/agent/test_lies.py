@@ -12,7 +12,7 @@ import pytest
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import padding, rsa
+from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.x509.ocsp import OCSPCertStatus
 
 from domain.card import CardHolder
@@ -120,6 +120,23 @@ def test_an_impostor_ca_carries_the_cas_name_but_not_its_key(agent: SecurityAgen
     cert, signature = _sign(agent, lie=Lie.IMPOSTOR_CA_CERTIFICATE)
     assert cert.issuer == pki.ca_cert.subject
     assert not _issued_by(cert, pki.ca_cert)
+    assert _signs(cert, signature, TBS.encode())
+    assert last4(cert) == HOLDER.id_number[-4:]
+
+
+def test_the_ec_key_certificate_carries_a_p256_key_whose_ecdsa_signature_verifies(agent: SecurityAgent) -> None:
+    cert, signature = _sign(agent, lie=Lie.EC_KEY_CERTIFICATE)
+    key = cert.public_key()
+    assert isinstance(key, ec.EllipticCurvePublicKey)
+    assert isinstance(key.curve, ec.SECP256R1)
+    key.verify(signature, TBS.encode(), ec.ECDSA(hashes.SHA256()))  # raises InvalidSignature if not
+    assert last4(cert) == HOLDER.id_number[-4:]
+
+
+def test_the_other_ca_certificate_names_an_issuer_that_is_not_the_ca(agent: SecurityAgent, pki: TestPki) -> None:
+    cert, signature = _sign(agent, lie=Lie.OTHER_CA_CERTIFICATE)
+    assert cert.issuer != pki.ca_cert.subject
+    assert cert.issuer not in (pki.ca_cert.subject, pki.root_cert.subject)
     assert _signs(cert, signature, TBS.encode())
     assert last4(cert) == HOLDER.id_number[-4:]
 
