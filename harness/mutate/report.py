@@ -130,15 +130,3 @@ def summary(document: dict[str, Any]) -> str:
     shown = "no mutant run" if value is None else f"{value:.1%}"
     counts = ", ".join(f"{name} {count}" for name, count in sorted(document["counts"].items()))
     return f"mutation score {shown} ({counts}); wall time {document['wall_seconds']} s"
-
-
-def previous_score(folder: Path) -> str | None:
-    """The last run's score line for the Allure environment, if a mutation report exists."""
-    data = folder / "mutation.json"
-    try:
-        document = json.loads(data.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    value = document.get("score")
-    shown = "—" if value is None else f"{value:.1%}"
-    return f"{shown} ({document.get('selection', '')}, {document.get('finished_at', '')}): ../mutation/index.html"

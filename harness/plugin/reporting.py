@@ -15,7 +15,6 @@ from playwright.sync_api import Error as PlaywrightError
 
 from harness import __version__
 from harness.guide import GUIDE, doc_anchors
-from harness.mutate.report import previous_score
 from harness.plugin.browser import ARTIFACTS_KEY, BROWSER_VERSION_KEY, PAGE_KEY, page_version
 from harness.plugin.citizens import BASE_SEED_KEY, RUN_KEY
 from harness.plugin.services import SETTINGS_KEY, STACK_KEY
@@ -179,3 +178,16 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
         entries["mutation score"] = mutation
     lines = [f"{key}={value}" for key, value in entries.items()]
     (Path(results) / "environment.properties").write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def previous_score(folder: Path) -> str | None:
+    """The last `tpcd mutate` score line for the Allure environment, read from the mutation.json it left beside the
+    report (the plugin reads the file, so the kit does not import the mutation front end)."""
+    data = folder / "mutation.json"
+    try:
+        document = json.loads(data.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    value = document.get("score")
+    shown = "—" if value is None else f"{value:.1%}"
+    return f"{shown} ({document.get('selection', '')}, {document.get('finished_at', '')}): ../mutation/index.html"

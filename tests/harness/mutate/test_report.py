@@ -7,8 +7,9 @@ import json
 from pathlib import Path
 
 from harness.mutate.catalog import Mutant, catalog
-from harness.mutate.report import as_json, previous_score, score, write
+from harness.mutate.report import as_json, score, write
 from harness.mutate.runner import Outcome, Status
+from harness.plugin.reporting import previous_score
 
 ROOT = Path(__file__).resolve().parents[3]
 
