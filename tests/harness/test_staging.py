@@ -1,5 +1,6 @@
 """An attached run passes against staging as it is: the twin under a path (https://localhost:P/tpcd/), behind HTTP
-basic auth, over TLS from a private CA (docs/deployment.md#staging); and the credentials are in no artefact.
+basic auth, over TLS from a private CA, its 「我不是機器人」 checked against two hostnames (PORTAL_CAPTCHA_HOSTNAMES)
+(docs/deployment.md#staging); and the credentials are in no artefact.
 
 `tpcd up` runs the stack on loopback; the twin (the prefixed variant of tests/portals, configured by nothing but the
 portal.env `tpcd up` wrote) is served here over TLS by uvicorn with a certificate of a CA made for this test, behind
@@ -78,7 +79,10 @@ def staging(tmp_path: Path) -> Iterator[Staging]:
     try:
         described = json.loads(first_line(stack, timeout=60))
         environ = {"PORTAL_DB_PATH": str(tmp_path / "portal.sqlite3")}
+        # Staging answers to two names, as a deployment lists them: the captcha's hostname check takes either.
+        environ["PORTAL_CAPTCHA_HOSTNAMES"] = "www.stage.example, localhost"
         settings = load(environ, file=Path(str(described["portal_config"]))).settings
+        assert settings.captcha_hostnames == ("www.stage.example", "localhost")
         app = VARIANTS["prefixed"].build(settings)
         gate = BasicAuthGate(app)
         ca = LocalCa("tpcd staging test CA")
