@@ -43,7 +43,8 @@ import json
 import math
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from enum import StrEnum
 from typing import Any, ClassVar
@@ -61,7 +62,16 @@ from simulators.agent.cms import signed_data
 from simulators.agent.codes import AgentError, Minor, Ret
 from simulators.agent.faults import AgentFault, Lie
 from simulators.agent.models import AgentRequest
-from simulators.agent.tokens import CardTransport, check_validity, decipher, login, read_token, sign_digest
+from simulators.agent.tokens import (
+    CardSession,
+    CardTransport,
+    LibrarySession,
+    check_validity,
+    decipher,
+    login,
+    read_token,
+    sign_digest,
+)
 from simulators.card.issuer import CardIssuer
 from simulators.control import control_router
 from simulators.faults import FaultBook
@@ -126,6 +136,7 @@ class SecurityAgent:
         self.faults = FaultBook({f.value for f in (*AgentFault, *Lie)})
         self._installed_trust = frozenset(trusted)
         self._lock = threading.Lock()
+        self._card = threading.RLock()  # one conversation with the card at a time (_session)
         self.reset()
 
     def reset(self) -> None:
@@ -245,7 +256,7 @@ class SecurityAgent:
         if kind not in ("PKCS1", "PKCS7"):
             raise AgentError(Ret.BAD_PARAMETER)
         pin = self._pin(package)
-        with self.transport.session(self._reader(readers, package)) as session:
+        with self._session(self._reader(readers, package)) as session:
             token = read_token(session)
             certificate = token.signing
             check_validity(certificate.cert)
@@ -296,7 +307,7 @@ class SecurityAgent:
         except ValueError as error:
             raise AgentError(Ret.BASE64_DECODE) from error
         pin = self._pin(package)
-        with self.transport.session(self._reader(readers, package)) as session:
+        with self._session(self._reader(readers, package)) as session:
             token = read_token(session)
             check_validity(token.encryption.cert)
             login(session, pin)
@@ -320,7 +331,7 @@ class SecurityAgent:
     def _token(self, reader: str, with_certs: bool) -> dict[str, Any]:
         """The `token` of `reader`'s slot: no key for an empty reader, "unknown token" for a card it cannot read."""
         try:
-            with self.transport.session(reader) as session:
+            with self._session(reader) as session:
                 token = read_token(session)
         except AgentError as error:
             return {} if error.ret == Ret.NO_CARD else {"token": UNKNOWN_TOKEN}
@@ -334,6 +345,14 @@ class SecurityAgent:
             listed["certs"] = [certificate.describe() for certificate in token.certificates]
         return {"token": listed}
 
+    @contextmanager
+    def _session(self, reader: str) -> Iterator[CardSession | LibrarySession]:
+        """A conversation with the card in `reader`, after any other has ended: a page asks CheckEnvir while the
+        citizen already signs, and two PC/SC connections to one card break each other (the one that disconnects
+        powers the card down, the other's next APDU fails as SCARD_W_RESET_CARD): requests take the card in turn."""
+        with self._card, self.transport.session(reader) as session:
+            yield session
+
     def _reader(self, readers: list[str], package: dict[str, Any]) -> str:
         """The reader named by `slotDescription`, else the first one holding a card, as a user with one card expects."""
         if not readers:
@@ -345,7 +364,7 @@ class SecurityAgent:
             return str(wanted)
         for reader in readers:
             try:
-                with self.transport.session(reader):
+                with self._session(reader):
                     return reader
             except AgentError:
                 continue

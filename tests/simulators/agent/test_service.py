@@ -5,7 +5,10 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import threading
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from typing import Any
 
 import pytest
@@ -18,6 +21,7 @@ from domain.card import CardHolder
 from simulators.agent import AgentFault, AgentSettings, DirectTransport, SecurityAgent
 from simulators.agent.codes import AgentError, Minor, Ret
 from simulators.agent.service import AgentCrashed, Call
+from simulators.agent.tokens import CardSession
 from simulators.card import CardSlot, TestPki
 from simulators.card.client import DIRECT_READER
 from simulators.faults import ArmedFault
@@ -231,3 +235,42 @@ def test_trust_is_by_hostname_and_reset_restores_the_installed_list(agent: Secur
     agent.reset()
     assert agent.trusted_sites() == ["portal.example.test"]
     assert agent.requests() == []
+
+
+class _Watched:
+    """The card in-process, counting the conversations open with it at once: each stays open until another opens
+    beside it or 0.3 s pass, so two let in together are seen together."""
+
+    def __init__(self, inner: DirectTransport) -> None:
+        self.inner, self.open, self.most = inner, 0, 0
+        self._lock, self._another = threading.Lock(), threading.Event()
+
+    def readers(self) -> list[str]:
+        return self.inner.readers()
+
+    @contextmanager
+    def session(self, reader: str) -> Iterator[CardSession]:
+        with self._lock:
+            self.open += 1
+            self.most = max(self.most, self.open)
+            if self.open > 1:
+                self._another.set()
+        try:
+            with self.inner.session(reader) as session:
+                self._another.wait(0.3)
+                yield session
+        finally:
+            with self._lock:
+                self.open -= 1
+
+
+def test_a_page_checking_the_card_while_the_citizen_signs_waits_its_turn(slot: CardSlot) -> None:
+    slot.insert(HOLDER)
+    transport = _Watched(DirectTransport(slot))
+    agent = SecurityAgent(AgentSettings(), transport, trusted={"portal.example.test"})
+    with ThreadPoolExecutor(2) as pool:
+        listed = pool.submit(agent.pkcs11info, with_certs=True)
+        signed = pool.submit(agent.sign, _package())
+        assert listed.result()["slots"][0]["token"]["serialNumber"] == HOLDER.card_number
+        assert signed.result()["ret_code"] == Ret.OK
+    assert transport.most == 1
