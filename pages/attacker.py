@@ -53,7 +53,33 @@ MALFORMED_ADDRESSES: dict[str, Callable[[str, str], str]] = {
     "雙引號": lambda victim, attacker: '"{}"@{}'.format(*victim.split("@")),
     "逗號": lambda victim, attacker: f"{victim.split('@')[0]},{attacker}",
     "換行": lambda victim, attacker: f"{victim}\r\nBcc: {attacker}",
+    "填充字元使 @ 前有 65 字": lambda victim, attacker: padded(victim, local=65),  # RFC 5321 §4.5.3.1.1: 64
+    "填充字元使全長 255 字": lambda victim, attacker: padded(victim, local=64, total=255),  # the path's 256 less <>
 }
+# Ways to write a mobile number other than the 10 digits the portal takes, by the name the Gherkin gives them. An SMS
+# gateway reads most of them as the same phone (Mitake drops "+", "-" and spaces), so a portal that took them would
+# count each writing apart, and its cooldown and hourly cap per number would not hold.
+MALFORMED_MOBILES: dict[str, Callable[[str, str], str]] = {
+    "加上連字號": lambda victim, attacker: f"{victim[:4]}-{victim[4:7]}-{victim[7:]}",
+    "改寫成 +886 開頭": lambda victim, attacker: f"+886{victim[1:]}",
+    "以逗號接上攻擊者的號碼": lambda victim, attacker: f"{victim},{attacker}",
+}
+
+
+def padded(address: str, *, local: int, total: int = 0) -> str:
+    """`address` lengthened with x's: its local part to `local` characters, then (when `total`) labels of x's before
+    its domain until the whole is `total` characters long; still a well-formed address but for its length."""
+    name, domain = address.split("@")
+    name += "x" * (local - len(name))
+    room, labels = max(0, total - len(name) - 1 - len(domain)), []
+    if room == 1:
+        raise ValueError(f"no label fits in one character with its dot: ask for {total - 1} or {total + 1}")
+    while room > 0:  # each label brings its dot; none longer than 63 (RFC 1035 §2.3.4), none empty
+        size = min(63, room - 1)
+        size -= room - size - 1 == 1  # one character left over would make an empty label: take it now
+        labels.append("x" * size)
+        room -= size + 1
+    return "@".join((name, ".".join([*labels, domain])))
 
 
 @dataclass(frozen=True, slots=True)

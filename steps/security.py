@@ -13,7 +13,7 @@ from harness.codes import CodeReader
 from harness.notices import wait_for_notice, without_code
 from harness.profile import PortalProfile
 from harness.twin import TwinClient
-from pages.attacker import MALFORMED_ADDRESSES, Attacker, Reply, Tab
+from pages.attacker import MALFORMED_ADDRESSES, MALFORMED_MOBILES, Attacker, Reply, Tab
 from pages.flows import Arrival, log_in_page
 from pages.gold import LoginPage
 from pages.register import BasicDataPage, MemberHomePage, RegistrationDonePage
@@ -176,6 +176,34 @@ def _(attacker: Attacker, citizen: CitizenProfile, way: str) -> list[Reply]:
 def _(mail: MailClient, citizen: CitizenProfile, attacker: Attacker) -> None:
     assert mail.messages(citizen.email) == []
     assert mail.messages(attacker.identity.email) == []
+
+
+@when(
+    "攻擊者要求寄送驗證碼到市民的電子郵件，隨即從新的工作階段以改成大寫的同一地址再要求一次",
+    target_fixture="replies",
+)
+def _(attacker: Attacker, citizen: CitizenProfile) -> list[Reply]:
+    addresses = (citizen.email, citizen.email.upper())
+    return [attacker.request_code(attacker.apply(), Channel.EMAIL, address) for address in addresses]
+
+
+@then(parsers.parse("市民的信箱只收到 {count:d} 封郵件"))
+def _(mail: MailClient, citizen: CitizenProfile, count: int) -> None:
+    mail.wait_for_message(citizen.email, timeout=30)  # the first is in: no race with its delivery
+    assert len(mail.messages(citizen.email)) == count
+
+
+# mobile numbers
+@when(parsers.parse("攻擊者把市民的手機號碼{way}後要求寄送驗證碼"), target_fixture="replies")
+def _(attacker: Attacker, citizen: CitizenProfile, way: str) -> list[Reply]:
+    typed = MALFORMED_MOBILES[way](citizen.mobile, attacker.identity.mobile)
+    return [attacker.request_code(attacker.apply(), Channel.MOBILE, typed)]
+
+
+@then("市民和攻擊者的手機都沒有收到簡訊")
+def _(sms: SmsClient, citizen: CitizenProfile, attacker: Attacker) -> None:
+    mobiles = (citizen.mobile, attacker.identity.mobile)  # each as the gateway files it: 09…, or 8869… from +886
+    assert [m for mobile in mobiles for m in sms.messages(mobile) + sms.messages(f"886{mobile[1:]}")] == []
 
 
 @given("市民已以電子郵件完成會員註冊", target_fixture="screen")
