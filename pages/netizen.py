@@ -30,6 +30,9 @@ class NetizenLoginPage(Screen):
         self.page.get_by_role("button", name=decision, exact=True).click()
 
 
-def open_sent_link(page: Page, address: str) -> None:
-    """Open in the citizen's browser an address someone sent her (a chat message, a mail): her cookies go along."""
-    page.goto(address)
+def open_sent_link(page: Page, address: str) -> int:
+    """Open in the citizen's browser an address someone sent her (a chat message, a mail), her cookies going along;
+    the HTTP status of the page it lands on, redirects followed."""
+    landed = page.goto(address)
+    assert landed is not None, f"{address} opened no page"  # goto answers None only for an anchor or about:blank
+    return landed.status

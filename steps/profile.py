@@ -165,7 +165,8 @@ def _(screen: BasicDataPage, page: Page) -> None:
 
 @when("市民開啟攻擊者傳來的網址")
 def _(page: Page, sent_link: str) -> None:
-    open_sent_link(page, sent_link)
+    status = open_sent_link(page, sent_link)
+    assert status < 500, f"the portal failed on the link (HTTP {status}) instead of answering the citizen"
 
 
 @then(parsers.parse("「{label}」欄位不是攻擊者的{same}"))
