@@ -800,3 +800,22 @@ def tampered(certb64: str) -> str:
     der = bytearray(base64.b64decode(certb64))
     der[-1] ^= 0x01  # the signatureValue BIT STRING ends the certificate
     return base64.b64encode(bytes(der)).decode()
+
+
+# 網路市民 (documented step 7): the attacker's own authorization, its last redirect kept instead of followed
+def netizen_callback_link(tab: Tab, account: str, password: str) -> str:
+    """Step 7's 「取回網路市民資料」 in `tab` (its 基本資料 form shown), 網路市民's login with `account` and its
+    「同意授權」, the redirect back to the portal not followed: the address, his code and state in it, that would
+    bring `account`'s profile into his application, to be sent to someone else (login CSRF, RFC 6749 §10.12). Its
+    path is wherever the portal registered its callback: only the redirect says it."""
+    tab.submit("取回網路市民資料")
+    tab.submit("登入", {"帳號": account, "密碼": password})
+    assert tab.last is not None
+    form, pressed = tab.last.form("同意授權")
+    data = {f.name: f.value for f in form.fields if f.kind not in {"radio", "checkbox"} or f.checked}
+    data |= {pressed.name: pressed.value} if pressed.name else {}
+    target = urljoin(tab.last.url, pressed.action or form.action or tab.last.url)
+    answer = tab.http.post(target, data=data, timeout=30, allow_redirects=False)
+    if not answer.is_redirect:
+        raise AssertionError(f"「同意授權」 at {target} did not redirect back: HTTP {answer.status_code}")
+    return urljoin(target, answer.headers["location"])
