@@ -87,11 +87,15 @@ def settle(first: str | None, reruns: int, rerun: Callable[[], str | None]) -> V
     return Verdict(killed=True, runs=runs)
 
 
+# Drawn afresh on every try: a URL's query (an OAuth code and state, a nonce) and any long run of token characters.
+_FRESH = re.compile(r"\?[^\s'\"<>]*|[A-Za-z0-9_-]{16,}")
+
+
 def signature(path: str, line: int, message: str) -> str:
     """How a scenario failed, the same for two tries that failed alike: where the error was raised and its first line,
-    numbers left out (a citizen's mobile, a port, seconds)."""
+    what a try draws afresh left out (a citizen's mobile, a port, seconds, a URL's query, a token)."""
     first = message.strip().splitlines()[0] if message.strip() else ""
-    return f"{path}:{line}: {re.sub(r'[0-9]+', '#', first)}"
+    return f"{path}:{line}: {re.sub(r'[0-9]+', '#', _FRESH.sub('…', first))}"
 
 
 def may_kill(reach: Mapping[str, Any] | None, module: str, first: int, last: int) -> bool:

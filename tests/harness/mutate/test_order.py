@@ -83,6 +83,13 @@ def test_a_signature_leaves_out_the_numbers_a_try_draws_afresh() -> None:
     two = signature("harness/codes.py", 88, "TimeoutError: no SMS reached 0912000111 within 5.0s")
     assert one == two
     assert one != signature("harness/codes.py", 89, "TimeoutError: no SMS reached 0912000111 within 5.0s")
+    opened = "page.goto: net::ERR_ABORTED at http://127.0.0.1:4{}/register/netizen/callback?code={}&state={}"
+    assert signature("steps/profile.py", 9, opened.format(1234, "Xk_9aQ", "pZ-3")) == signature(
+        "steps/profile.py", 9, opened.format(5678, "b7Rt2w", "Lm0_q")
+    )
+    assert signature("x.py", 1, "nonce tpcdN0nceAbCdEfGhIj9_ refused") == signature(
+        "x.py", 1, "nonce QwErTyUiOpAsDfGh-k refused"
+    )
     assert signature("pages/base.py", 47, "expected the 「A」 screen") != signature(
         "pages/base.py", 47, "expected the 「B」 screen"
     )
