@@ -9,7 +9,7 @@ import zxingcpp
 from PIL import Image
 from playwright.sync_api import APIResponse, Download, Page, expect
 
-from pages.base import Screen
+from pages.base import Screen, history
 from pages.register import MemberHomePage
 
 
@@ -117,3 +117,9 @@ class LoginPage(Screen):
         self.field("帳號").fill(account)
         self.enter_secret(self.field("密碼"), password)
         self.press("登入")
+
+    def in_another_tab(self) -> LoginPage:
+        """This form opened in another tab of the same browser, at the address the address bar shows for it."""
+        tab = self.page.context.new_page()
+        tab.goto(history(self.page)[self.TITLE])
+        return LoginPage(tab).expect_shown()

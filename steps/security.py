@@ -261,3 +261,24 @@ def _(attacker: Attacker, stolen: Tab, citizen: CitizenProfile) -> None:
         (reply.title, data) for reply in attacker.read_everything(stolen) for data in personal if reply.shown(data)
     ]
     assert not leaks, leaks
+
+
+# each login, and the login page itself, ends the browser's earlier session (documented step 24)
+LOGIN_TABS = {"一": 0, "二": 1}
+
+
+@when("家人在市民的電腦上從首頁開啟登入頁面", target_fixture="screen")
+def _(page: Page, portal_profile: PortalProfile) -> LoginPage:
+    return log_in_page(page, portal_profile.links)
+
+
+@given("市民在兩個分頁開啟登入頁面", target_fixture="login_tabs")
+def _(page: Page, portal_profile: PortalProfile) -> list[LoginPage]:
+    first = log_in_page(page, portal_profile.links)
+    return [first, first.in_another_tab()]
+
+
+@given(parsers.parse("市民在第{which}個分頁以身分證字號和密碼登入"), target_fixture="screen")
+@when(parsers.parse("市民在第{which}個分頁以身分證字號和密碼登入"), target_fixture="screen")
+def _(login_tabs: list[LoginPage], citizen: CitizenProfile, which: str) -> MemberHomePage:
+    return login_tabs[LOGIN_TABS[which]].log_in(citizen.id_number, citizen.password)
