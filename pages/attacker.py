@@ -819,3 +819,25 @@ def netizen_callback_link(tab: Tab, account: str, password: str) -> str:
     if not answer.is_redirect:
         raise AssertionError(f"「同意授權」 at {target} did not redirect back: HTTP {answer.status_code}")
     return urljoin(target, answer.headers["location"])
+
+
+# the order of the application (documented steps 4 and 7), skipped by a script that sends a later form early
+def code_without_application(attacker: Attacker) -> Reply:
+    """Step 4's 「寄送驗證碼簡訊」, for the attacker's own phone, sent from a new session that has no application (no
+    tier chosen, no consent): the form the attacker saw in another application of theirs, with the new session's
+    own fields (its CSRF token, from 選擇會員類型)."""
+    seen = attacker.apply()
+    fresh = attacker.tab()
+    fresh.open(HomePage)
+    fresh.follow("申請臺北卡")
+    typed = {CHANNEL_CHOICE[Channel.MOBILE]: "", ADDRESS_FIELD[Channel.MOBILE]: attacker.identity.mobile}
+    return fresh.send_with_my_fields(seen, "寄送驗證碼簡訊", typed)
+
+
+def basic_data_unverified(unverified: Tab, verified: Tab, person: CitizenProfile) -> Reply:
+    """Step 7's 「下一步」 sent from `unverified`, an application whose code was never entered: the basic-data form
+    `verified` shows (another application of the same person's, whose phone did pass its code), filled with
+    `person`'s data, with `unverified`'s own fields (its CSRF token)."""
+    typed = {"姓名": person.name, "身分證字號": person.id_number, "出生日期": person.birth_date.isoformat()}
+    typed |= {person.sex.value: "", "地址": person.address}
+    return unverified.send_with_my_fields(verified, "下一步", typed)

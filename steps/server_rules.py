@@ -14,7 +14,16 @@ from domain.citizen import CitizenProfile, Sex
 from harness.citizens import make_citizen, same_last_four
 from harness.codes import CodeReader
 from harness.profile import PortalProfile
-from pages.attacker import Attacker, Reply, Tab, basic_data, become_member, verify_mobile
+from pages.attacker import (
+    Attacker,
+    Reply,
+    Tab,
+    basic_data,
+    basic_data_unverified,
+    become_member,
+    code_without_application,
+    verify_mobile,
+)
 from pages.register import BasicDataPage, MemberHomePage, SetPasswordPage
 from pages.screens import SCREENS
 from simulators.sms import SmsClient
@@ -78,6 +87,26 @@ def _(attacker: Attacker, codes: CodeReader) -> list[Reply]:
 @when("攻擊者以自己的手機通過驗證後，再送一次同一個驗證碼", target_fixture="replies")
 def _(attacker: Attacker, codes: CodeReader) -> list[Reply]:
     return [attacker.enter_code_twice(codes.newest)]
+
+
+@when("攻擊者從沒有申請的工作階段要求把驗證碼寄到自己的手機", target_fixture="replies")
+def _(attacker: Attacker) -> list[Reply]:
+    return [code_without_application(attacker)]
+
+
+@when("攻擊者從沒有輸入驗證碼的申請送出自己的基本資料", target_fixture="replies")
+def _(attacker: Attacker, attacker_tab: Tab, codes: CodeReader) -> list[Reply]:
+    # the form is read off another application of theirs, verified with a second phone (the first one's code is
+    # still cooling down)
+    second_phone = replace(attacker.identity, mobile=_mobiles(attacker, 1)[0])
+    verified = attacker.tab()
+    verify_mobile(verified, second_phone, codes.newest, urlparse(attacker.portal_url).hostname or "")
+    return [basic_data_unverified(attacker_tab, verified, attacker.identity)]
+
+
+@then(parsers.parse("攻擊者看到「{title}」頁面"))
+def _(replies: list[Reply], title: str) -> None:
+    assert (replies[-1].status, replies[-1].title) == (200, title), (replies[-1].url, replies[-1].notices)
 
 
 @when("攻擊者送出未選性別的基本資料", target_fixture="replies")
