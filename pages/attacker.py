@@ -841,3 +841,15 @@ def basic_data_unverified(unverified: Tab, verified: Tab, person: CitizenProfile
     typed = {"姓名": person.name, "身分證字號": person.id_number, "出生日期": person.birth_date.isoformat()}
     typed |= {person.sex.value: "", "地址": person.address}
     return unverified.send_with_my_fields(verified, "下一步", typed)
+
+
+# documented step 8's 「註冊」 from a session whose basic data never passed step 7 (docs/server-rules.md)
+def register_unseen(attacker: Attacker, session: Tab, codes: CodeSource, password: str) -> Reply:
+    """「註冊」 with `password` sent from `session` (its 基本資料 screen where it was shown), which was never shown
+    設定密碼: the form as served to another application of the attacker's that reached it honestly, with `session`'s
+    own hidden fields (its CSRF token), so the portal reads it as `session`'s."""
+    honest = attacker.verified_application(codes)
+    reached = basic_data(honest, attacker.identity)
+    assert reached.title == SetPasswordPage.TITLE, f"the attacker's own basic data was refused: {reached.notices}"
+    session.open(BasicDataPage)
+    return session.send_with_my_fields(honest, "註冊", {"密碼": password, "確認密碼": password})

@@ -16,11 +16,11 @@ from harness.citizens import mistype_last_digit, netizen_account
 from harness.codes import CodeReader
 from harness.settings import Settings
 from harness.stack import Stack
-from pages.attacker import Attacker, netizen_callback_link
+from pages.attacker import Attacker, Reply, netizen_callback_link, register_unseen
 from pages.base import Screen
 from pages.flows import Arrival
 from pages.netizen import NetizenLoginPage, open_sent_link
-from pages.register import BasicDataPage, SetPasswordPage
+from pages.register import BasicDataPage, MemberHomePage, SetPasswordPage
 from simulators.netizen import NetizenClient, NetizenFault
 
 PROFILE_FIELDS = {"姓名": "name", "身分證字號": "id_number", "地址": "address"}
@@ -187,3 +187,32 @@ def _(screen: SetPasswordPage, password: str) -> None:
 @then(parsers.parse("密碼規則「{rule}」顯示未符合"))
 def _(screen: SetPasswordPage, rule: str) -> None:
     expect(screen.rule(rule)).to_contain_text("（未符合）")
+
+
+# documented step 8's 「註冊」 sent without the page, from an application whose basic data never passed step 7
+@given("市民還沒有填寫基本資料")
+def _(screen: BasicDataPage) -> None:
+    screen.expect_shown()
+
+
+@given(parsers.parse("市民填寫的基本資料出生日期是 {moment}，網站不接受"))
+def _(screen: BasicDataPage, citizen: CitizenProfile, tpcd_settings: Settings, moment: str) -> None:
+    screen.fill(replace(citizen, birth_date=BIRTH_DATES[moment](_portal_today(tpcd_settings))))
+    screen.press("下一步")
+    screen.expect_shown()
+
+
+@when("市民的工作階段不經頁面送出「設定密碼」的「註冊」", target_fixture="replies")
+def _(attacker: Attacker, page: Page, citizen: CitizenProfile, codes: CodeReader) -> list[Reply]:
+    return [register_unseen(attacker, attacker.copy_session(page), codes.newest, citizen.password)]
+
+
+@then(parsers.parse("網站回以「{title}」頁面"))
+def _(replies: list[Reply], title: str) -> None:
+    assert replies[-1].title == title, (replies[-1].status, replies[-1].title, replies[-1].notices)
+
+
+@then("以市民的身分證字號和密碼無法進入「會員專區」")
+def _(attacker: Attacker, citizen: CitizenProfile) -> None:
+    reply = attacker.log_in(citizen.id_number, citizen.password)
+    assert reply.title != MemberHomePage.TITLE, (reply.status, reply.title, reply.notices)
