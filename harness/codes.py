@@ -37,6 +37,12 @@ class CodeReader:
         assert code is not None  # wait_for_message only returns a message that carries one
         return code
 
+    def last(self) -> str:
+        """The code handed out last, for a citizen who mistyped it and now types it right."""
+        if not self.handed_out:
+            raise LookupError("no code has been read yet")
+        return self.handed_out[-1]
+
 
 def wrong_code(code: str) -> str:
     """A six-digit code that is surely not `code`."""

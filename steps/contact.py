@@ -46,6 +46,11 @@ def _(screen: VerifyContactPage, codes: CodeReader, citizen: CitizenProfile) -> 
     screen.enter_code(wrong_code(codes.newest(Channel.MOBILE, citizen.mobile)))
 
 
+@when("市民改為輸入簡訊中的驗證碼")
+def _(screen: VerifyContactPage, codes: CodeReader) -> None:
+    screen.enter_code(codes.last())
+
+
 @when("市民勾選「我不是機器人」")
 def _(screen: VerifyContactPage) -> None:
     screen.tick_captcha()

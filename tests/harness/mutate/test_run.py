@@ -1,6 +1,6 @@
 """`tpcd mutate` end to end: real mutants of the twin against real scenarios, in a browser, side by side.
 
-Two mutants and one scenario (驗證碼輸入錯誤時告知剩餘次數, documented step 6), in session mode (the default): the twin
+Two mutants and one scenario (驗證碼輸入錯誤時告知剩餘次數…仍可繼續, documented step 6), in session mode (the default): the twin
 accepting a wrong one-time code is killed by it; the twin skipping the signature check (step 22) survives a selection
 that deliberately holds no real-name scenario, without running it (the reach map shows it never runs that line). The
 report says both, on the terminal, in JSON and in HTML.
@@ -17,7 +17,7 @@ ROOT = Path(__file__).resolve().parents[3]
 TPCD = [sys.executable, "-m", "harness.cli"]
 WRONG_CODE_ACCEPTED = "refusal:routes/contact:_check:13"
 SIGNATURE_UNCHECKED = "semantic:skip-signature-verification"
-SCENARIO = "驗證碼輸入錯誤時告知剩餘次數"
+SCENARIO = "驗證碼輸入錯誤時告知剩餘次數之後輸入正確的驗證碼仍可繼續"
 
 
 def test_a_scenario_kills_one_mutant_and_a_too_narrow_selection_lets_another_survive(tmp_path: Path) -> None:
