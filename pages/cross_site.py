@@ -25,11 +25,13 @@ PAGE_PATH = "/news/today.html"
 
 @dataclass(frozen=True, slots=True)
 class Answer:
-    """What the portal answered the other service's form: its HTTP status, and the alerts the citizen then reads."""
+    """What the portal answered the other service's form: its HTTP status, the alerts the citizen then reads, and
+    whether the browser sent its cookies with the form (it does between origins of one site: the premise)."""
 
     status: int
     url: str
     alerts: tuple[str, ...]
+    with_cookies: bool
 
 
 def another_service(portal_url: str) -> str:
@@ -68,7 +70,8 @@ def sends_code_request(verify: VerifyContactPage, mobile: str) -> Answer:
             tab.goto(address)
         tab.wait_for_url(lambda url: not url.startswith(origin))  # the portal's answer, loaded
         alerts = tuple(text.strip() for text in tab.get_by_role("alert").all_inner_texts())
-        return Answer(posted.value.status, tab.url, alerts)
+        with_cookies = "cookie" in posted.value.request.all_headers()
+        return Answer(posted.value.status, tab.url, alerts, with_cookies)
     finally:
         tab.close()
         context.unroute(address, serve)

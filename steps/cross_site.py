@@ -1,4 +1,4 @@
-"""Steps of a page of another service on the portal's own site sending the citizen's forms (cross-site request forgery)."""
+"""Steps of another service on the portal's own site posting the citizen's forms (cross-site request forgery)."""
 
 from __future__ import annotations
 
@@ -16,5 +16,6 @@ def _(screen: VerifyContactPage, attacker: Attacker) -> Answer:
 
 @then("網站拒絕這份表單，市民看到拒絕的說明")
 def _(answer: Answer) -> None:
+    assert answer.with_cookies, "the browser sent the form without the portal's cookie: the page is not same-site"
     assert 400 <= answer.status < 500, f"HTTP {answer.status} at {answer.url}: {answer.alerts}"
     assert any(answer.alerts), f"no refusal shown at {answer.url} (HTTP {answer.status})"
