@@ -22,4 +22,5 @@ pytest_plugins = [
     "steps.keyboard",
     "steps.real_name",
     "steps.server_rules",
+    "steps.cross_site",
 ]

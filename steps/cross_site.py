@@ -1,0 +1,21 @@
+"""Steps of another service on the portal's own site posting the citizen's forms (cross-site request forgery)."""
+
+from __future__ import annotations
+
+from pytest_bdd import then, when
+
+from pages.attacker import Attacker
+from pages.cross_site import Answer, sends_code_request
+from pages.register import VerifyContactPage
+
+
+@when("市民開啟同一個網站上別的服務的網頁，它以攻擊者的手機號碼送出「寄送驗證碼簡訊」", target_fixture="answer")
+def _(screen: VerifyContactPage, attacker: Attacker) -> Answer:
+    return sends_code_request(screen, attacker.identity.mobile)
+
+
+@then("網站拒絕這份表單，市民看到拒絕的說明")
+def _(answer: Answer) -> None:
+    assert answer.with_cookies, "the browser sent the form without the portal's cookie: the page is not same-site"
+    assert 400 <= answer.status < 500, f"HTTP {answer.status} at {answer.url}: {answer.alerts}"
+    assert any(answer.alerts), f"no refusal shown at {answer.url} (HTTP {answer.status})"
