@@ -1,9 +1,9 @@
 """`tpcd mutate` end to end: real mutants of the twin against real scenarios, in a browser, side by side.
 
-Two mutants and one scenario (驗證碼輸入錯誤時告知剩餘次數…仍可繼續, documented step 6), in session mode (the default): the twin
-accepting a wrong one-time code is killed by it; the twin skipping the signature check (step 22) survives a selection
-that deliberately holds no real-name scenario, without running it (the reach map shows it never runs that line). The
-report says both, on the terminal, in JSON and in HTML.
+Two mutants and one scenario (驗證碼輸入錯誤時告知剩餘次數…, documented step 6), in session mode (the default):
+the twin accepting a wrong one-time code is killed by it; the twin skipping the signature check (step 22) survives
+a selection that deliberately holds no real-name scenario, without running it (the reach map shows it never runs
+that line). The report says both, on the terminal, in JSON and in HTML.
 """
 
 from __future__ import annotations
