@@ -150,7 +150,6 @@ class CodeCheck(StrEnum):
 
     ACCEPTED = "accepted"  # right: the code is spent and the application's contact is verified
     WRONG = "wrong"  # wrong: one try spent (the code is void once none is left)
-    EXPIRED = "expired"  # too late: the code is void
     VOID = "void"  # already spent, retired or out of tries: nothing was compared
 
 
@@ -286,22 +285,20 @@ class Store:
         """The code is spent (it expired)."""
         self._write("UPDATE challenges SET used = 1 WHERE id = ?", challenge_id)
 
-    def try_code(self, challenge_id: int, code_hash: str, *, now: float, verified_at: str) -> tuple[CodeCheck, int]:
+    def try_code(self, challenge_id: int, code_hash: str, *, verified_at: str) -> tuple[CodeCheck, int]:
         """Compare one entry with the challenge's code and count it, as one step: of any number of concurrent
         entries, at most `tries` are ever compared. A right one verifies the challenge's own contact (not whatever
-        the application was given since). Returns the outcome and the tries left."""
+        the application was given since). Returns the outcome and the tries left. Its expiry is the caller's to
+        check first (`_check`, with the request's own clock): a second test here could never be true."""
         with self._transaction() as db:
             row = db.execute(
-                "SELECT application_id, channel, contact, code_hash, expires_at, tries_left, used FROM challenges"
+                "SELECT application_id, channel, contact, code_hash, tries_left, used FROM challenges"
                 " WHERE id = ?",
                 (challenge_id,),
             ).fetchone()
-            if row is None or row[6] or row[5] <= 0:
+            if row is None or row[5] or row[4] <= 0:
                 return CodeCheck.VOID, 0
-            application_id, channel, contact, stored, expires_at, tries_left, _ = row
-            if now > expires_at:
-                db.execute("UPDATE challenges SET used = 1 WHERE id = ?", (challenge_id,))
-                return CodeCheck.EXPIRED, tries_left
+            application_id, channel, contact, stored, tries_left, _ = row
             if hmac.compare_digest(code_hash, stored):
                 db.execute("UPDATE challenges SET used = 1 WHERE id = ?", (challenge_id,))
                 db.execute(

@@ -192,9 +192,7 @@ def _check(request: Request, application: Application, code: str, captcha_token:
     if not verdict.success or verdict.hostname not in accepted_hostnames(settings.captcha_hostnames, request):
         raise Refused(CAPTCHA_FAILED)
     digest = code_hash(settings, (application.id, challenge.channel, challenge.contact), code.strip())
-    outcome, left = store.try_code(challenge.id, digest, now=now, verified_at=str(now))
-    if outcome is CodeCheck.EXPIRED:
-        raise Refused("驗證碼已逾時，請重新寄送驗證碼。", 410)
+    outcome, left = store.try_code(challenge.id, digest, verified_at=str(now))
     if outcome is CodeCheck.VOID:
         raise Refused("本次驗證碼已失效，請重新寄送驗證碼。")
     if outcome is CodeCheck.WRONG and left <= 0:
