@@ -24,6 +24,14 @@ from simulators.registry import Holding, RegistryClient, RegistryFault
 
 APP_PAGE = "https://id.taipei/tpcd/about/taipeipass-app"  # the app's page (docs/protocols/taipeipass.md#the-flow)
 LINUX_FIREFOX = "Mozilla/5.0 (X11; Linux x86_64; rv:140.0) Gecko/20100101 Firefox/140.0"
+# The Gherkin's words for a browser → the User-Agent it sends (step 10: Windows 7 or later, IE or Chrome only).
+BROWSERS = {
+    "不是 Windows 上的 IE 或 Chrome 的瀏覽器": LINUX_FIREFOX,
+    "Windows 10 上的 Firefox": "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:140.0) Gecko/20100101 Firefox/140.0",
+    "Windows XP 上的 Chrome": "Mozilla/5.0 (Windows NT 5.1) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/49.0.2623.112"
+    " Safari/537.36",
+    "Windows 10 上的 IE 11": "Mozilla/5.0 (Windows NT 10.0; WOW64; Trident/7.0; rv:11.0) like Gecko",
+}
 QUOTED_LABELS = re.compile(r"「(.+?)」")  # 「執行」、「確認」、「是」 → the labels, in order
 # The Gherkin's words for what is wrong with the citizen's card → the card simulator's fault.
 CARD_FAULTS = {
@@ -73,9 +81,15 @@ def _(screen: GoldVerificationPage) -> None:
     screen.reopen_as(LINUX_FIREFOX)
 
 
-@when("市民改用不是 Windows 上的 IE 或 Chrome 的瀏覽器直接開啟「下載安控元件」的網址", target_fixture="fetched")
-def _(screen: GoldVerificationPage) -> APIResponse:
-    return screen.fetch_installer(LINUX_FIREFOX)
+@when(parsers.parse("市民改用{browser}直接開啟「下載安控元件」的網址"), target_fixture="fetched")
+def _(screen: GoldVerificationPage, browser: str) -> APIResponse:
+    return screen.fetch_installer(BROWSERS[browser])
+
+
+@then("網站提供安控元件的安裝檔")
+def _(fetched: APIResponse) -> None:
+    assert fetched.ok, (fetched.status, fetched.headers)
+    assert ".exe" in fetched.headers.get("content-disposition", ""), fetched.headers
 
 
 @then(parsers.parse("網站不提供安控元件的安裝檔，並說明「{text}」"))
