@@ -292,8 +292,7 @@ class Store:
         check first (`_check`, with the request's own clock): a second test here could never be true."""
         with self._transaction() as db:
             row = db.execute(
-                "SELECT application_id, channel, contact, code_hash, tries_left, used FROM challenges"
-                " WHERE id = ?",
+                "SELECT application_id, channel, contact, code_hash, tries_left, used FROM challenges WHERE id = ?",
                 (challenge_id,),
             ).fetchone()
             if row is None or row[5] or row[4] <= 0:
