@@ -3,12 +3,16 @@
 The portal's session cookie is SameSite=Lax: a form another *site* posts arrives without it. Another *origin of the
 same site* (another port of the host; in a deployment, another service under the same registrable domain) is
 same-site, so its forms arrive with the citizen's cookie, and only the token in the portal's own forms tells them
-apart. Playwright serves that page itself (`BrowserContext.route`): nothing listens at its address. The form it posts
-is read off the portal's page the citizen is shown (its action, its fields' names), never a route of the suite's.
+apart; the page cannot read the citizen's page, so it can at best guess the token (its field's name is no secret:
+everyone is shown the same form). Playwright serves that page itself (`BrowserContext.route`): nothing listens at its
+address. The form it posts is read off the portal's page the citizen is shown (its action, its fields' names), never a
+route of the suite's.
 """
 
 from __future__ import annotations
 
+import secrets
+import string
 from dataclasses import dataclass
 from html import escape
 from urllib.parse import urlsplit
@@ -21,6 +25,7 @@ from pages.register import VerifyContactPage
 # Ports for the other service: the first the portal does not use (Chromium refuses none of them as unsafe).
 OTHER_PORTS = (8081, 8082)
 PAGE_PATH = "/news/today.html"
+GUESS_ALPHABET = string.ascii_letters + string.digits + "-_"
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,14 +47,22 @@ def another_service(portal_url: str) -> str:
     return f"{shown.scheme}://{host}:{port}"
 
 
-def sends_code_request(verify: VerifyContactPage, mobile: str) -> Answer:
+def _guess(length: int) -> str:
+    """What a page that cannot read the citizen's form puts in a hidden field: random characters, as many."""
+    return "".join(secrets.choice(GUESS_ALPHABET) for _ in range(length))
+
+
+def sends_code_request(verify: VerifyContactPage, mobile: str, *, guessed: bool) -> Answer:
     """In a new tab of the citizen's browser, another service's page that posts step 4's 「寄送驗證碼簡訊」 form
-    (the portal's own action and field names) with `mobile` as soon as it loads; the portal's answer, the tab closed."""
+    (the portal's own action and field names) with `mobile` as soon as it loads, and, if `guessed`, every hidden field
+    of that form with a guessed value of the real one's length; the portal's answer, the tab closed."""
     form = verify.page.locator("form").filter(has=verify.send)
     action = str(form.evaluate("form => form.action"))
     channel = verify.channels[Channel.MOBILE].evaluate("input => [input.name, input.value]")
     number = str(verify.addresses[Channel.MOBILE].evaluate("input => input.name"))
-    fields = {str(channel[0]): str(channel[1]), number: mobile}
+    hidden = form.locator("input[type=hidden]").evaluate_all("inputs => inputs.map(i => [i.name, i.value.length])")
+    fields = {str(name): _guess(int(length)) for name, length in hidden} if guessed else {}
+    fields |= {str(channel[0]): str(channel[1]), number: mobile}
     inputs = "".join(f'<input type="hidden" name="{escape(k)}" value="{escape(v)}">' for k, v in fields.items())
     html = (
         '<!doctype html><html lang="zh-Hant"><meta charset="utf-8"><title>今日消息</title>'

@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
-from pytest_bdd import then, when
+from pytest_bdd import parsers, then, when
 
 from pages.attacker import Attacker
 from pages.cross_site import Answer, sends_code_request
 from pages.register import VerifyContactPage
 
+# Whether the page puts a guessed value in every hidden field of the form (the token among them).
+TOKENS = {"不附表單驗證碼": False, "附上猜測的表單驗證碼": True}
 
-@when("市民開啟同一個網站上別的服務的網頁，它以攻擊者的手機號碼送出「寄送驗證碼簡訊」", target_fixture="answer")
-def _(screen: VerifyContactPage, attacker: Attacker) -> Answer:
-    return sends_code_request(screen, attacker.identity.mobile)
+
+@when(
+    parsers.parse("市民開啟同一個網站上別的服務的網頁，它以攻擊者的手機號碼送出「寄送驗證碼簡訊」並{token}"),
+    target_fixture="answer",
+)
+def _(screen: VerifyContactPage, attacker: Attacker, token: str) -> Answer:
+    return sends_code_request(screen, attacker.identity.mobile, guessed=TOKENS[token])
 
 
 @then("網站拒絕這份表單，市民看到拒絕的說明")
