@@ -248,15 +248,18 @@ def browser_cookies(jar: CookieJar, portal_url: str) -> list[SetCookieParam]:
         domain = given.lstrip(".")
         if host != domain and not host.endswith("." + domain):
             continue  # not the portal's (a cookie of another site the walk visited)
+        # Attribute names as the portal wrote them (Starlette: `httponly; samesite=lax`); RFC 6265 §5.2 reads them
+        # in any case, http.cookiejar keeps them as written, and Chromium treats a cookie without SameSite otherwise.
+        extra = {str(key).lower(): value for key, value in vars(cookie).get("_rest", {}).items()}
         entry: SetCookieParam = {
             "name": cookie.name,
             "value": cookie.value or "",
             "domain": given,
             "path": cookie.path or "/",
             "secure": cookie.secure,
-            "httpOnly": cookie.has_nonstandard_attr("HttpOnly"),
+            "httpOnly": "httponly" in extra,
         }
-        same_site = str(cookie.get_nonstandard_attr("SameSite", "")).capitalize()
+        same_site = str(extra.get("samesite") or "").capitalize()
         if same_site in SAME_SITE:
             entry["sameSite"] = SAME_SITE[same_site]
         if cookie.expires is not None:

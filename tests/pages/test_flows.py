@@ -3,6 +3,11 @@ screen by screen in the browser, or through the portal's forms over HTTP with th
 
 from __future__ import annotations
 
+import http.server
+import threading
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from http.cookiejar import Cookie, CookieJar
 
 import pytest
@@ -83,20 +88,52 @@ def test_only_the_http_way_leaves_the_browser_with_one_page_visited(
     assert _pages_visited(page) == 2  # the blank page it started on, and the screen it was handed
 
 
-def test_the_browser_gets_the_session_cookie_as_the_portal_set_it() -> None:
-    jar = CookieJar()
-    jar.set_cookie(_cookie("tpcd_session", "abc", "10.0.0.7", rest={"HttpOnly": "", "SameSite": "lax"}))
+# As Starlette's SessionMiddleware writes it, and in the case RFC 6265's examples use.
+STARLETTE = "tpcd_session=abc; path=/; Max-Age=1209600; httponly; samesite=lax"
+CAPITALISED = "tpcd_session=abc; Path=/; Max-Age=1209600; HttpOnly; SameSite=Lax"
+
+
+@pytest.mark.parametrize("set_cookie", [STARLETTE, CAPITALISED])
+def test_the_browser_gets_the_session_cookie_as_the_portal_set_it(set_cookie: str) -> None:
+    jar = CookieJar()  # filled by the standard library's own HTTP client from a real reply, as requests fills it
+    with _serving(set_cookie) as url:
+        urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar)).open(url, timeout=10).read()
     jar.set_cookie(_cookie("other", "x", "captcha.example.test", rest={}))
-    (handed,) = browser_cookies(jar, "http://10.0.0.7:8080/")
+    (handed,) = browser_cookies(jar, url)
     assert handed == {
         "name": "tpcd_session",
         "value": "abc",
-        "domain": "10.0.0.7",
+        "domain": "127.0.0.1",
         "path": "/",
         "secure": False,
         "httpOnly": True,
         "sameSite": "Lax",
+        "expires": handed["expires"],
     }
+
+
+@contextmanager
+def _serving(set_cookie: str) -> Iterator[str]:
+    """A server on loopback whose one reply sets `set_cookie`."""
+
+    class Reply(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(200)
+            self.send_header("Set-Cookie", set_cookie)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Reply)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/register"
+    finally:
+        server.shutdown()
+        server.server_close()
 
 
 def _cookie(name: str, value: str, domain: str, *, rest: dict[str, str]) -> Cookie:
