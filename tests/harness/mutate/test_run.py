@@ -15,7 +15,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[3]
 TPCD = [sys.executable, "-m", "harness.cli"]
-WRONG_CODE_ACCEPTED = "refusal:routes/contact:_check:13"
+WRONG_CODE_ACCEPTED = "refusal:routes/contact:_check:12"  # `if outcome is CodeCheck.WRONG` never true
 SIGNATURE_UNCHECKED = "semantic:skip-signature-verification"
 SCENARIO = "驗證碼輸入錯誤時告知剩餘次數之後輸入正確的驗證碼仍可繼續"
 
@@ -52,7 +52,7 @@ def test_a_scenario_kills_one_mutant_and_a_too_narrow_selection_lets_another_sur
     assert page.index(SIGNATURE_UNCHECKED, rows) < page.index(WRONG_CODE_ACCEPTED, rows)  # survivors first
     assert "<b>SURVIVED</b>" in page
     assert "<b>KILLED</b> steps" in page
-    log = out / "logs" / "refusal_routes_contact__check_13" / "pytest.log"
+    log = out / "logs" / WRONG_CODE_ACCEPTED.replace(":", "_").replace("/", "_") / "pytest.log"
     assert "1 failed" in log.read_text(encoding="utf-8")
     unreached = out / "logs" / "semantic_skip-signature-verification" / "pytest.log"
     assert "0 scenarios run portal/realname.py" in unreached.read_text(encoding="utf-8")
