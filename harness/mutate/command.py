@@ -14,6 +14,7 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 from types import FrameType
 
+from harness.mutate import memory
 from harness.mutate.catalog import CatalogError, Mutant, catalog, changed_lines, equivalents, since
 from harness.mutate.pool import Pool
 from harness.mutate.report import as_json, line, summary, write
@@ -201,6 +202,7 @@ def main(root: Path, reports_dir: Path, args: argparse.Namespace) -> int:
     outcomes.sort(key=lambda o: order[o.mutant.id])
     document = as_json(outcomes, wall_seconds=time.monotonic() - started, selection=selection)
     data, page = write(out, document)
+    memory.remember(out, outcomes)
     print(summary(document) + "; load average now " + ", ".join(f"{value:.1f}" for value in os.getloadavg()))
     print(f"report: {page}  ({data})")
     if interrupted:

@@ -70,15 +70,19 @@ class Verdict:
 
     killed: bool  # failed on the first try and the same way on every rerun
     runs: int  # how many times it ran
+    remembered: bool = False  # killed without a rerun: it failed exactly as the last run's confirmed kill did
 
 
-def settle(first: str | None, reruns: int, rerun: Callable[[], str | None]) -> Verdict:
+def settle(first: str | None, reruns: int, rerun: Callable[[], str | None], *, remembered: str = "") -> Verdict:
     """The rerun rule: a scenario whose first try failed (`first` says how: its failure's signature) kills only when
     it fails the same way `reruns` more times; a rerun that passes, or fails otherwise (a timeout of a busy machine
     where the first try met a wrong screen), kills nothing. `rerun` runs one more try and says how it failed (None:
-    it passed)."""
+    it passed). `remembered`: how this scenario killed this mutant in an earlier run, confirmed then by its own
+    reruns (harness/mutate/memory.py); a first try that fails exactly so is the last of those identical failures."""
     if first is None:
         return Verdict(killed=False, runs=1)
+    if remembered and first == remembered:
+        return Verdict(killed=True, runs=1, remembered=True)
     runs = 1
     for _ in range(reruns):
         runs += 1

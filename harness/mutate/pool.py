@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from harness.mutate import MAP_SHARD, PROJECT, QUEUE, SESSION_LIMIT
+from harness.mutate import MAP_SHARD, PROJECT, QUEUE, SESSION_LIMIT, memory
 from harness.mutate.catalog import Mutant
 from harness.mutate.queue import Queue
 from harness.mutate.runner import (
@@ -83,6 +83,8 @@ def _outcome(mutant: Mutant, result: dict[str, Any]) -> Outcome:
         str(result.get("phase", "")),
         float(result.get("seconds", 0.0)),
         int(result.get("scenarios", 0)),
+        killer=str(result.get("killed_by_item", "")),
+        signature=str(result.get("signature", "")),
     )
 
 
@@ -100,8 +102,12 @@ class Pool:
     def __init__(self, mutants: list[Mutant], options: RunOptions, jobs: int, scenario_timeout: float) -> None:
         self.mutants, self.options, self.jobs, self.scenario_timeout = mutants, options, jobs, scenario_timeout
         self.folder = owned_tempdir("tpcd-mutate-")
+        known = {} if options.logs is None else memory.known(options.logs.parent, mutants)
+        if known and options.logs is not None:
+            kept = options.logs.parent / memory.KILLERS_FILE
+            print(f"tpcd mutate: the last killers of {len(known)} of these mutants kept in {kept}: tried first")
         self.queue = Queue.create(
-            self.folder, mutants, options.root, steps_only=options.steps_only, reruns=options.reruns
+            self.folder, mutants, options.root, steps_only=options.steps_only, reruns=options.reruns, known=known
         )
         self.sessions: list[_Session] = []
         self.handed: set[int] = set()

@@ -1,6 +1,7 @@
 """The session mode's work queue: a folder `tpcd mutate` fills and its pytest sessions take mutants from.
 
-    mutants/NNNN.json   one mutant: id, module, function, steps, the mutated module's source (written by the parent)
+    mutants/NNNN.json   one mutant: id, module, function, steps, the mutated module's source, its last known killer
+                        (written by the parent)
     claims/NNNN         made (exclusively) by the session that runs the mutant: each runs once, in one session
     active/PID.json     the mutant and scenario a session is running now, since when (for the per-scenario timeout)
     results/NNNN.json   the verdict (written by the session, or by the parent for a timeout or a crash)
@@ -15,6 +16,7 @@ from __future__ import annotations
 import json
 import os
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -52,8 +54,18 @@ class Queue:
         self.root = root
 
     @classmethod
-    def create(cls, root: Path, mutants: list[Mutant], project: Path, *, steps_only: bool, reruns: int) -> Queue:
-        """A queue of `mutants`, in the order given (each session takes the next unclaimed one)."""
+    def create(
+        cls,
+        root: Path,
+        mutants: list[Mutant],
+        project: Path,
+        *,
+        steps_only: bool,
+        reruns: int,
+        known: Mapping[str, Mapping[str, str]] | None = None,
+    ) -> Queue:
+        """A queue of `mutants`, in the order given (each session takes the next unclaimed one); `known`: a mutant
+        id's last killer and its failure's signature (harness/mutate/memory.py)."""
         for name in ("mutants", "claims", "active", "results", "lines"):
             (root / name).mkdir(parents=True, exist_ok=True)
         for number, mutant in enumerate(mutants):
@@ -64,6 +76,7 @@ class Queue:
                 "function": f"{mutant.module}:{mutant.function}",
                 "steps": list(mutant.steps),
                 "source": mutant.mutated_source(project),
+                "known": dict((known or {}).get(mutant.id, {})),
             }
             _write(root / "mutants" / f"{number:04d}.json", entry)
         _write(root / "options.json", {"steps_only": steps_only, "reruns": reruns})

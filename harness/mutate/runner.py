@@ -70,6 +70,8 @@ class Outcome:
     seconds: float = 0.0
     scenarios: int = 0  # how many scenarios ran against it
     reason: str = ""  # an equivalent mutant's explanation
+    killer: str = ""  # session mode: the killing scenario's test name (harness/mutate/memory.py keeps it)
+    signature: str = ""  # session mode: how that scenario failed (order.signature)
 
 
 @dataclass(frozen=True, slots=True)

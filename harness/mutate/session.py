@@ -174,8 +174,17 @@ def _failure(reports: list[TestReport]) -> str | None:
             crash = getattr(report.longrepr, "reprcrash", None)
             if crash is None:
                 return signature(report.when, 0, report.longreprtext)
-            return signature(str(crash.path), int(crash.lineno), str(crash.message))
+            return signature(_relative(str(crash.path)), int(crash.lineno), str(crash.message))
     return None
+
+
+def _relative(path: str) -> str:
+    """A failure's file relative to the project, so a signature kept (killers.json) holds in another checkout."""
+    root = Path(os.environ.get(PROJECT, ".")).resolve()
+    try:
+        return Path(path).resolve().relative_to(root).as_posix()
+    except ValueError:
+        return path
 
 
 def _text(reports: list[TestReport]) -> str:
@@ -258,6 +267,8 @@ def run_mutant(queue: Queue, number: int, runner: _Runner, options: dict[str, An
     low, high = entry["lines"]
     candidates = first if options.get("steps_only") else first + rest
     chosen = [s for s in candidates if may_kill(reach.get(s.name), entry["module"], low, high)]
+    known = entry.get("known") or {}
+    chosen.sort(key=lambda scenario: scenario.name != known.get("scenario"))  # the last run's killer first
     steps = {scenario.name for scenario in first}
     durations: dict[str, float] = {}
     log: list[str] = [f"mutant {entry['id']} (documented steps {entry['steps']})"]
@@ -278,15 +289,20 @@ def run_mutant(queue: Queue, number: int, runner: _Runner, options: dict[str, An
             tries.append(runner.run(item)[0])
             return _failure(tries[-1])
 
-        verdict = settle(_failure(reports), int(options.get("reruns", 1)), again)
+        first_failure = _failure(reports)
+        remembered = str(known.get("signature", "")) if scenario.name == known.get("scenario") else ""
+        verdict = settle(first_failure, int(options.get("reruns", 1)), again, remembered=remembered)
         reruns += verdict.runs - 1
         if verdict.killed:
             log += [_text(attempt) for attempt in tries]
+            if verdict.remembered:
+                log.append("it failed exactly as it killed this mutant in the last run (killers.json): no rerun")
             log.append(f"FAILED {item.nodeid}\n1 failed, {passed} passed, {reruns} rerun")
             return {
                 "status": KILLED,
                 "killed_by": scenario.name.removeprefix("test_"),
                 "killed_by_item": scenario.name,
+                "signature": first_failure or "",
                 "phase": "steps" if scenario.name in steps else "rest",
                 "seconds": time.monotonic() - started,
                 "scenarios": passed + 1,

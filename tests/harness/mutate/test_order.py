@@ -107,3 +107,18 @@ def test_a_scenario_failing_on_the_twin_kills_nothing_and_one_never_mapped_is_tr
     broken = {"passed": False, "lines": {"portal/store.py": [428]}}
     assert not may_kill(broken, "portal/store.py", 428, 428)
     assert may_kill(None, "portal/store.py", 428, 428)
+
+
+def test_a_first_failure_exactly_as_the_last_runs_confirmed_kill_needs_no_rerun() -> None:
+    recorded = signature("pages/base.py", 47, "expected the 「實名認證成功」 screen")
+    tries: list[str] = []
+
+    def rerun() -> str | None:
+        tries.append("ran")
+        return recorded
+
+    verdict = settle(recorded, 1, rerun, remembered=recorded)
+    assert (verdict.killed, verdict.runs, verdict.remembered, tries) == (True, 1, True, [])
+    otherwise = signature("pages/base.py", 52, "expected the 「插入自然人憑證」 screen")
+    verdict = settle(otherwise, 1, rerun, remembered=recorded)  # failed another way than last time: the rule as ever
+    assert (verdict.killed, verdict.runs, verdict.remembered, tries) == (False, 2, False, ["ran"])

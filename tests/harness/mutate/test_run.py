@@ -45,6 +45,10 @@ def test_a_scenario_kills_one_mutant_and_a_too_narrow_selection_lets_another_sur
     assert survived["scenarios_run"] == 0  # the one scenario never runs the signature check: too narrow a selection
     assert survived["documented_steps"] == [22]
     assert document["score"] == 0.5
+    kept = json.loads((out / "killers.json").read_text(encoding="utf-8"))["kills"]  # the next run tries it first
+    assert kept[WRONG_CODE_ACCEPTED]["scenario"] == "test_" + killed["killed_by"]
+    assert kept[WRONG_CODE_ACCEPTED]["signature"].startswith("steps/")  # where the scenario failed, in its steps
+    assert SIGNATURE_UNCHECKED not in kept
 
     page = (out / "index.html").read_text(encoding="utf-8")
     assert "score 50.0%" in page
