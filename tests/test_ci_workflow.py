@@ -59,6 +59,7 @@ def test_mutation_workflow_runs_changed_functions_on_push_and_every_mutant_night
     assert "fetch-depth: 0" in text  # --since needs the commit before the push
     assert "make mutants" in text  # nightly: every mutant
     assert "path: reports/mutation" in text
+    assert "reports/mutation/killers.json" in text  # the last runs' killers, kept between runs (actions/cache)
     makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
     assert "mutants: setup\n\t$(VENV)/bin/tpcd mutate $(MUTATE_ARGS)" in makefile
 

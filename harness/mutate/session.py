@@ -9,8 +9,8 @@ mutant's modules import each other, while everything else in the process (the ha
 the project's.
 
 The session takes mutants from the run's queue (harness/mutate/queue.py) until none is left or it has run its share
-(MUTANT_SESSION_LIMIT, so memory stays bounded); for each it runs the scenarios likeliest killer first
-(harness/mutate/order.py), stops at the first that fails on every rerun, and writes the verdict.
+(MUTANT_SESSION_LIMIT, so memory stays bounded); for each it runs the scenarios likeliest killer first (the one
+that killed it in an earlier run, harness/mutate/memory.py; then harness/mutate/order.py), stops at the first that fails on every rerun, and writes the verdict.
 """
 
 from __future__ import annotations
