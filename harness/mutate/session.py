@@ -10,7 +10,8 @@ the project's.
 
 The session takes mutants from the run's queue (harness/mutate/queue.py) until none is left or it has run its share
 (MUTANT_SESSION_LIMIT, so memory stays bounded); for each it runs the scenarios likeliest killer first (the one
-that killed it in an earlier run, harness/mutate/memory.py; then harness/mutate/order.py), stops at the first that fails on every rerun, and writes the verdict.
+that killed it in an earlier run, harness/mutate/memory.py; then harness/mutate/order.py), stops at the first that
+fails on every rerun, and writes the verdict.
 """
 
 from __future__ import annotations
