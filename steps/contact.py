@@ -46,6 +46,13 @@ def _(screen: VerifyContactPage, codes: CodeReader, citizen: CitizenProfile) -> 
     screen.enter_code(wrong_code(codes.newest(Channel.MOBILE, citizen.mobile)))
 
 
+@when(parsers.parse("市民連續 {times:d} 次輸入錯誤的驗證碼、勾選「我不是機器人」並按下「下一步」"))
+def _(screen: VerifyContactPage, codes: CodeReader, citizen: CitizenProfile, times: int) -> None:
+    wrong = wrong_code(codes.newest(Channel.MOBILE, citizen.mobile))
+    for _ in range(times):
+        screen.submit_code(wrong)
+
+
 @when("市民改為輸入簡訊中的驗證碼")
 def _(screen: VerifyContactPage, codes: CodeReader) -> None:
     screen.enter_code(codes.last())
