@@ -61,8 +61,8 @@ class Registry(Simulator[RegistrySettings]):
             self.holdings[id_number] = held
 
     def answer(self, id_number: str) -> dict[str, Any] | None:
-        """`GET /api/v1/services`'s JSON for `id_number`, outside the contract while a fault of that kind is armed for it;
-        None while an UNAVAILABLE fault (for everyone or for this ID) holds."""
+        """`GET /api/v1/services`'s JSON for `id_number`, outside the contract while a fault of that kind is armed
+        for it; None while an UNAVAILABLE fault (for everyone or for this ID) holds."""
         fault = self.faults.take(id_number)
         if fault is not None and fault.fault == RegistryFault.UNAVAILABLE:
             return None
