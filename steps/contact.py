@@ -22,7 +22,7 @@ CHANNEL: dict[str, Callable[[str], object]] = {"channel": Channel}
 MALFORMED_VERDICTS = {
     "以文字「true」表示通過": CaptchaFault.SUCCESS_TEXT_TRUE,
     "以文字「false」表示不通過": CaptchaFault.SUCCESS_TEXT_FALSE,
-    "一個陣列而不是一個物件": CaptchaFault.ARRAY_BODY,
+    "是一個陣列而不是物件": CaptchaFault.ARRAY_BODY,
 }
 
 
