@@ -18,6 +18,12 @@ from simulators.sms import SmsClient, SmsFault
 
 # 手機 / 電子郵件 in the Gherkin → the Channel they name
 CHANNEL: dict[str, Callable[[str], object]] = {"channel": Channel}
+# The Gherkin's words for an answer of siteverify outside Google's shape → its fault (simulators/captcha/faults.py)
+MALFORMED_VERDICTS = {
+    "以文字「true」表示通過": CaptchaFault.SUCCESS_TEXT_TRUE,
+    "以文字「false」表示不通過": CaptchaFault.SUCCESS_TEXT_FALSE,
+    "是一個陣列而不是物件": CaptchaFault.ARRAY_BODY,
+}
 
 
 @given("市民已同意個資使用相關內容", target_fixture="screen")
@@ -54,6 +60,7 @@ def _(screen: VerifyContactPage, codes: CodeReader, citizen: CitizenProfile, tim
 
 
 @when("市民改為輸入簡訊中的驗證碼")
+@when("市民再輸入一次簡訊中的驗證碼")
 def _(screen: VerifyContactPage, codes: CodeReader) -> None:
     screen.enter_code(codes.last())
 
@@ -127,6 +134,11 @@ def _(sms: SmsClient) -> None:
     sms.arm(SmsFault.NO_POINTS)
 
 
+@given("簡訊服務商的系統暫時故障")
+def _(sms: SmsClient) -> None:
+    sms.arm(SmsFault.HTTP_500)
+
+
 @given("郵件伺服器將暫時拒收")
 def _(mail: MailClient) -> None:
     mail.arm(MailFault.TRY_LATER)
@@ -140,3 +152,8 @@ def _(screen: VerifyContactPage, citizen: CitizenProfile, channel: Channel) -> N
 @given("「我不是機器人」驗證服務暫時無法使用")
 def _(captcha: CaptchaClient) -> None:
     captcha.arm(CaptchaFault.VERIFY_DOWN)
+
+
+@given(parsers.parse("「我不是機器人」驗證服務的回覆將{answer}"))
+def _(captcha: CaptchaClient, answer: str) -> None:
+    captcha.arm(MALFORMED_VERDICTS[answer])

@@ -63,6 +63,13 @@ UNTRUSTED_CRLS = {
     "別的發證者名稱的 CRL": RevocationFault.CRL_OTHER_ISSUER,
     "已過期的舊 CRL": RevocationFault.CRL_STALE,
 }
+# The Gherkin's words for each answer of the registry outside its contract (docs/protocols/registry.md) → its fault.
+MALFORMED_HOLDINGS = {
+    "沒有卡證服務的清單": RegistryFault.SERVICES_NULL,
+    "只有卡證服務的名稱": RegistryFault.ENTRY_AS_TEXT,
+    "缺少核發局處": RegistryFault.DEPARTMENT_NULL,
+    "以文字表示是否綁定": RegistryFault.BOUND_AS_TEXT,
+}
 ACCOUNT_NUMBER = re.compile(r"^TPC\d{7}$")  # the twin's account numbers: TPC and seven digits
 
 
@@ -265,6 +272,11 @@ def _(registry: RegistryClient) -> None:
     registry.arm(RegistryFault.UNAVAILABLE, times=None)
 
 
+@given(parsers.parse("卡證服務系統的回覆將{answer}"))
+def _(registry: RegistryClient, answer: str) -> None:
+    registry.arm(MALFORMED_HOLDINGS[answer], times=None)
+
+
 @then("市民看到自己的帳號")
 def _(screen: VerifiedPage) -> None:
     expect(screen.account).to_have_text(ACCOUNT_NUMBER)
@@ -285,6 +297,11 @@ def _(screen: VerifiedPage) -> str:
 @when("市民以帳號和原來的密碼登入", target_fixture="screen")
 def _(page: Page, citizen: CitizenProfile, account: str) -> MemberHomePage:
     return LoginPage(page).expect_shown().log_in(account, citizen.password)
+
+
+@then("右邊沒有列出任何卡證服務")
+def _(screen: MemberHomePage) -> None:
+    expect(screen.services).to_have_count(0)
 
 
 @then("右邊列出市民在各局處申請過的卡證服務")

@@ -17,6 +17,14 @@ class CaptchaFault(StrEnum):
     # reader waiting on the next byte does not time out) until the harness releases it (POST /_control/release) or
     # `seconds` pass (default 60), then the true verdict: a Google slow to answer while the citizen does something else
     HELD = "held"
+    # siteverify answers HTTP 200 and JSON, but not in Google's shape (docs/protocols/recaptcha.md#malformed-answers):
+    # the token is used up, and what comes back is no verdict a site may read
+    SUCCESS_TEXT_TRUE = "success-text-true"  # `"success": "true"`, a string, with the token's hostname
+    SUCCESS_TEXT_FALSE = "success-text-false"  # `"success": "false"`, a string (truthy as text), with the hostname
+    ARRAY_BODY = "array-body"  # the success verdict inside a JSON array: `[{"success": true, …}]`
+
+
+MALFORMED = frozenset({CaptchaFault.SUCCESS_TEXT_TRUE, CaptchaFault.SUCCESS_TEXT_FALSE, CaptchaFault.ARRAY_BODY})
 
 
 class CaptchaMode(StrEnum):

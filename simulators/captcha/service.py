@@ -52,6 +52,7 @@ from simulators.captcha.faults import (
     ELSEWHERE_HOSTNAME,
     GOOGLE_TEST_SECRET,
     GOOGLE_TEST_SITE_KEY,
+    MALFORMED,
     TEST_KEY_HOSTNAME,
     CaptchaFault,
     CaptchaMode,
@@ -198,8 +199,9 @@ class Captcha(Simulator[CaptchaSettings]):
                 self.releases[each] = self.releases.get(each, 0) + 1
             return sum(self.held.get(each, 0) for each in sessions)
 
-    def verify(self, secret: str, response: str) -> dict[str, Any]:
-        """siteverify's JSON for this secret and token; SiteverifyDown when a VERIFY_DOWN fault is armed for it."""
+    def verify(self, secret: str, response: str) -> dict[str, Any] | list[dict[str, Any]]:
+        """siteverify's JSON for this secret and token (not an object only when a MALFORMED fault is armed);
+        SiteverifyDown when a VERIFY_DOWN fault is armed for it."""
         with self.lock:
             self.verifications += 1
             token = self.tokens.get(response)
@@ -216,6 +218,8 @@ class Captcha(Simulator[CaptchaSettings]):
             return _failure(*errors)
         answers = {f.value for f in CaptchaFault} - {CaptchaFault.VERIFY_DOWN.value, CaptchaFault.HELD.value}
         fault = self.faults.take(target, among=answers)
+        if fault is not None and fault.fault in MALFORMED:
+            return self._malformed(CaptchaFault(fault.fault), token, TEST_KEY_HOSTNAME if testing else "")
         if fault is not None and fault.fault == CaptchaFault.REJECTED:
             return {"success": False, "error-codes": []}
         if fault is not None and fault.fault != CaptchaFault.HOSTNAME_MISMATCH:
@@ -230,6 +234,19 @@ class Captcha(Simulator[CaptchaSettings]):
                 return _failure("timeout-or-duplicate")
             token.used = True
         return _success(token.minted, ELSEWHERE_HOSTNAME if elsewhere else token.hostname)
+
+    def _malformed(
+        self, fault: CaptchaFault, token: Token | None, hostname: str
+    ) -> dict[str, Any] | list[dict[str, Any]]:
+        """A MALFORMED fault's body: the token used up as a verdict would use it, the answer not Google's shape."""
+        with self.lock:
+            if token is not None:
+                token.used = True
+        minted, hostname = (token.minted, token.hostname) if token else (time.monotonic(), hostname)
+        if fault is CaptchaFault.ARRAY_BODY:
+            return [_success(minted, hostname)]
+        text = "true" if fault is CaptchaFault.SUCCESS_TEXT_TRUE else "false"
+        return {**_success(minted, hostname), "success": text}
 
 
 def _failure(*codes: str) -> dict[str, Any]:

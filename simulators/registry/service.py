@@ -60,13 +60,28 @@ class Registry(Simulator[RegistrySettings]):
         with self.lock:
             self.holdings[id_number] = held
 
-    def lookup(self, id_number: str) -> Holdings | None:
-        """What `id_number` holds; None while an UNAVAILABLE fault (for everyone or for this ID) holds."""
-        if self.faults.take(id_number, among={RegistryFault.UNAVAILABLE.value}) is not None:
+    def answer(self, id_number: str) -> dict[str, Any] | None:
+        """`GET /api/v1/services`'s JSON for `id_number`, outside the contract while a fault of that kind is armed
+        for it; None while an UNAVAILABLE fault (for everyone or for this ID) holds."""
+        fault = self.faults.take(id_number)
+        if fault is not None and fault.fault == RegistryFault.UNAVAILABLE:
             return None
         with self.lock:
             self.lookups += 1
-            return Holdings(id_number, self.holdings.get(id_number, ()))
+            wire = Holdings(id_number, self.holdings.get(id_number, ())).to_wire()
+        return wire if fault is None else malformed(RegistryFault(fault.fault), wire)
+
+
+def malformed(fault: RegistryFault, wire: dict[str, Any]) -> dict[str, Any]:
+    """The lookup's answer `wire` as `fault` (one that answers outside the contract) bends it."""
+    entries: list[dict[str, Any]] = wire["services"]
+    if fault is RegistryFault.SERVICES_NULL:
+        return {**wire, "services": None}
+    if fault is RegistryFault.ENTRY_AS_TEXT:
+        return {**wire, "services": [entry["service"] for entry in entries]}
+    if fault is RegistryFault.DEPARTMENT_NULL:
+        return {**wire, "services": [{**entry, "department": None} for entry in entries]}
+    return {**wire, "services": [{**entry, "bound": str(entry["bound"]).lower()} for entry in entries]}
 
 
 def create_app(settings: RegistrySettings | None = None) -> FastAPI:
@@ -81,9 +96,9 @@ def create_app(settings: RegistrySettings | None = None) -> FastAPI:
 
     @app.get("/api/v1/services")
     def services(id_number: str) -> Response:
-        held = registry.lookup(id_number)
-        if held is None:
+        answer = registry.answer(id_number)
+        if answer is None:
             return Response("卡證服務系統維護中", status_code=503)
-        return JSONResponse(held.to_wire())
+        return JSONResponse(answer)
 
     return app

@@ -45,8 +45,24 @@ def test_each_documented_error_code_is_a_failed_verdict(code: str) -> None:
 
 @pytest.mark.parametrize(
     "reply",
-    [{"status": 503}, {"body": "<html>oops</html>"}, {"json": {"ok": True}}, {"body": requests.ConnectTimeout("x")}],
-    ids=["http-503", "not-json", "no-success-field", "timeout"],
+    [
+        {"status": 503},
+        {"body": "<html>oops</html>"},
+        {"json": {"ok": True}},
+        {"json": {"success": "false", "hostname": "testkey.google.com"}},
+        {"json": {"success": "true", "hostname": "testkey.google.com"}},
+        {"json": [{"success": True, "hostname": "testkey.google.com"}]},
+        {"body": requests.ConnectTimeout("x")},
+    ],
+    ids=[
+        "http-503",
+        "not-json",
+        "no-success-field",
+        "success-as-text-false",
+        "success-as-text-true",
+        "array",
+        "timeout",
+    ],
 )
 @responses.activate
 def test_no_proper_answer_means_unavailable(reply: dict[str, object]) -> None:

@@ -138,6 +138,35 @@ def test_faults(captcha_url: str) -> None:
         assert _verify(captcha_url, secret=SECRET, response=token)["success"] is True  # the next one passes
 
 
+@pytest.mark.parametrize(
+    ("fault", "success"), [(CaptchaFault.SUCCESS_TEXT_TRUE, "true"), (CaptchaFault.SUCCESS_TEXT_FALSE, "false")]
+)
+def test_success_as_text_uses_up_the_token_and_names_its_hostname(
+    captcha_url: str, fault: CaptchaFault, success: str
+) -> None:
+    with CaptchaClient(captcha_url) as client:
+        client.arm(fault)
+    token = _token(captcha_url, "portal.example.test")
+    reply = requests.post(
+        f"{captcha_url}/recaptcha/api/siteverify", data={"secret": SECRET, "response": token}, timeout=5
+    )
+    assert (reply.status_code, reply.headers["content-type"]) == (200, "application/json")
+    assert '"success":"' + success + '"' in reply.text.replace(" ", "")  # a JSON string on the wire, not a boolean
+    assert reply.json()["hostname"] == "portal.example.test"
+    assert _verify(captcha_url, secret=SECRET, response=token)["error-codes"] == ["timeout-or-duplicate"]
+    assert _verify(captcha_url, secret=SECRET, response=_token(captcha_url))["success"] is True  # armed once
+
+
+def test_array_body_wraps_a_success_in_a_json_array(captcha_url: str) -> None:
+    with CaptchaClient(captcha_url) as client:
+        client.arm(CaptchaFault.ARRAY_BODY)
+    answer = requests.post(
+        f"{captcha_url}/recaptcha/api/siteverify", data={"secret": SECRET, "response": _token(captcha_url)}, timeout=5
+    ).json()
+    assert isinstance(answer, list)
+    assert [(each["success"], each["hostname"]) for each in answer] == [(True, "127.0.0.1")]
+
+
 def test_faults_also_hold_for_googles_test_keys(captcha_url: str) -> None:
     with CaptchaClient(captcha_url) as client:
         client.arm(CaptchaFault.REJECTED)

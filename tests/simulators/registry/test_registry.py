@@ -64,3 +64,42 @@ def test_a_bad_holding_is_refused_in_the_registry_s_terms(registry_url: str) -> 
     )
     assert refused.status_code == 422
     assert "service" in refused.text
+
+
+@pytest.mark.parametrize(
+    ("fault", "services"),
+    [
+        (RegistryFault.SERVICES_NULL, None),
+        (RegistryFault.ENTRY_AS_TEXT, ["敬老卡", "其他卡"]),
+        (
+            RegistryFault.DEPARTMENT_NULL,
+            [
+                {"service": "敬老卡", "card_number": "123", "department": None, "status": "有效", "bound": True},
+                {"service": "其他卡", "card_number": "", "department": None, "status": "有效", "bound": False},
+            ],
+        ),
+        (
+            RegistryFault.BOUND_AS_TEXT,
+            [
+                {"service": "敬老卡", "card_number": "123", "department": "社會局", "status": "有效", "bound": "true"},
+                {"service": "其他卡", "card_number": "", "department": "", "status": "有效", "bound": "false"},
+            ],
+        ),
+    ],
+)
+def test_an_answer_outside_the_contract_is_still_http_200_and_json(
+    registry_url: str, fault: RegistryFault, services: object
+) -> None:
+    with RegistryClient(registry_url) as client:
+        client.set_holdings(ID_NUMBER, [Holding("敬老卡", card_number="123"), Holding("其他卡", bound=False)])
+        client.arm(fault, match=ID_NUMBER)
+    bent = _lookup(registry_url)
+    assert (bent.status_code, bent.headers["content-type"]) == (200, "application/json")
+    assert bent.json() == {"id_number": ID_NUMBER, "services": services}
+    assert _lookup(registry_url).json()["services"][0] == {  # armed once: the next lookup keeps the contract
+        "service": "敬老卡",
+        "card_number": "123",
+        "department": "社會局",
+        "status": "有效",
+        "bound": True,
+    }
