@@ -80,6 +80,12 @@ class VerifyContactPage(Screen):
         expect(self.countdown).to_contain_text("秒後可重新寄送")
         return self
 
+    def resend_code_and_leave_it(self) -> None:
+        """Press 「重新寄送驗證碼」 and turn away while the page is still loading (a slow mail server): the click does
+        not wait for the next page."""
+        expect(self.countdown).to_have_text("")
+        self.resend.click(no_wait_after=True)
+
     def open_challenge(self) -> None:
         """Tick 「我不是機器人」 when it answers with an image of digits to type."""
         self.captcha.check()

@@ -104,6 +104,29 @@ def _(twin: TwinClient, page: Page, seconds: int) -> None:
     VerifyContactPage(page).reload().resend_code()
 
 
+@when(
+    parsers.parse("過了 {seconds:d} 秒後市民在第三個分頁按下「重新寄送驗證碼」，郵件伺服器仍未回覆"),
+    target_fixture="third_tab",
+)
+def _(twin: TwinClient, screen: VerifyContactPage, mail: MailClient, seconds: int) -> VerifyContactPage:
+    twin.advance(seconds)
+    tab = screen.in_another_tab()  # not the first tab: each step's report reads that one, which must not be loading
+    tab.resend_code_and_leave_it()
+    mail.wait_held()  # the new code is stored and its mail is on its way: held
+    return tab
+
+
+@given("郵件伺服器會拖住下一封信，最後暫時拒收")
+def _(mail: MailClient) -> None:
+    mail.arm(MailFault.HELD)
+
+
+@when("郵件伺服器終於回覆暫時拒收，第三個分頁說明寄送失敗")
+def _(mail: MailClient, third_tab: VerifyContactPage) -> None:
+    assert mail.release() == 1
+    expect(third_tab.message("郵件伺服器暫時無法寄送")).to_be_visible()
+
+
 @given("「我不是機器人」驗證回應很慢")
 def _(captcha: CaptchaClient) -> None:
     captcha.arm(CaptchaFault.HELD)

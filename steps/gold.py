@@ -192,6 +192,18 @@ def _(ocsp: SimulatorClient, card: CardClient, how: str) -> None:
     ocsp.arm(RevocationFault.CRL_HTTP_503, match=card.certificate_serial(), times=None)  # only OCSP can answer
 
 
+@given("憑證的 OCSP 由憑證管理中心授權、持橢圓曲線金鑰的簽發者回覆，且 CRL 無法取得")
+def _(ocsp: SimulatorClient, card: CardClient) -> None:
+    # an authorized responder's true answer, signed ECDSA P-256: not MOICA's RSA, so the portal cannot take it
+    ocsp.arm(RevocationFault.DELEGATED_EC, match=card.certificate_serial(), times=None)
+    ocsp.arm(RevocationFault.CRL_HTTP_503, match=card.certificate_serial(), times=None)
+
+
+@when("憑證的 OCSP 與 CRL 恢復正常")
+def _(ocsp: SimulatorClient) -> None:
+    ocsp.disarm_armed()
+
+
 @given(parsers.parse("OCSP 的回覆被換成{lie}，說憑證有效"))
 def _(ocsp: SimulatorClient, card: CardClient, lie: str) -> None:
     ocsp.arm(OCSP_LIES[lie], match=card.certificate_serial(), times=None)

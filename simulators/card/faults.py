@@ -33,6 +33,9 @@ class RevocationFault(StrEnum):
     DELEGATED_BY_NAME = "delegatedByName"
     DELEGATED_BY_KEY = "delegatedByKey"
     DELEGATED_MISNAMED = "delegatedMisnamed"  # the delegate's true answer, its ResponderID byKey naming another key
+    # The true status from a responder certificate the CA issued with id-kp-OCSPSigning over an EC (P-256) key, signed
+    # ecdsa-with-SHA256, ResponderID byName: an authorized responder (openssl believes it), not MOICA's algorithm
+    DELEGATED_EC = "delegatedEc"
     # Lies: each says "good" whatever the status is, in an answer a relying party must not trust (§3.2, §4.2.2.2).
     GOOD_SIGNED_BY_STRANGER = "goodSignedByStranger"  # responderID byKey = the CA's key hash, signed by another key
     GOOD_BY_DELEGATE_WITHOUT_OCSP_SIGNING = "goodByDelegateWithoutOcspSigning"  # delegate's EKU lacks OCSPSigning

@@ -15,7 +15,8 @@ RFC 6960 says and as `openssl ocsp` and `cryptography` check it (tests/simulator
 - A request that does not parse is answered malformedRequest (1); the faults answer tryLater (3) or internalError (2)
   as protocol-level answers (§4.2.1, HTTP 200, no responseBytes), or HTTP 503 with no OCSPResponse at all.
 - The delegated faults answer honestly through an authorized responder (§4.2.2.2): a responder certificate the CA
-  issued with id-kp-OCSPSigning (and id-pkix-ocsp-nocheck, §4.2.2.2.1), carried in `certs`, named byName or byKey.
+  issued with id-kp-OCSPSigning (and id-pkix-ocsp-nocheck, §4.2.2.2.1), carried in `certs`, named byName or byKey;
+  one of them over an EC (P-256) key, signing ecdsa-with-SHA256 (RFC 5758 §3.2), where MOICA signs with RSA.
 - The lying faults say "good" whatever the status is, in answers a relying party must not trust: signed by a key that
   is neither the CA's nor a delegate's, by a CA-issued certificate without id-kp-OCSPSigning, by an OCSP-signing
   delegate of another CA with MOICA's name, with Ed25519 in the CA's name; or signed by the CA but replayed
@@ -47,7 +48,7 @@ from asn1crypto import ocsp as asn1_ocsp
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ed25519, padding, rsa
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa
 from cryptography.x509.ocsp import OCSPCertStatus
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from fastapi import FastAPI, HTTPException, Request
@@ -117,7 +118,7 @@ def key_bits(key: rsa.RSAPublicKey) -> bytes:
 class Signer:
     """Who signs an answer: the key, how the ResponderID names it, and the certificates carried in `certs`."""
 
-    key: rsa.RSAPrivateKey | ed25519.Ed25519PrivateKey
+    key: rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey | ed25519.Ed25519PrivateKey
     responder_id: asn1_ocsp.ResponderId
     certs: tuple[x509.Certificate, ...]
 
@@ -127,6 +128,7 @@ class Responders:
     """The responder certificates the faults sign with, made once per responder (each RSA key from the pool)."""
 
     delegate: tuple[rsa.RSAPrivateKey, x509.Certificate]  # the CA's, with id-kp-OCSPSigning
+    ec_delegate: tuple[ec.EllipticCurvePrivateKey, x509.Certificate]  # the same, over a P-256 key
     no_ocsp_signing: tuple[rsa.RSAPrivateKey, x509.Certificate]  # the CA's, extendedKeyUsage clientAuth only
     impostor: tuple[rsa.RSAPrivateKey, x509.Certificate]  # OCSPSigning, issued in MOICA's name by another key
     stranger: rsa.RSAPrivateKey  # no certificate at all
@@ -143,7 +145,10 @@ def by_name(name: x509.Name) -> asn1_ocsp.ResponderId:
 
 
 def responder_cert(
-    label: str, key: rsa.RSAPrivateKey, issuer_key: rsa.RSAPrivateKey, usages: list[x509.ObjectIdentifier]
+    label: str,
+    key: rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey,
+    issuer_key: rsa.RSAPrivateKey,
+    usages: list[x509.ObjectIdentifier],
 ) -> x509.Certificate:
     """A responder certificate issued in MOICA's name by `issuer_key` (the CA's own, or an impostor's)."""
     start = datetime.now(UTC) - timedelta(minutes=5)
@@ -176,14 +181,16 @@ class OcspResponder:
         self._lock = threading.Lock()
 
     def responders(self) -> Responders:
-        """The delegate, non-OCSP-signing and impostor certificates and the stranger's key, made on first use."""
+        """The delegates, non-OCSP-signing and impostor certificates and the stranger's key, made on first use."""
         with self._lock:
             if self._responders is None:
                 take, ca_key = self.pki.pool.take, self.pki.ca_key
                 ocsp_signing, client_auth = [ExtendedKeyUsageOID.OCSP_SIGNING], [ExtendedKeyUsageOID.CLIENT_AUTH]
                 delegate, plain, impostor, impostor_ca = take(), take(), take(), take()
+                p256 = ec.generate_private_key(ec.SECP256R1())
                 self._responders = Responders(
                     delegate=(delegate, responder_cert("delegate", delegate, ca_key, ocsp_signing)),
+                    ec_delegate=(p256, responder_cert("EC delegate", p256, ca_key, ocsp_signing)),
                     no_ocsp_signing=(plain, responder_cert("client", plain, ca_key, client_auth)),
                     impostor=(impostor, responder_cert("impostor", impostor, impostor_ca, ocsp_signing)),
                     stranger=take(),
@@ -262,6 +269,9 @@ class OcspResponder:
             if fault is not None
             else None
         )
+        if fault is RevocationFault.DELEGATED_EC:
+            ec_key, ec_cert = self.responders().ec_delegate
+            return Signer(ec_key, by_name(ec_cert.subject), (ec_cert,))
         if chosen is None:
             return Signer(self.pki.ca_key, by_key(ca_public), (self.pki.ca_cert,))
         key, cert = chosen
@@ -319,6 +329,9 @@ class OcspResponder:
         if isinstance(signer.key, ed25519.Ed25519PrivateKey):
             algorithm: dict[str, Any] = {"algorithm": "ed25519"}
             signature = signer.key.sign(response_data.dump())
+        elif isinstance(signer.key, ec.EllipticCurvePrivateKey):
+            algorithm = {"algorithm": "sha256_ecdsa"}  # RFC 5758 §3.2: no parameters
+            signature = signer.key.sign(response_data.dump(), ec.ECDSA(hashes.SHA256()))
         else:
             algorithm = {"algorithm": "sha256_rsa", "parameters": core.Null()}
             signature = signer.key.sign(response_data.dump(), padding.PKCS1v15(), hashes.SHA256())

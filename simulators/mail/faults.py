@@ -15,6 +15,10 @@ class MailFault(StrEnum):
     TRANSACTION_FAILED = "554"  # DATA → "554 5.6.0 Transaction failed"
     SLOW_ACCEPT = "slow_accept"  # DATA → "250" only after `seconds` (default 3)
     DROP_MID_DATA = "drop_mid_data"  # the connection closes during DATA, with no reply at all
+    # DATA → "451-4.3.0 …" continuation lines every HOLD_TICK seconds (a tarpit: each line keeps the client's read
+    # timeout from running out) until the harness releases it (POST /_control/release) or `seconds` pass (default 60),
+    # then the last line "451 4.3.0 Requested action aborted: try again later": a refusal whose moment the test chooses
+    HELD = "held"
 
 
 REPLIES = {

@@ -17,18 +17,19 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from email.message import EmailMessage
 from email.message import Message as MimePart
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import quote
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
-from fastapi import FastAPI, Request
+from fastapi import FastAPI, Form, Request
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
 
 from simulators.control import Simulator, simulator_app
@@ -37,6 +38,8 @@ from simulators.mail import mailpit
 from simulators.mail.faults import AT_DATA, AT_RCPT, BOUNCING_ADDRESS, REPLIES, MailFault
 from simulators.mail.models import Address, Message, MessageList, MessageSummary
 from simulators.serving import AddressRefused
+
+HOLD_SECONDS, HOLD_TICK = 60.0, 0.2  # a HELD reply's longest wait unless armed with `seconds`; its continuation pace
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,10 +171,15 @@ class Mailbox(Simulator[MailSettings]):
     def reset(self) -> None:
         with self.lock:
             self.mails: list[StoredMail] = []
+            self.held: dict[str, int] = {}  # recipient → DATA replies HELD now
+            # recipient → times its held replies were released; a reset releases every one (a new generation)
+            self.releases: dict[str, int] = {}
+            self.generation = getattr(self, "generation", 0) + 1
 
     def state(self) -> dict[str, Any]:
         with self.lock:
             return {
+                "held": {rcpt: count for rcpt, count in self.held.items() if count},
                 "messages": len(self.mails),
                 "max_messages": self.settings.max_messages,
                 "max_message_size": self.settings.max_message_size,
@@ -190,6 +198,31 @@ class Mailbox(Simulator[MailSettings]):
             self.mails.append(mail)
             del self.mails[: -self.settings.max_messages]  # the newest max_messages stay, as Mailpit prunes
         return mail
+
+    @contextmanager
+    def holding(self, rcpt: str) -> Iterator[Callable[[], bool]]:
+        """Count one held DATA reply to `rcpt` while inside; yields whether it has been released since it began."""
+        with self.lock:
+            self.held[rcpt] = self.held.get(rcpt, 0) + 1
+            began = (self.generation, self.releases.get(rcpt, 0))
+
+        def released() -> bool:
+            with self.lock:
+                return (self.generation, self.releases.get(rcpt, 0)) != began
+
+        try:
+            yield released
+        finally:
+            with self.lock:
+                self.held[rcpt] = max(0, self.held.get(rcpt, 0) - 1)
+
+    def release(self, rcpt: str | None = None) -> int:
+        """Let the held DATA replies to `rcpt` (None: every recipient's) go; how many were held."""
+        with self.lock:
+            recipients = list(self.held) if rcpt is None else [rcpt]
+            for each in recipients:
+                self.releases[each] = self.releases.get(each, 0) + 1
+            return sum(self.held.get(each, 0) for each in recipients)
 
     def newest_first(self) -> list[StoredMail]:
         """Every message, newest first, as Mailpit lists them (by when received)."""
@@ -262,9 +295,22 @@ class MailHandler:
             if fault.fault == MailFault.SLOW_ACCEPT:
                 await asyncio.sleep(fault.seconds or 3.0)
                 break
+            if fault.fault == MailFault.HELD:
+                await self._hold(server, rcpt, fault.seconds or HOLD_SECONDS)
+                return REPLIES[MailFault.TRY_LATER]
             return REPLIES[MailFault(fault.fault)]
         mail = self.mailbox.store(envelope)
         return f"250 2.0.0 Ok: queued as {mail.id}"
+
+    async def _hold(self, server: SMTP, rcpt: str, seconds: float) -> None:
+        """Keep the DATA reply open: a 451 continuation line every HOLD_TICK until released or `seconds` pass."""
+        deadline = time.monotonic() + seconds
+        with self.mailbox.holding(rcpt) as released:
+            while True:
+                await server.push("451-4.3.0 Message held, please wait")  # at least one, whenever released
+                if released() or time.monotonic() >= deadline:
+                    return
+                await asyncio.sleep(HOLD_TICK)
 
 
 class EphemeralController(Controller):
@@ -380,6 +426,10 @@ def create_app(settings: MailSettings | None = None) -> FastAPI:
         ids = None if _go_json_error(body) else _field(json.loads(body), "IDs")
         mailbox.delete(list(ids) if isinstance(ids, list) and ids else None)  # no IDs (or no JSON): everything
         return PlainTextResponse("ok")
+
+    @app.post("/_control/release")
+    def release(match: Annotated[str | None, Form()] = None) -> dict[str, int]:
+        return {"released": mailbox.release(match)}
 
     @app.put("/api/v1/messages")
     async def set_read_status(request: Request) -> Response:

@@ -275,3 +275,18 @@ def test_a_delegates_answer_naming_another_key_is_not_believed(ca: Ca, revoked: 
     _serve(_replying(responder.answer), crl=None)
     with pytest.raises(RealNameError, match="無法確認"):
         _revocation(revoked, ca.pki.ca_cert, timeout=5)
+
+
+@responses.activate
+def test_an_ec_delegates_answer_is_not_checked_as_rsa_but_left_for_the_crl(ca: Ca, revoked: x509.Certificate) -> None:
+    """MOICA signs with RSA, the one algorithm the portal checks: an authorized delegate's ECDSA answer (which openssl
+    believes, tests/simulators/card/test_ocsp_responders.py) decides nothing, and does not crash the check."""
+    responder = OcspResponder(ca.pki)
+    responder.faults.arm(ArmedFault(RevocationFault.DELEGATED_EC, times=None))
+    good = ca.pki.issue("李國華", "A123456789", seed=903).sign_cert
+    _serve(_replying(responder.answer), crl=_crl_of(ca.pki))
+    assert _revocation(revoked, ca.pki.ca_cert, timeout=5) == "revoked"  # the CRL's word
+    responses.reset()
+    _serve(_replying(responder.answer), crl=None)
+    with pytest.raises(RealNameError, match="無法確認"):
+        _revocation(good, ca.pki.ca_cert, timeout=5)  # its true 'good' is not taken either

@@ -1,6 +1,7 @@
 """The responder's delegated and lying answers as `openssl ocsp` and `cryptography` judge them (RFC 6960 §3.2,
-§4.2.2.2): the delegate's answer verifies and tells the truth; every lie says "good" for a revoked certificate and
-fails a check a relying party makes; the CRL fault withholds the CRL."""
+§4.2.2.2): the delegates' answers verify and tell the truth (the EC delegate's certificate as `openssl x509` reads
+it); every lie says "good" for a revoked certificate and fails a check a relying party makes; the CRL fault withholds
+the CRL."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ import requests
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import padding, rsa
+from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.x509 import ocsp
 from cryptography.x509.oid import ExtendedKeyUsageOID, SignatureAlgorithmOID
 
@@ -118,6 +119,40 @@ def test_the_delegate_answers_truly_and_verifies(
         assert got.responder_key_hash is None
     else:
         assert got.responder_key_hash == x509.SubjectKeyIdentifier.from_public_key(delegate.public_key()).digest
+    assert got.certificate_status is ocsp.OCSPCertStatus.REVOKED
+
+
+def test_the_ec_delegate_is_the_cas_p256_ocsp_signer_and_answers_truly(
+    base: str, files: Path, pki: TestPki, revoked: CitizenCertificates
+) -> None:
+    printed = openssl_says(base, files, RevocationFault.DELEGATED_EC)
+    assert "Response verify OK" in printed, printed
+    assert "revoked.pem: revoked" in printed, printed
+    got = answer(base, pki, revoked.sign_cert, RevocationFault.DELEGATED_EC, b"e" * 16)
+    (delegate,) = got.certificates
+    (files / "ec-delegate.pem").write_bytes(delegate.public_bytes(PEM))
+    text = subprocess.run(
+        ["openssl", "x509", "-in", str(files / "ec-delegate.pem"), "-noout", "-text"],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=True,
+    ).stdout
+    assert "Public Key Algorithm: id-ecPublicKey" in text, text
+    assert "NIST CURVE: P-256" in text, text
+    assert "Signature Algorithm: sha256WithRSAEncryption" in text, text  # the CA's own signature over it
+    assert "OCSP Signing" in text, text
+    assert "OCSP No Check" in text, text
+    verified = subprocess.run(
+        ["openssl", "verify", "-CAfile", str(files / "chain.pem"), str(files / "ec-delegate.pem")],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert verified.stdout.strip().endswith(": OK"), verified.stdout + verified.stderr
+    assert isinstance(delegate.public_key(), ec.EllipticCurvePublicKey)
+    assert got.responder_name == delegate.subject
+    assert got.signature_algorithm_oid == SignatureAlgorithmOID.ECDSA_WITH_SHA256
     assert got.certificate_status is ocsp.OCSPCertStatus.REVOKED
 
 

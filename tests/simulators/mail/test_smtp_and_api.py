@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import smtplib
+import threading
 from collections.abc import Iterator
 from email.message import EmailMessage
 
@@ -143,6 +144,34 @@ def test_slow_accept_still_delivers(mail: tuple[int, str]) -> None:
         client.arm(MailFault.SLOW_ACCEPT, seconds=0.3)
         _send(port, _message())
         assert client.wait_for_otp("citizen@example.test") == "135790"
+
+
+def test_a_held_reply_keeps_the_client_waiting_until_released_then_refuses(mail: tuple[int, str]) -> None:
+    port, url = mail
+    refused: list[smtplib.SMTPDataError] = []
+
+    def send() -> None:
+        try:
+            _send(port, _message())
+        except smtplib.SMTPDataError as error:
+            refused.append(error)
+
+    with MailClient(url, target="citizen@example.test") as client:
+        client.arm(MailFault.HELD)
+        sender = threading.Thread(target=send)
+        sender.start()
+        client.wait_held()
+        assert client.release() == 1
+        sender.join(30)
+        assert not sender.is_alive()
+        (error,) = refused
+        assert error.smtp_code == 451
+        text = error.smtp_error.decode() if isinstance(error.smtp_error, bytes) else error.smtp_error
+        lines = text.splitlines()  # smtplib joins a multiline reply's texts with newlines
+        assert lines[0] == "4.3.0 Message held, please wait"
+        assert lines[-1] == "4.3.0 Requested action aborted: try again later"
+        assert client.messages() == []
+        assert client.state()["held"] == {}
 
 
 def test_an_empty_search_is_refused_as_mailpit_refuses_it(mail: tuple[int, str]) -> None:
