@@ -41,6 +41,11 @@ def _(page: Page) -> VerifyContactPage:
     return consent(page)
 
 
+@then("市民不必等候，驗證碼立刻寄出")
+def _(screen: VerifyContactPage) -> None:
+    assert screen.refusal_after_send() == "", "the portal sent no code"
+
+
 @when(parsers.parse("市民選擇以{channel}接收驗證碼並按下「寄送驗證碼簡訊」"), converters=CHANNEL)
 def _(screen: VerifyContactPage, citizen: CitizenProfile, channel: Channel) -> None:
     screen.send_code(channel, channel.of(citizen))
