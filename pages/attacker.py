@@ -580,6 +580,13 @@ class Attacker:
         assert first.title == BasicDataPage.TITLE, f"the attacker's own phone did not verify: {first.notices}"
         return self.enter_code(replay, code)
 
+    def enter_code_reusing_captcha(self, tab: Tab, code: str) -> list[Reply]:
+        """Step 6 twice with one 「我不是機器人」 token, as a script that ticks the box once and sends it with every
+        guess: a wrong guess first (siteverify then has seen the token), then `code`, the right one."""
+        token = self.captcha_token(tab)
+        guess = next(g for g in self.guesses(2) if g != code)
+        return [enter_code(tab, guess, token), enter_code(tab, code, token)]
+
     def captcha_token(self, tab: Tab, hostname: str | None = None) -> str:
         """A 「我不是機器人」 token for the widget on the page shown, solved as if on `hostname` (default: the portal's
         own; another site's is what a captcha farm sells)."""

@@ -1,4 +1,5 @@
-"""A page of another service on the portal's own site (its host, another port), opened in the citizen's browser.
+"""A page of another service on the portal's own site (its host, another port), or of another site altogether,
+opened in the citizen's browser.
 
 The portal's session cookie is SameSite=Lax: a form another *site* posts arrives without it. Another *origin of the
 same site* (another port of the host; in a deployment, another service under the same registrable domain) is
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import secrets
 import string
+from collections.abc import Callable
 from dataclasses import dataclass
 from html import escape
 from urllib.parse import urlsplit
@@ -25,6 +27,9 @@ from pages.register import VerifyContactPage
 # Ports for the other service: the first the portal does not use (Chromium refuses none of them as unsafe).
 OTHER_PORTS = (8081, 8082)
 PAGE_PATH = "/news/today.html"
+# Another site: a name under the reserved `.example` (RFC 2606), which no portal is deployed at; Playwright serves it,
+# so nothing resolves or listens there.
+OTHER_SITE_HOST = "news.example"
 GUESS_ALPHABET = string.ascii_letters + string.digits + "-_"
 
 
@@ -47,15 +52,23 @@ def another_service(portal_url: str) -> str:
     return f"{shown.scheme}://{host}:{port}"
 
 
+def another_site(portal_url: str) -> str:
+    """The origin of a page of another site than `portal_url`'s (another registrable domain), on the same scheme."""
+    return f"{urlsplit(portal_url).scheme}://{OTHER_SITE_HOST}"
+
+
 def _guess(length: int) -> str:
     """What a page that cannot read the citizen's form puts in a hidden field: random characters, as many."""
     return "".join(secrets.choice(GUESS_ALPHABET) for _ in range(length))
 
 
-def sends_code_request(verify: VerifyContactPage, mobile: str, *, guessed: bool) -> Answer:
-    """In a new tab of the citizen's browser, another service's page that posts step 4's 「寄送驗證碼簡訊」 form
-    (the portal's own action and field names) with `mobile` as soon as it loads, and, if `guessed`, every hidden field
-    of that form with a guessed value of the real one's length; the portal's answer, the tab closed."""
+def sends_code_request(
+    verify: VerifyContactPage, mobile: str, *, guessed: bool, elsewhere: Callable[[str], str] = another_service
+) -> Answer:
+    """In a new tab of the citizen's browser, a page at `elsewhere(portal)` (another service of the portal's site, by
+    default) that posts step 4's 「寄送驗證碼簡訊」 form (the portal's own action and field names) with `mobile` as
+    soon as it loads, and, if `guessed`, every hidden field of that form with a guessed value of the real one's
+    length; the portal's answer, the tab closed."""
     form = verify.page.locator("form").filter(has=verify.send)
     action = str(form.evaluate("form => form.action"))
     channel = verify.channels[Channel.MOBILE].evaluate("input => [input.name, input.value]")
@@ -69,7 +82,7 @@ def sends_code_request(verify: VerifyContactPage, mobile: str, *, guessed: bool)
         f'<body onload="document.forms[0].submit()"><h1>今日消息</h1>'
         f'<form method="post" action="{escape(action)}">{inputs}</form></body></html>'
     )
-    origin = another_service(verify.page.url)
+    origin = elsewhere(verify.page.url)
     address = origin + PAGE_PATH
 
     def serve(route: Route) -> None:

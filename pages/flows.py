@@ -63,11 +63,20 @@ def receive_code(page: Page, citizen: CitizenProfile, channel: Channel) -> Verif
 
 def verify_contact(page: Page, citizen: CitizenProfile, channel: Channel, codes: CodeSource) -> BasicDataPage:
     """Steps 1–6: the citizen's phone or e-mail is verified; the basic-data form is open."""
-    verify = receive_code(page, citizen, channel)
+    return verify_as_typed(consent(page), citizen, channel, channel.of(citizen), codes)
+
+
+def verify_as_typed(
+    verify: VerifyContactPage, citizen: CitizenProfile, channel: Channel, typed: str, codes: CodeSource
+) -> BasicDataPage:
+    """Steps 4–6 on the contact page shown, the citizen's address typed as `typed` (hers, written otherwise: an
+    e-mail address in another case), the code read where it reaches her; the basic-data form is open."""
+    verify.send_code(channel, typed)
+    verify.expect_code_sent()
     verify.enter_code(codes(channel, channel.of(citizen)))
     verify.tick_captcha()
     verify.press("下一步")
-    return BasicDataPage(page).expect_shown()
+    return BasicDataPage(verify.page).expect_shown()
 
 
 def fill_basic_data(

@@ -42,6 +42,12 @@ class VerifyContactPage(Screen):
         expect(self.code).to_be_visible()
         return self
 
+    def refusal_after_send(self) -> str:
+        """Once 「寄送驗證碼簡訊」 is pressed: "" when the page moves on to the code's entry, else the refusal it
+        shows instead (why no code went out)."""
+        expect(self.code.or_(self.alert).first).to_be_visible()
+        return "" if self.code.is_visible() else self.alert.inner_text()
+
     def enter_code(self, code: str) -> None:
         """Type the one-time code."""
         self.code.fill(code)

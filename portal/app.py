@@ -92,7 +92,12 @@ def create_app(settings: PortalSettings) -> FastAPI:
     async def http_error(request: Request, error: HTTPException) -> Response:
         title = ERROR_TITLES.get(error.status_code, "發生錯誤")
         detail = error.detail if error.status_code != 404 else "網址可能有誤，請回到首頁重新開始。"
+        opened = bool(request.session)
         shown = render(request, "error.html", status_code=error.status_code, title=title, message=detail)
+        if not opened:
+            # An error page opens no session: a form another site posts arrives without the citizen's cookie
+            # (SameSite=Lax), and a new session's cookie in the answer would replace hers, her application with it.
+            request.session.clear()
         shown.headers.update(error.headers or {})  # e.g. the 401's WWW-Authenticate
         return shown
 

@@ -10,8 +10,8 @@ from pytest_bdd import given, parsers, then, when
 from domain.citizen import Channel, CitizenProfile
 from harness.codes import CodeReader, wrong_code
 from harness.twin import TwinClient
-from pages.flows import Arrival
-from pages.register import VerifyContactPage
+from pages.flows import Arrival, consent, verify_as_typed
+from pages.register import BasicDataPage, VerifyContactPage
 from simulators.captcha import CaptchaClient, CaptchaFault, CaptchaMode
 from simulators.mail import MailClient, MailFault
 from simulators.sms import SmsClient, SmsFault
@@ -35,6 +35,21 @@ def _(arrive: Arrival) -> VerifyContactPage:
 def _(screen: VerifyContactPage, citizen: CitizenProfile, channel: Channel) -> VerifyContactPage:
     screen.send_code(channel, channel.of(citizen))
     return screen.expect_code_sent()
+
+
+@given("市民已以電子郵件通過驗證，輸入地址時第一個字母被改成大寫", target_fixture="screen")
+def _(screen: VerifyContactPage, citizen: CitizenProfile, codes: CodeReader) -> BasicDataPage:
+    return verify_as_typed(screen, citizen, Channel.EMAIL, citizen.email.capitalize(), codes.newest)
+
+
+@when("市民回到首頁重新申請金質會員", target_fixture="screen")
+def _(page: Page) -> VerifyContactPage:
+    return consent(page)
+
+
+@then("市民不必等候，驗證碼立刻寄出")
+def _(screen: VerifyContactPage) -> None:
+    assert screen.refusal_after_send() == "", "the portal sent no code"
 
 
 @when(parsers.parse("市民選擇以{channel}接收驗證碼並按下「寄送驗證碼簡訊」"), converters=CHANNEL)

@@ -10,7 +10,7 @@ from urllib.parse import urlparse
 from playwright.sync_api import Page
 from pytest_bdd import given, parsers, then, when
 
-from domain.citizen import CitizenProfile, Sex
+from domain.citizen import Channel, CitizenProfile, Sex
 from harness.citizens import make_citizen, same_last_four
 from harness.codes import CodeReader
 from harness.profile import PortalProfile
@@ -22,9 +22,10 @@ from pages.attacker import (
     basic_data_unverified,
     become_member,
     code_without_application,
+    enter_code,
     verify_mobile,
 )
-from pages.register import BasicDataPage, MemberHomePage, SetPasswordPage
+from pages.register import BasicDataPage, MemberHomePage, SetPasswordPage, VerifyContactPage
 from pages.screens import SCREENS
 from simulators.sms import SmsClient
 
@@ -87,6 +88,36 @@ def _(attacker: Attacker, codes: CodeReader) -> list[Reply]:
 @when("攻擊者以自己的手機通過驗證後，再送一次同一個驗證碼", target_fixture="replies")
 def _(attacker: Attacker, codes: CodeReader) -> list[Reply]:
     return [attacker.enter_code_twice(codes.newest)]
+
+
+# The Gherkin's words for how step 6's form is sent without the page → (attacker, their tab, the code received) →
+# the replies. The page sends none of these: its 「下一步」 waits for a code and a ticked box, and ticks it anew.
+CODE_FORMS: dict[str, Callable[[Attacker, Tab, str], list[Reply]]] = {
+    "驗證碼欄位空白": lambda attacker, tab, code: [attacker.enter_code(tab, "")],
+    "沒有勾選「我不是機器人」": lambda attacker, tab, code: [enter_code(tab, code, "")],
+    "附上前一次猜錯時已用過的「我不是機器人」驗證": Attacker.enter_code_reusing_captcha,
+}
+
+
+@given("攻擊者的手機收到了驗證碼", target_fixture="received")
+def _(attacker: Attacker, codes: CodeReader) -> str:
+    return codes.newest(Channel.MOBILE, attacker.identity.mobile)
+
+
+@when(parsers.parse("攻擊者不經頁面送出驗證碼，{how}"), target_fixture="replies")
+def _(attacker: Attacker, attacker_tab: Tab, received: str, how: str) -> list[Reply]:
+    return CODE_FORMS[how](attacker, attacker_tab, received)
+
+
+@then("攻擊者的申請仍未通過驗證，頁面仍等候輸入驗證碼")
+def _(replies: list[Reply]) -> None:
+    assert replies[-1].title == VerifyContactPage.TITLE, (replies[-1].url, replies[-1].title, replies[-1].notices)
+    replies[-1].form("下一步")  # the code's form is still there: LookupError lists what is instead
+
+
+@when("攻擊者輸入收到的驗證碼，並重新勾選「我不是機器人」", target_fixture="replies")
+def _(attacker: Attacker, attacker_tab: Tab, received: str) -> list[Reply]:
+    return [attacker.enter_code(attacker_tab, received)]
 
 
 @when("攻擊者從沒有申請的工作階段要求把驗證碼寄到自己的手機", target_fixture="replies")

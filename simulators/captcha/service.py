@@ -15,6 +15,10 @@ Confirmed here (once "seen in integrator sample code" in docs/protocols/recaptch
 - Missing fields are all reported, response first: a JSON body (not a form) gets
   `["missing-input-response", "missing-input-secret"]` from Google (a captured exchange, pastebin.com/eyRm1upv);
   django-recaptcha's own tests expect `["invalid-input-response", "invalid-input-secret"]` together.
+- A token verified before (or expired) is answered `success: false` with `timeout-or-duplicate`, and still with the
+  `challenge_ts` and `hostname` of its tick: Google's answer to a second verification of one token, captured in
+  greggilbert/recaptcha#140 (google/recaptcha#111 shows a failure with both fields as well). So a site that reads
+  only `hostname` takes a replayed token for a good one.
 - Google's test key pair always passes, with `hostname` `testkey.google.com` (django-recaptcha
   `tests/test_client.py`, `constants.py` citing the reCAPTCHA FAQ), and its widget shows the red banner "This
   reCAPTCHA is for testing purposes only. Please report to the site admin if you are seeing this." (Drupal
@@ -231,7 +235,7 @@ class Captcha(Simulator[CaptchaSettings]):
             if token is None or self.key_pairs.get(token.sitekey) != secret:
                 return _failure("invalid-input-response")  # forged, or minted for another site's key
             if token.used or time.monotonic() - token.minted > self.settings.token_ttl:
-                return _failure("timeout-or-duplicate")
+                return _spent(token.minted, token.hostname)
             token.used = True
         return _success(token.minted, ELSEWHERE_HOSTNAME if elsewhere else token.hostname)
 
@@ -251,6 +255,13 @@ class Captcha(Simulator[CaptchaSettings]):
 
 def _failure(*codes: str) -> dict[str, Any]:
     return {"success": False, "error-codes": [code for code in codes if code]}
+
+
+def _spent(minted: float, hostname: str) -> dict[str, Any]:
+    """Google's answer for a token verified before or expired: it still names when and where the box was ticked
+    (captured from Google, greggilbert/recaptcha#140: a second verification of one token), so only `success` and the
+    error code say the token proves nothing now."""
+    return {**_success(minted, hostname), "success": False, "error-codes": ["timeout-or-duplicate"]}
 
 
 def _success(minted: float, hostname: str) -> dict[str, Any]:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import sqlite3
 
+import requests
+
 from tests.portal.twin import Portal
 
 
@@ -58,6 +60,15 @@ def test_every_post_needs_the_sessions_csrf_token(portal: Portal) -> None:
         refused = portal.post("/apply", data)
         assert refused.status_code == 403
         assert "表單已逾時或來源無法確認" in refused.text
+
+
+def test_a_post_without_the_session_cookie_is_refused_and_opens_no_session(portal: Portal) -> None:
+    """Another site's form arrives without the Lax cookie: refused in words (not HTTP 500), and the answer sets no
+    cookie, which would replace the citizen's session (and her application) in her browser."""
+    refused = requests.post(portal.url + "/apply", data={"tier": "gold", "csrf_token": "guessed"}, timeout=5)
+    assert refused.status_code == 403
+    assert "表單已逾時或來源無法確認" in refused.text
+    assert "set-cookie" not in refused.headers
 
 
 def test_contact_step_needs_a_consented_application(portal: Portal) -> None:
