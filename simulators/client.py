@@ -126,6 +126,27 @@ class SimulatorClient(ServiceClient):
         self.disarm(*self.armed)
 
 
+class HoldingClient(SimulatorClient):
+    """Client of a simulator with a HELD fault (simulators.faults.Holds): its answers wait for the harness."""
+
+    HELD = "answer"  # what the simulator holds, for the error when none is
+
+    def wait_held(self, timeout: float = 30.0) -> None:
+        """Wait until an answer is HELD for this client's target (any target's, untargeted)."""
+
+        def held() -> bool | None:
+            keys: dict[str, int] = self.state()["held"]
+            return True if (keys.get(str(self.target)) if self.target else keys) else None
+
+        wait_until(held, timeout=timeout, what=f"no {self.HELD} was held")
+
+    def release(self) -> int:
+        """Let the HELD answers of this client's target go (every target's, untargeted); how many there were."""
+        scope = {"match": self.target} if self.target else {}
+        released: int = self._call("POST", "/_control/release", data=scope)["released"]
+        return released
+
+
 def wait_until(probe: Callable[[], T | None], *, timeout: float, what: str, interval: float = 0.05) -> T:
     """Call `probe` until it returns a value or `timeout` passes; the error says what never happened."""
     deadline = time.monotonic() + timeout

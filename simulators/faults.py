@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import itertools
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -80,3 +81,49 @@ class FaultBook:
         """What is armed, with ids and uses left, for `GET /_control/state`."""
         with self._lock:
             return [{"id": a.id, **asdict(a.fault), "remaining": a.remaining} for a in self._armed]
+
+
+class Holds:
+    """Answers a HELD fault keeps open until the harness releases them, counted per key (a recipient, a browser
+    session); thread-safe. A reset releases every answer held before it (a new generation)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._held: dict[str | None, int] = {}  # key → answers held now
+        self._releases: dict[str | None, int] = {}  # key → times its held answers were released
+        self._generation = 0
+
+    def reset(self) -> None:
+        with self._lock:
+            self._held, self._releases = {}, {}
+            self._generation += 1
+
+    def counts(self) -> dict[str, int]:
+        """Answers held now, by key (as the control API's state shows them)."""
+        with self._lock:
+            return {str(key): count for key, count in self._held.items() if count}
+
+    @contextmanager
+    def holding(self, key: str | None) -> Iterator[Callable[[], bool]]:
+        """Count one held answer of `key` while inside; yields whether it has been released since it began."""
+        with self._lock:
+            self._held[key] = self._held.get(key, 0) + 1
+            began = (self._generation, self._releases.get(key, 0))
+
+        def released() -> bool:
+            with self._lock:
+                return (self._generation, self._releases.get(key, 0)) != began
+
+        try:
+            yield released
+        finally:
+            with self._lock:
+                self._held[key] = max(0, self._held.get(key, 0) - 1)
+
+    def release(self, key: str | None = None) -> int:
+        """Let the held answers of `key` (None: every key's) go; how many were held."""
+        with self._lock:
+            keys = list(self._held) if key is None else [key]
+            for each in keys:
+                self._releases[each] = self._releases.get(each, 0) + 1
+            return sum(self._held.get(each, 0) for each in keys)

@@ -7,7 +7,7 @@ from urllib.parse import urljoin
 import requests
 
 from simulators.captcha.faults import CaptchaMode
-from simulators.client import SimulatorClient, SimulatorError, wait_until
+from simulators.client import HoldingClient, SimulatorError, wait_until
 
 TICK = "/recaptcha/api2/userverify"
 """What the widget script does when its box is ticked (widget.js; Google's own widget calls api2/userverify)."""
@@ -25,8 +25,10 @@ def tick(http: requests.Session, script_url: str, sitekey: str, hostname: str, *
     return token
 
 
-class CaptchaClient(SimulatorClient):
+class CaptchaClient(HoldingClient):
     """Controls the 「我不是機器人」 box the portal embeds; a tick that does not pass is a siteverify fault (`arm`)."""
+
+    HELD = "siteverify answer"
 
     def ca_pem(self) -> bytes:
         """The CA certificate behind the simulator's HTTPS port (made with CaptchaSettings(tls=True)), as PEM."""
@@ -50,19 +52,3 @@ class CaptchaClient(SimulatorClient):
             return list(challenges.values())[-1] if challenges else None
 
         return wait_until(newest, timeout=timeout, what="no image challenge was opened")
-
-    def wait_held(self, timeout: float = 30.0) -> None:
-        """Wait until a siteverify answer is HELD for this client's browser session (any session's, untargeted)."""
-
-        def held() -> bool | None:
-            sessions: dict[str, int] = self.state()["held"]
-            return True if (sessions.get(str(self.target)) if self.target else sessions) else None
-
-        wait_until(held, timeout=timeout, what="no siteverify answer was held")
-
-    def release(self) -> int:
-        """Let the HELD siteverify answers of this client's browser session go (every session's, untargeted); how
-        many there were."""
-        scope = {"match": self.target} if self.target else {}
-        released: int = self._call("POST", "/_control/release", data=scope)["released"]
-        return released

@@ -41,7 +41,7 @@ import asyncio
 import json
 import secrets
 import time
-from collections.abc import AsyncIterator, Callable, Iterator, Mapping
+from collections.abc import AsyncIterator, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -63,6 +63,7 @@ from simulators.captcha.faults import (
 )
 from simulators.captcha.models import ChallengeAnswer, Tick
 from simulators.control import Simulator, session_of, simulator_app
+from simulators.faults import Holds
 from simulators.serving import serve_asgi
 from simulators.tls import LOOPBACK_NAMES, LocalCa
 
@@ -109,10 +110,8 @@ class Captcha(Simulator[CaptchaSettings]):
             # id → (digits, the tick that opened it, the browser session it was opened for)
             self.challenges: dict[str, tuple[str, Tick, str | None]] = {}
             self.verifications = 0
-            self.held: dict[str | None, int] = {}  # browser session → siteverify answers HELD now
-            # browser session → times its held answers were released; a reset releases every one
-            self.releases: dict[str | None, int] = {}
-            self.generation = getattr(self, "generation", 0) + 1
+            self.holds = getattr(self, "holds", None) or Holds()  # siteverify answers HELD, by browser session
+            self.holds.reset()
 
     def state(self) -> dict[str, Any]:
         with self.lock:
@@ -120,7 +119,7 @@ class Captcha(Simulator[CaptchaSettings]):
                 "mode": self.mode.value,
                 "tokens": len(self.tokens),
                 "verifications": self.verifications,
-                "held": {str(session): count for session, count in self.held.items() if count},
+                "held": self.holds.counts(),
                 # id → answer: how the harness solves the image
                 "challenges": {key: digits for key, (digits, _, _) in self.challenges.items()},
             }
@@ -177,31 +176,6 @@ class Captcha(Simulator[CaptchaSettings]):
         target = token.session if token else None
         fault = self.faults.take(target, among={CaptchaFault.HELD.value})
         return None if fault is None else (target, fault.seconds or HOLD_SECONDS)
-
-    @contextmanager
-    def holding(self, session: str | None) -> Iterator[Callable[[], bool]]:
-        """Count one held answer of `session` while inside; yields whether it has been released since it began."""
-        with self.lock:
-            self.held[session] = self.held.get(session, 0) + 1
-            began = (self.generation, self.releases.get(session, 0))
-
-        def released() -> bool:
-            with self.lock:
-                return (self.generation, self.releases.get(session, 0)) != began
-
-        try:
-            yield released
-        finally:
-            with self.lock:
-                self.held[session] = max(0, self.held.get(session, 0) - 1)
-
-    def release(self, session: str | None = None) -> int:
-        """Let the held answers of `session` (None: every session's) go; how many were held."""
-        with self.lock:
-            sessions = list(self.held) if session is None else [session]
-            for each in sessions:
-                self.releases[each] = self.releases.get(each, 0) + 1
-            return sum(self.held.get(each, 0) for each in sessions)
 
     def verify(self, secret: str, response: str) -> dict[str, Any] | list[dict[str, Any]]:
         """siteverify's JSON for this secret and token (not an object only when a MALFORMED fault is armed);
@@ -294,7 +268,7 @@ async def _held(
     """A HELD siteverify answer: a space every HOLD_TICK seconds until released or `seconds` pass, then the
     verdict (a VERIFY_DOWN armed as well gives a body without `success`: the portal cannot read it)."""
     deadline = time.monotonic() + seconds
-    with captcha.holding(session) as released:
+    with captcha.holds.holding(session) as released:
         while not released() and time.monotonic() < deadline:
             yield b" "
             await asyncio.sleep(HOLD_TICK)
@@ -336,7 +310,7 @@ def create_app(settings: CaptchaSettings | None = None) -> FastAPI:
 
     @app.post("/_control/release")
     def release(match: Annotated[str | None, Form()] = None) -> dict[str, int]:
-        return {"released": captcha.release(match)}
+        return {"released": captcha.holds.release(match)}
 
     @app.get("/_control/challenges")
     def challenges(session: str | None = None) -> dict[str, str]:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from simulators.client import SimulatorClient, wait_until
+from simulators.client import HoldingClient, wait_until
 from simulators.mail.models import Message, MessageList, MessageSummary
 
 
-class MailClient(SimulatorClient):
+class MailClient(HoldingClient):
     """Reads the mailboxes and arms SMTP faults (the faults only on the simulator)."""
+
+    HELD = "SMTP DATA reply"
 
     def listing(self, query: str = "", *, start: int = 0, limit: int = 50) -> MessageList:
         """One page of the mailbox, newest first; of what Mailpit's search `query` finds when one is given."""
@@ -48,19 +50,3 @@ class MailClient(SimulatorClient):
         code = self.wait_for_message(to, timeout, after=after).otp
         assert code is not None  # only a message that carries one is waited for
         return code
-
-    def wait_held(self, timeout: float = 30.0) -> None:
-        """Wait until a DATA reply to this client's address is HELD (any recipient's, untargeted)."""
-
-        def held() -> bool | None:
-            recipients: dict[str, int] = self.state()["held"]
-            return True if (recipients.get(str(self.target)) if self.target else recipients) else None
-
-        wait_until(held, timeout=timeout, what="no SMTP DATA reply was held")
-
-    def release(self) -> int:
-        """Let the HELD DATA replies to this client's address go (every recipient's, untargeted); how many there
-        were."""
-        scope = {"match": self.target} if self.target else {}
-        released: int = self._call("POST", "/_control/release", data=scope)["released"]
-        return released

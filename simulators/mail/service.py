@@ -18,7 +18,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -33,6 +33,7 @@ from fastapi import FastAPI, Form, Request
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
 
 from simulators.control import Simulator, simulator_app
+from simulators.faults import Holds
 from simulators.inbox import inbox_page
 from simulators.mail import mailpit
 from simulators.mail.faults import AT_DATA, AT_RCPT, BOUNCING_ADDRESS, REPLIES, MailFault
@@ -171,15 +172,13 @@ class Mailbox(Simulator[MailSettings]):
     def reset(self) -> None:
         with self.lock:
             self.mails: list[StoredMail] = []
-            self.held: dict[str, int] = {}  # recipient → DATA replies HELD now
-            # recipient → times its held replies were released; a reset releases every one (a new generation)
-            self.releases: dict[str, int] = {}
-            self.generation = getattr(self, "generation", 0) + 1
+            self.holds = getattr(self, "holds", None) or Holds()  # DATA replies HELD, by recipient
+            self.holds.reset()
 
     def state(self) -> dict[str, Any]:
         with self.lock:
             return {
-                "held": {rcpt: count for rcpt, count in self.held.items() if count},
+                "held": self.holds.counts(),
                 "messages": len(self.mails),
                 "max_messages": self.settings.max_messages,
                 "max_message_size": self.settings.max_message_size,
@@ -198,31 +197,6 @@ class Mailbox(Simulator[MailSettings]):
             self.mails.append(mail)
             del self.mails[: -self.settings.max_messages]  # the newest max_messages stay, as Mailpit prunes
         return mail
-
-    @contextmanager
-    def holding(self, rcpt: str) -> Iterator[Callable[[], bool]]:
-        """Count one held DATA reply to `rcpt` while inside; yields whether it has been released since it began."""
-        with self.lock:
-            self.held[rcpt] = self.held.get(rcpt, 0) + 1
-            began = (self.generation, self.releases.get(rcpt, 0))
-
-        def released() -> bool:
-            with self.lock:
-                return (self.generation, self.releases.get(rcpt, 0)) != began
-
-        try:
-            yield released
-        finally:
-            with self.lock:
-                self.held[rcpt] = max(0, self.held.get(rcpt, 0) - 1)
-
-    def release(self, rcpt: str | None = None) -> int:
-        """Let the held DATA replies to `rcpt` (None: every recipient's) go; how many were held."""
-        with self.lock:
-            recipients = list(self.held) if rcpt is None else [rcpt]
-            for each in recipients:
-                self.releases[each] = self.releases.get(each, 0) + 1
-            return sum(self.held.get(each, 0) for each in recipients)
 
     def newest_first(self) -> list[StoredMail]:
         """Every message, newest first, as Mailpit lists them (by when received)."""
@@ -305,7 +279,7 @@ class MailHandler:
     async def _hold(self, server: SMTP, rcpt: str, seconds: float) -> None:
         """Keep the DATA reply open: a 451 continuation line every HOLD_TICK until released or `seconds` pass."""
         deadline = time.monotonic() + seconds
-        with self.mailbox.holding(rcpt) as released:
+        with self.mailbox.holds.holding(rcpt) as released:
             while True:
                 await server.push("451-4.3.0 Message held, please wait")  # at least one, whenever released
                 if released() or time.monotonic() >= deadline:
@@ -429,7 +403,7 @@ def create_app(settings: MailSettings | None = None) -> FastAPI:
 
     @app.post("/_control/release")
     def release(match: Annotated[str | None, Form()] = None) -> dict[str, int]:
-        return {"released": mailbox.release(match)}
+        return {"released": mailbox.holds.release(match)}
 
     @app.put("/api/v1/messages")
     async def set_read_status(request: Request) -> Response:
