@@ -180,10 +180,11 @@ def _results(reports: Path) -> dict[str, dict[str, Any]]:
 
 
 # Two runs at once, each with a journey and faults of its own, and one fault both arm at the same time:
-# name → (its -k selection, the scenarios that must pass).
+# name → (its -k selection, the scenarios that must pass; -k also matches an outline's example values, so the
+# 11_server_rules outline whose 提示 says 驗證未通過 is left out by name).
 RUNS = {
     "one": (
-        "journey and 手機 or 簡訊服務點數 or 驗證未通過 or 驗證碼逾時後",
+        "journey and 手機 or 簡訊服務點數 or 驗證未通過 and not 不經頁面 or 驗證碼逾時後",
         {
             "市民以手機驗證，一路完成金質會員申請",
             "簡訊服務點數不足時說明原因，已填的手機號碼仍在",
@@ -191,7 +192,7 @@ RUNS = {
         },
     ),
     "two": (
-        "journey and 電子郵件 or 已被廢止的自然人憑證 or 暫停時改查 or 卡證服務系統暫停 or 驗證未通過",
+        "journey and 電子郵件 or 已被廢止的自然人憑證 or 暫停時改查 or 卡證服務系統暫停 or 驗證未通過 and not 不經頁面",
         {
             "市民以電子郵件驗證，一路完成金質會員申請",
             "已被廢止的自然人憑證無法實名驗證",
