@@ -120,7 +120,8 @@ def test_auto_render_two_widgets_reset_and_get_response_by_id(
     expect(boxes).to_have_count(2)
     boxes.nth(0).check()
     boxes.nth(1).check()
-    expect(page.get_by_role("status").nth(1)).to_have_text("驗證成功")
+    # each box answers on its own round trip: wait for both, not only the last one checked
+    expect(page.get_by_role("status")).to_have_text(["驗證成功", "驗證成功"])
     second = page.evaluate("grecaptcha.getResponse(1)")
     assert page.locator("#g-recaptcha-response-1").input_value() == second
     assert second != page.evaluate("grecaptcha.getResponse()")
