@@ -10,7 +10,7 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
-from harness.mutate.operators import Site, numbered, segment, sites, splice
+from harness.mutate.operators import Site, guarded, numbered, segment, sites, splice
 from harness.mutate.stepmap import SCOPE, Steps, steps_of
 
 HERE = Path(__file__).resolve().parent
@@ -37,6 +37,7 @@ class Mutant:
     original: str
     replacement: str
     span: tuple[int, int, int, int]
+    guarded: tuple[int, int] | None = None  # what the `if` around a refusal's test runs when true (operators.guarded)
 
     @property
     def location(self) -> str:
@@ -68,6 +69,7 @@ def _generated(root: Path, module: str) -> list[Mutant]:
                 original=site.original,
                 replacement=site.replacement,
                 span=site.span,
+                guarded=guarded(source, site.span) if site.operator == "refusal" else None,
             )
         )
     return mutants
@@ -153,6 +155,7 @@ def _semantic(root: Path, path: Path) -> list[Mutant]:
                 find,
                 str(entry["replace"]),
                 span,
+                guarded(source, span),
             )
         )
     return mutants

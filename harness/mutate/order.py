@@ -1,10 +1,11 @@
 """Which scenarios a mutant meets, in which order, and when one has killed it: only those that run a mutated line on
 the twin (the reach map), the likeliest killer first, so a kill costs as few scenarios as it can.
 
-The scenarios tagged with the mutant's documented steps come first, then every other one. Within each group: first
-the scenarios that killed earlier mutants of the same function in this run (most kills first), then those that killed
-any mutant, then the quickest by the durations measured so far (one never timed counts as the median); ties keep
-the suite's own order. Pure functions of what they are given: harness/mutate/session.py feeds them.
+The scenarios tagged with the mutant's documented steps come first, then every other one. Within each group: for a
+disabled refusal, first the scenarios that ran that refusal on the twin (rarest_first); then the scenarios that killed
+earlier mutants of the same function in this run (most kills first), then those that killed any mutant, then the
+quickest by the durations measured so far (one never timed counts as the median); ties keep the suite's own order.
+Pure functions of what they are given: harness/mutate/session.py feeds them.
 """
 
 from __future__ import annotations
@@ -100,6 +101,33 @@ def signature(path: str, line: int, message: str) -> str:
     what a try draws afresh left out (a citizen's mobile, a port, seconds, a URL's query, a token)."""
     first = message.strip().splitlines()[0] if message.strip() else ""
     return f"{path}:{line}: {re.sub(r'[0-9]+', '#', _FRESH.sub('…', first))}"
+
+
+def rarest_first(
+    scenarios: Sequence[Scenario], reach: Mapping[str, Any], module: str, guarded: Sequence[int]
+) -> list[Scenario]:
+    """`scenarios` (in their order) with those that ran the refusal a mutant disables first, and of those the ones
+    that ran its rarest line first: `guarded` are the first and last lines the `if` around the mutated test runs when
+    true, and a refusal few scenarios reach is one only they provoke, so they are the ones that see it gone. The rest
+    keep their order (a stable sort). Measured over the first full run's kills: 10.1 scenarios to the killer of a
+    disabled refusal on average before, 1.5 with it (docs/mutation.md)."""
+    if len(guarded) != 2:
+        return list(scenarios)
+    low, high = guarded
+
+    def ran(name: str) -> set[int]:
+        entry = reach.get(name) or {}
+        if not entry.get("passed"):
+            return set()
+        return {line for line in entry.get("lines", {}).get(module, []) if low <= line <= high}
+
+    runs = {name: ran(name) for name in reach}
+    count = Counter(line for lines in runs.values() for line in lines)
+
+    def rarity(scenario: Scenario) -> float:
+        return max((1 / count[line] for line in runs.get(scenario.name, ())), default=0.0)
+
+    return sorted(scenarios, key=lambda scenario: -rarity(scenario))
 
 
 def may_kill(reach: Mapping[str, Any] | None, module: str, first: int, last: int) -> bool:

@@ -73,6 +73,7 @@ class Queue:
                 "id": mutant.id,
                 "module": mutant.module,
                 "lines": [mutant.span[0], mutant.span[2]],
+                "guarded": list(mutant.guarded or ()),
                 "function": f"{mutant.module}:{mutant.function}",
                 "steps": list(mutant.steps),
                 "source": mutant.mutated_source(project),

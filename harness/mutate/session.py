@@ -36,7 +36,7 @@ from fastapi import FastAPI
 from starlette.types import Receive, Scope, Send
 
 from harness.mutate import MAP_SHARD, PROJECT, QUEUE, SESSION_LIMIT
-from harness.mutate.order import History, Scenario, may_kill, order, settle, signature
+from harness.mutate.order import History, Scenario, may_kill, order, rarest_first, settle, signature
 from harness.mutate.queue import Queue
 
 if TYPE_CHECKING:
@@ -266,6 +266,8 @@ def run_mutant(queue: Queue, number: int, runner: _Runner, options: dict[str, An
     first, rest = order([_scenario(item) for item in runner.items], entry["steps"], entry["function"], _history(queue))
     reach = queue.reach()
     low, high = entry["lines"]
+    guarded = entry.get("guarded") or []
+    first, rest = (rarest_first(group, reach, entry["module"], guarded) for group in (first, rest))
     candidates = first if options.get("steps_only") else first + rest
     chosen = [s for s in candidates if may_kill(reach.get(s.name), entry["module"], low, high)]
     known = entry.get("known") or {}

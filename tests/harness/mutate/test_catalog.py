@@ -25,6 +25,9 @@ def test_every_mutant_of_the_twin_compiles_and_is_named_once() -> None:
         assert mutant.steps, mutant.id
         assert all(1 <= step <= 24 for step in mutant.steps), mutant.id
     assert {m.module for m in mutants} <= set(SCOPE)
+    for mutant in (m for m in mutants if m.operator == "refusal"):  # each `if` test's body: just below, refusing
+        assert mutant.guarded is not None, mutant.id
+        assert mutant.span[2] < mutant.guarded[0] <= mutant.guarded[1] <= mutant.function_lines[1], mutant.id
     for module in SCOPE:
         assert (ROOT / module).is_file(), module
 

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from harness.mutate.operators import Site, apply, numbered, sites
+from harness.mutate.operators import Site, apply, guarded, numbered, sites
 
 GUARDS = textwrap.dedent(
     """
@@ -87,6 +87,27 @@ def test_a_refusal_condition_is_made_never_true_and_each_alternative_dropped() -
     _load(apply(GUARDS, refusals[4]))["guard"](0, errors, {})
     assert errors == []
     assert _load(apply(GUARDS, refusals[5]))["page"]("bad", lambda *a, **k: k["status_code"]) == "ok"
+
+
+def test_guarded_names_the_lines_a_refusal_runs_and_nothing_outside_an_if_test() -> None:
+    refusals = _of(sites(GUARDS), "refusal")
+    assert guarded(GUARDS, refusals[0].span) == (8, 8)  # `if x > 3:` runs its raise
+    assert guarded(GUARDS, refusals[3].span) == (10, 10)  # `x == -1` alone: still the `or`'s body
+    nested = textwrap.dedent(
+        """
+        def f(x, y):
+            if x:
+                if y > 1:
+                    y = 0
+                    raise ValueError(y)
+                return x
+            return x > y
+        """
+    )
+    (inner,) = _of(sites(nested), "refusal")  # `if x:` returns x, no refusal: only the inner `if` is one
+    assert guarded(nested, inner.span) == (5, 6)  # the innermost `if` whose test holds it, its whole body
+    comparison = next(site for site in _of(sites(nested), "negate") if site.original == "x > y")
+    assert guarded(nested, comparison.span) is None  # a `return`'s comparison guards no lines
 
 
 def test_a_session_notice_and_an_error_list_count_as_refusals() -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from harness.mutate.order import History, Scenario, may_kill, order, settle, signature
+from harness.mutate.order import History, Scenario, may_kill, order, rarest_first, settle, signature
 
 CODE = Scenario("test_code", frozenset({"doc-step-6", "sms"}))
 CAPTCHA = Scenario("test_captcha", frozenset({"doc-step-6"}))
@@ -122,3 +122,18 @@ def test_a_first_failure_exactly_as_the_last_runs_confirmed_kill_needs_no_rerun(
     otherwise = signature("pages/base.py", 52, "expected the 「插入自然人憑證」 screen")
     verdict = settle(otherwise, 1, rerun, remembered=recorded)  # failed another way than last time: the rule as ever
     assert (verdict.killed, verdict.runs, verdict.remembered, tries) == (False, 2, False, ["ran"])
+
+
+def test_the_scenarios_that_ran_the_disabled_refusal_come_first_the_rarest_line_first() -> None:
+    module = "portal/routes/contact.py"
+    reach = {
+        "test_journey": {"passed": True, "lines": {module: [200, 201, 210]}},  # past the `if`, never into it
+        "test_code": {"passed": True, "lines": {module: [200, 202, 205]}},  # into the refusal, as another does
+        "test_captcha": {"passed": True, "lines": {module: [200, 202]}},
+        "test_card": {"passed": True, "lines": {module: [200, 204]}},  # the line only it runs
+        "test_login": {"passed": False, "lines": {module: [200, 204]}},  # failed on the twin: tells nothing
+    }
+    ranked = rarest_first(SUITE, reach, module, [202, 204])
+    assert names(ranked) == ["test_card", "test_code", "test_captcha", "test_journey", "test_login"]
+    assert rarest_first(SUITE, reach, module, []) == SUITE  # no `if` around the mutation: the order stands
+    assert rarest_first(SUITE, reach, "portal/store.py", [202, 204]) == SUITE
