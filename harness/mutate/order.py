@@ -109,8 +109,8 @@ def rarest_first(
     """`scenarios` (in their order) with those that ran the refusal a mutant disables first, and of those the ones
     that ran its rarest line first: `guarded` are the first and last lines the `if` around the mutated test runs when
     true, and a refusal few scenarios reach is one only they provoke, so they are the ones that see it gone. The rest
-    keep their order (a stable sort). Measured over the first full run's kills: 10.1 scenarios to the killer of a
-    disabled refusal on average before, 1.5 with it (docs/mutation.md)."""
+    keep their order (a stable sort). Replayed over a full run's kills: 10.1 scenarios to the killer of a disabled
+    refusal on average without it, 1.5 with it (docs/mutation.md)."""
     if len(guarded) != 2:
         return list(scenarios)
     low, high = guarded
