@@ -76,13 +76,14 @@ def _span(node: ast.expr | ast.stmt) -> tuple[int, int, int, int]:
 
 
 def guarded(source: str, span: tuple[int, int, int, int]) -> tuple[int, int] | None:
-    """The lines the innermost `if` or `while` whose test holds `span` runs when that test is true: a scenario that
-    ran them on the twin met the rule a mutant of that test breaks, the likeliest to kill it (None: no such test)."""
+    """The lines the innermost `if` or `while` whose test `span` overlaps (a curated mutant may rewrite the whole
+    `if …:` line) runs when that test is true: a scenario that ran them on the twin met the rule a mutant of that test
+    breaks, the likeliest to kill it (None: no such test)."""
     found: ast.If | ast.While | None = None
     for node in ast.walk(ast.parse(source)):
         if isinstance(node, ast.If | ast.While) and node.body:
             test = _span(node.test)
-            if test[:2] <= span[:2] and span[2:] <= test[2:] and (found is None or node.lineno > found.lineno):
+            if test[:2] <= span[2:] and span[:2] <= test[2:] and (found is None or node.lineno > found.lineno):
                 found = node
     if found is None:
         return None

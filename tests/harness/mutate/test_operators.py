@@ -106,6 +106,10 @@ def test_guarded_names_the_lines_a_refusal_runs_and_nothing_outside_an_if_test()
     )
     (inner,) = _of(sites(nested), "refusal")  # `if x:` returns x, no refusal: only the inner `if` is one
     assert guarded(nested, inner.span) == (5, 6)  # the innermost `if` whose test holds it, its whole body
+    header = (4, 8, 4, 17)  # `if y > 1:` whole, as a curated mutant may rewrite it
+    assert nested.splitlines()[3][8:17] == "if y > 1:"
+    assert guarded(nested, header) == (5, 6)
+    assert guarded(nested, (2, 0, 2, 14)) is None  # the `def` line: no test
     comparison = next(site for site in _of(sites(nested), "negate") if site.original == "x > y")
     assert guarded(nested, comparison.span) is None  # a `return`'s comparison guards no lines
 
