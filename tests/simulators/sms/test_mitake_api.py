@@ -138,7 +138,7 @@ def test_delivery_report_is_retried_until_acknowledged(
             attempts: list[dict[str, object]] = client.state()["callbacks"]
             return attempts if any(a["acknowledged"] for a in attempts) else None
 
-        attempts = wait_until(acknowledged, timeout=5, what="the delivery report was never acknowledged")
+        attempts = wait_until(acknowledged, timeout=30, what="the delivery report was never acknowledged")
     assert [a["acknowledged"] for a in attempts] == [False, True]
     assert calls[0] == {"msgid": "0000000001", "statusstr": "DELIVRD", "StatusFlag": "4"}
 
