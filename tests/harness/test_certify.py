@@ -172,7 +172,7 @@ def test_an_agent_started_alone_passes_every_requirement(environ: dict[str, str]
             )
         finally:
             agent.send_signal(signal.SIGTERM)
-            agent.wait(timeout=20)
+            agent.wait(timeout=60)
     assert code == 0, output[-4000:]
     assert set(statuses(verdict).values()) == {"PASS"}, output[-4000:]
     assert verdict["card"]["controlled"] is True

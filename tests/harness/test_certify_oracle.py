@@ -42,7 +42,7 @@ class Ca:
 def ca() -> Iterator[Ca]:
     pool = KeyPool()
     pki = TestPki(pool)
-    server = RunningServer(revocation.create_app(pki), name="ocsp", host="127.0.0.1", port=0, timeout=10)
+    server = RunningServer(revocation.create_app(pki), name="ocsp", host="127.0.0.1", port=0, timeout=30)
     with socket.create_server(("127.0.0.1", 0)) as closed:
         nowhere = f"http://127.0.0.1:{closed.getsockname()[1]}"
     try:

@@ -59,7 +59,7 @@ def slot() -> Iterator[CardSlot]:
     pool = KeyPool()
     host = acquire_host()
     pki = TestPki(pool)
-    ocsp = RunningServer(revocation.create_app(pki), name="ocsp", host="127.0.0.1", port=0, timeout=10)
+    ocsp = RunningServer(revocation.create_app(pki), name="ocsp", host="127.0.0.1", port=0, timeout=30)
     pki.ocsp_url, pki.crl_url = ocsp.url + "/ocsp", ocsp.url + "/crl"
     slot = CardSlot(host, pki)
     try:

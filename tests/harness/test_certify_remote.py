@@ -119,7 +119,7 @@ def vendor_pcscd(running: ExitStack, workdir: Path) -> Path:
     socket_path = workdir / "run" / "pcscd.comm"
     wait_until(
         lambda: (socket_path.exists() and listening(pcscd.pid, VPCD_PORT)) or None,
-        timeout=15,
+        timeout=60,
         what="the vendor's pcscd never listened for a card",
     )
     return socket_path

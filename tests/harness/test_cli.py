@@ -47,7 +47,7 @@ def test_up_json_prints_one_line_when_ready_and_stops_cleanly_on_sigterm(tmp_pat
             assert {"name", "id_number", "mobile", "email", "pin", "seed"} <= citizen.keys()
             _verifies_over_https_trusting_only(services["captcha_https"], Path(services["captcha_ca"]))
             process.send_signal(signal.SIGTERM)
-            assert process.wait(timeout=15) == 0
+            assert process.wait(timeout=60) == 0
             assert process.stdout.read() == ""  # exactly one line of JSON on stdout
             for name in ("portal", "sms", "mail_api", "captcha", "netizen", "ocsp"):
                 assert port_closed(services[name]), name

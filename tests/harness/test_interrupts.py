@@ -165,12 +165,12 @@ HERE = Path(__file__).parent
 
 @pytest.fixture
 def noted():
-    (HERE / "started").touch()
     yield
     (HERE / "torn-down").touch()
 
 
 def test_waits(noted):
+    (HERE / "started").touch()  # once the fixture is set up: a Ctrl-C that comes at once still finds its teardown
     threading.Event().wait(120)
 """
 

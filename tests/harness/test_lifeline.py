@@ -27,9 +27,9 @@ from harness.lifeline import watch_parent
 
 here = Path(sys.argv[1])
 watching = watch_parent()
-(here / "starting").write_text(f"{os.getpid()} {watching} {os.environ.get('HARNESS_LIFELINE')}")
-(here / "starting").rename(here / "started")
-try:
+try:  # before "started": the test stops the parent once it sees it, and the interrupt may come at once
+    (here / "starting").write_text(f"{os.getpid()} {watching} {os.environ.get('HARNESS_LIFELINE')}")
+    (here / "starting").rename(here / "started")
     threading.Event().wait(120)
 except KeyboardInterrupt:
     (here / "torn-down").touch()

@@ -58,7 +58,7 @@ def test_a_restarted_gateway_repeats_no_msgid() -> None:
     before = SmsGateway(SmsSettings())
     sent = [before.send(ACCOUNT, [Draft("0912345678", f"x {n}")]) for n in range(3)]
     last = max(int(m.msgid) for m in before.find())
-    wait_until(lambda: first_msgid() > last or None, timeout=5, what="the clock never moved")  # a restart takes time
+    wait_until(lambda: first_msgid() > last or None, timeout=30, what="the clock never moved")  # a restart takes time
     after = SmsGateway(SmsSettings())
     after.send(ACCOUNT, [Draft("0912345678", "y")])
     assert after.find()[0].msgid not in {m.msgid for m in before.find()}
@@ -94,12 +94,12 @@ def test_delivery_reports_go_only_to_registered_urls_and_never_to_loopback_from_
     with serve_asgi(create_sms_app(SmsSettings(callback_interval=0.01)), name="sms") as sms_url:
         _sms(sms_url, dstaddr="0912345678", smbody="x 111111", response=url)
         with SmsClient(sms_url) as client:
-            refused = wait_until(lambda: client.state()["callbacks"] or None, timeout=5, what="no refusal recorded")
+            refused = wait_until(lambda: client.state()["callbacks"] or None, timeout=30, what="no refusal recorded")
             assert refused[0]["refused"] == "not registered for the account"
             client.wait_for_otp("0912345678")
             client.register_callback(url)
             _sms(sms_url, dstaddr="0912345678", smbody="x 222222", response=url + "?order=7")
-            wait_until(lambda: calls or None, timeout=5, what="the registered URL got no report")
+            wait_until(lambda: calls or None, timeout=30, what="the registered URL got no report")
     assert len(calls) == 1
     gateway = SmsGateway(SmsSettings(callback_urls=(url,)))
     assert gateway.callback_refusal(url, "198.51.100.7") == "loopback, asked from beyond it"

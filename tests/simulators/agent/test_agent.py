@@ -31,8 +31,10 @@ from simulators.serving import serve_asgi
 def machine(pki: TestPki) -> Iterator[tuple[Desktop, AgentClient, CardClient]]:
     slot = CardSlot(None, pki)
     card = CardClient(slot)
-    agent = SecurityAgent(AgentSettings(going_seconds=0.5), DirectTransport(slot), trusted={"127.0.0.1"})
-    desktop = Desktop(agent, loading_seconds=0.2, card=card)
+    # Loading and Going last long enough (2 s) that a busy machine still reads the tray before they end: the tests
+    # check each right after the request that began it (0.2 s and 0.5 s were outlasted by one slow round trip).
+    agent = SecurityAgent(AgentSettings(going_seconds=2.0), DirectTransport(slot), trusted={"127.0.0.1"})
+    desktop = Desktop(agent, loading_seconds=2.0, card=card)
     try:
         with serve_asgi(create_desktop_app(desktop), name="desktop") as url, AgentClient(url) as client:
             yield desktop, client, card
@@ -76,7 +78,7 @@ def test_installer_screens_in_order_then_loading_then_ready(machine: tuple[Deskt
         requests.post(f"{base}/installer/{step}", data={"button": screen.button, "accepted": "yes"}, timeout=5)
     assert titles[:3] == ["開啟檔案 - 安全性警告", "安全性警告", "使用者帳戶控制"]
     assert client.tray() == TrayState.LOADING
-    wait_until(lambda: client.tray() == TrayState.READY or None, timeout=5, what="the agent never became Ready")
+    wait_until(lambda: client.tray() == TrayState.READY or None, timeout=30, what="the agent never became Ready")
     assert requests.get(desktop.agent_url, timeout=5).ok
 
 
@@ -98,7 +100,7 @@ def test_going_while_a_page_uses_it_then_ready(machine: tuple[Desktop, AgentClie
     assert client.tray() == TrayState.READY
     assert _sign(desktop, citizen.pin, origin="http://127.0.0.1:9999")["ret_code"] == 0
     assert client.tray() == TrayState.GOING
-    wait_until(lambda: client.tray() == TrayState.READY or None, timeout=5, what="Going never fell back to Ready")
+    wait_until(lambda: client.tray() == TrayState.READY or None, timeout=30, what="Going never fell back to Ready")
 
 
 def test_faults_in_hipki_codes(machine: tuple[Desktop, AgentClient, CardClient]) -> None:
@@ -132,7 +134,7 @@ def test_crash_mid_sign_drops_the_connection_and_stops_the_agent(
     assert _closed(desktop.agent_url)
     client.restart()
     assert client.tray() == TrayState.LOADING
-    wait_until(lambda: client.tray() == TrayState.READY or None, timeout=5, what="the restarted agent never got Ready")
+    wait_until(lambda: client.tray() == TrayState.READY or None, timeout=30, what="the restarted agent never got Ready")
     assert _sign(desktop, citizen.pin)["ret_code"] == 0
 
 

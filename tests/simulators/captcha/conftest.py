@@ -25,7 +25,9 @@ if (
 
 @pytest.fixture
 def served_captcha(tmp_path: Path) -> Iterator[ServedCaptcha]:
-    app = create_app(CaptchaSettings(tls=True, token_ttl=1.5))
+    """Google's two-minute token: a test that wants one to expire moves the page's clock (page.clock), never waits;
+    a short real TTL would expire tokens a slow machine is still checking."""
+    app = create_app(CaptchaSettings(tls=True))
     ca_file = tmp_path / "captcha-ca.pem"
     ca_file.write_bytes(ca_pem(app))
     with serve_asgi(app, name="captcha") as http, serve_https(app) as (_, https):

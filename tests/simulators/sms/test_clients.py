@@ -135,7 +135,7 @@ def test_go_mitake_query_and_cancel_shapes_with_an_account(sms_url: str) -> None
         form = {**account, "dstaddr": MOBILE, "smbody": "x 123456", "dlvtime": dlvtime}
         requests.post(f"{sms_url}/b2c/mtk/SmSend?CharsetURL=UTF-8", data=form, timeout=5)
     with SmsClient(sms_url) as sms:
-        wait_until(lambda: sms.messages()[0].delivered or None, timeout=5, what="the first message was not delivered")
+        wait_until(lambda: sms.messages()[0].delivered or None, timeout=30, what="the first message was not delivered")
     balance = requests.get(f"{sms_url}/b2c/mtk/SmQuery", params=account, timeout=5).text
     assert go_atoi(balance.split("=")[1]) == 99998  # api.go `QueryAccountPoint`
     ids = {"msgid": "0000000001,0000000002", "smsPointFlag": "1"}
@@ -229,7 +229,7 @@ def test_php_client_stores_the_msgid_that_its_delivery_report_carries(
         "duplicate": False,
         "clientId": "order-4821",  # the section is the clientid (spec p. 6)
     }
-    (receipt,) = wait_until(lambda: receipts or None, timeout=5, what="no delivery report arrived")
+    (receipt,) = wait_until(lambda: receipts or None, timeout=30, what="no delivery report arrived")
     assert receipt["msgid"] == sent["msgId"]  # what the client stored finds its report
     assert (receipt["dstaddr"], receipt["statusstr"], receipt["StatusFlag"]) == (MOBILE, "DELIVRD", "4")
     assert re.fullmatch(r"\d{14}", receipt["dlvtime"])
