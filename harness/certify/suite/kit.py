@@ -24,7 +24,7 @@ from harness.certify.suite.portal import GoldPages, PortalStandIn
 from simulators.card import CardFault
 from simulators.card.client import CardControlClient
 from simulators.card.models import CardState
-from simulators.client import SimulatorError
+from simulators.client import SimulatorError, wait_until
 
 # The card the suite puts in a reader it controls: a test card of the test PKI, never a person's.
 HOLDER = CardHolder("認證測試", "A123456789", "CERT000000000001", "123456", "12345678", seed=424242)
@@ -161,6 +161,23 @@ class Agent:
 
 
 UNTRUSTED = 0x76000031
+
+
+def cards_listed(agent: Agent) -> list[dict[str, Any]]:
+    """The tokens /pkcs11info?withcert=true lists (a slot without a card has none, or not an object)."""
+    slots = agent.json("/pkcs11info?withcert=true")["slots"]
+    return [
+        slot["token"] for slot in slots if isinstance(slot.get("token"), dict) and slot["token"].get("serialNumber")
+    ]
+
+
+def card_seen(agent: Agent) -> None:
+    """Wait until the agent lists the card just put in, as a person waits for the reader's light before signing: a
+    reader on the vendor's machine reports a card on its own time, after the control surface has put it in."""
+    try:
+        wait_until(lambda: cards_listed(agent) or None, timeout=30, what="no card listed")
+    except TimeoutError as error:
+        raise AgentFailure("the agent listed no card within 30 s of the card going into the reader") from error
 
 
 def carries(body: dict[str, Any], name: str) -> bool:

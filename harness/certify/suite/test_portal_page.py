@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page
 
-from harness.certify.suite.kit import Agent, Card, Portal, codes, verifies
+from harness.certify.suite.kit import Agent, Card, Portal, card_seen, codes, verifies
 from harness.certify.suite.portal import GoldPages
 from simulators.card import CardFault
 from simulators.client import wait_until
@@ -71,6 +71,7 @@ def test_card_pulled_out_mid_signature(agent: Agent, card: Card, portal: Portal,
     outcome = portal.pages.submit(portal.id_number, agent.pin)
     assert CARD_MISSING in outcome.message, f"the portal's page said: {outcome.message or '實名認證成功'}"
     card.insert()
+    card_seen(agent)  # a reader on another machine reports the card on its own time: sign once the agent lists it
     assert codes(agent.sign())[0] == 0, "the agent did not sign again once the card was back"
     note(f"0x76000006; the page: 「{outcome.message}」; signs again after re-insertion")
 

@@ -17,6 +17,7 @@ from harness.certify.suite.kit import (
     Agent,
     Card,
     Options,
+    cards_listed,
     certificate,
     codes,
     unsigned,
@@ -24,14 +25,6 @@ from harness.certify.suite.kit import (
 )
 
 LOGIN_FAILED, TWO_LEFT, ONE_LEFT, LOCKED, LEN_RANGE = 0x76100006, 0x80000002, 0x80000001, 0xA4, 0xA2
-
-
-def cards_listed(agent: Agent) -> list[dict[str, Any]]:
-    """The tokens /pkcs11info?withcert=true lists (a slot without a card has none, or not an object)."""
-    slots = agent.json("/pkcs11info?withcert=true")["slots"]
-    return [
-        slot["token"] for slot in slots if isinstance(slot.get("token"), dict) and slot["token"].get("serialNumber")
-    ]
 
 
 @pytest.mark.requirement("AG-01")
